@@ -1,0 +1,58 @@
+import type { AgentRole } from './agent-role.js';
+
+/** Structured context that lets the CLI say where a failure happened. */
+export interface ArborErrorOptions {
+  cause?: unknown;
+  runId?: string;
+  nodeId?: string;
+  role?: AgentRole;
+  /** What the user can do about it, shown under the message. */
+  hint?: string;
+}
+
+/** Base class of every error Arbor throws on purpose. */
+export class ArborError extends Error {
+  readonly runId: string | undefined;
+  readonly nodeId: string | undefined;
+  readonly role: AgentRole | undefined;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: ArborErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.runId = options.runId;
+    this.nodeId = options.nodeId;
+    this.role = options.role;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad input or configuration from the user: the CLI exits with status 2 before any work starts. */
+export class UsageError extends ArborError {}
+
+/** A model answered, but not usefully: invalid JSON, a schema violation, a refusal, truncation. */
+export class ModelBehaviourError extends ArborError {}
+
+/** A model provider could not be reached or kept failing (rate limits, 5xx, timeouts). */
+export class ProviderError extends ArborError {
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+  /** How long the provider asked us to wait before retrying, when it said so. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    options: ArborErrorOptions & { status?: number; retryable?: boolean; retryAfterMs?: number } = {},
+  ) {
+    super(message, options);
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The store failed or refused a write (unreachable, conflicting update, corrupt file). */
+export class StoreError extends ArborError {}
+
+/** Another writer changed a node first: the caller's view of it is stale. */
+export class ConflictError extends StoreError {}

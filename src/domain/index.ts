@@ -1,0 +1,68 @@
+export { agentAnswerSchemas, type AgentAnswers } from './agent-answer.js';
+export { agentRoles, agentRoleSchema, type AgentRole } from './agent-role.js';
+export {
+  approvalSchema,
+  decisionActionSchema,
+  decisionSchema,
+  decisionsFor,
+  type Approval,
+  type Decision,
+  type DecisionAction,
+} from './approval.js';
+export { checkerAnswerSchema, type CheckerAnswer } from './checker-answer.js';
+export {
+  ArborError,
+  ConflictError,
+  ModelBehaviourError,
+  ProviderError,
+  StoreError,
+  UsageError,
+  type ArborErrorOptions,
+} from './errors.js';
+export {
+  artifactSchema,
+  executorAnswerSchema,
+  nodeResultSchema,
+  type Artifact,
+  type ExecutorAnswer,
+  type NodeResult,
+} from './executor-answer.js';
+export { fillAnswerDefaults } from './fill-answer-defaults.js';
+export { budgetFlags, budgetNameSchema, defaultLimits, limitsSchema, type BudgetName, type Limits } from './limits.js';
+export { nodeEventSchema, type NodeEvent } from './node-event.js';
+export { isTerminal, nodeStatusSchema, settledStatuses, terminalStatuses, type NodeStatus } from './node-status.js';
+export { plannedTaskSchema, plannerAnswerSchema, type PlannedTask, type PlannerAnswer } from './planner-answer.js';
+export { err, ok, type Result } from './result.js';
+export {
+  noteRefSchema,
+  runSchema,
+  runSchemaVersion,
+  runStatusSchema,
+  stopReasonSchema,
+  type NoteRef,
+  type Run,
+  type RunPatch,
+  type RunStatus,
+  type StopReason,
+} from './run.js';
+export { sequencerAnswerSchema, type SequencerAnswer } from './sequencer-answer.js';
+export {
+  checkRecordSchema,
+  emptyPipeline,
+  leaseSchema,
+  noCalls,
+  nodeErrorSchema,
+  nodeSchemaVersion,
+  pipelineSchema,
+  roleCallsSchema,
+  taskNodeSchema,
+  type CheckRecord,
+  type Lease,
+  type NodeError,
+  type NodePatch,
+  type Pipeline,
+  type RoleCalls,
+  type TaskNode,
+} from './task-node.js';
+export { transition, type NodeTransitionEvent, type TransitionOptions, type TransitionOutcome } from './transition.js';
+export { addUsage, emptyUsage, totalTokens, usageSchema, type Usage } from './usage.js';

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { budgetNameSchema, limitsSchema } from './limits.js';
+import { usageSchema } from './usage.js';
+
+/** Current schema version of stored run documents. */
+export const runSchemaVersion = 1;
+
+/** Lifecycle of a run (DESIGN §3). */
+export const runStatusSchema = z.enum(['running', 'awaiting_approval', 'completed', 'failed', 'cancelled']);
+
+/** Lifecycle of a run. */
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/** A notes file as the run read it; the hash tells whether it changed before a resume. */
+export const noteRefSchema = z.object({
+  path: z.string(),
+  sha256: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+
+/** A notes file as the run read it. */
+export type NoteRef = z.infer<typeof noteRefSchema>;
+
+/** Why a run stopped before finishing. */
+export const stopReasonSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('budget'), budget: budgetNameSchema, message: z.string() }),
+  z.object({ kind: z.literal('failure'), message: z.string() }),
+  z.object({ kind: z.literal('cancelled'), message: z.string() }),
+]);
+
+/** Why a run stopped before finishing. */
+export type StopReason = z.infer<typeof stopReasonSchema>;
+
+/** A run: the prompt, its inputs, the settings it started with, and its totals (DESIGN §3). */
+export const runSchema = z.object({
+  schemaVersion: z.literal(runSchemaVersion),
+  id: z.string(),
+  prompt: z.string(),
+  notes: z.array(noteRefSchema),
+  rootId: z.string(),
+  /** The `--llm` spec, reused by resume and approve unless overridden. */
+  llm: z.string(),
+  agentsDir: z.string().nullable(),
+  promptsDir: z.string().nullable(),
+  limits: limitsSchema,
+  status: runStatusSchema,
+  stopReason: stopReasonSchema.nullable(),
+  usage: usageSchema,
+  nodeCount: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+
+/** A run. */
+export type Run = z.infer<typeof runSchema>;
+
+/** The fields a write may change on a run. */
+export type RunPatch = Partial<Omit<Run, 'schemaVersion' | 'id' | 'prompt' | 'rootId' | 'createdAt'>>;

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { approvalSchema } from './approval.js';
+import { checkerAnswerSchema } from './checker-answer.js';
+import { executorAnswerSchema, nodeResultSchema } from './executor-answer.js';
+import { nodeStatusSchema } from './node-status.js';
+import { plannerAnswerSchema } from './planner-answer.js';
+import { sequencerAnswerSchema } from './sequencer-answer.js';
+import { usageSchema } from './usage.js';
+
+/** Current schema version of stored node documents. */
+export const nodeSchemaVersion = 1;
+
+/** Answered calls per role on one node; the next call of a role is attempt `count + 1`. */
+export const roleCallsSchema = z.object({
+  planner: z.number().int().nonnegative(),
+  sequencer: z.number().int().nonnegative(),
+  executor: z.number().int().nonnegative(),
+  checker: z.number().int().nonnegative(),
+});
+
+/** Answered calls per role on one node. */
+export type RoleCalls = z.infer<typeof roleCallsSchema>;
+
+/**
+ * The answers of the step in progress, stored as they arrive so that a resumed run continues where
+ * it stopped instead of asking again (write before act).
+ */
+export const pipelineSchema = z.object({
+  execution: executorAnswerSchema.nullable(),
+  plan: plannerAnswerSchema.nullable(),
+  sequence: sequencerAnswerSchema.nullable(),
+});
+
+/** The answers of the step in progress. */
+export type Pipeline = z.infer<typeof pipelineSchema>;
+
+/** One checker verdict, kept so the executor's next attempt can see the feedback. */
+export const checkRecordSchema = checkerAnswerSchema.extend({
+  attempt: z.number().int().positive(),
+  at: z.string(),
+});
+
+/** One checker verdict. */
+export type CheckRecord = z.infer<typeof checkRecordSchema>;
+
+/** Why a node failed or was skipped. */
+export const nodeErrorSchema = z.object({
+  kind: z.enum(['model', 'provider', 'validation', 'budget', 'human', 'dependency', 'internal']),
+  message: z.string(),
+});
+
+/** Why a node failed or was skipped. */
+export type NodeError = z.infer<typeof nodeErrorSchema>;
+
+/** Who is working on a node and until when; a lease that expired may be taken over. */
+export const leaseSchema = z.object({
+  owner: z.string(),
+  token: z.string(),
+  expiresAt: z.string(),
+});
+
+/** Who is working on a node and until when. */
+export type Lease = z.infer<typeof leaseSchema>;
+
+/** A task node: one stored document per node, linked to its parent by id (DESIGN §3). */
+export const taskNodeSchema = z.object({
+  schemaVersion: z.literal(nodeSchemaVersion),
+  runId: z.string(),
+  id: z.string(),
+  parentId: z.string().nullable(),
+  /** Ids from the root down to the parent. */
+  ancestors: z.array(z.string()),
+  depth: z.number().int().nonnegative(),
+  order: z.number().int().nonnegative(),
+  key: z.string(),
+  title: z.string(),
+  description: z.string(),
+  notes: z.array(z.string()),
+  /** Ids of sibling nodes that must settle first. */
+  dependsOn: z.array(z.string()),
+  group: z.number().int().nonnegative().nullable(),
+  integration: z.boolean(),
+  status: nodeStatusSchema,
+  requiresApproval: z.boolean(),
+  approval: approvalSchema.nullable(),
+  /** Executor attempts in the current check loop. */
+  attempts: z.number().int().nonnegative(),
+  calls: roleCallsSchema,
+  pipeline: pipelineSchema,
+  result: nodeResultSchema.nullable(),
+  check: checkerAnswerSchema.nullable(),
+  checks: z.array(checkRecordSchema),
+  error: nodeErrorSchema.nullable(),
+  usage: usageSchema,
+  lease: leaseSchema.nullable(),
+  /** Bumped on every write; conditional updates compare it. */
+  version: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+});
+
+/** A task node. */
+export type TaskNode = z.infer<typeof taskNodeSchema>;
+
+/** The fields a write may change; identity and tree position never change. */
+export type NodePatch = Partial<
+  Omit<TaskNode, 'schemaVersion' | 'runId' | 'id' | 'parentId' | 'ancestors' | 'depth' | 'order' | 'createdAt'>
+>;
+
+/** A pipeline with nothing in progress. */
+export const emptyPipeline: Pipeline = Object.freeze({ execution: null, plan: null, sequence: null });
+
+/** Role call counts of a fresh node. */
+export const noCalls: RoleCalls = Object.freeze({ planner: 0, sequencer: 0, executor: 0, checker: 0 });

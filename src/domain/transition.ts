@@ -1,0 +1,179 @@
+import type { Approval, Decision } from './approval.js';
+import { decisionsFor } from './approval.js';
+import type { NodeEvent } from './node-event.js';
+import type { NodeStatus } from './node-status.js';
+import { err, ok, type Result } from './result.js';
+import type { Lease, NodeError, NodePatch, TaskNode } from './task-node.js';
+
+/** Everything that can happen to a node. Each is legal only from certain statuses. */
+export type NodeTransitionEvent =
+  | { type: 'deps-met' }
+  | { type: 'request-approval'; kind: Approval['kind']; reason: string }
+  | { type: 'start'; lease: Lease }
+  | { type: 'submit' }
+  | { type: 'decompose' }
+  | { type: 'pass' }
+  | { type: 'retry'; feedback: string }
+  | { type: 'decide'; decision: Decision; depsMet: boolean }
+  | { type: 'roll-up' }
+  | { type: 'pause'; reason: string }
+  | { type: 'fail'; error: NodeError }
+  | { type: 'skip'; error: NodeError }
+  | { type: 'cancel'; reason: string }
+  | { type: 'reopen'; to: 'ready' | 'pending' | 'decomposed' };
+
+/** The statuses each event may start from. */
+const allowedFrom: Record<NodeTransitionEvent['type'], readonly NodeStatus[]> = {
+  'deps-met': ['pending'],
+  'request-approval': ['pending', 'ready', 'checking'],
+  start: ['ready'],
+  submit: ['running'],
+  decompose: ['running'],
+  pass: ['checking'],
+  retry: ['checking'],
+  decide: ['awaiting_approval'],
+  'roll-up': ['decomposed'],
+  pause: ['running'],
+  fail: ['pending', 'ready', 'running', 'checking', 'decomposed', 'awaiting_approval'],
+  skip: ['pending', 'ready', 'awaiting_approval'],
+  cancel: ['pending', 'ready', 'running', 'checking', 'decomposed', 'awaiting_approval'],
+  reopen: ['failed', 'skipped', 'cancelled'],
+};
+
+/** A node after a legal transition, and the event that records it. */
+export interface TransitionOutcome {
+  node: TaskNode;
+  /** The fields that changed, to persist with a conditional update. */
+  patch: NodePatch;
+  event: NodeEvent;
+}
+
+/** Options of {@link transition}. */
+export interface TransitionOptions {
+  at: string;
+  actor: string;
+}
+
+/**
+ * The one owner of the node lifecycle (DESIGN §3): returns the node after `event`, or an error naming
+ * the illegal move. Pure: it reads the clock and actor from `options`.
+ */
+export function transition(
+  node: TaskNode,
+  event: NodeTransitionEvent,
+  options: TransitionOptions,
+): Result<TransitionOutcome> {
+  if (!allowedFrom[event.type].includes(node.status))
+    return err(`cannot ${event.type} node ${node.id} ("${node.title}") while it is ${node.status}`);
+
+  const moved = move(node, event, options.at);
+  if (!moved.success) return moved;
+  const { to, reason } = moved.value;
+  const patch: NodePatch = { ...moved.value.patch, status: to, version: node.version + 1, updatedAt: options.at };
+  if (to !== 'running') patch.lease = null;
+  if (isEnd(to)) patch.endedAt = options.at;
+  return ok({
+    node: { ...node, ...patch },
+    patch,
+    event: {
+      schemaVersion: 1,
+      runId: node.runId,
+      nodeId: node.id,
+      type: event.type,
+      from: node.status,
+      to,
+      actor: options.actor,
+      reason,
+      at: options.at,
+    },
+  });
+}
+
+interface Move {
+  to: NodeStatus;
+  reason: string | null;
+  patch: NodePatch;
+}
+
+function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Move> {
+  switch (event.type) {
+    case 'deps-met':
+      return ok({ to: 'ready', reason: 'dependencies settled', patch: {} });
+    case 'request-approval': {
+      const round = (node.approval?.round ?? 0) + 1;
+      const approval: Approval = { kind: event.kind, reason: event.reason, round, requestedAt: at, decision: null };
+      return ok({ to: 'awaiting_approval', reason: event.reason, patch: { approval } });
+    }
+    case 'start':
+      return ok({
+        to: 'running',
+        reason: null,
+        patch: { lease: event.lease, attempts: Math.max(node.attempts, 1), startedAt: node.startedAt ?? at },
+      });
+    case 'submit':
+      return ok({ to: 'checking', reason: null, patch: {} });
+    case 'decompose':
+      return ok({ to: 'decomposed', reason: node.pipeline.execution?.reason ?? null, patch: {} });
+    case 'pass':
+      return ok({ to: 'completed', reason: null, patch: {} });
+    case 'retry':
+      return ok({ to: 'ready', reason: event.feedback, patch: { attempts: node.attempts + 1 } });
+    case 'decide':
+      return decide(node, event.decision, event.depsMet);
+    case 'roll-up':
+      return ok({ to: 'completed', reason: 'all children settled', patch: {} });
+    case 'pause':
+      return ok({ to: 'ready', reason: event.reason, patch: {} });
+    case 'fail':
+      return ok({ to: 'failed', reason: event.error.message, patch: { error: event.error } });
+    case 'skip':
+      return ok({ to: 'skipped', reason: event.error.message, patch: { error: event.error } });
+    case 'cancel':
+      return ok({ to: 'cancelled', reason: event.reason, patch: {} });
+    case 'reopen':
+      return ok({ to: event.to, reason: 'reopened by resume', patch: { error: null, endedAt: null, attempts: 0 } });
+  }
+}
+
+function decide(node: TaskNode, decision: Decision, depsMet: boolean): Result<Move> {
+  const approval = node.approval;
+  if (approval === null) return err(`node ${node.id} has no approval request to decide`);
+  if (decision.round !== approval.round)
+    return err(`decision for round ${decision.round} is stale: node ${node.id} is at round ${approval.round}`);
+  const allowed: readonly string[] = decisionsFor[approval.kind];
+  if (!allowed.includes(decision.action))
+    return err(`"${decision.action}" does not answer ${describeKind(approval.kind)}; choose ${allowed.join(', ')}`);
+
+  const decided: NodePatch = { approval: { ...approval, decision } };
+  const comment = decision.comment ? `: ${decision.comment}` : '';
+  const waiting: NodeStatus = depsMet ? 'ready' : 'pending';
+  switch (decision.action) {
+    case 'approve':
+      return ok({ to: waiting, reason: `approved by ${decision.by}${comment}`, patch: decided });
+    case 'edit':
+      return ok({
+        to: waiting,
+        reason: `approved with an edited description by ${decision.by}${comment}`,
+        patch: { ...decided, description: decision.description ?? node.description },
+      });
+    case 'retry':
+      return ok({ to: 'ready', reason: `retry asked by ${decision.by}${comment}`, patch: { ...decided, attempts: 1 } });
+    case 'reject':
+    case 'skip': {
+      const message = `${decision.action === 'reject' ? 'rejected' : 'skipped'} by ${decision.by}${comment}`;
+      return ok({ to: 'skipped', reason: message, patch: { ...decided, error: { kind: 'human', message } } });
+    }
+    case 'fail': {
+      const message = `failed by ${decision.by}${comment}`;
+      return ok({ to: 'failed', reason: message, patch: { ...decided, error: { kind: 'human', message } } });
+    }
+  }
+}
+
+function describeKind(kind: Approval['kind']): string {
+  return kind === 'gate' ? 'an approval gate' : 'an escalation';
+}
+
+function isEnd(status: NodeStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'skipped' || status === 'cancelled';
+}

@@ -1,0 +1,1 @@
+export type { PendingDecision, RunLock, Store, UpdateNodeOptions } from './store.js';
