@@ -66,3 +66,4 @@ export {
 } from './task-node.js';
 export { transition, type NodeTransitionEvent, type TransitionOptions, type TransitionOutcome } from './transition.js';
 export { addUsage, emptyUsage, totalTokens, usageSchema, type Usage } from './usage.js';
+export { childId, newNode, rootNodeId, type NewNodeOptions } from './new-node.js';
