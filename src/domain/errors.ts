@@ -1,4 +1,5 @@
 import type { AgentRole } from './agent-role.js';
+import type { BudgetName } from './limits.js';
 
 /** Structured context that lets the CLI say where a failure happened. */
 export interface ArborErrorOptions {
@@ -56,3 +57,13 @@ export class StoreError extends ArborError {}
 
 /** Another writer changed a node first: the caller's view of it is stale. */
 export class ConflictError extends StoreError {}
+
+/** A run budget would be exceeded by the next call; the engine stops new work cleanly. */
+export class BudgetExceededError extends ArborError {
+  readonly budget: BudgetName;
+
+  constructor(budget: BudgetName, message: string, options: ArborErrorOptions = {}) {
+    super(message, options);
+    this.budget = budget;
+  }
+}

@@ -12,6 +12,7 @@ export {
 export { checkerAnswerSchema, type CheckerAnswer } from './checker-answer.js';
 export {
   ArborError,
+  BudgetExceededError,
   ConflictError,
   ModelBehaviourError,
   ProviderError,
@@ -67,3 +68,4 @@ export {
 export { transition, type NodeTransitionEvent, type TransitionOptions, type TransitionOutcome } from './transition.js';
 export { addUsage, emptyUsage, totalTokens, usageSchema, type Usage } from './usage.js';
 export { childId, newNode, rootNodeId, type NewNodeOptions } from './new-node.js';
+export { dependencyLevels, type KeyedTask } from './dependency-levels.js';

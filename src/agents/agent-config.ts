@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { agentRoleSchema } from '../domain/index.js';
+
+/** Retry settings for provider faults (DESIGN §8). */
+export const retrySettingsSchema = z
+  .object({
+    maxRetries: z.number().int().nonnegative().default(4),
+    baseDelayMs: z.number().int().nonnegative().default(500),
+    maxDelayMs: z.number().int().positive().default(20_000),
+    maxRetryAfterMs: z.number().int().positive().default(60_000),
+  })
+  .strict();
+
+/** One agent file in `agents/` (YAML): which model a role uses and how it is called. */
+export const agentConfigSchema = z
+  .object({
+    role: agentRoleSchema,
+    /** `default` uses the run's `--llm`; otherwise this role's own provider. */
+    provider: z.enum(['default', 'openai', 'anthropic', 'script']).default('default'),
+    model: z.string().nullable().default(null),
+    /** OpenAI-compatible servers (Ollama, vLLM, …). */
+    baseURL: z.string().url().nullable().default(null),
+    /** The environment variable holding the API key (the key itself never goes in a file). */
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name like OPENAI_API_KEY').nullable().default(null),
+    temperature: z.number().min(0).max(2).nullable().default(null),
+    /** Handlebars template in the prompts folder. */
+    template: z.string().min(1),
+    maxOutputTokens: z.number().int().positive().default(4096),
+    /** Calls of this role in flight at once (the run's `--concurrency` caps all roles together). */
+    concurrency: z.number().int().positive().default(4),
+    /** Re-asks after an invalid answer before the node fails. */
+    reasks: z.number().int().nonnegative().default(1),
+    timeoutMs: z.number().int().positive().default(120_000),
+    retry: retrySettingsSchema.default({ maxRetries: 4, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 }),
+  })
+  .strict();
+
+/** One role's agent settings. */
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+/** A rule that flags nodes for approval by title, whatever the planner said (DESIGN §1.5). */
+export const approvalPolicySchema = z
+  .object({
+    title: z.string().min(1).describe('Regular expression on the node title'),
+    flags: z.string().regex(/^[imsu]*$/).default('i'),
+    reason: z.string().min(1),
+  })
+  .strict();
+
+/** A rule that flags nodes for approval. */
+export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
+
+/** `agents/policies.yaml`. */
+export const policiesFileSchema = z
+  .object({ approvals: z.array(approvalPolicySchema).default([]) })
+  .strict();

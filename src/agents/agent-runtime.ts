@@ -1,0 +1,38 @@
+import type { AgentRole, Usage } from '../domain/index.js';
+import type { Model, ModelRequest, ModelResponse } from '../llm/model.js';
+import type { AgentsConfig } from './agents-config.js';
+import type { PromptTemplates } from './prompt-templates.js';
+
+/** What one call looked like, for progress output and logs. */
+export interface CallRecord {
+  role: AgentRole;
+  nodeId: string;
+  attempt: number;
+  request: ModelRequest;
+  response: ModelResponse | null;
+  error: string | null;
+}
+
+/** What the agents need from the engine: models, settings, concurrency slots and budget checks. */
+export interface AgentRuntime {
+  agents: AgentsConfig;
+  templates: PromptTemplates;
+  modelFor(role: AgentRole): Model;
+  /** Stable per run; providers use it as a prompt-cache key. */
+  cacheKey: string;
+  /** Runs `call` inside the global and the role's concurrency slots. */
+  withSlot<T>(role: AgentRole, call: () => Promise<T>): Promise<T>;
+  /** Reserves budget for a call about to start; throws `BudgetExceededError` when it would not fit. */
+  reserve(estimate: { inputTokens: number; maxOutputTokens: number }): Reservation;
+  signal: AbortSignal;
+  onCallStart?(record: CallRecord): void;
+  onCallEnd?(record: CallRecord): void;
+  onRetry?(info: { role: AgentRole; nodeId: string; attempt: number; delayMs: number; reason: string }): void;
+}
+
+/** Budget held for one call until its real usage is known. */
+export interface Reservation {
+  settle(usage: Usage): void;
+  /** Gives the reservation back when the call failed before using anything. */
+  cancel(): void;
+}

@@ -1,0 +1,14 @@
+export { agentConfigSchema, approvalPolicySchema, type AgentConfig, type ApprovalPolicy } from './agent-config.js';
+export type { AgentRuntime, CallRecord, Reservation } from './agent-runtime.js';
+export type { AgentsConfig } from './agents-config.js';
+export { answerSchemaFor } from './answer-json-schema.js';
+export { askAgent, type AgentOutcome, type AgentQuestion } from './ask-agent.js';
+export { checkNode } from './check-node.js';
+export { artifactPathProblem, executeNode, type ExecuteNodeOptions } from './execute-node.js';
+export { loadAgentsConfig } from './load-agents-config.js';
+export { type NodeContext, type NoteText } from './node-context.js';
+export { parseAnswer } from './parse-answer.js';
+export { planNode } from './plan-node.js';
+export { loadPromptTemplates, type PromptTemplate, type PromptTemplates, type RenderedPrompt } from './prompt-templates.js';
+export { sequenceTasks, type SequenceOutcome } from './sequence-tasks.js';
+export { fallbackSequence, mergedDependencies, validateSequence } from './validate-sequence.js';

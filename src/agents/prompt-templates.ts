@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { agentRoles, UsageError, type AgentRole } from '../domain/index.js';
+import type { AgentsConfig } from './agents-config.js';
+
+/** A rendered prompt: the stable part first (cacheable), then the node-specific part. */
+export interface RenderedPrompt {
+  system: string;
+  user: string;
+}
+
+/** A compiled role template. */
+export type PromptTemplate = (data: object) => RenderedPrompt;
+
+/** The compiled template of each role. */
+export type PromptTemplates = Record<AgentRole, PromptTemplate>;
+
+interface RenderData {
+  systemParts: string[];
+}
+
+/**
+ * Compiles each role's template (named in its agent file) from `promptsDir`. A template marks its
+ * stable part with `{{#system}}…{{/system}}`; the rest is the user message. Templates are compiled
+ * from files only: notes and model output are passed as data and never compiled.
+ */
+export async function loadPromptTemplates(promptsDir: string, agents: AgentsConfig): Promise<PromptTemplates> {
+  const handlebars = createHandlebars();
+  const templates = {} as PromptTemplates;
+  for (const role of agentRoles) {
+    const file = path.join(promptsDir, agents.roles[role].template);
+    let source: string;
+    try {
+      source = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read the ${role} prompt template ${file}: ${(error as Error).message}`, {
+        cause: error,
+        hint: `pass --prompts DIR with ${agents.roles[role].template}, or fix "template" in the ${role} agent file`,
+      });
+    }
+    templates[role] = compileTemplate(handlebars, source, file);
+  }
+  return templates;
+}
+
+function compileTemplate(handlebars: typeof Handlebars, source: string, file: string): PromptTemplate {
+  try {
+    // compile() is lazy; precompile() parses now so a syntax error stops the run before any work.
+    handlebars.precompile(source);
+  } catch (error) {
+    throw new UsageError(`prompt template ${file} has a syntax error: ${(error as Error).message.split('\n')[0]}`, {
+      cause: error,
+      hint: 'fix the handlebars syntax in that file (see "Prompts" in the README)',
+    });
+  }
+  const template = handlebars.compile(source, { noEscape: true });
+  return (data) => {
+    const renderData: RenderData = { systemParts: [] };
+    let user: string;
+    try {
+      user = template(data, { data: renderData });
+    } catch (error) {
+      throw new UsageError(`prompt template ${file} failed to render: ${(error as Error).message}`, { cause: error });
+    }
+    return { system: tidy(renderData.systemParts.join('\n\n')), user: tidy(user) };
+  };
+}
+
+function createHandlebars(): typeof Handlebars {
+  const handlebars = Handlebars.create();
+  handlebars.registerHelper('system', function (this: unknown, options: Handlebars.HelperOptions) {
+    (options.data as RenderData).systemParts.push(options.fn(this));
+    return '';
+  });
+  handlebars.registerHelper('json', (value: unknown) => JSON.stringify(value, null, 2));
+  handlebars.registerHelper('truncate', (value: unknown, length: unknown) => {
+    const text = typeof value === 'string' ? value : '';
+    const limit = typeof length === 'number' ? length : 400;
+    return text.length > limit ? `${text.slice(0, limit)}…` : text;
+  });
+  handlebars.registerHelper('add', (a: unknown, b: unknown) => Number(a) + Number(b));
+  return handlebars;
+}
+
+/** Collapses the blank lines that block helpers leave behind. */
+function tidy(text: string): string {
+  return text.replace(/\n{3,}/g, '\n\n').trim();
+}
