@@ -1,0 +1,57 @@
+import path from 'node:path';
+import type { NodeContext, NoteText } from '../agents/index.js';
+import type { Run, TaskNode } from '../domain/index.js';
+import type { TreeState } from './tree-state.js';
+
+const summaryLength = 160;
+
+/**
+ * The scoped context of a node (DESIGN §1.3): its ancestors as short summaries, the results of its
+ * dependencies and the notes it references. A node that names no notes inherits its nearest
+ * ancestor's; the root sees all of the run's notes.
+ */
+export function buildNodeContext(options: {
+  run: Run;
+  node: TaskNode;
+  tree: TreeState;
+  notes: readonly NoteText[];
+}): NodeContext {
+  const { run, node, tree, notes } = options;
+  const ancestors = node.ancestors.map((id) => tree.require(id));
+  return {
+    run: { id: run.id, prompt: run.prompt },
+    node,
+    ancestors: ancestors.map((ancestor) => ({
+      title: ancestor.title,
+      summary: shorten(ancestor.parentId === null ? 'the whole request' : ancestor.description, summaryLength),
+    })),
+    dependencies: tree.dependenciesOf(node).map((dependency) => ({
+      key: dependency.key,
+      title: dependency.title,
+      status: dependency.status,
+      summary: dependency.result?.summary ?? dependency.error?.message ?? '',
+      output: dependency.result?.output ?? '',
+    })),
+    notes: notesFor([...ancestors, node].reverse(), notes),
+    maxDepth: run.limits.maxDepth,
+  };
+}
+
+function notesFor(chain: readonly TaskNode[], notes: readonly NoteText[]): NoteText[] {
+  for (const node of chain) {
+    if (node.parentId === null) return [...notes];
+    const matched = notes.filter((note) => node.notes.some((reference) => sameNote(reference, note.path)));
+    if (matched.length > 0) return matched;
+  }
+  return [...notes];
+}
+
+function sameNote(reference: string, notePath: string): boolean {
+  const normalized = path.normalize(reference);
+  return normalized === path.normalize(notePath) || path.basename(normalized) === path.basename(notePath);
+}
+
+function shorten(text: string, length: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > length ? `${line.slice(0, length - 1)}…` : line;
+}

@@ -1,0 +1,13 @@
+import type { AgentRole, BudgetName, NodeEvent, RunStatus, TaskNode, Usage } from '../domain/index.js';
+
+/** What the engine reports while it works, for progress output and logs. Noun-then-verb names. */
+export type EngineEvent =
+  | { type: 'node-transition'; node: TaskNode; event: NodeEvent }
+  | { type: 'node-create'; node: TaskNode; event: NodeEvent }
+  | { type: 'call-start'; role: AgentRole; node: TaskNode; attempt: number }
+  | { type: 'call-end'; role: AgentRole; node: TaskNode; attempt: number; usage: Usage | null; error: string | null }
+  | { type: 'call-retry'; role: AgentRole; node: TaskNode; attempt: number; delayMs: number; reason: string }
+  | { type: 'sequence-fallback'; node: TaskNode; reason: string }
+  | { type: 'approval-request'; node: TaskNode }
+  | { type: 'budget-stop'; budget: BudgetName; message: string }
+  | { type: 'run-end'; status: RunStatus; message: string };

@@ -1,0 +1,598 @@
+import { randomUUID } from 'node:crypto';
+import {
+  addUsage,
+  ArborError,
+  BudgetExceededError,
+  emptyPipeline,
+  isTerminal,
+  ProviderError,
+  transition,
+  type AgentRole,
+  type Decision,
+  type NodeError,
+  type NodePatch,
+  type NodeTransitionEvent,
+  type Result,
+  type Run,
+  type RunStatus,
+  type StopReason,
+  type TaskNode,
+  type Usage,
+} from '../domain/index.js';
+import {
+  checkNode,
+  executeNode,
+  planNode,
+  sequenceTasks,
+  type AgentOutcome,
+  type AgentRuntime,
+  type AgentsConfig,
+  type NoteText,
+  type PromptTemplates,
+} from '../agents/index.js';
+import type { Model } from '../llm/model.js';
+import type { Store } from '../store/index.js';
+import { Budget } from './budget.js';
+import { buildChildren } from './build-children.js';
+import { buildNodeContext } from './build-node-context.js';
+import { ConcurrencySlots } from './concurrency-slots.js';
+import type { EngineEvent } from './engine-event.js';
+import { rollUpResult } from './roll-up-result.js';
+import { TreeState } from './tree-state.js';
+import { writeArtifacts } from './write-artifacts.js';
+
+/** Everything a run needs to be driven by this process. */
+export interface RunEngineOptions {
+  store: Store;
+  run: Run;
+  agents: AgentsConfig;
+  templates: PromptTemplates;
+  modelFor: (role: AgentRole) => Model;
+  notes: readonly NoteText[];
+  /** Who drives the run, recorded on leases and events. */
+  owner: string;
+  /** Keep running while nodes wait for people (a terminal prompt or another process will decide). */
+  waitForApprovals: boolean;
+  /** How often to look for decisions made by other processes. */
+  decisionPollMs?: number;
+  /** The run's output folder for executor artifacts; null keeps them only in the store. */
+  outDir: string | null;
+  /** On resume: give failed and cancelled branches another go. */
+  reopenFailed?: boolean;
+  onEvent?: (event: EngineEvent) => void;
+}
+
+/** How a drive of the run ended. */
+export interface RunOutcome {
+  status: RunStatus;
+  stopReason: StopReason | null;
+  run: Run;
+}
+
+const rootExecution = {
+  action: 'decompose' as const,
+  reason: 'the request is always planned first',
+  result: null,
+};
+
+/**
+ * Drives one run: event-driven scheduling of ready nodes, the execute → plan → sequence → recurse
+ * pipeline, checks with retries, approvals, budgets and roll-up (DESIGN §1, §7). Every answer and
+ * transition is stored before the next step, so a crash loses at most the calls in flight.
+ */
+export class RunEngine {
+  private readonly tree: TreeState;
+  private readonly budget: Budget;
+  private readonly slots: ConcurrencySlots;
+  private readonly abort = new AbortController();
+  private readonly runtime: AgentRuntime;
+  private run: Run;
+  private usage: Usage;
+  private readonly busy = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly announced = new Map<string, number>();
+  private inFlight = 0;
+  private stopReason: StopReason | null = null;
+  private fatal: unknown = null;
+  private settleWaiter: (() => void) | null = null;
+  private runDirty = false;
+
+  constructor(
+    private readonly options: RunEngineOptions,
+    nodes: readonly TaskNode[],
+  ) {
+    this.run = options.run;
+    this.usage = options.run.usage;
+    this.tree = new TreeState(nodes);
+    this.budget = new Budget(options.run.limits, options.run.usage);
+    this.slots = new ConcurrencySlots(options.run.limits.concurrency, options.agents);
+    this.runtime = {
+      agents: options.agents,
+      templates: options.templates,
+      modelFor: options.modelFor,
+      cacheKey: `arbor-${options.run.id}`,
+      withSlot: (role, call) => this.slots.run(role, call),
+      reserve: (estimate) => this.budget.reserve(estimate),
+      signal: this.abort.signal,
+      onCallStart: (record) =>
+        this.emit({ type: 'call-start', role: record.role, node: this.tree.require(record.nodeId), attempt: record.attempt }),
+      onCallEnd: (record) =>
+        this.emit({
+          type: 'call-end',
+          role: record.role,
+          node: this.tree.require(record.nodeId),
+          attempt: record.attempt,
+          usage: record.response?.usage ?? null,
+          error: record.error,
+        }),
+      onRetry: (info) => this.emit({ type: 'call-retry', ...info, node: this.tree.require(info.nodeId) }),
+    };
+  }
+
+  /** The tree as this engine sees it (read-only use). */
+  get state(): TreeState {
+    return this.tree;
+  }
+
+  /** Drives the run until it completes, fails, stops on a budget, or only waits for people. */
+  async drive(): Promise<RunOutcome> {
+    await this.updateRun({ status: 'running', stopReason: null, endedAt: null });
+    await this.recover();
+    for (const node of [...this.tree.values()]) this.kick(node.id);
+    const poller = setInterval(() => void this.pollDecisions(), this.options.decisionPollMs ?? 250);
+    const saver = setInterval(() => void this.flushRun(), 1000);
+    try {
+      for (;;) {
+        await this.settled();
+        if (this.fatal) throw this.fatal;
+        if (this.isFinished() || this.stopReason || !this.waitsForPeople()) break;
+        // A decision may have landed from another process since the last poll.
+        if ((await this.pollDecisions()) > 0) continue;
+        if (!this.options.waitForApprovals) break;
+        await new Promise<void>((resolve) => (this.settleWaiter = resolve));
+      }
+    } catch (error) {
+      await this.markFailed(error);
+      throw error;
+    } finally {
+      clearInterval(poller);
+      clearInterval(saver);
+    }
+    return this.finish();
+  }
+
+  /**
+   * Records and applies a person's decision (from the terminal prompt of this process). Fails when
+   * the node is not waiting for that decision, e.g. because someone else decided first.
+   */
+  async decide(nodeId: string, decision: Omit<Decision, 'round' | 'at'> & { round?: number }): Promise<Result<void>> {
+    const node = this.tree.get(nodeId);
+    if (!node?.approval || node.status !== 'awaiting_approval')
+      return { success: false, error: `node ${nodeId} is not waiting for a decision` };
+    const full: Decision = { ...decision, round: decision.round ?? node.approval.round, at: now() };
+    const recorded = await this.options.store.recordDecision(this.run.id, nodeId, full);
+    if (recorded.success) this.kick(nodeId);
+    return recorded;
+  }
+
+  /** Stops starting new work; in-flight calls are abandoned after `graceMs`. */
+  stop(reason: string, graceMs = 5000): void {
+    this.stopReason ??= { kind: 'cancelled', message: reason };
+    setTimeout(() => this.abort.abort(new ArborError(`cancelled: ${reason}`)), graceMs).unref();
+    this.wake();
+  }
+
+  // ---- scheduling -------------------------------------------------------------------------------
+
+  /** Advances a node unless it is already being advanced; then it is advanced again afterwards. */
+  private kick(nodeId: string): void {
+    if (this.busy.has(nodeId)) {
+      this.dirty.add(nodeId);
+      return;
+    }
+    this.busy.add(nodeId);
+    this.inFlight++;
+    void this.advance(nodeId)
+      .catch((error: unknown) => this.onAdvanceError(nodeId, error))
+      .finally(() => {
+        this.busy.delete(nodeId);
+        this.inFlight--;
+        if (this.dirty.delete(nodeId)) this.kick(nodeId);
+        this.wake();
+      });
+  }
+
+  private wake(): void {
+    const waiter = this.settleWaiter;
+    this.settleWaiter = null;
+    waiter?.();
+  }
+
+  private async settled(): Promise<void> {
+    while (this.inFlight > 0) await new Promise<void>((resolve) => (this.settleWaiter = resolve));
+  }
+
+  private canStartWork(): boolean {
+    return this.stopReason === null && this.fatal === null;
+  }
+
+  /** Takes the node as far as it can go now, one stored step at a time. */
+  private async advance(nodeId: string): Promise<void> {
+    for (;;) {
+      const node = this.tree.require(nodeId);
+      switch (node.status) {
+        case 'pending': {
+          const blocker = this.tree.blockingDependency(node);
+          if (blocker) {
+            await this.apply(node, { type: 'skip', error: dependencyError(blocker) });
+          } else if (this.tree.dependenciesSettled(node)) {
+            await this.apply(node, { type: 'deps-met' });
+            continue;
+          }
+          return;
+        }
+        case 'ready':
+          if (!this.canStartWork()) return;
+          await this.work(node);
+          continue;
+        case 'checking':
+          if (!this.canStartWork()) return;
+          await this.check(node);
+          continue;
+        case 'awaiting_approval':
+          await this.awaitDecision(node);
+          return;
+        case 'decomposed':
+          await this.rollUp(node);
+          return;
+        default:
+          return;
+      }
+    }
+  }
+
+  /** After a status change: wake the nodes that wait on this one, and its parent. */
+  private afterChange(node: TaskNode): void {
+    if (!isTerminal(node.status)) return;
+    for (const dependent of this.tree.dependentsOf(node.id)) this.kick(dependent.id);
+    if (node.parentId !== null) this.kick(node.parentId);
+  }
+
+  // ---- the pipeline -------------------------------------------------------------------------------
+
+  private async work(ready: TaskNode): Promise<void> {
+    let node = await this.apply(ready, {
+      type: 'start',
+      lease: { owner: this.options.owner, token: randomUUID(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    try {
+      node = await this.ensureExecution(node);
+      const execution = node.pipeline.execution;
+      if (execution === null) return;
+      if (execution.action === 'complete') {
+        await this.apply(node, { type: 'submit' }, { result: execution.result });
+        return;
+      }
+      await this.decompose(node);
+    } catch (error) {
+      await this.onWorkError(this.tree.require(node.id), error);
+    }
+  }
+
+  private async ensureExecution(node: TaskNode): Promise<TaskNode> {
+    if (node.pipeline.execution !== null) return node;
+    if (node.parentId === null) return this.save(node, { pipeline: { ...node.pipeline, execution: rootExecution } });
+    const guidance = node.approval?.decision?.action === 'retry' ? node.approval.decision.comment : null;
+    const outcome = await executeNode(this.runtime, this.context(node), {
+      canDecompose: node.depth < this.run.limits.maxDepth,
+      guidance,
+    });
+    return this.record(node, 'executor', outcome, (answer) => ({ pipeline: { ...node.pipeline, execution: answer } }));
+  }
+
+  private async decompose(start: TaskNode): Promise<void> {
+    let node = start;
+    const { maxNodes } = this.run.limits;
+    if (node.pipeline.plan === null) {
+      if (this.tree.size >= maxNodes) throw nodesExceeded(maxNodes);
+      const outcome = await planNode(this.runtime, this.context(node));
+      node = await this.record(node, 'planner', outcome, (plan) => ({ pipeline: { ...node.pipeline, plan } }));
+      if (node.status !== 'running') return;
+    }
+    const plan = node.pipeline.plan!;
+    if (node.pipeline.sequence === null) {
+      const outcome = await sequenceTasks(this.runtime, this.context(node), plan.tasks);
+      if (outcome.fallbackReason !== null) this.emit({ type: 'sequence-fallback', node, reason: outcome.fallbackReason });
+      node = await this.record(node, 'sequencer', { ...outcome, success: true }, (sequence) => ({
+        pipeline: { ...node.pipeline, sequence },
+      }));
+    }
+    if (this.tree.size + plan.tasks.length > maxNodes) throw nodesExceeded(maxNodes);
+    const children = buildChildren({
+      parent: node,
+      plan,
+      sequence: node.pipeline.sequence!,
+      policies: this.options.agents.approvalPolicies,
+      at: now(),
+      actor: this.options.owner,
+    });
+    await this.options.store.insertNodes(children.nodes, children.events);
+    this.tree.add(children.nodes);
+    await this.updateRun({ nodeCount: this.tree.size });
+    for (const [index, child] of children.nodes.entries())
+      this.emit({ type: 'node-create', node: child, event: children.events[index]! });
+    await this.apply(node, { type: 'decompose' });
+    for (const child of children.nodes) this.kick(child.id);
+  }
+
+  private async check(node: TaskNode): Promise<void> {
+    try {
+      const outcome = await checkNode(this.runtime, this.context(node));
+      const spent = this.spend(node, 'checker', outcome);
+      if (!outcome.success) {
+        await this.apply(node, { type: 'fail', error: { kind: 'model', message: outcome.error.message } }, spent);
+        return;
+      }
+      const verdict = outcome.value;
+      const history: NodePatch = {
+        ...spent,
+        check: verdict,
+        checks: [...node.checks, { ...verdict, attempt: node.attempts, at: now() }],
+      };
+      if (verdict.verdict === 'pass') {
+        const written = await writeArtifacts(this.options.outDir, node.result?.artifacts ?? []);
+        if (!written.success) {
+          await this.apply(node, { type: 'fail', error: { kind: 'internal', message: written.error } }, history);
+          return;
+        }
+        await this.apply(node, { type: 'pass' }, history);
+      } else if (node.attempts < this.run.limits.maxAttempts) {
+        await this.apply(node, { type: 'retry', feedback: verdict.feedback }, { ...history, pipeline: { ...emptyPipeline } });
+      } else {
+        const reason = `the checker failed it ${node.attempts} times; last feedback: ${verdict.feedback}`;
+        await this.apply(node, { type: 'request-approval', kind: 'escalation', reason }, {
+          ...history,
+          pipeline: { ...emptyPipeline },
+        });
+      }
+    } catch (error) {
+      await this.onWorkError(this.tree.require(node.id), error);
+    }
+  }
+
+  private async rollUp(node: TaskNode): Promise<void> {
+    const children = this.tree.childrenOf(node.id);
+    if (children.length === 0 || !children.every((child) => isTerminal(child.status))) return;
+    const failed = children.find((child) => child.status === 'failed' || child.status === 'cancelled');
+    if (failed) {
+      await this.apply(node, {
+        type: 'fail',
+        error: { kind: 'dependency', message: `subtask ${failed.id} "${failed.title}" ${failed.status}` },
+      });
+    } else {
+      await this.apply(node, { type: 'roll-up' }, { result: rollUpResult(children) });
+    }
+  }
+
+  // ---- approvals ----------------------------------------------------------------------------------
+
+  private async awaitDecision(node: TaskNode): Promise<void> {
+    const approval = node.approval!;
+    const pending = (await this.options.store.pendingDecisions(this.run.id)).find((entry) => entry.nodeId === node.id);
+    if (pending) {
+      const decision = pending.decision;
+      const depsMet = this.tree.dependenciesSettled(node);
+      await this.apply(node, { type: 'decide', decision, depsMet }, decision.action === 'retry' ? { result: null } : {});
+      return;
+    }
+    if (this.announced.get(node.id) !== approval.round) {
+      this.announced.set(node.id, approval.round);
+      this.emit({ type: 'approval-request', node });
+    }
+  }
+
+  /** Applies decisions other processes recorded; returns how many it found. */
+  private async pollDecisions(): Promise<number> {
+    if (this.tree.count('awaiting_approval') === 0) return 0;
+    try {
+      const decisions = await this.options.store.pendingDecisions(this.run.id);
+      for (const { nodeId } of decisions) this.kick(nodeId);
+      return decisions.length;
+    } catch (error) {
+      this.fatal ??= error;
+      this.wake();
+      return 0;
+    }
+  }
+
+  private waitsForPeople(): boolean {
+    return this.tree.count('awaiting_approval') > 0;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------
+
+  /** Applies a legal transition and stores it with its event. */
+  private async apply(node: TaskNode, event: NodeTransitionEvent, extra: NodePatch = {}): Promise<TaskNode> {
+    const moved = transition(node, event, { at: now(), actor: this.options.owner });
+    if (!moved.success) throw new ArborError(`internal: ${moved.error}`, { runId: this.run.id, nodeId: node.id });
+    const stored = await this.options.store.updateNode({
+      runId: this.run.id,
+      nodeId: node.id,
+      expectedVersion: node.version,
+      patch: { ...extra, ...moved.value.patch },
+      event: moved.value.event,
+    });
+    this.tree.put(stored);
+    this.emit({ type: 'node-transition', node: stored, event: moved.value.event });
+    this.afterChange(stored);
+    return stored;
+  }
+
+  /** Stores fields without a status change (an answer, usage). */
+  private async save(node: TaskNode, patch: NodePatch): Promise<TaskNode> {
+    const stored = await this.options.store.updateNode({
+      runId: this.run.id,
+      nodeId: node.id,
+      expectedVersion: node.version,
+      patch: { ...patch, version: node.version + 1, updatedAt: now() },
+    });
+    this.tree.put(stored);
+    return stored;
+  }
+
+  /** Stores an agent's answer with what it cost, or fails the node when there is no valid answer. */
+  private async record<R extends AgentRole, A>(
+    node: TaskNode,
+    role: R,
+    outcome: AgentOutcome<R> | ({ success: true; value: A; calls: number; usage: Usage }),
+    patchFor: (answer: A) => NodePatch,
+  ): Promise<TaskNode> {
+    const spent = this.spend(node, role, outcome);
+    if (!outcome.success)
+      return this.apply(node, { type: 'fail', error: { kind: 'model', message: outcome.error.message } }, spent);
+    return this.save(node, { ...spent, ...patchFor(outcome.value as A) });
+  }
+
+  private spend(node: TaskNode, role: AgentRole, outcome: { calls: number; usage: Usage }): NodePatch {
+    this.usage = addUsage(this.usage, outcome.usage);
+    this.runDirty = true;
+    return {
+      calls: { ...node.calls, [role]: node.calls[role] + outcome.calls },
+      usage: addUsage(node.usage, outcome.usage),
+    };
+  }
+
+  private async updateRun(patch: Parameters<Store['updateRun']>[1]): Promise<void> {
+    this.run = await this.options.store.updateRun(this.run.id, { ...patch, usage: this.usage, updatedAt: now() });
+    this.runDirty = false;
+  }
+
+  private async flushRun(): Promise<void> {
+    if (!this.runDirty || this.fatal) return;
+    try {
+      await this.updateRun({});
+    } catch (error) {
+      this.fatal ??= error;
+      this.wake();
+    }
+  }
+
+  // ---- failures -----------------------------------------------------------------------------------
+
+  private async onWorkError(node: TaskNode, error: unknown): Promise<void> {
+    if (error instanceof BudgetExceededError) {
+      if (this.stopReason === null) {
+        this.stopReason = { kind: 'budget', budget: error.budget, message: error.message };
+        this.emit({ type: 'budget-stop', budget: error.budget, message: error.message });
+      }
+      if (node.status === 'running') await this.apply(node, { type: 'pause', reason: error.message });
+      return;
+    }
+    if (this.abort.signal.aborted) {
+      if (node.status === 'running') await this.apply(node, { type: 'pause', reason: 'run cancelled' });
+      return;
+    }
+    if (error instanceof ProviderError || (error instanceof ArborError && !(error.name === 'StoreError' || error.name === 'ConflictError'))) {
+      const nodeError: NodeError = {
+        kind: error instanceof ProviderError ? 'provider' : 'internal',
+        message: error.message,
+      };
+      if (node.status === 'running' || node.status === 'checking') await this.apply(node, { type: 'fail', error: nodeError });
+      return;
+    }
+    throw error;
+  }
+
+  private onAdvanceError(nodeId: string, error: unknown): void {
+    // Store failures and bugs stop the whole run; it stays resumable from what was stored.
+    this.fatal ??= error;
+    this.stopReason ??= { kind: 'failure', message: `node ${nodeId}: ${(error as Error).message}` };
+    this.abort.abort(error);
+  }
+
+  // ---- the end ------------------------------------------------------------------------------------
+
+  private isFinished(): boolean {
+    return isTerminal(this.tree.require(this.run.rootId).status);
+  }
+
+  private async finish(): Promise<RunOutcome> {
+    const root = this.tree.require(this.run.rootId);
+    let status: RunStatus;
+    let stopReason: StopReason | null = this.stopReason;
+    if (root.status === 'completed') {
+      status = 'completed';
+      stopReason = null;
+    } else if (stopReason?.kind === 'cancelled') {
+      status = 'cancelled';
+    } else if (root.status === 'failed' || stopReason !== null) {
+      status = 'failed';
+      stopReason ??= { kind: 'failure', message: root.error?.message ?? 'the root task failed' };
+    } else if (this.waitsForPeople()) {
+      status = 'awaiting_approval';
+    } else {
+      status = 'failed';
+      stopReason = { kind: 'failure', message: 'internal: the run has nothing left to do but is not finished' };
+    }
+    const ended = status === 'completed' || status === 'failed' || status === 'cancelled';
+    await this.updateRun({ status, stopReason, nodeCount: this.tree.size, endedAt: ended ? now() : null });
+    const message = stopReason?.message ?? (status === 'completed' ? 'run completed' : 'waiting for approval');
+    this.emit({ type: 'run-end', status, message });
+    return { status, stopReason, run: this.run };
+  }
+
+  /** Best effort: a run that stopped on a store failure or a bug says so, if the store still answers. */
+  private async markFailed(error: unknown): Promise<void> {
+    const message = (error as Error).message;
+    try {
+      await this.updateRun({ status: 'failed', stopReason: this.stopReason ?? { kind: 'failure', message }, endedAt: now() });
+    } catch {
+      // The store is what failed; the stored state is still the truth to resume from.
+    }
+  }
+
+  // ---- recovery -----------------------------------------------------------------------------------
+
+  /** Nodes that were in flight when a previous process stopped go back to `ready`; failed branches reopen on request. */
+  private async recover(): Promise<void> {
+    for (const node of [...this.tree.values()]) {
+      if (node.status === 'running') await this.apply(node, { type: 'pause', reason: 'recovered: it was in flight when the run stopped' });
+    }
+    if (!this.options.reopenFailed) return;
+    const reopenable = [...this.tree.values()].filter(
+      (node) =>
+        node.status === 'failed' ||
+        node.status === 'cancelled' ||
+        (node.status === 'skipped' && node.error?.kind === 'dependency'),
+    );
+    // Deepest first, so children are open again before their parent looks at them.
+    reopenable.sort((a, b) => b.depth - a.depth);
+    for (const node of reopenable) {
+      const hasChildren = this.tree.childrenOf(node.id).length > 0;
+      const to = hasChildren ? 'decomposed' : node.status === 'skipped' || !this.tree.dependenciesSettled(node) ? 'pending' : 'ready';
+      await this.apply(this.tree.require(node.id), { type: 'reopen', to }, hasChildren ? {} : { pipeline: { ...emptyPipeline } });
+    }
+  }
+
+  private context(node: TaskNode) {
+    return buildNodeContext({ run: this.run, node, tree: this.tree, notes: this.options.notes });
+  }
+
+  private emit(event: EngineEvent): void {
+    this.options.onEvent?.(event);
+  }
+}
+
+function dependencyError(blocker: TaskNode): NodeError {
+  return { kind: 'dependency', message: `dependency ${blocker.id} "${blocker.title}" ${blocker.status}` };
+}
+
+function nodesExceeded(maxNodes: number): BudgetExceededError {
+  return new BudgetExceededError('maxNodes', `the run reached its limit of ${maxNodes} nodes`, {
+    hint: 'resume with a higher limit, e.g. arbor resume RUN --max-nodes N',
+  });
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
