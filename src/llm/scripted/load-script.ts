@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../../domain/index.js';
-import { parseScript, scriptError, scriptFormatHint, type Script } from './parse-script.js';
+import { parseScript, scriptError, type Script } from './parse-script.js';
 
 /**
  * Reads, validates and compiles a script file (`--llm script:FILE`). YAML and JSON are both read
@@ -38,7 +38,7 @@ function readScriptText(path: string): string {
             : (error as Error).message;
     throw new UsageError(`script ${path}: ${problem}`, {
       cause: error,
-      hint: `Check the path after --llm script: (relative paths start at the working directory). ${scriptFormatHint}`,
+      hint: 'Check the path after --llm script: (a relative path starts at the working directory).',
     });
   }
 }

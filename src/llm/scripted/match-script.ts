@@ -10,12 +10,24 @@ export interface ScriptMatch {
   rule: ScriptRule | null;
 }
 
+/** How many times `rule` already answered this very call; rules with `times` stop when it is reached. */
+export type TimesUsed = (rule: ScriptRule) => number;
+
 /**
  * Chooses how the script answers a call: the first rule whose role, title regex, depth and attempt
- * all match; else the role's default; else null.
+ * all match (and whose `times` is not used up); else the role's default; else null.
  */
-export function matchScript(script: Script, role: AgentRole, subject: CallSubject): ScriptMatch | null {
-  const rule = script.rules.find((candidate) => ruleMatches(candidate, role, subject));
+export function matchScript(
+  script: Script,
+  role: AgentRole,
+  subject: CallSubject,
+  timesUsed: TimesUsed = () => 0,
+): ScriptMatch | null {
+  const rule = script.rules.find(
+    (candidate) =>
+      ruleMatches(candidate, role, subject) &&
+      (candidate.times === null || timesUsed(candidate) < candidate.times),
+  );
   if (rule !== undefined) return { answer: rule.answer, delayMs: rule.delayMs ?? script.delayMs, rule };
   const fallback = script.defaults[role];
   return fallback === undefined ? null : { answer: fallback, delayMs: script.delayMs, rule: null };

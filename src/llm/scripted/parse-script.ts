@@ -18,6 +18,8 @@ export interface ScriptRule {
   title: RegExp | null;
   depth: number | null;
   attempt: number | null;
+  /** How many times the rule answers the same call before it stops matching; null is always. */
+  times: number | null;
   delayMs: number | null;
   answer: ScriptAnswer;
 }
@@ -37,7 +39,7 @@ export interface Script {
 /** Where the script format is explained, shown under every script error. */
 export const scriptFormatHint =
   'Each rule needs a role (planner, sequencer, executor or checker), optional title (a regex), depth, ' +
-  'attempt and delayMs, and exactly one of respond, error or raw; see examples/demo.script.yaml.';
+  'attempt, times and delayMs, and exactly one of respond, error or raw; see examples/demo.script.yaml.';
 
 /**
  * Validates a script definition (the parsed YAML or JSON) and compiles its regexes and templates
@@ -65,6 +67,7 @@ function compile(file: ValidScriptFile, source: string): Script {
     title: rule.title ?? null,
     depth: rule.depth ?? null,
     attempt: rule.attempt ?? null,
+    times: rule.times ?? null,
     delayMs: rule.delayMs ?? null,
     answer: compileAnswer(rule, ['rules', index, 'respond'], source),
   }));

@@ -14,7 +14,7 @@ const titlePatternSchema = z.string().transform((pattern, context) => {
     context.issues.push({
       code: 'custom',
       input: pattern,
-      message: `invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`,
+      message: `invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message.replace(/^.*: /, '')}`,
     });
     return z.NEVER;
   }
@@ -28,28 +28,59 @@ const sequencerAnswerSourceSchema = z.union([answerObjectSchema, z.literal('auto
   error: 'expected an answer object or "auto"',
 });
 
-const scriptedErrorSchema = z.strictObject({
-  status: z.number().int().min(400, 'status must be an HTTP error status (400-599)').max(599),
-  retryAfterMs: z.number().int().nonnegative().optional(),
-  message: z.string().optional(),
-});
+const scriptedErrorSchema = z.strictObject(
+  {
+    status: z.number().int().min(400, 'status must be an HTTP error status (400-599)').max(599),
+    retryAfterMs: z.number().int().nonnegative().optional(),
+    message: z.string().optional(),
+  },
+  {
+    error: mappingError(
+      'expected { status, retryAfterMs?, message? }',
+      'an error has status, retryAfterMs and message',
+    ),
+  },
+);
+
+/** Names unknown fields (usually typos) and what the mapping may hold instead. */
+function mappingError(expected: string, fields: string) {
+  return (issue: z.core.$ZodRawIssue): string | undefined => {
+    if (issue.code === 'unrecognized_keys')
+      return `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `"${key}"`).join(', ')}; ${fields}`;
+    if (issue.code === 'invalid_type') return expected;
+    return undefined;
+  };
+}
 
 const delaySchema = z.number().int().nonnegative('delayMs must be a whole number of milliseconds, 0 or more');
 
 /** One rule of a script: what it matches and how it answers (DESIGN §6). */
 export const scriptRuleSchema = z
-  .strictObject({
-    role: roleSchema,
-    /** Regex on the node title. */
-    title: titlePatternSchema.optional(),
-    depth: z.number().int().nonnegative().optional(),
-    /** The role's attempt number on the node, 1-based. */
-    attempt: z.number().int().positive('attempt counts from 1').optional(),
-    delayMs: delaySchema.optional(),
-    respond: sequencerAnswerSourceSchema.optional(),
-    error: scriptedErrorSchema.optional(),
-    raw: z.string().optional(),
-  })
+  .strictObject(
+    {
+      role: roleSchema,
+      /** Regex on the node title. */
+      title: titlePatternSchema.optional(),
+      depth: z.number().int().nonnegative().optional(),
+      /** The role's attempt number on the node, 1-based. */
+      attempt: z.number().int().positive('attempt counts from 1').optional(),
+      /**
+       * Answer only the first N times this very call (run, node, role, attempt) is made, then let later
+       * rules answer: a provider retry repeats the same call, so this is how a transient fault is scripted.
+       */
+      times: z.number().int().positive('times counts from 1').optional(),
+      delayMs: delaySchema.optional(),
+      respond: sequencerAnswerSourceSchema.optional(),
+      error: scriptedErrorSchema.optional(),
+      raw: z.string().optional(),
+    },
+    {
+      error: mappingError(
+        'expected a rule: a mapping with role and one of respond, error or raw',
+        'a rule has role, title, depth, attempt, times, delayMs and one of respond, error or raw',
+      ),
+    },
+  )
   .superRefine((rule, context) => {
     const answers = (['respond', 'error', 'raw'] as const).filter((field) => rule[field] !== undefined);
     if (answers.length !== 1)
@@ -76,17 +107,30 @@ export const scriptFileSchema = z.strictObject(
   {
     /** Simulated latency of every call that its rule does not set. */
     delayMs: delaySchema.optional(),
-    rules: z.array(scriptRuleSchema).optional(),
+    rules: z.array(scriptRuleSchema, { error: 'expected a list of rules' }).optional(),
     defaults: z
-      .strictObject({
-        planner: answerObjectSchema.optional(),
-        sequencer: sequencerAnswerSourceSchema.optional(),
-        executor: answerObjectSchema.optional(),
-        checker: answerObjectSchema.optional(),
-      })
+      .strictObject(
+        {
+          planner: answerObjectSchema.optional(),
+          sequencer: sequencerAnswerSourceSchema.optional(),
+          executor: answerObjectSchema.optional(),
+          checker: answerObjectSchema.optional(),
+        },
+        {
+          error: mappingError(
+            'expected a mapping of roles to answers',
+            'defaults are planner, sequencer, executor and checker',
+          ),
+        },
+      )
       .optional(),
   },
-  { error: 'expected a mapping with rules and/or defaults' },
+  {
+    error: mappingError(
+      'expected a mapping with rules and/or defaults',
+      'a script has delayMs, rules and defaults',
+    ),
+  },
 );
 
 /** A script as its author writes it. */

@@ -30,6 +30,8 @@ export type ScriptedModelOptions = ({ file: string } | { script: Script }) & {
 export function createScriptedModel(options: ScriptedModelOptions): Model {
   const script = 'file' in options ? loadScript(options.file) : options.script;
   const now = options.now ?? (() => new Date());
+  /** Answers given by rules with `times`, per rule and call. */
+  const ruleUses = new Map<string, number>();
   return {
     provider: 'script',
     modelId: script.name,
@@ -45,7 +47,13 @@ export function createScriptedModel(options: ScriptedModelOptions): Model {
           role,
           attempt: subject.attempt,
         });
-      const match = matchScript(script, role, subject);
+      const callKey = JSON.stringify([subject.run.id, subject.node.id, role, subject.attempt]);
+      const match = matchScript(
+        script,
+        role,
+        subject,
+        (rule) => ruleUses.get(`${rule.index} ${callKey}`) ?? 0,
+      );
       if (match === null)
         throw new UsageError(
           `script ${script.source} has no answer for the ${role} call on node ${subject.node.id} ` +
@@ -57,6 +65,10 @@ export function createScriptedModel(options: ScriptedModelOptions): Model {
             hint: `Add a rule with role: ${role} that matches this node, or a defaults.${role} answer.`,
           },
         );
+      if (match.rule?.times != null) {
+        const useKey = `${match.rule.index} ${callKey}`;
+        ruleUses.set(useKey, (ruleUses.get(useKey) ?? 0) + 1);
+      }
       signal?.throwIfAborted();
       if (match.delayMs > 0) await sleep(match.delayMs, signal);
       const text = answerText(script, match, request);
