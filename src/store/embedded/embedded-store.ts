@@ -1,0 +1,277 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  StoreError,
+  type Decision,
+  type NodeEvent,
+  type Result,
+  type Run,
+  type RunPatch,
+  type TaskNode,
+} from '../../domain/index.js';
+import { parseNode, parseRun } from '../read-documents.js';
+import type { PendingDecision, RunLock, Store, UpdateNodeOptions } from '../store.js';
+import { acquireRunLock } from './acquire-run-lock.js';
+import { EmbeddedRun } from './embedded-run.js';
+import { prepareStoreDirectory } from './prepare-store-directory.js';
+import { errorCode, storeIoError } from './store-io-error.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+/** Options of {@link openEmbeddedStore}. */
+export interface EmbeddedStoreOptions {
+  /** `fsync` every write, to survive power loss as well as process death. Default: `ARBOR_FSYNC=1`. */
+  fsync?: boolean;
+}
+
+/** Run ids become directory names: no separators, no dot-dot. */
+const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The zero set-up store (DESIGN §4): files under a directory, `runs/<runId>/` holding `run.json`
+ * (replaced atomically), `journal.jsonl` (nodes and events, append-only), `decisions.jsonl` (what
+ * people decided, from any process) and `lock`. Survives `kill -9` without losing completed writes.
+ */
+export class EmbeddedStore implements Store {
+  readonly kind = 'embedded';
+  private readonly runs = new Map<string, EmbeddedRun>();
+  private readonly locks = new Set<RunLock>();
+  private closed = false;
+
+  private constructor(
+    readonly location: string,
+    private readonly fsync: boolean,
+  ) {}
+
+  /** Opens the store in `directory`, creating the directory when it does not exist. */
+  static open(directory: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
+    return settle(() => {
+      const location = resolve(directory);
+      prepareStoreDirectory(location);
+      const fsync = options.fsync ?? ['1', 'true'].includes(process.env.ARBOR_FSYNC ?? '');
+      return new EmbeddedStore(location, fsync);
+    });
+  }
+
+  createRun(run: Run, root: TaskNode): Promise<void> {
+    return this.use(() => {
+      const valid = parseRun(run, `new run ${run.id}`);
+      const validRoot = parseNode(root, `root node of new run ${run.id}`);
+      if (validRoot.runId !== valid.id || validRoot.id !== valid.rootId)
+        throw new StoreError(`node ${root.id} of run ${root.runId} is not the root of run ${run.id}`, { runId: run.id });
+      const directory = this.runDirectory(valid.id);
+      this.createRunDirectory(valid.id, directory);
+      const files = this.runs.get(valid.id) ?? EmbeddedRun.open(directory, valid.id, { create: true, fsync: this.fsync });
+      if (!files) throw new StoreError(`cannot create the journal of run ${valid.id}`, { runId: valid.id });
+      this.runs.set(valid.id, files);
+      // The journal comes first: a run listed by its run.json always has its root.
+      files.insertNodes([validRoot], []);
+      this.writeRun(valid);
+    });
+  }
+
+  getRun(runId: string): Promise<Run | null> {
+    return this.use(() => this.readRun(runId));
+  }
+
+  listRuns(): Promise<Run[]> {
+    return this.use(() => {
+      const runs: Run[] = [];
+      for (const runId of this.runIds()) {
+        const run = this.readRun(runId);
+        if (run) runs.push(run);
+      }
+      return runs.sort((a, b) => compare(b.createdAt, a.createdAt) || compare(b.id, a.id));
+    });
+  }
+
+  updateRun(runId: string, patch: RunPatch): Promise<Run> {
+    return this.use(() => {
+      const current = this.readRun(runId);
+      if (!current) throw this.unknownRun(runId);
+      const next = parseRun(
+        {
+          ...current,
+          ...withoutUndefined(patch),
+          schemaVersion: current.schemaVersion,
+          id: current.id,
+          prompt: current.prompt,
+          rootId: current.rootId,
+          createdAt: current.createdAt,
+        },
+        `update of run ${runId}`,
+      );
+      this.writeRun(next);
+      return next;
+    });
+  }
+
+  insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
+    return this.use(() => {
+      const batches = new Map<string, { nodes: TaskNode[]; events: NodeEvent[] }>();
+      for (const node of nodes) {
+        const batch = batches.get(node.runId) ?? { nodes: [], events: [] };
+        batch.nodes.push(node);
+        batches.set(node.runId, batch);
+      }
+      for (const event of events) batches.get(event.runId)?.events.push(event);
+      for (const [runId, batch] of batches) this.requireRun(runId).insertNodes(batch.nodes, batch.events);
+    });
+  }
+
+  getNode(runId: string, nodeId: string): Promise<TaskNode | null> {
+    return this.use(() => this.openRun(runId)?.getNode(nodeId) ?? null);
+  }
+
+  listNodes(runId: string): Promise<TaskNode[]> {
+    return this.use(() => this.openRun(runId)?.listNodes() ?? []);
+  }
+
+  updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
+    return this.use(() => this.requireRun(options.runId).updateNode(options));
+  }
+
+  listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]> {
+    return this.use(() => this.openRun(runId)?.listEvents(nodeId) ?? []);
+  }
+
+  recordDecision(runId: string, nodeId: string, decision: Decision): Promise<Result<void>> {
+    return this.use(() => {
+      const run = this.openRun(runId);
+      return run ? run.recordDecision(nodeId, decision) : { success: false, error: `no run ${runId} in ${this.location}` };
+    });
+  }
+
+  pendingDecisions(runId: string): Promise<PendingDecision[]> {
+    return this.use(() => this.openRun(runId)?.pendingDecisions() ?? []);
+  }
+
+  acquireRun(runId: string, owner: string): Promise<RunLock> {
+    return this.use(() => {
+      if (!this.readRun(runId)) throw this.unknownRun(runId);
+      const held = acquireRunLock({ path: join(this.runDirectory(runId), 'lock'), runId, owner });
+      const lock: RunLock = {
+        release: () => {
+          this.locks.delete(lock);
+          return held.release();
+        },
+      };
+      this.locks.add(lock);
+      return lock;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.locks].map((lock) => lock.release()));
+    for (const run of this.runs.values()) run.close();
+    this.runs.clear();
+  }
+
+  private use<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError(`the store at ${this.location} is closed`));
+    return settle(work);
+  }
+
+  private runDirectory(runId: string): string {
+    if (!runIdPattern.test(runId)) throw new StoreError(`"${runId}" is not a valid run id`, { runId });
+    return join(this.location, 'runs', runId);
+  }
+
+  private createRunDirectory(runId: string, directory: string): void {
+    try {
+      mkdirSync(join(this.location, 'runs'), { recursive: true });
+      mkdirSync(directory);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw storeIoError(error, `cannot create ${directory}`, { runId });
+      // A directory without run.json is what a crash during createRun leaves: finish creating it.
+      if (existsSync(join(directory, 'run.json')))
+        throw new StoreError(`run ${runId} already exists in ${this.location}`, { runId });
+    }
+  }
+
+  private runIds(): string[] {
+    try {
+      return readdirSync(join(this.location, 'runs'), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && runIdPattern.test(entry.name))
+        .map((entry) => entry.name);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw storeIoError(error, `cannot list the runs in ${this.location}`);
+      if (!existsSync(this.location))
+        throw new StoreError(`the store directory ${this.location} does not exist any more`, {
+          hint: 'check the --store path (or ARBOR_STORE)',
+        });
+      return [];
+    }
+  }
+
+  private readRun(runId: string): Run | null {
+    if (!runIdPattern.test(runId)) return null;
+    const path = join(this.runDirectory(runId), 'run.json');
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw storeIoError(error, `cannot read ${path}`, { runId });
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new StoreError(`${path} is corrupt: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+        runId,
+      });
+    }
+    return parseRun(value, path);
+  }
+
+  private writeRun(run: Run): void {
+    writeFileAtomic(join(this.runDirectory(run.id), 'run.json'), `${JSON.stringify(run, null, 2)}\n`, {
+      fsync: this.fsync,
+    });
+  }
+
+  private openRun(runId: string): EmbeddedRun | null {
+    const cached = this.runs.get(runId);
+    if (cached) return cached;
+    if (!runIdPattern.test(runId)) return null;
+    const run = EmbeddedRun.open(this.runDirectory(runId), runId, { create: false, fsync: this.fsync });
+    if (run) this.runs.set(runId, run);
+    return run;
+  }
+
+  private requireRun(runId: string): EmbeddedRun {
+    const run = this.openRun(runId);
+    if (!run) throw this.unknownRun(runId);
+    return run;
+  }
+
+  private unknownRun(runId: string): StoreError {
+    return new StoreError(`no run ${runId} in ${this.location}`, { runId, hint: 'list the runs with arbor runs' });
+  }
+}
+
+/** Opens the embedded store in `directory` (created if missing); see {@link EmbeddedStore}. */
+export function openEmbeddedStore(directory: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
+  return EmbeddedStore.open(directory, options);
+}
+
+/** Runs synchronous work as a promise, so that what it throws becomes a rejection. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

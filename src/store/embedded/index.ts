@@ -1,0 +1,1 @@
+export { EmbeddedStore, openEmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.js';

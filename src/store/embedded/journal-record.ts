@@ -1,0 +1,35 @@
+import { StoreError, type NodeEvent, type NodePatch, type TaskNode } from '../../domain/index.js';
+import { parseEvent, parseNode, parseNodePatch } from '../read-documents.js';
+
+/**
+ * One line of a run's `journal.jsonl`: new nodes (with the events that explain them), or a
+ * conditional patch of one node. A patch applies only if the node is still at `expected`, so when
+ * two processes race, the first line in the file wins and replay always agrees with what writers saw.
+ */
+export type JournalRecord =
+  | { t: 'insert'; nodes: TaskNode[]; events: NodeEvent[] }
+  | { t: 'patch'; id: string; expected: number; patch: NodePatch; event: NodeEvent | null };
+
+/** Validates a journal line read from disk; `where` names the file and line for errors. */
+export function parseJournalRecord(value: unknown, where: string): JournalRecord {
+  if (typeof value !== 'object' || value === null || !('t' in value))
+    throw new StoreError(`${where}: not a journal record`);
+  if (value.t === 'insert' && 'nodes' in value && 'events' in value) {
+    const { nodes, events } = value;
+    if (!Array.isArray(nodes) || !Array.isArray(events))
+      throw new StoreError(`${where}: an insert record needs lists of nodes and events`);
+    return {
+      t: 'insert',
+      nodes: nodes.map((node, index) => parseNode(node, `${where}, node ${index + 1}`)),
+      events: events.map((event, index) => parseEvent(event, `${where}, event ${index + 1}`)),
+    };
+  }
+  if (value.t === 'patch' && 'id' in value && 'expected' in value && 'patch' in value) {
+    const { id, expected } = value;
+    if (typeof id !== 'string' || typeof expected !== 'number')
+      throw new StoreError(`${where}: a patch record needs a node id and an expected version`);
+    const event = 'event' in value && value.event !== null ? parseEvent(value.event, `${where}, event`) : null;
+    return { t: 'patch', id, expected, patch: parseNodePatch(value.patch, where), event };
+  }
+  throw new StoreError(`${where}: unknown journal record`);
+}

@@ -1,0 +1,111 @@
+import type { NodeEvent, NodePatch, TaskNode } from '../../domain/index.js';
+import { StoreError } from '../../domain/index.js';
+import { parseJournalRecord, type JournalRecord } from './journal-record.js';
+import { JsonLinesFile, type JsonLinesFileOptions, type LineHandler, type LinePosition } from './json-lines-file.js';
+
+/** A conditional write of one node, as {@link RunJournal.patch} appends it. */
+export interface JournalPatch {
+  id: string;
+  expected: number;
+  patch: NodePatch;
+  event: NodeEvent | null;
+}
+
+/**
+ * The nodes of one run, kept in memory and rebuilt from `journal.jsonl`: replayed once on open, then
+ * followed by offset before every read, so a second process sees what the driving one wrote. Writes
+ * append one line each (no work proportional to the tree). Events are not kept in memory: only the
+ * offsets of the lines that hold accepted events, read back when someone asks for them.
+ */
+export class RunJournal {
+  private readonly nodes = new Map<string, TaskNode>();
+  /** Node ids in depth, order, id order; dropped when nodes are inserted. */
+  private ordered: string[] | null = null;
+  private readonly eventLines: number[] = [];
+  private readonly apply: LineHandler<boolean> = (value, position) =>
+    // A record this instance appended was validated before it was written.
+    this.applyRecord(position.own ? (value as JournalRecord) : parseJournalRecord(value, position.where), position);
+
+  private constructor(private readonly file: JsonLinesFile) {}
+
+  /** Opens and replays a journal; null when it does not exist and `create` is false. */
+  static open(path: string, options: JsonLinesFileOptions): RunJournal | null {
+    const file = JsonLinesFile.open(path, options);
+    if (file === null) return null;
+    const journal = new RunJournal(file);
+    journal.refresh();
+    return journal;
+  }
+
+  /** Applies what other processes appended since the last read. */
+  refresh(): void {
+    this.file.readNew(this.apply);
+  }
+
+  /** The node as of the last refresh. */
+  get(nodeId: string): TaskNode | undefined {
+    return this.nodes.get(nodeId);
+  }
+
+  /** Every node as of the last refresh, by depth, then order, then id. */
+  list(): TaskNode[] {
+    this.ordered ??= [...this.nodes.values()].sort(byPosition).map((node) => node.id);
+    return this.ordered.map((id) => this.nodes.get(id)).filter((node) => node !== undefined);
+  }
+
+  /** Appends the nodes that do not exist yet, with `events`, in one line; nothing when all exist. */
+  insert(nodes: readonly TaskNode[], events: readonly NodeEvent[]): void {
+    this.refresh();
+    const fresh = new Map<string, TaskNode>();
+    for (const node of nodes) if (!this.nodes.has(node.id) && !fresh.has(node.id)) fresh.set(node.id, node);
+    if (fresh.size === 0) return;
+    this.file.append({ t: 'insert', nodes: [...fresh.values()], events }, this.apply);
+  }
+
+  /** Appends a conditional patch; false when another process moved the node first. */
+  patch(write: JournalPatch): boolean {
+    return this.file.append({ t: 'patch', ...write }, this.apply);
+  }
+
+  /** The accepted events of the run (or of one node), in the order they were written. */
+  events(nodeId?: string): NodeEvent[] {
+    this.refresh();
+    const events: NodeEvent[] = [];
+    this.file.readAt(this.eventLines, (value, position) => {
+      const record = parseJournalRecord(value, position.where);
+      const found = record.t === 'insert' ? record.events : record.event ? [record.event] : [];
+      for (const event of found) if (nodeId === undefined || event.nodeId === nodeId) events.push(event);
+    });
+    return events;
+  }
+
+  close(): void {
+    this.file.close();
+  }
+
+  private applyRecord(record: JournalRecord, position: LinePosition): boolean {
+    if (record.t === 'insert') {
+      let added = 0;
+      for (const node of record.nodes)
+        if (!this.nodes.has(node.id)) {
+          this.nodes.set(node.id, node);
+          added += 1;
+        }
+      if (added === 0) return false;
+      this.ordered = null;
+      if (record.events.length > 0) this.eventLines.push(position.offset);
+      return true;
+    }
+    const node = this.nodes.get(record.id);
+    if (!node) throw new StoreError(`${position.where}: update of node ${record.id}, which was never inserted`);
+    // A patch written against a version another writer already moved past lost the race.
+    if (node.version !== record.expected) return false;
+    this.nodes.set(record.id, { ...node, ...record.patch });
+    if (record.event) this.eventLines.push(position.offset);
+    return true;
+  }
+}
+
+function byPosition(a: TaskNode, b: TaskNode): number {
+  return a.depth - b.depth || a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
