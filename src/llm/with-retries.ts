@@ -30,23 +30,25 @@ export interface WithRetriesOptions {
 /**
  * Runs `call`, retrying retryable `ProviderError`s. A provider's Retry-After is honoured up to
  * `maxRetryAfterMs`; beyond that the error is rethrown with the wait named, rather than sleeping for
- * however long the provider asked.
+ * however long the provider asked. When retries run out the last error is rethrown with the number
+ * of attempts in its message. An aborted `signal` stops at once and is never retried.
  */
 export async function withRetries<T>(call: () => Promise<T>, options: WithRetriesOptions): Promise<T> {
   const { policy, signal } = options;
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
+    throwIfAborted(signal);
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof ProviderError) || !error.retryable || attempt > policy.maxRetries) throw error;
-      if (signal?.aborted) throw error;
+      if (!(error instanceof ProviderError) || !error.retryable || signal?.aborted) throw error;
+      if (attempt > policy.maxRetries) throw attempt > 1 ? gaveUp(error, attempt) : error;
       let delayMs: number;
       if (error.retryAfterMs !== undefined) {
         if (error.retryAfterMs > policy.maxRetryAfterMs)
           throw new ProviderError(
             `${error.message}; the provider asked to wait ${formatMs(error.retryAfterMs)}, more than the ${formatMs(policy.maxRetryAfterMs)} cap`,
-            { cause: error, status: error.status, retryable: false, retryAfterMs: error.retryAfterMs },
+            { ...contextOf(error), retryable: false, retryAfterMs: error.retryAfterMs },
           );
         delayMs = error.retryAfterMs;
       } else {
@@ -57,6 +59,31 @@ export async function withRetries<T>(call: () => Promise<T>, options: WithRetrie
       await sleep(delayMs, signal);
     }
   }
+}
+
+function gaveUp(error: ProviderError, attempts: number): ProviderError {
+  return new ProviderError(`${error.message} (gave up after ${attempts} attempts)`, {
+    ...contextOf(error),
+    retryable: error.retryable,
+    retryAfterMs: error.retryAfterMs,
+  });
+}
+
+/** Everything a rethrown error keeps from the one it wraps. */
+function contextOf(error: ProviderError) {
+  return {
+    cause: error,
+    status: error.status,
+    hint: error.hint,
+    runId: error.runId,
+    nodeId: error.nodeId,
+    role: error.role,
+  };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted)
+    throw signal.reason instanceof Error ? signal.reason : new Error('aborted', { cause: signal.reason });
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
