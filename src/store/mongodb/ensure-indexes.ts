@@ -1,0 +1,36 @@
+import type { IndexDescription } from 'mongodb';
+import type { MongoCollections } from './mongo-collections.js';
+
+/**
+ * The indexes Arbor's queries use, by collection. Plain (no partial or TTL options) so they work on
+ * every MongoDB and on the CI test server.
+ */
+export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescription[] } = {
+  runs: [
+    { key: { id: 1 }, name: 'id', unique: true },
+    { key: { createdAt: -1 }, name: 'createdAt' },
+  ],
+  nodes: [
+    { key: { runId: 1, id: 1 }, name: 'runId_id', unique: true },
+    { key: { runId: 1, status: 1 }, name: 'runId_status' },
+    { key: { runId: 1, parentId: 1, order: 1 }, name: 'runId_parentId_order' },
+    { key: { runId: 1, depth: 1, order: 1, id: 1 }, name: 'runId_depth_order_id' },
+    { key: { runId: 1, ancestors: 1 }, name: 'runId_ancestors' },
+  ],
+  events: [
+    { key: { runId: 1, at: 1 }, name: 'runId_at' },
+    { key: { runId: 1, nodeId: 1, at: 1 }, name: 'runId_nodeId_at' },
+  ],
+};
+
+/**
+ * Creates the indexes if they are missing. `createIndexes` with the same names and keys is a no-op
+ * on a database that has them, so every open may call it.
+ */
+export async function ensureIndexes(collections: MongoCollections): Promise<void> {
+  await Promise.all([
+    collections.runs.createIndexes([...mongoIndexes.runs]),
+    collections.nodes.createIndexes([...mongoIndexes.nodes]),
+    collections.events.createIndexes([...mongoIndexes.events]),
+  ]);
+}

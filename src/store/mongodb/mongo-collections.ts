@@ -1,0 +1,32 @@
+import type { Collection, Db } from 'mongodb';
+import type { NodeEvent, Run, TaskNode } from '../../domain/index.js';
+
+/** Who drives a run, kept on the run document as a lease (see `acquireRunLease`). */
+export interface RunDriver {
+  owner: string;
+  pid: number;
+  host: string;
+  /** Identifies this holding of the lease, so that only its holder renews or releases it. */
+  token: string;
+  acquiredAt: Date;
+  expiresAt: Date;
+}
+
+/** A stored run: the run itself plus the lease of the process that drives it. */
+export type RunDocument = Run & { driver?: RunDriver | null };
+
+/** The collections of an Arbor database (DESIGN §4). */
+export interface MongoCollections {
+  runs: Collection<RunDocument>;
+  nodes: Collection<TaskNode>;
+  events: Collection<NodeEvent>;
+}
+
+/** The collections of the Arbor database `db`. */
+export function mongoCollections(db: Db): MongoCollections {
+  return {
+    runs: db.collection<RunDocument>('runs'),
+    nodes: db.collection<TaskNode>('nodes'),
+    events: db.collection<NodeEvent>('events'),
+  };
+}

@@ -1,0 +1,341 @@
+import { isDeepStrictEqual } from 'node:util';
+import { MongoBulkWriteError, type MongoClient, type WriteError } from 'mongodb';
+import {
+  ConflictError,
+  decisionsFor,
+  err,
+  ok,
+  StoreError,
+  type Approval,
+  type Decision,
+  type NodeEvent,
+  type NodePatch,
+  type Result,
+  type Run,
+  type RunPatch,
+  type TaskNode,
+} from '../../domain/index.js';
+import { parseEvent, parseNode, parseNodePatch, parseRun } from '../read-documents.js';
+import { parseRunPatch } from './parse-run-patch.js';
+import type { PendingDecision, RunLock, Store, UpdateNodeOptions } from '../store.js';
+import { acquireRunLease, type RunLease } from './acquire-run-lease.js';
+import type { MongoCollections } from './mongo-collections.js';
+import { retryTransient } from './retry-transient.js';
+
+/** Options of the {@link MongoStore} constructor; `openMongoStore` fills them in. */
+export interface MongoStoreOptions {
+  client: MongoClient;
+  collections: MongoCollections;
+  /** The redacted URI and database, safe to print. */
+  location: string;
+  /** How long transient failures (lost connection, election) are retried before a `StoreError`. */
+  retryForMs: number;
+  /** Length of a run lease; renewed at a third of it while held. */
+  leaseMs: number;
+}
+
+/** Duplicate key: the document is already there. */
+const duplicateKey = 11000;
+
+/** Projection that leaves out MongoDB's `_id` and the run lease, which are not part of Arbor's documents. */
+const withoutId = { _id: 0 } as const;
+const runFields = { _id: 0, driver: 0 } as const;
+
+/**
+ * The MongoDB store (DESIGN §4): one document per run, node and event in the `runs`, `nodes` and
+ * `events` collections. Concurrency rests on single-document conditional updates (node `version`,
+ * the approval round, the run lease), never on transactions, so it runs on any MongoDB or Atlas tier.
+ */
+export class MongoStore implements Store {
+  readonly kind = 'mongodb';
+  readonly location: string;
+  readonly #client: MongoClient;
+  readonly #collections: MongoCollections;
+  readonly #retryForMs: number;
+  readonly #leaseMs: number;
+  readonly #leases = new Set<RunLease>();
+  #closed = false;
+
+  constructor(options: MongoStoreOptions) {
+    this.location = options.location;
+    this.#client = options.client;
+    this.#collections = options.collections;
+    this.#retryForMs = options.retryForMs;
+    this.#leaseMs = options.leaseMs;
+  }
+
+  async createRun(run: Run, root: TaskNode): Promise<void> {
+    const valid = parseRun(run, `new run ${run.id}`);
+    const validRoot = parseNode(root, `root node of new run ${run.id}`);
+    if (validRoot.runId !== valid.id || validRoot.id !== valid.rootId)
+      throw new StoreError(`node ${root.id} of run ${root.runId} is not the root of run ${run.id}`, {
+        runId: run.id,
+      });
+    await this.#call(
+      `creating run ${run.id}`,
+      async (attempt) => {
+        try {
+          await this.#collections.runs.insertOne({ ...valid, driver: null });
+        } catch (error) {
+          if (!hasCode(error, duplicateKey)) throw error;
+          // A retry after a lost answer finds the run its first attempt wrote.
+          if (attempt === 1)
+            throw new StoreError(`run ${run.id} already exists`, { runId: run.id, cause: error });
+        }
+      },
+      { runId: run.id },
+    );
+    await this.insertNodes([validRoot]);
+  }
+
+  async getRun(runId: string): Promise<Run | null> {
+    const document = await this.#call(`reading run ${runId}`, () =>
+      this.#collections.runs.findOne({ id: runId }, { projection: runFields }),
+    );
+    return document ? parseRun(document, `runs/${runId}`) : null;
+  }
+
+  async listRuns(): Promise<Run[]> {
+    const documents = await this.#call('listing runs', () =>
+      this.#collections.runs.find({}, { projection: runFields }).sort({ createdAt: -1, id: -1 }).toArray(),
+    );
+    return documents.map((document) => parseRun(document, `runs/${document.id}`));
+  }
+
+  async updateRun(runId: string, patch: RunPatch): Promise<Run> {
+    const valid = parseRunPatch(patch, `update of run ${runId}`);
+    const document = await this.#call(
+      `updating run ${runId}`,
+      () =>
+        Object.keys(valid).length === 0
+          ? this.#collections.runs.findOne({ id: runId }, { projection: runFields })
+          : this.#collections.runs.findOneAndUpdate(
+              { id: runId },
+              { $set: valid },
+              { returnDocument: 'after', projection: runFields },
+            ),
+      { runId },
+    );
+    if (!document) throw new StoreError(`run ${runId} does not exist`, { runId });
+    return parseRun(document, `runs/${runId}`);
+  }
+
+  async insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
+    const validNodes = nodes.map((node) => parseNode(node, `new node ${node.id} of run ${node.runId}`));
+    const validEvents = events.map((event) =>
+      parseEvent(event, `event of node ${event.nodeId} in run ${event.runId}`),
+    );
+    const runId = nodes[0]?.runId ?? events[0]?.runId;
+    const existing = new Set<string>();
+    if (nodes.length > 0) {
+      await this.#call(
+        `inserting ${nodes.length} nodes`,
+        async () => {
+          try {
+            // Parsed copies: the driver adds `_id` to the documents it inserts.
+            await this.#collections.nodes.insertMany(validNodes, { ordered: false });
+          } catch (error) {
+            if (!(error instanceof MongoBulkWriteError)) throw error;
+            const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
+            if (writeErrors.some((writeError) => writeError.code !== duplicateKey)) throw error;
+            for (const writeError of writeErrors) {
+              const node = validNodes[writeError.index];
+              if (node) existing.add(node.id);
+            }
+          }
+        },
+        { runId },
+      );
+    }
+    // Events of nodes that were already there were stored with them the first time.
+    const fresh = validEvents.filter((event) => !existing.has(event.nodeId));
+    if (fresh.length > 0) {
+      await this.#call(`recording ${fresh.length} events`, () => this.#collections.events.insertMany(fresh), {
+        runId,
+      });
+    }
+  }
+
+  async getNode(runId: string, nodeId: string): Promise<TaskNode | null> {
+    const document = await this.#call(
+      `reading node ${nodeId}`,
+      () => this.#collections.nodes.findOne({ runId, id: nodeId }, { projection: withoutId }),
+      { runId, nodeId },
+    );
+    return document ? parseNode(document, `nodes/${runId}/${nodeId}`) : null;
+  }
+
+  async listNodes(runId: string): Promise<TaskNode[]> {
+    const documents = await this.#call(
+      `listing the nodes of run ${runId}`,
+      () =>
+        this.#collections.nodes
+          .find({ runId }, { projection: withoutId })
+          .sort({ depth: 1, order: 1, id: 1 })
+          .toArray(),
+      { runId },
+    );
+    return documents.map((document) => parseNode(document, `nodes/${runId}/${document.id}`));
+  }
+
+  async updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
+    const { runId, nodeId, expectedVersion } = options;
+    const source = `nodes/${runId}/${nodeId}`;
+    const patch = parseNodePatch({ ...options.patch, version: expectedVersion + 1 }, source);
+    const event = options.event ? parseEvent(options.event, `event of ${source}`) : null;
+
+    const document = await this.#call(
+      `updating node ${nodeId}`,
+      async (attempt) => {
+        const updated = await this.#collections.nodes.findOneAndUpdate(
+          { runId, id: nodeId, version: expectedVersion },
+          { $set: patch },
+          { returnDocument: 'after', projection: withoutId },
+        );
+        if (updated) return updated;
+        const current = await this.#collections.nodes.findOne(
+          { runId, id: nodeId },
+          { projection: withoutId },
+        );
+        if (!current)
+          throw new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
+        // A retried write whose first attempt landed but whose answer was lost finds its own patch.
+        if (attempt > 1 && isPatched(current, patch)) return current;
+        throw new ConflictError(
+          `node ${nodeId} was changed by another writer (expected version ${expectedVersion}, found ${current.version})`,
+          { runId, nodeId },
+        );
+      },
+      { runId, nodeId },
+    );
+    if (event) {
+      await this.#call(
+        `recording an event of node ${nodeId}`,
+        () => this.#collections.events.insertOne(event),
+        {
+          runId,
+          nodeId,
+        },
+      );
+    }
+    return parseNode(document, source);
+  }
+
+  async listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]> {
+    const filter = nodeId === undefined ? { runId } : { runId, nodeId };
+    const documents = await this.#call(
+      `listing the events of run ${runId}`,
+      () =>
+        this.#collections.events.find(filter).sort({ at: 1, _id: 1 }).project<NodeEvent>(withoutId).toArray(),
+      { runId, nodeId },
+    );
+    return documents.map((document) => parseEvent(document, `events/${runId}/${document.nodeId}`));
+  }
+
+  async recordDecision(runId: string, nodeId: string, decision: Decision): Promise<Result<void>> {
+    const kinds = (Object.keys(decisionsFor) as Approval['kind'][]).filter((kind) =>
+      (decisionsFor[kind] as readonly string[]).includes(decision.action),
+    );
+    // Not a versioned write: the engine applies the decision later with one, and the conditions
+    // (waiting, this round, undecided) make the first decision win.
+    const written = await this.#call(
+      `recording a decision on node ${nodeId}`,
+      () =>
+        this.#collections.nodes.updateOne(
+          {
+            runId,
+            id: nodeId,
+            status: 'awaiting_approval',
+            'approval.round': decision.round,
+            'approval.decision': null,
+            'approval.kind': { $in: kinds },
+          },
+          { $set: { 'approval.decision': decision } },
+        ),
+      { runId, nodeId },
+    );
+    if (written.matchedCount === 1) return ok(undefined);
+    const node = await this.getNode(runId, nodeId);
+    return err(whyNotDecided(runId, nodeId, node, decision));
+  }
+
+  async pendingDecisions(runId: string): Promise<PendingDecision[]> {
+    const documents = await this.#call(
+      `listing decisions of run ${runId}`,
+      () =>
+        this.#collections.nodes
+          .find(
+            { runId, status: 'awaiting_approval', 'approval.decision': { $ne: null } },
+            { projection: withoutId },
+          )
+          .sort({ depth: 1, order: 1, id: 1 })
+          .toArray(),
+      { runId },
+    );
+    return documents
+      .map((document) => parseNode(document, `nodes/${runId}/${document.id}`))
+      .flatMap((node) => {
+        const decision = node.approval?.decision;
+        return decision && decision.round === node.approval?.round ? [{ nodeId: node.id, decision }] : [];
+      });
+  }
+
+  async acquireRun(runId: string, owner: string): Promise<RunLock> {
+    const lease = await acquireRunLease({
+      runs: this.#collections.runs,
+      runId,
+      owner,
+      leaseMs: this.#leaseMs,
+      call: (what, operation) => this.#call(what, operation, { runId }),
+    });
+    this.#leases.add(lease);
+    return {
+      release: async () => {
+        this.#leases.delete(lease);
+        await lease.release();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const leases = [...this.#leases];
+    this.#leases.clear();
+    // Best effort: a lease that cannot be released now expires on its own.
+    await Promise.all(leases.map((lease) => lease.release().catch(() => lease.abandon())));
+    this.#closed = true;
+    await this.#client.close();
+  }
+
+  #call<T>(
+    what: string,
+    operation: (attempt: number) => Promise<T>,
+    context: { runId?: string; nodeId?: string } = {},
+  ): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreError(`the store at ${this.location} is closed`));
+    return retryTransient(operation, { what, retryForMs: this.#retryForMs, ...context });
+  }
+}
+
+function hasCode(error: unknown, code: number): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}
+
+function isPatched(node: TaskNode, patch: NodePatch): boolean {
+  return Object.entries(patch).every(([key, value]) =>
+    isDeepStrictEqual((node as Record<string, unknown>)[key], value),
+  );
+}
+
+function whyNotDecided(runId: string, nodeId: string, node: TaskNode | null, decision: Decision): string {
+  if (!node) return `node ${nodeId} of run ${runId} does not exist`;
+  const approval = node.approval;
+  if (node.status !== 'awaiting_approval' || !approval)
+    return `node ${nodeId} is not waiting for approval (it is ${node.status})`;
+  if (approval.round !== decision.round)
+    return `decision for round ${decision.round} is stale: node ${nodeId} is at round ${approval.round}`;
+  if (approval.decision)
+    return `node ${nodeId} was already decided (${approval.decision.action} by ${approval.decision.by})`;
+  const allowed: readonly string[] = decisionsFor[approval.kind];
+  return `"${decision.action}" does not answer this ${approval.kind}; choose ${allowed.join(', ')}`;
+}

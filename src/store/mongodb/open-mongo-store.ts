@@ -1,0 +1,89 @@
+import { MongoClient, MongoError } from 'mongodb';
+import { UsageError } from '../../domain/index.js';
+import { ensureIndexes } from './ensure-indexes.js';
+import { mongoCollections } from './mongo-collections.js';
+import { MongoStore } from './mongo-store.js';
+import { parseMongoUri } from './parse-mongo-uri.js';
+import { redactUri } from './redact-uri.js';
+import { retryTransient } from './retry-transient.js';
+
+/** Options of {@link openMongoStore}. */
+export interface OpenMongoStoreOptions {
+  /** The database; default: the one in the URI's path, else `arbor`. */
+  dbName?: string;
+  /** How long to look for a server at open before giving up (default 5 s). */
+  serverSelectionTimeoutMS?: number;
+  /** How long transient failures mid-run are retried before a `StoreError` (default 60 s). */
+  retryForMs?: number;
+  /** Length of a run lease (default 30 s). */
+  leaseMs?: number;
+}
+
+/** The database Arbor uses when neither the URI nor the options name one. */
+export const defaultDatabaseName = 'arbor';
+
+const hint = 'check MONGODB_URI or --store, and that the server is running and reachable';
+
+/**
+ * Connects to MongoDB, checks that it answers, creates the indexes and returns the store. A bad or
+ * unreachable URI is a `UsageError` (exit status 2) naming the hosts, never the password.
+ * Connects without `serverApi`, which the CI test server does not speak.
+ */
+export async function openMongoStore(uri: string, options: OpenMongoStoreOptions = {}): Promise<MongoStore> {
+  const parts = parseMongoUri(uri);
+  const shown = redactUri(uri);
+  if (!parts)
+    throw new UsageError(`not a MongoDB URI: ${shown}`, {
+      hint: 'use mongodb://HOST[:PORT][/DATABASE] or mongodb+srv://…',
+    });
+  const databaseName = options.dbName ?? parts.database ?? defaultDatabaseName;
+  const where = parts.hosts.join(',');
+  const scrub = (message: string): string =>
+    parts.password ? message.split(parts.password).join('***') : message;
+
+  let client: MongoClient;
+  try {
+    client = new MongoClient(uri, {
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+      ignoreUndefined: true,
+      appName: 'arbor',
+    });
+  } catch (error) {
+    throw new UsageError(`not a valid MongoDB URI (${shown}): ${scrub(messageOf(error))}`, { hint });
+  }
+
+  try {
+    await client.connect();
+    await client.db(databaseName).command({ ping: 1 });
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    const reason = scrub(messageOf(error));
+    const authFailed = error instanceof MongoError && error.code === 18;
+    throw new UsageError(
+      authFailed
+        ? `MongoDB at ${where} refused the credentials in ${shown}: ${reason}`
+        : `cannot reach MongoDB at ${where} (${shown}): ${reason}`,
+      { hint },
+    );
+  }
+
+  const collections = mongoCollections(client.db(databaseName));
+  const retryForMs = options.retryForMs ?? 60_000;
+  try {
+    await retryTransient(() => ensureIndexes(collections), { what: 'creating indexes', retryForMs });
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
+  return new MongoStore({
+    client,
+    collections,
+    location: parts.database === databaseName ? shown : `${shown} (database ${databaseName})`,
+    retryForMs,
+    leaseMs: options.leaseMs ?? 30_000,
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
