@@ -240,7 +240,7 @@ export class RunEngine {
           await this.check(node);
           continue;
         case 'awaiting_approval':
-          await this.awaitDecision(node);
+          if (await this.applyDecision(node)) continue;
           return;
         case 'decomposed':
           await this.rollUp(node);
@@ -376,19 +376,21 @@ export class RunEngine {
 
   // ---- approvals ----------------------------------------------------------------------------------
 
-  private async awaitDecision(node: TaskNode): Promise<void> {
+  /** Applies a recorded decision; otherwise makes sure a person has been asked. True when it moved. */
+  private async applyDecision(node: TaskNode): Promise<boolean> {
     const approval = node.approval!;
     const pending = (await this.options.store.pendingDecisions(this.run.id)).find((entry) => entry.nodeId === node.id);
     if (pending) {
       const decision = pending.decision;
       const depsMet = this.tree.dependenciesSettled(node);
       await this.apply(node, { type: 'decide', decision, depsMet }, decision.action === 'retry' ? { result: null } : {});
-      return;
+      return true;
     }
     if (this.announced.get(node.id) !== approval.round) {
       this.announced.set(node.id, approval.round);
       this.emit({ type: 'approval-request', node });
     }
+    return false;
   }
 
   /** Applies decisions other processes recorded; returns how many it found. */

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { NoteText } from '../../agents/index.js';
+import { UsageError, type Run } from '../../domain/index.js';
+import { openStore, type Store } from '../../store/index.js';
+import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
+import { driveRun } from '../drive-run.js';
+import { exitCodes } from '../exit-codes.js';
+import { createLogger } from '../logger.js';
+import { limitsFrom, type LimitFlags } from '../parse-options.js';
+import { prepareAgents } from '../prepare-run.js';
+import { addLimitOptions, addRunOptions } from './shared-options.js';
+
+interface ResumeFlags extends CommonFlags, LimitFlags {
+  llm?: string;
+  agents?: string;
+  prompts?: string;
+  out?: string;
+}
+
+/** `arbor resume RUN`: continues a run from its stored state, with the settings it started with. */
+export function registerResumeCommand(program: Command, setExitCode: (code: number) => void): void {
+  const command = program.command('resume').description('continue a run from its stored state').argument('<run>', 'run id');
+  addRunOptions(command);
+  addLimitOptions(command);
+  command.action(async (runId: string, flags: ResumeFlags) => {
+    const store = await openStore(flags.store);
+    try {
+      const stored = await requireRun(store, runId);
+      if (stored.status === 'completed') {
+        print(`Run ${runId} is already completed.`);
+        setExitCode(exitCodes.completed);
+        return;
+      }
+      const llm = flags.llm ?? stored.llm;
+      const prepared = await prepareAgents({
+        agentsDir: flags.agents ?? stored.agentsDir,
+        promptsDir: flags.prompts ?? stored.promptsDir,
+        llm,
+      });
+      const notes = await rereadNotes(stored);
+      const run = await store.updateRun(runId, { llm, limits: limitsFrom(flags, stored.limits) });
+      print(`Resuming run ${runId} (${store.kind} store at ${store.location}).`);
+      const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: path.join('.arbor', 'logs'), runId });
+      setExitCode(
+        await driveRun({
+          store,
+          run,
+          prepared,
+          notes,
+          interactive: isInteractive(),
+          verbose: Boolean(flags.verbose),
+          outDir: path.resolve(flags.out ?? path.join('arbor-out', runId)),
+          reopenFailed: stored.status === 'failed' || stored.status === 'cancelled',
+          logger,
+          storeArgument: storeArgument(flags),
+          print,
+        }),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+/** The run, or a usage error that says how to find run ids. */
+export async function requireRun(store: Store, runId: string): Promise<Run> {
+  const run = await store.getRun(runId);
+  if (!run)
+    throw new UsageError(`no run "${runId}" in ${store.location}`, {
+      hint: 'list runs with `arbor runs` (and pass the same --store the run used)',
+    });
+  return run;
+}
+
+/** The run's notes as they are now; a changed or missing file is named, not silently used. */
+async function rereadNotes(run: Run): Promise<NoteText[]> {
+  const notes: NoteText[] = [];
+  for (const ref of run.notes) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(ref.path);
+    } catch {
+      throw new UsageError(`notes file ${ref.path} of run ${run.id} is gone`, {
+        hint: 'restore it (resume runs from the directory the run was started in)',
+      });
+    }
+    if (createHash('sha256').update(bytes).digest('hex') !== ref.sha256)
+      process.stderr.write(`warning: notes file ${ref.path} changed since the run started; using the new text\n`);
+    notes.push({ path: ref.path, content: bytes.toString('utf8') });
+  }
+  return notes;
+}

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../domain/index.js';
+import { createRun } from '../../engine/index.js';
+import { openStore } from '../../store/index.js';
+import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
+import { driveRun } from '../drive-run.js';
+import { resolveLlmSpec } from '../llm-spec.js';
+import { createLogger } from '../logger.js';
+import { limitsFrom, type LimitFlags } from '../parse-options.js';
+import { noteTexts, prepareAgents } from '../prepare-run.js';
+import { readNotes } from '../read-notes.js';
+import { addLimitOptions, addRunOptions } from './shared-options.js';
+
+interface RunFlags extends CommonFlags, LimitFlags {
+  prompt?: string;
+  notes?: string[];
+  llm?: string;
+  agents?: string;
+  prompts?: string;
+  out?: string;
+}
+
+/** `arbor run`: starts a run, shows progress, asks for approvals on a terminal (DESIGN §5). */
+export function registerRunCommand(program: Command, setExitCode: (code: number) => void): void {
+  const command = program
+    .command('run')
+    .description('start a run: plan, sequence, execute, check and approve a tree of work')
+    .option('-p, --prompt <text>', 'what to build')
+    .option('-n, --notes <files...>', 'notes files (markdown) that describe what to build');
+  addRunOptions(command);
+  addLimitOptions(command);
+  command.action(async (flags: RunFlags) => {
+    const prompt = flags.prompt?.trim() ?? '';
+    if (prompt === '')
+      throw new UsageError('the prompt is empty', { hint: 'pass --prompt "what to build", e.g. --prompt "Build a todo app"' });
+    const notes = await readNotes(flags.notes ?? []);
+    const llm = resolveLlmSpec(flags.llm);
+    const prepared = await prepareAgents({ agentsDir: flags.agents, promptsDir: flags.prompts, llm });
+    const limits = limitsFrom(flags);
+    const store = await openStore(flags.store);
+    try {
+      const { run } = await createRun({
+        store,
+        prompt,
+        notes: notes.map((note) => note.ref),
+        llm,
+        agentsDir: prepared.agentsDir,
+        promptsDir: prepared.promptsDir,
+        limits,
+      });
+      print(`Run ${run.id} started (${store.kind} store at ${store.location}).`);
+      const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: path.join('.arbor', 'logs'), runId: run.id });
+      setExitCode(
+        await driveRun({
+          store,
+          run,
+          prepared,
+          notes: noteTexts(notes),
+          interactive: isInteractive(),
+          verbose: Boolean(flags.verbose),
+          outDir: path.resolve(flags.out ?? path.join('arbor-out', run.id)),
+          reopenFailed: false,
+          logger,
+          storeArgument: storeArgument(flags),
+          print,
+        }),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import winston from 'winston';
+
+const secretKeys = /^(api[-_]?key|authorization|password|secret|x-api-key)$/i;
+
+/** Hides secrets: values of secret-named fields, and passwords in URIs. */
+export function redactSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@');
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, secretKeys.test(key) ? '***' : redactSecrets(inner)]),
+    );
+  }
+  return value;
+}
+
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) info[key] = redactSecrets(info[key]);
+  return info;
+});
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  verbose: boolean;
+  /** JSON lines for this run go to `<logDir>/<runId>.jsonl`. */
+  logDir?: string;
+  runId?: string;
+}
+
+/** A winston logger: quiet readable console (warnings unless `--verbose`), and a JSON-lines file per run. */
+export function createLogger(options: LoggerOptions): winston.Logger {
+  const transports: winston.transport[] = [
+    new winston.transports.Console({
+      level: options.verbose ? 'debug' : 'warn',
+      stderrLevels: ['error', 'warn', 'info', 'debug'],
+      format: winston.format.combine(
+        winston.format.printf(({ level, message }) => `${level === 'info' || level === 'debug' ? '' : `${level}: `}${String(message)}`),
+      ),
+    }),
+  ];
+  if (options.logDir && options.runId) {
+    mkdirSync(options.logDir, { recursive: true });
+    transports.push(
+      new winston.transports.File({
+        filename: path.join(options.logDir, `${options.runId}.jsonl`),
+        level: 'debug',
+        format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+      }),
+    );
+  }
+  return winston.createLogger({ format: redact(), transports });
+}

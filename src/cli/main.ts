@@ -1,0 +1,68 @@
+import { Command, CommanderError } from 'commander';
+import { ArborError, UsageError } from '../domain/index.js';
+import { registerApproveCommand } from './commands/approve-command.js';
+import { registerResumeCommand } from './commands/resume-command.js';
+import { registerRunCommand } from './commands/run-command.js';
+import { registerRunsCommand } from './commands/runs-command.js';
+import { registerTreeCommand } from './commands/tree-command.js';
+import { exitCodes } from './exit-codes.js';
+import { redactSecrets } from './logger.js';
+
+/** Builds the `arbor` command line. */
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('arbor')
+    .description('Recursive LLM agent-tree runtime: plan, sequence, execute, check and approve a tree of work.')
+    .option('--store <dir|uri>', 'where runs are stored (default: ARBOR_STORE, then MONGODB_URI, then .arbor/)')
+    .option('-v, --verbose', 'more detail on the console')
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureHelp({ showGlobalOptions: true });
+  registerRunCommand(program, setExitCode);
+  registerResumeCommand(program, setExitCode);
+  registerApproveCommand(program);
+  registerTreeCommand(program);
+  registerRunsCommand(program);
+  // Global options reach every command's action.
+  program.hook('preAction', (_program, action) => {
+    action.setOptionValue('store', action.getOptionValue('store') ?? program.getOptionValue('store'));
+    action.setOptionValue('verbose', action.getOptionValue('verbose') ?? program.getOptionValue('verbose'));
+  });
+  return program;
+}
+
+/** Runs the CLI and returns the exit status (DESIGN §5): errors are messages, not stack traces. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = exitCodes.completed;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+    return exitCodes.usage;
+  }
+  const message = String(redactSecrets(error instanceof Error ? error.message : String(error)));
+  process.stderr.write(`error: ${message}\n`);
+  if (error instanceof ArborError && error.hint) process.stderr.write(`  fix: ${String(redactSecrets(error.hint))}\n`);
+  if (process.env.ARBOR_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return error instanceof UsageError ? exitCodes.usage : exitCodes.failed;
+}
+
+const isEntryPoint = process.argv[1] !== undefined && /[\\/](main\.(ts|js)|arbor(\.js)?)$/.test(process.argv[1]);
+if (isEntryPoint) {
+  // `arbor tree RUN | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  const code = await main(process.argv.slice(2));
+  // Let stdout drain before exiting; open handles (timers, sockets) must not keep the CLI alive.
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 50).unref();
+}

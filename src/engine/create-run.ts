@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import {
+  emptyUsage,
+  newNode,
+  rootNodeId,
+  runSchemaVersion,
+  type Limits,
+  type NoteRef,
+  type Run,
+  type TaskNode,
+} from '../domain/index.js';
+import type { Store } from '../store/index.js';
+
+/** Options of {@link createRun}. */
+export interface CreateRunOptions {
+  store: Store;
+  prompt: string;
+  notes: readonly NoteRef[];
+  llm: string;
+  agentsDir: string | null;
+  promptsDir: string | null;
+  limits: Limits;
+  /** Fixed id (tests); otherwise a short random one. */
+  id?: string;
+}
+
+/** Stores a new run and its root node (the prompt), ready to be planned. */
+export async function createRun(options: CreateRunOptions): Promise<{ run: Run; root: TaskNode }> {
+  const at = new Date().toISOString();
+  const id = options.id ?? `r-${randomBytes(5).toString('hex')}`;
+  const root = newNode({
+    runId: id,
+    id: rootNodeId,
+    parent: null,
+    order: 0,
+    key: 'root',
+    title: options.prompt,
+    description: options.prompt,
+    notes: options.notes.map((note) => note.path),
+    status: 'ready',
+    at,
+  });
+  const run: Run = {
+    schemaVersion: runSchemaVersion,
+    id,
+    prompt: options.prompt,
+    notes: [...options.notes],
+    rootId: root.id,
+    llm: options.llm,
+    agentsDir: options.agentsDir,
+    promptsDir: options.promptsDir,
+    limits: options.limits,
+    status: 'running',
+    stopReason: null,
+    usage: { ...emptyUsage },
+    nodeCount: 1,
+    createdAt: at,
+    updatedAt: at,
+    endedAt: null,
+  };
+  await options.store.createRun(run, root);
+  return { run, root };
+}

@@ -1,0 +1,10 @@
+export { Budget } from './budget.js';
+export { buildChildren, type NewChildren } from './build-children.js';
+export { buildNodeContext } from './build-node-context.js';
+export { ConcurrencySlots } from './concurrency-slots.js';
+export { createRun, type CreateRunOptions } from './create-run.js';
+export type { EngineEvent } from './engine-event.js';
+export { rollUpResult } from './roll-up-result.js';
+export { RunEngine, type RunEngineOptions, type RunOutcome } from './run-engine.js';
+export { TreeState } from './tree-state.js';
+export { writeArtifacts } from './write-artifacts.js';
