@@ -7,7 +7,10 @@ import type { Store } from './store.js';
  * Opens the store a command asked for (see {@link resolveStoreSpec}): a `mongodb://` or
  * `mongodb+srv://` URI is the MongoDB store, anything else a directory for the embedded store.
  */
-export async function openStore(spec: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Store> {
+export async function openStore(
+  spec: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Store> {
   const resolved = resolveStoreSpec(spec, env);
   if (/^mongodb(\+srv)?:\/\//i.test(resolved))
     throw new UsageError('MongoDB store not available yet', {

@@ -124,7 +124,8 @@ function release(path: string, token: string): void {
   try {
     unlinkSync(path);
   } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw new StoreError(`cannot release the lock ${path}`, { cause: error });
+    if (errorCode(error) !== 'ENOENT')
+      throw new StoreError(`cannot release the lock ${path}`, { cause: error });
   }
 }
 

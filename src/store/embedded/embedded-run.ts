@@ -30,7 +30,11 @@ export class EmbeddedRun {
   ) {}
 
   /** Opens the files of a run in `directory`; null when the run has no journal and `create` is false. */
-  static open(directory: string, runId: string, options: { create: boolean; fsync: boolean }): EmbeddedRun | null {
+  static open(
+    directory: string,
+    runId: string,
+    options: { create: boolean; fsync: boolean },
+  ): EmbeddedRun | null {
     const journal = RunJournal.open(join(directory, 'journal.jsonl'), options);
     if (journal === null) return null;
     try {
@@ -54,7 +58,9 @@ export class EmbeddedRun {
 
   insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[]): void {
     const valid = nodes.map((node) => parseNode(node, `new node ${node.id} of run ${this.runId}`));
-    const validEvents = events.map((event) => parseEvent(event, `event of node ${event.nodeId} in run ${this.runId}`));
+    const validEvents = events.map((event) =>
+      parseEvent(event, `event of node ${event.nodeId} in run ${this.runId}`),
+    );
     this.journal.insert(valid, validEvents);
   }
 
@@ -70,7 +76,8 @@ export class EmbeddedRun {
       throw new StoreError(`${source} was not applied`, { runId: this.runId, nodeId });
     }
     const node = this.journal.get(nodeId);
-    if (!node) throw new StoreError(`node ${nodeId} of run ${this.runId} vanished`, { runId: this.runId, nodeId });
+    if (!node)
+      throw new StoreError(`node ${nodeId} of run ${this.runId} vanished`, { runId: this.runId, nodeId });
     this.decisions.refresh();
     return this.withPendingDecision(node);
   }
@@ -85,7 +92,11 @@ export class EmbeddedRun {
     this.refresh();
     const node = this.journal.get(nodeId);
     if (!node) return err(`run ${this.runId} has no node ${nodeId}`);
-    const refused = refuseDecision(node, parsed.data, this.decisions.winner(nodeId, parsed.data.round)?.decision);
+    const refused = refuseDecision(
+      node,
+      parsed.data,
+      this.decisions.winner(nodeId, parsed.data.round)?.decision,
+    );
     if (refused !== null) return err(refused);
     const { won, winner } = this.decisions.record(nodeId, parsed.data);
     return won ? ok(undefined) : err(alreadyDecided(node, winner.decision));
@@ -127,7 +138,8 @@ export class EmbeddedRun {
   /** The node as readers see it: a recorded, not yet applied decision fills `approval.decision`. */
   private withPendingDecision(node: TaskNode): TaskNode {
     const approval = node.approval;
-    if (node.status !== 'awaiting_approval' || approval === null || approval.decision !== null) return { ...node };
+    if (node.status !== 'awaiting_approval' || approval === null || approval.decision !== null)
+      return { ...node };
     const winner = this.decisions.winner(node.id, approval.round);
     return winner ? { ...node, approval: { ...approval, decision: winner.decision } } : { ...node };
   }

@@ -57,10 +57,13 @@ export class EmbeddedStore implements Store {
       const valid = parseRun(run, `new run ${run.id}`);
       const validRoot = parseNode(root, `root node of new run ${run.id}`);
       if (validRoot.runId !== valid.id || validRoot.id !== valid.rootId)
-        throw new StoreError(`node ${root.id} of run ${root.runId} is not the root of run ${run.id}`, { runId: run.id });
+        throw new StoreError(`node ${root.id} of run ${root.runId} is not the root of run ${run.id}`, {
+          runId: run.id,
+        });
       const directory = this.runDirectory(valid.id);
       this.createRunDirectory(valid.id, directory);
-      const files = this.runs.get(valid.id) ?? EmbeddedRun.open(directory, valid.id, { create: true, fsync: this.fsync });
+      const files =
+        this.runs.get(valid.id) ?? EmbeddedRun.open(directory, valid.id, { create: true, fsync: this.fsync });
       if (!files) throw new StoreError(`cannot create the journal of run ${valid.id}`, { runId: valid.id });
       this.runs.set(valid.id, files);
       // The journal comes first: a run listed by its run.json always has its root.
@@ -137,7 +140,9 @@ export class EmbeddedStore implements Store {
   recordDecision(runId: string, nodeId: string, decision: Decision): Promise<Result<void>> {
     return this.use(() => {
       const run = this.openRun(runId);
-      return run ? run.recordDecision(nodeId, decision) : { success: false, error: `no run ${runId} in ${this.location}` };
+      return run
+        ? run.recordDecision(nodeId, decision)
+        : { success: false, error: `no run ${runId} in ${this.location}` };
     });
   }
 
@@ -196,7 +201,8 @@ export class EmbeddedStore implements Store {
         .filter((entry) => entry.isDirectory() && runIdPattern.test(entry.name))
         .map((entry) => entry.name);
     } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw storeIoError(error, `cannot list the runs in ${this.location}`);
+      if (errorCode(error) !== 'ENOENT')
+        throw storeIoError(error, `cannot list the runs in ${this.location}`);
       if (!existsSync(this.location))
         throw new StoreError(`the store directory ${this.location} does not exist any more`, {
           hint: 'check the --store path (or ARBOR_STORE)',
@@ -250,12 +256,18 @@ export class EmbeddedStore implements Store {
   }
 
   private unknownRun(runId: string): StoreError {
-    return new StoreError(`no run ${runId} in ${this.location}`, { runId, hint: 'list the runs with arbor runs' });
+    return new StoreError(`no run ${runId} in ${this.location}`, {
+      runId,
+      hint: 'list the runs with arbor runs',
+    });
   }
 }
 
 /** Opens the embedded store in `directory` (created if missing); see {@link EmbeddedStore}. */
-export function openEmbeddedStore(directory: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
+export function openEmbeddedStore(
+  directory: string,
+  options: EmbeddedStoreOptions = {},
+): Promise<EmbeddedStore> {
   return EmbeddedStore.open(directory, options);
 }
 

@@ -28,7 +28,8 @@ export function parseJournalRecord(value: unknown, where: string): JournalRecord
     const { id, expected } = value;
     if (typeof id !== 'string' || typeof expected !== 'number')
       throw new StoreError(`${where}: a patch record needs a node id and an expected version`);
-    const event = 'event' in value && value.event !== null ? parseEvent(value.event, `${where}, event`) : null;
+    const event =
+      'event' in value && value.event !== null ? parseEvent(value.event, `${where}, event`) : null;
     return { t: 'patch', id, expected, patch: parseNodePatch(value.patch, where), event };
   }
   throw new StoreError(`${where}: unknown journal record`);

@@ -1,4 +1,13 @@
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { StoreError, UsageError } from '../../domain/index.js';
 import { errorCode, storeIoError } from './store-io-error.js';
 
@@ -57,7 +66,8 @@ export class JsonLinesFile {
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' && !options.create) return null;
-      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw storeIoError(error, `cannot open ${path}`);
+      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')
+        throw storeIoError(error, `cannot open ${path}`);
     }
     const readOnly = new JsonLinesFile(path, null, false, options.fsync);
     readOnly.reopenForReading();
@@ -94,12 +104,19 @@ export class JsonLinesFile {
       throw storeIoError(error, `cannot append to ${this.path}`);
     }
     if (written !== bytes.length)
-      throw new StoreError(`short write to ${this.path} (${written} of ${bytes.length} bytes); is the disk full?`);
+      throw new StoreError(
+        `short write to ${this.path} (${written} of ${bytes.length} bytes); is the disk full?`,
+      );
 
     if (this.size(fd) === start + bytes.length) {
       this.offset = start + bytes.length;
       this.lines += 1;
-      return onLine(JSON.parse(text), { offset: start, line: this.lines, where: this.where(this.lines), own: true });
+      return onLine(JSON.parse(text), {
+        offset: start,
+        line: this.lines,
+        where: this.where(this.lines),
+        own: true,
+      });
     }
     const result = this.readLines(onLine, bytes.subarray(0, -1));
     if (!result) throw new StoreError(`a write to ${this.path} was lost: another process cut the file short`);
@@ -130,7 +147,9 @@ export class JsonLinesFile {
     if (fd === null) return undefined;
     const size = this.size(fd);
     if (size < this.offset)
-      throw new StoreError(`${this.path} is shorter than what was already read from it; was it edited or replaced?`);
+      throw new StoreError(
+        `${this.path} is shorter than what was already read from it; was it edited or replaced?`,
+      );
     let result: { value: R } | undefined;
     this.forEachLine(fd, this.offset, size, (bytes, offset) => {
       const line = this.lines + 1;
@@ -144,7 +163,12 @@ export class JsonLinesFile {
   }
 
   /** Calls `visit` with each newline-terminated line in [from, to); a trailing partial line is skipped. */
-  private forEachLine(fd: number, from: number, to: number, visit: (bytes: Buffer, offset: number) => void): void {
+  private forEachLine(
+    fd: number,
+    from: number,
+    to: number,
+    visit: (bytes: Buffer, offset: number) => void,
+  ): void {
     const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, to - from)));
     let position = from;
     let lineStart = from;
@@ -188,10 +212,13 @@ export class JsonLinesFile {
     try {
       return JSON.parse(bytes.toString('utf8'));
     } catch (error) {
-      throw new StoreError(`${this.where(line)} is corrupt: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-        hint: `restore ${this.path} from a backup, or remove that line to lose the record it held`,
-      });
+      throw new StoreError(
+        `${this.where(line)} is corrupt: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+          hint: `restore ${this.path} from a backup, or remove that line to lose the record it held`,
+        },
+      );
     }
   }
 

@@ -1,7 +1,12 @@
 import type { NodeEvent, NodePatch, TaskNode } from '../../domain/index.js';
 import { StoreError } from '../../domain/index.js';
 import { parseJournalRecord, type JournalRecord } from './journal-record.js';
-import { JsonLinesFile, type JsonLinesFileOptions, type LineHandler, type LinePosition } from './json-lines-file.js';
+import {
+  JsonLinesFile,
+  type JsonLinesFileOptions,
+  type LineHandler,
+  type LinePosition,
+} from './json-lines-file.js';
 
 /** A conditional write of one node, as {@link RunJournal.patch} appends it. */
 export interface JournalPatch {
@@ -24,7 +29,10 @@ export class RunJournal {
   private readonly eventLines: number[] = [];
   private readonly apply: LineHandler<boolean> = (value, position) =>
     // A record this instance appended was validated before it was written.
-    this.applyRecord(position.own ? (value as JournalRecord) : parseJournalRecord(value, position.where), position);
+    this.applyRecord(
+      position.own ? (value as JournalRecord) : parseJournalRecord(value, position.where),
+      position,
+    );
 
   private constructor(private readonly file: JsonLinesFile) {}
 
@@ -97,7 +105,8 @@ export class RunJournal {
       return true;
     }
     const node = this.nodes.get(record.id);
-    if (!node) throw new StoreError(`${position.where}: update of node ${record.id}, which was never inserted`);
+    if (!node)
+      throw new StoreError(`${position.where}: update of node ${record.id}, which was never inserted`);
     // A patch written against a version another writer already moved past lost the race.
     if (node.version !== record.expected) return false;
     this.nodes.set(record.id, { ...node, ...record.patch });

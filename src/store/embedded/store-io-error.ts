@@ -6,7 +6,11 @@ const permissionCodes = new Set(['EACCES', 'EPERM', 'EROFS']);
  * Turns a file-system failure into an Arbor error: a directory the user cannot write to is a
  * `UsageError` (they should pick another `--store`), anything else a `StoreError`.
  */
-export function storeIoError(error: unknown, message: string, options: { runId?: string } = {}): StoreError | UsageError {
+export function storeIoError(
+  error: unknown,
+  message: string,
+  options: { runId?: string } = {},
+): StoreError | UsageError {
   const code = errorCode(error);
   const detail = error instanceof Error ? error.message : String(error);
   if (code !== undefined && permissionCodes.has(code))

@@ -1,0 +1,324 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, StoreError, UsageError, type TaskNode } from '../src/domain/index.js';
+import type { Store } from '../src/store/index.js';
+import { at, createdEvent, decisionOf, move, sampleChild, sampleRun } from './support/sample-documents.js';
+
+/** A fresh store for one test, a way to open a second instance on the same data, and clean-up. */
+export interface StoreContractContext {
+  store: Store;
+  /** A new store instance on the same location (as another process, or after a restart, would open it). */
+  reopen: () => Promise<Store>;
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * The behaviour every store must have (DESIGN §4): the embedded and the MongoDB store both run this
+ * suite. Documents are built with the domain's `newNode` and `transition`, as the engine builds them.
+ *
+ * On run locks: while a lock is held, any second `acquireRun` of that run fails — also from the same
+ * process and whatever the owner — because a live holder is a live holder; after `release()` the run
+ * can be acquired again.
+ */
+export function describeStoreContract(name: string, setup: () => Promise<StoreContractContext>): void {
+  describe(`${name} (store contract)`, () => {
+    let context: StoreContractContext;
+    let store: Store;
+
+    beforeEach(async () => {
+      context = await setup();
+      store = context.store;
+    });
+    afterEach(async () => {
+      await context.cleanup();
+    });
+
+    /** A run with a root and two children at depth 1 and one grandchild. */
+    async function treeRun(): Promise<{ runId: string; root: TaskNode; children: TaskNode[] }> {
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const first = sampleChild(root, 0);
+      const second = sampleChild(root, 1);
+      const grandchild = sampleChild(first, 0);
+      await store.insertNodes([grandchild, second, first], [createdEvent(first), createdEvent(second)]);
+      return { runId: run.id, root, children: [first, second, grandchild] };
+    }
+
+    /** A run whose node `1` waits for approval at round 1 (stored version 1). */
+    async function waitingRun(): Promise<{ runId: string; node: TaskNode }> {
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const child = sampleChild(root, 0, { requiresApproval: true });
+      await store.insertNodes([child]);
+      const { patch, event } = move(child, {
+        type: 'request-approval',
+        kind: 'gate',
+        reason: 'touches billing',
+      });
+      const node = await store.updateNode({
+        runId: run.id,
+        nodeId: child.id,
+        expectedVersion: 0,
+        patch,
+        event,
+      });
+      return { runId: run.id, node };
+    }
+
+    describe('runs', () => {
+      it('stores a run with its root node and reads both back', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        expect(await store.getRun(run.id)).toEqual(run);
+        expect(await store.getNode(run.id, root.id)).toEqual(root);
+        expect(await store.listNodes(run.id)).toEqual([root]);
+      });
+
+      it('answers null for a run it does not know', async () => {
+        expect(await store.getRun('run-unknown')).toBeNull();
+      });
+
+      it('lists runs newest first', async () => {
+        const runs = [at(1), at(3), at(2)].map((createdAt) => sampleRun({ createdAt }));
+        for (const { run, root } of runs) await store.createRun(run, root);
+        const ids = new Set(runs.map(({ run }) => run.id));
+        const listed = (await store.listRuns()).filter((run) => ids.has(run.id)).map((run) => run.createdAt);
+        expect(listed).toEqual([at(3), at(2), at(1)]);
+      });
+
+      it('updates a run and returns the updated document', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        const updated = await store.updateRun(run.id, { status: 'completed', endedAt: at(9), nodeCount: 4 });
+        expect(updated).toEqual({ ...run, status: 'completed', endedAt: at(9), nodeCount: 4 });
+        expect(await store.getRun(run.id)).toEqual(updated);
+      });
+
+      it('refuses to update a run it does not know', async () => {
+        await expect(store.updateRun('run-unknown', { status: 'failed' })).rejects.toBeInstanceOf(StoreError);
+      });
+    });
+
+    describe('nodes', () => {
+      it('lists the nodes of a run by depth, then order', async () => {
+        const { runId, root, children } = await treeRun();
+        const listed = await store.listNodes(runId);
+        expect(listed.map((node) => node.id)).toEqual([root.id, '1', '2', '1.1']);
+        expect(listed[3]).toEqual(children[2]);
+        expect(await store.getNode(runId, '2')).toEqual(children[1]);
+      });
+
+      it('leaves existing nodes as they are when the same ids are inserted again', async () => {
+        const { runId, root, children } = await treeRun();
+        const renamed = { ...children[0]!, title: 'Renamed' };
+        await store.insertNodes([renamed, sampleChild(root, 2)]);
+        expect(await store.getNode(runId, '1')).toEqual(children[0]);
+        expect((await store.listNodes(runId)).map((node) => node.id)).toEqual(['0', '1', '2', '3', '1.1']);
+      });
+
+      it('answers null for a node it does not know', async () => {
+        const { runId } = await treeRun();
+        expect(await store.getNode(runId, '9')).toBeNull();
+        expect(await store.listNodes('run-unknown')).toEqual([]);
+      });
+
+      it('bumps the version on a conditional update and returns the stored node', async () => {
+        const { runId, children } = await treeRun();
+        const { node, patch, event } = move(children[1]!, { type: 'deps-met' });
+        const stored = await store.updateNode({ runId, nodeId: node.id, expectedVersion: 0, patch, event });
+        expect(stored).toEqual(node);
+        expect(stored).toMatchObject({ status: 'ready', version: 1 });
+        expect(await store.getNode(runId, node.id)).toEqual(node);
+      });
+
+      it('refuses an update against a stale version with a ConflictError naming run and node', async () => {
+        const { runId, children } = await treeRun();
+        const { patch } = move(children[1]!, { type: 'deps-met' });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch });
+        await expect(store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch })).rejects.toSatisfy(
+          (error) => error instanceof ConflictError && error.runId === runId && error.nodeId === '2',
+        );
+        expect(await store.getNode(runId, '2')).toMatchObject({ version: 1 });
+      });
+
+      it('refuses an update of an unknown node with a StoreError that is not a conflict', async () => {
+        const { runId, children } = await treeRun();
+        const { patch } = move(children[1]!, { type: 'deps-met' });
+        const error = await store
+          .updateNode({ runId, nodeId: '9', expectedVersion: 0, patch })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreError);
+        expect(error).not.toBeInstanceOf(ConflictError);
+      });
+
+      it('lets exactly one of many concurrent updates with the same expected version win', async () => {
+        const { runId, children } = await treeRun();
+        const writes = Array.from({ length: 20 }, (_, index) => {
+          const patch = { ...move(children[1]!, { type: 'deps-met' }).patch, description: `writer ${index}` };
+          return store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch });
+        });
+        const settled = await Promise.allSettled(writes);
+        const won = settled.filter((outcome) => outcome.status === 'fulfilled');
+        const lost = settled.filter((outcome) => outcome.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost.every((outcome) => outcome.reason instanceof ConflictError)).toBe(true);
+        const stored = await store.getNode(runId, '2');
+        expect(stored).toMatchObject({ version: 1, description: won[0]!.value.description });
+      });
+    });
+
+    describe('events', () => {
+      it('lists the events of a run, and of one node, in the order they were written', async () => {
+        const { runId, children } = await treeRun();
+        const ready = move(children[1]!, { type: 'deps-met' });
+        await store.updateNode({
+          runId,
+          nodeId: '2',
+          expectedVersion: 0,
+          patch: ready.patch,
+          event: ready.event,
+        });
+        const started = move(
+          ready.node,
+          { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } },
+          3,
+        );
+        await store.updateNode({
+          runId,
+          nodeId: '2',
+          expectedVersion: 1,
+          patch: started.patch,
+          event: started.event,
+        });
+
+        const events = await store.listEvents(runId);
+        expect(events.map((event) => `${event.nodeId}:${event.type}`)).toEqual([
+          '1:create',
+          '2:create',
+          '2:deps-met',
+          '2:start',
+        ]);
+        expect(events[3]).toEqual(started.event);
+        expect((await store.listEvents(runId, '2')).map((event) => event.type)).toEqual([
+          'create',
+          'deps-met',
+          'start',
+        ]);
+        expect(await store.listEvents(runId, '1.1')).toEqual([]);
+      });
+
+      it('does not store the events of a repeated insert twice', async () => {
+        const { runId, children } = await treeRun();
+        await store.insertNodes(
+          [children[0]!, children[1]!],
+          [createdEvent(children[0]!), createdEvent(children[1]!)],
+        );
+        expect(await store.listEvents(runId)).toHaveLength(2);
+      });
+    });
+
+    describe('decisions', () => {
+      it('refuses a decision on a node that is not waiting for approval', async () => {
+        const { runId } = await treeRun();
+        const result = await store.recordDecision(runId, '2', decisionOf('approve'));
+        expect(result.success).toBe(false);
+        expect(await store.pendingDecisions(runId)).toEqual([]);
+      });
+
+      it('refuses a decision for another approval round', async () => {
+        const { runId, node } = await waitingRun();
+        expect((await store.recordDecision(runId, node.id, decisionOf('approve', 2))).success).toBe(false);
+      });
+
+      it('refuses a decision that does not answer the kind of approval', async () => {
+        const { runId, node } = await waitingRun();
+        expect((await store.recordDecision(runId, node.id, decisionOf('retry'))).success).toBe(false);
+      });
+
+      it('refuses a second decision on the same round', async () => {
+        const { runId, node } = await waitingRun();
+        expect(await store.recordDecision(runId, node.id, decisionOf('approve', 1, 'ana'))).toEqual({
+          success: true,
+          value: undefined,
+        });
+        const second = await store.recordDecision(runId, node.id, decisionOf('reject', 1, 'bob'));
+        expect(second.success).toBe(false);
+        expect(await store.pendingDecisions(runId)).toEqual([
+          { nodeId: node.id, decision: decisionOf('approve', 1, 'ana') },
+        ]);
+      });
+
+      it('shows a recorded decision on the node before the engine applies it', async () => {
+        const { runId, node } = await waitingRun();
+        const decision = decisionOf('approve');
+        await store.recordDecision(runId, node.id, decision);
+        const seen = await store.getNode(runId, node.id);
+        expect(seen).toEqual({ ...node, approval: { ...node.approval!, decision } });
+        expect((await store.listNodes(runId)).find((listed) => listed.id === node.id)).toEqual(seen);
+      });
+
+      it('clears a pending decision once the engine applies it', async () => {
+        const { runId, node } = await waitingRun();
+        const decision = decisionOf('approve');
+        await store.recordDecision(runId, node.id, decision);
+        const seen = (await store.getNode(runId, node.id))!;
+        const decided = move(seen, { type: 'decide', decision, depsMet: true }, 31);
+        await store.updateNode({
+          runId,
+          nodeId: node.id,
+          expectedVersion: seen.version,
+          patch: decided.patch,
+          event: decided.event,
+        });
+
+        expect(await store.pendingDecisions(runId)).toEqual([]);
+        expect(await store.getNode(runId, node.id)).toMatchObject({
+          status: 'ready',
+          approval: { decision },
+          version: 2,
+        });
+        expect((await store.recordDecision(runId, node.id, decisionOf('reject'))).success).toBe(false);
+      });
+    });
+
+    describe('persistence', () => {
+      it('keeps runs, nodes, events and decisions in a new store instance', async () => {
+        const { runId, node } = await waitingRun();
+        await store.recordDecision(runId, node.id, decisionOf('approve'));
+        const before = { run: await store.getRun(runId), nodes: await store.listNodes(runId) };
+        const events = await store.listEvents(runId);
+
+        const reopened = await context.reopen();
+        try {
+          expect(await reopened.getRun(runId)).toEqual(before.run);
+          expect(await reopened.listNodes(runId)).toEqual(before.nodes);
+          expect(await reopened.listEvents(runId)).toEqual(events);
+          expect(await reopened.pendingDecisions(runId)).toEqual([
+            { nodeId: node.id, decision: decisionOf('approve') },
+          ]);
+        } finally {
+          await reopened.close();
+        }
+      });
+    });
+
+    describe('run locks', () => {
+      it('refuses a second acquire while the first holder is live, naming its owner', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        const lock = await store.acquireRun(run.id, 'engine A');
+        await expect(store.acquireRun(run.id, 'engine B')).rejects.toSatisfy(
+          (error) => error instanceof UsageError && error.message.includes('engine A'),
+        );
+        await lock.release();
+      });
+
+      it('lets the run be acquired again after release', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        await (await store.acquireRun(run.id, 'engine A')).release();
+        const again = await store.acquireRun(run.id, 'engine B');
+        await again.release();
+      });
+    });
+  });
+}
