@@ -1,0 +1,223 @@
+import type { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, StoreError, UsageError, type TaskNode } from '../../domain/index.js';
+import {
+  connectTestClient,
+  dropTestDatabases,
+  mongoTestUri,
+  testDatabaseName,
+} from '../../../test/support/mongodb-test-database.js';
+import { move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
+import { mongoIndexes } from './ensure-indexes.js';
+import type { MongoStore } from './mongo-store.js';
+import { openMongoStore, type OpenMongoStoreOptions } from './open-mongo-store.js';
+
+describe('openMongoStore', () => {
+  it('refuses an unreachable server with a UsageError that names the host and hides the password', async () => {
+    const error = await openMongoStore('mongodb://arbor:s3cret-pw@127.0.0.1:9/arbor', {
+      serverSelectionTimeoutMS: 300,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UsageError);
+    const { message, hint } = error as UsageError;
+    expect(message).toContain('127.0.0.1:9');
+    expect(message).toContain('arbor:***@');
+    expect(`${message} ${hint}`).not.toContain('s3cret-pw');
+    expect(hint).toContain('MONGODB_URI or --store');
+  });
+
+  it('refuses a URI that is not a MongoDB URI with a UsageError', async () => {
+    await expect(openMongoStore('mongodb://')).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
+describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
+  const uri = mongoTestUri!;
+  const dbName = testDatabaseName('store');
+  const stores: MongoStore[] = [];
+  let raw: MongoClient;
+
+  const open = async (options: OpenMongoStoreOptions = {}) => {
+    const store = await openMongoStore(uri, { dbName, ...options });
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    raw = await connectTestClient();
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await raw.close();
+    await dropTestDatabases([dbName]);
+  });
+
+  it('creates the indexes its queries use, and opening again changes nothing', async () => {
+    await open();
+    const indexesOf = async (collection: string) => {
+      const indexes = await raw.db(dbName).collection(collection).indexInformation({ full: true });
+      return indexes
+        .map((index) => ({ name: index.name, key: index.key, unique: Boolean(index.unique) }))
+        .filter((index) => index.name !== '_id_')
+        .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    };
+    const before = {
+      runs: await indexesOf('runs'),
+      nodes: await indexesOf('nodes'),
+      events: await indexesOf('events'),
+    };
+    for (const [collection, expected] of Object.entries(mongoIndexes)) {
+      expect(before[collection as keyof typeof before]).toEqual(
+        expected
+          .map((index) => ({ name: index.name, key: index.key, unique: Boolean(index.unique) }))
+          .sort((a, b) => String(a.name).localeCompare(String(b.name))),
+      );
+    }
+    expect(before.nodes.find((index) => index.name === 'runId_id')).toMatchObject({ unique: true });
+
+    await open();
+    expect({
+      runs: await indexesOf('runs'),
+      nodes: await indexesOf('nodes'),
+      events: await indexesOf('events'),
+    }).toEqual(before);
+  });
+
+  it('lets exactly one of 20 writers on separate connections win the same version', async () => {
+    const writers = await Promise.all(Array.from({ length: 4 }, () => open()));
+    const { run, root } = sampleRun();
+    await writers[0]!.createRun(run, root);
+    const child = sampleChild(root, 0);
+    await writers[0]!.insertNodes([child]);
+
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, index) =>
+        writers[index % writers.length]!.updateNode({
+          runId: run.id,
+          nodeId: child.id,
+          expectedVersion: 0,
+          patch: { ...move(child, { type: 'deps-met' }).patch, description: `writer ${index}` },
+          event: move(child, { type: 'deps-met' }).event,
+        }),
+      ),
+    );
+    const won = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const lost = settled.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [outcome.reason as unknown] : [],
+    );
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(19);
+    expect(lost.every((reason) => reason instanceof ConflictError)).toBe(true);
+    expect(await writers[1]!.getNode(run.id, child.id)).toMatchObject({
+      version: 1,
+      description: won[0]!.description,
+    });
+    expect(await writers[2]!.listEvents(run.id, child.id)).toHaveLength(1);
+  });
+
+  it('moves many nodes through their lifecycle from several clients with no lost or doubled transition', async () => {
+    const workers = await Promise.all(Array.from({ length: 5 }, () => open()));
+    const { run, root } = sampleRun();
+    await workers[0]!.createRun(run, root);
+    const children = Array.from({ length: 40 }, (_, order) => sampleChild(root, order, { status: 'ready' }));
+    await workers[0]!.insertNodes(children);
+
+    // Every worker tries to move every node one step at a time: start, submit, pass. A worker that
+    // loses a race re-reads the node and tries the step that is next from there.
+    const steps = ['start', 'submit', 'pass'] as const;
+    const drive = async (store: MongoStore, offset: number) => {
+      let wins = 0;
+      for (let index = 0; index < children.length; index++) {
+        const nodeId = children[(index + offset * 7) % children.length]!.id;
+        for (;;) {
+          const node: TaskNode = (await store.getNode(run.id, nodeId))!;
+          if (node.status === 'completed') break;
+          const step = steps[node.version]!;
+          const event =
+            step === 'start'
+              ? {
+                  type: step,
+                  lease: { owner: `worker ${offset}`, token: `t${offset}`, expiresAt: node.createdAt },
+                }
+              : { type: step };
+          const outcome = move(node, event);
+          try {
+            await store.updateNode({
+              runId: run.id,
+              nodeId,
+              expectedVersion: node.version,
+              patch: outcome.patch,
+              event: { ...outcome.event, actor: `worker ${offset}` },
+            });
+            wins++;
+          } catch (error) {
+            if (!(error instanceof ConflictError)) throw error;
+          }
+        }
+      }
+      return wins;
+    };
+    const wins = await Promise.all(workers.map((store, offset) => drive(store, offset)));
+
+    expect(wins.reduce((sum, count) => sum + count, 0)).toBe(children.length * steps.length);
+    const nodes = (await workers[0]!.listNodes(run.id)).filter((node) => node.id !== root.id);
+    expect(nodes.every((node) => node.status === 'completed' && node.version === 3)).toBe(true);
+    const events = await workers[1]!.listEvents(run.id);
+    for (const child of children) {
+      const trail = events
+        .filter((event) => event.nodeId === child.id)
+        .map((event) => `${event.from}>${event.to}`);
+      expect(trail).toEqual(['ready>running', 'running>checking', 'checking>completed']);
+    }
+  });
+
+  it('reads a v1 node document written by an earlier Arbor, with extra fields and its _id', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    const fixture = { ...sampleChild(root, 0), schemaVersion: 1, legacyField: 'ignored' };
+    await raw.db(dbName).collection('nodes').insertOne(fixture);
+    const read = await store.getNode(run.id, '1');
+    expect(read).toEqual(sampleChild(root, 0));
+    expect(read).not.toHaveProperty('_id');
+  });
+
+  it('refuses a document from a newer Arbor with a StoreError', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    await raw
+      .db(dbName)
+      .collection('nodes')
+      .insertOne({ ...sampleChild(root, 0), schemaVersion: 99 });
+    await expect(store.getNode(run.id, '1')).rejects.toBeInstanceOf(StoreError);
+  });
+
+  it('keeps a held run lease alive past its length and lets another process take an expired one', async () => {
+    const holder = await open({ leaseMs: 300 });
+    const other = await open({ leaseMs: 300 });
+    const { run, root } = sampleRun();
+    await holder.createRun(run, root);
+
+    const lock = await holder.acquireRun(run.id, 'engine A');
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await expect(other.acquireRun(run.id, 'engine B')).rejects.toSatisfy(
+      (error) => error instanceof UsageError && /engine A \(pid \d+ on /.test(error.message),
+    );
+    await lock.release();
+
+    // A driver that died without releasing: its lease stays on the run document until it expires.
+    await holder.acquireRun(run.id, 'engine A');
+    await raw
+      .db(dbName)
+      .collection('runs')
+      .updateOne({ id: run.id }, { $set: { 'driver.expiresAt': new Date(Date.now() - 1000) } });
+    const taken = await other.acquireRun(run.id, 'engine B');
+    await taken.release();
+  });
+
+  it('refuses to work after close', async () => {
+    const store = await open();
+    await store.close();
+    await expect(store.listRuns()).rejects.toBeInstanceOf(StoreError);
+  });
+});

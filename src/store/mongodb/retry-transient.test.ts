@@ -1,0 +1,55 @@
+import { MongoNetworkError, MongoServerError } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { ConflictError, StoreError } from '../../domain/index.js';
+import { retryTransient } from './retry-transient.js';
+
+const noSleep = () => Promise.resolve();
+
+describe('retryTransient', () => {
+  it('retries a lost connection until the operation succeeds', async () => {
+    let calls = 0;
+    const value = await retryTransient(
+      () => {
+        calls++;
+        if (calls < 3) return Promise.reject(new MongoNetworkError('connection reset'));
+        return Promise.resolve('stored');
+      },
+      { what: 'updating node 1', retryForMs: 60_000, sleep: noSleep },
+    );
+    expect(value).toBe('stored');
+    expect(calls).toBe(3);
+  });
+
+  it('gives up after its time budget with a StoreError that says what it was doing', async () => {
+    const error = await retryTransient(() => Promise.reject(new MongoNetworkError('connection refused')), {
+      what: 'updating node 2',
+      retryForMs: 0,
+      runId: 'run-1',
+      nodeId: '2',
+      sleep: noSleep,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ runId: 'run-1', nodeId: '2' });
+    expect((error as StoreError).message).toMatch(/updating node 2.*connection refused/);
+  });
+
+  it('does not retry a server error that will not go away', async () => {
+    let calls = 0;
+    const error = await retryTransient(
+      () => {
+        calls++;
+        return Promise.reject(new MongoServerError({ message: 'bad update', code: 9 }));
+      },
+      { what: 'updating run', retryForMs: 60_000, sleep: noSleep },
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(calls).toBe(1);
+  });
+
+  it("passes Arbor's own errors through unchanged", async () => {
+    const conflict = new ConflictError('stale');
+    await expect(
+      retryTransient(() => Promise.reject(conflict), { what: 'x', retryForMs: 60_000, sleep: noSleep }),
+    ).rejects.toBe(conflict);
+  });
+});
