@@ -1,5 +1,5 @@
-import { UsageError } from '../domain/index.js';
 import { openEmbeddedStore } from './embedded/index.js';
+import { openMongoStore } from './mongodb/index.js';
 import { resolveStoreSpec } from './resolve-store-spec.js';
 import type { Store } from './store.js';
 
@@ -12,9 +12,6 @@ export async function openStore(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Store> {
   const resolved = resolveStoreSpec(spec, env);
-  if (/^mongodb(\+srv)?:\/\//i.test(resolved))
-    throw new UsageError('MongoDB store not available yet', {
-      hint: 'use a directory with --store DIR (or ARBOR_STORE) for now',
-    });
+  if (/^mongodb(\+srv)?:\/\//i.test(resolved)) return openMongoStore(resolved);
   return openEmbeddedStore(resolved);
 }
