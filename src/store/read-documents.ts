@@ -70,7 +70,7 @@ export function parseNodePatch(value: unknown, source: string): NodePatch {
 
 function upgrade(kind: keyof typeof upgrades, value: unknown, source: string): RawDocument {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new StoreError(`${source}: expected a ${kind} document, found ${describe(value)}`);
+    throw new StoreError(`${source}: not a stored ${kind} (found ${describe(value)})`);
   let document = value as RawDocument;
   const current = currentVersions[kind];
   const version = document.schemaVersion;

@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createdEvent, move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
+import { RunJournal } from './run-journal.js';
+
+describe('run journal', () => {
+  let directory: string;
+  let path: string;
+  const journals: RunJournal[] = [];
+  const open = () => {
+    const journal = RunJournal.open(path, { create: true, fsync: false })!;
+    journals.push(journal);
+    return journal;
+  };
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'arbor-journal-'));
+    path = join(directory, 'journal.jsonl');
+  });
+  afterEach(async () => {
+    for (const journal of journals.splice(0)) journal.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('lets the first of two racing patches in the file win, for its writer and on replay', () => {
+    const { root } = sampleRun();
+    const child = sampleChild(root, 0);
+    const first = open();
+    first.insert([root, child], []);
+    const second = open();
+    const { patch, event } = move(child, { type: 'deps-met' });
+
+    // Both writers read version 0; `first` appends before `second` has seen it.
+    expect(second.get(child.id)?.version).toBe(0);
+    expect(first.patch({ id: child.id, expected: 0, patch, event })).toBe(true);
+    expect(second.patch({ id: child.id, expected: 0, patch: { ...patch, description: 'lost' }, event })).toBe(
+      false,
+    );
+
+    expect(second.get(child.id)).toEqual(move(child, { type: 'deps-met' }).node);
+    expect(open().get(child.id)?.description).toBe(child.description);
+    expect(open().events(child.id)).toEqual([event]);
+  });
+
+  it('keeps the events of an insert only when it added a node', () => {
+    const { root } = sampleRun();
+    const child = sampleChild(root, 0);
+    const journal = open();
+    journal.insert([root, child], [createdEvent(child)]);
+    journal.insert([child], [createdEvent(child)]);
+    expect(open().events()).toEqual([createdEvent(child)]);
+  });
+});

@@ -1,0 +1,41 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../domain/index.js';
+import { openStore } from './open-store.js';
+import { resolveStoreSpec } from './resolve-store-spec.js';
+
+describe('resolveStoreSpec', () => {
+  it('prefers --store, then ARBOR_STORE, then MONGODB_URI, then .arbor', () => {
+    const env = { ARBOR_STORE: 'from-env', MONGODB_URI: 'mongodb://db' };
+    expect(resolveStoreSpec('from-flag', env)).toBe('from-flag');
+    expect(resolveStoreSpec(undefined, env)).toBe('from-env');
+    expect(resolveStoreSpec(undefined, { MONGODB_URI: 'mongodb://db' })).toBe('mongodb://db');
+    expect(resolveStoreSpec(undefined, {})).toBe('.arbor');
+  });
+
+  it('treats an empty setting as unset', () => {
+    expect(resolveStoreSpec('', { ARBOR_STORE: ' ' })).toBe('.arbor');
+  });
+});
+
+describe('openStore', () => {
+  it('opens the embedded store for a directory', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'arbor-open-'));
+    try {
+      const store = await openStore(undefined, { ARBOR_STORE: join(directory, 'store') });
+      expect(store).toMatchObject({ kind: 'embedded', location: join(directory, 'store') });
+      expect(await store.listRuns()).toEqual([]);
+      await store.close();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('says a MongoDB URI cannot be used yet', async () => {
+    await expect(openStore('mongodb+srv://user:secret@cluster.example.net/arbor')).rejects.toSatisfy(
+      (error) => error instanceof UsageError && !error.message.includes('secret'),
+    );
+  });
+});

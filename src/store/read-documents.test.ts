@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { StoreError } from '../domain/index.js';
+import { parseEvent, parseNode, parseNodePatch, parseRun } from './read-documents.js';
+
+const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'documents');
+
+async function fixture(name: string): Promise<unknown> {
+  return JSON.parse(await readFile(join(fixtures, name), 'utf8'));
+}
+
+describe('read documents', () => {
+  it('loads a stored v1 run', async () => {
+    const run = parseRun(await fixture('run-v1.json'), 'run-v1.json');
+    expect(run).toMatchObject({
+      id: 'run-20250101-web-shop',
+      status: 'awaiting_approval',
+      limits: { maxCostUsd: 5 },
+    });
+  });
+
+  it('loads a stored v1 node with its approval, result and checks', async () => {
+    const node = parseNode(await fixture('node-v1.json'), 'node-v1.json');
+    expect(node).toMatchObject({
+      id: '2.1',
+      ancestors: ['0', '2'],
+      approval: { decision: { action: 'approve' } },
+    });
+    expect(node.checks).toHaveLength(2);
+  });
+
+  it('loads a stored v1 event', async () => {
+    expect(parseEvent(await fixture('event-v1.json'), 'event-v1.json')).toMatchObject({
+      type: 'decide',
+      to: 'ready',
+    });
+  });
+
+  it('names the source and the field of an invalid document', async () => {
+    const node = { ...((await fixture('node-v1.json')) as object), status: 'sleeping' };
+    expect(() => parseNode(node, 'journal.jsonl line 4')).toThrow(StoreError);
+    expect(() => parseNode(node, 'journal.jsonl line 4')).toThrow(/journal\.jsonl line 4.*status/s);
+  });
+
+  it('refuses a document written by a newer Arbor and says to upgrade', async () => {
+    const run = { ...((await fixture('run-v1.json')) as object), schemaVersion: 2 };
+    expect(() => parseRun(run, 'run.json')).toThrow(/schemaVersion 2, newer than this Arbor understands/);
+  });
+
+  it('refuses a document without a schema version', () => {
+    expect(() => parseEvent({ runId: 'r' }, 'events')).toThrow(/no valid schemaVersion/);
+    expect(() => parseEvent('text', 'events')).toThrow(/not a stored event \(found a string\)/);
+  });
+
+  it('drops identity fields from a node update', () => {
+    expect(parseNodePatch({ id: 'other', depth: 3, status: 'ready', version: 2 }, 'update')).toEqual({
+      status: 'ready',
+      version: 2,
+    });
+  });
+});
