@@ -68,5 +68,5 @@ async function readYamlFile<S extends z.ZodType>(
       hint: 'see "Agent files" in the README for the fields and their types',
     });
   }
-  return parsed.data as z.infer<S>;
+  return parsed.data;
 }

@@ -11,7 +11,7 @@ export function fillAnswerDefaults(schema: z.ZodType, value: unknown): unknown {
   }
   if (schema instanceof z.ZodObject && isPlainObject(value)) {
     const filled: Record<string, unknown> = { ...value };
-    for (const [key, fieldSchema] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    for (const [key, fieldSchema] of Object.entries(schema.shape)) {
       if (filled[key] === undefined) {
         const fallback = defaultFor(fieldSchema);
         if (fallback !== undefined) filled[key] = fallback;

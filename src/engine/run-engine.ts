@@ -93,7 +93,7 @@ export class RunEngine {
   private readonly announced = new Map<string, number>();
   private inFlight = 0;
   private stopReason: StopReason | null = null;
-  private fatal: unknown = null;
+  private fatal: Error | null = null;
   private settleWaiter: (() => void) | null = null;
   private runDirty = false;
 
@@ -401,7 +401,7 @@ export class RunEngine {
       for (const { nodeId } of decisions) this.kick(nodeId);
       return decisions.length;
     } catch (error) {
-      this.fatal ??= error;
+      this.fatal ??= asError(error);
       this.wake();
       return 0;
     }
@@ -474,7 +474,7 @@ export class RunEngine {
     try {
       await this.updateRun({});
     } catch (error) {
-      this.fatal ??= error;
+      this.fatal ??= asError(error);
       this.wake();
     }
   }
@@ -507,7 +507,7 @@ export class RunEngine {
 
   private onAdvanceError(nodeId: string, error: unknown): void {
     // Store failures and bugs stop the whole run; it stays resumable from what was stored.
-    this.fatal ??= error;
+    this.fatal ??= asError(error);
     this.stopReason ??= { kind: 'failure', message: `node ${nodeId}: ${(error as Error).message}` };
     this.abort.abort(error);
   }
@@ -587,6 +587,10 @@ export class RunEngine {
 
 function dependencyError(blocker: TaskNode): NodeError {
   return { kind: 'dependency', message: `dependency ${blocker.id} "${blocker.title}" ${blocker.status}` };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function nodesExceeded(maxNodes: number): BudgetExceededError {
