@@ -146,6 +146,27 @@ describe('embedded store', () => {
     expect((error as StoreError).message).toContain(`${journal} line 2`);
   });
 
+  it('writes and reads back the same with fsync after every write', async () => {
+    const store = await openEmbeddedStore(directory, { fsync: true });
+    stores.push(store);
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    const child = sampleChild(root, 0);
+    await store.insertNodes([child]);
+    const { node, patch } = move(child, { type: 'deps-met' });
+    await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, patch });
+    expect(await (await open()).listNodes(run.id)).toEqual([root, node]);
+  });
+
+  it('releases the locks it holds when closed', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    await store.acquireRun(run.id, 'engine');
+    await store.close();
+    await (await (await open()).acquireRun(run.id, 'next engine')).release();
+  });
+
   it('answers a clear StoreError when the store path is a file', async () => {
     const file = join(directory, 'not-a-directory');
     await writeFile(file, '');

@@ -34,3 +34,15 @@ export function parseJournalRecord(value: unknown, where: string): JournalRecord
   }
   throw new StoreError(`${where}: unknown journal record`);
 }
+
+/**
+ * The events a journal line holds, unvalidated: for reading events back from lines that were
+ * validated when they were first applied, without validating their nodes and patches again.
+ */
+export function journalRecordEvents(value: unknown): unknown[] {
+  if (typeof value !== 'object' || value === null || !('t' in value)) return [];
+  if (value.t === 'insert' && 'events' in value && Array.isArray(value.events))
+    return value.events as unknown[];
+  if (value.t === 'patch' && 'event' in value && value.event !== null) return [value.event];
+  return [];
+}

@@ -44,12 +44,14 @@ describe('run journal', () => {
     expect(open().events(child.id)).toEqual([event]);
   });
 
-  it('keeps the events of an insert only when it added a node', () => {
+  it('keeps the events of an insert except those of nodes that already existed', () => {
     const { root } = sampleRun();
     const child = sampleChild(root, 0);
     const journal = open();
     journal.insert([root, child], [createdEvent(child)]);
     journal.insert([child], [createdEvent(child)]);
-    expect(open().events()).toEqual([createdEvent(child)]);
+    const sibling = sampleChild(root, 1);
+    journal.insert([child, sibling], [createdEvent(child), createdEvent(sibling)]);
+    expect(open().events()).toEqual([createdEvent(child), createdEvent(sibling)]);
   });
 });

@@ -1,6 +1,7 @@
 import type { NodeEvent, NodePatch, TaskNode } from '../../domain/index.js';
 import { StoreError } from '../../domain/index.js';
-import { parseJournalRecord, type JournalRecord } from './journal-record.js';
+import { parseEvent } from '../read-documents.js';
+import { journalRecordEvents, parseJournalRecord, type JournalRecord } from './journal-record.js';
 import {
   JsonLinesFile,
   type JsonLinesFileOptions,
@@ -61,13 +62,18 @@ export class RunJournal {
     return this.ordered.map((id) => this.nodes.get(id)).filter((node) => node !== undefined);
   }
 
-  /** Appends the nodes that do not exist yet, with `events`, in one line; nothing when all exist. */
+  /**
+   * Appends the nodes that do not exist yet in one line, with `events` except those of nodes that
+   * already existed; nothing when every node exists.
+   */
   insert(nodes: readonly TaskNode[], events: readonly NodeEvent[]): void {
     this.refresh();
     const fresh = new Map<string, TaskNode>();
     for (const node of nodes) if (!this.nodes.has(node.id) && !fresh.has(node.id)) fresh.set(node.id, node);
     if (fresh.size === 0) return;
-    this.file.append({ t: 'insert', nodes: [...fresh.values()], events }, this.apply);
+    // A node inserted again (crash-resume) already has its events.
+    const kept = events.filter((event) => fresh.has(event.nodeId) || !this.nodes.has(event.nodeId));
+    this.file.append({ t: 'insert', nodes: [...fresh.values()], events: kept }, this.apply);
   }
 
   /** Appends a conditional patch; false when another process moved the node first. */
@@ -80,9 +86,9 @@ export class RunJournal {
     this.refresh();
     const events: NodeEvent[] = [];
     this.file.readAt(this.eventLines, (value, position) => {
-      const record = parseJournalRecord(value, position.where);
-      const found = record.t === 'insert' ? record.events : record.event ? [record.event] : [];
-      for (const event of found) if (nodeId === undefined || event.nodeId === nodeId) events.push(event);
+      for (const event of journalRecordEvents(value))
+        if (nodeId === undefined || isEventOf(event, nodeId))
+          events.push(parseEvent(event, `${position.where}, event`));
     });
     return events;
   }
@@ -117,4 +123,8 @@ export class RunJournal {
 
 function byPosition(a: TaskNode, b: TaskNode): number {
   return a.depth - b.depth || a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function isEventOf(event: unknown, nodeId: string): boolean {
+  return typeof event === 'object' && event !== null && 'nodeId' in event && event.nodeId === nodeId;
 }
