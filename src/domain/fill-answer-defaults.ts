@@ -11,7 +11,8 @@ export function fillAnswerDefaults(schema: z.ZodType, value: unknown): unknown {
   }
   if (schema instanceof z.ZodObject && isPlainObject(value)) {
     const filled: Record<string, unknown> = { ...value };
-    for (const [key, fieldSchema] of Object.entries(schema.shape)) {
+    const shape: Record<string, z.ZodType> = (schema as z.ZodObject<Record<string, z.ZodType>>).shape;
+    for (const [key, fieldSchema] of Object.entries(shape)) {
       if (filled[key] === undefined) {
         const fallback = defaultFor(fieldSchema);
         if (fallback !== undefined) filled[key] = fallback;
