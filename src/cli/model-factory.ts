@@ -2,8 +2,12 @@ import path from 'node:path';
 import { UsageError, type AgentRole } from '../domain/index.js';
 import type { AgentsConfig } from '../agents/index.js';
 import type { Model } from '../llm/model.js';
+import { createProviderModel } from '../llm/index.js';
 import { createScriptedModel } from '../llm/scripted/index.js';
 import { parseLlmSpec } from './llm-spec.js';
+
+/** The model a provider gets when neither `--llm PROVIDER:MODEL` nor the agent file names one. */
+export const defaultModels = { openai: 'gpt-4.1-mini', anthropic: 'claude-sonnet-4-6' } as const;
 
 /**
  * Builds the model of every role from the run's `--llm` and the agent files (a role may name its
@@ -28,13 +32,13 @@ export function createModelFactory(options: { llm: string; agents: AgentsConfig;
       key = `script:${path.resolve(file)}`;
       create = () => createScriptedModel({ file, ...(env.ARBOR_SCRIPT_LOG ? { callLog: env.ARBOR_SCRIPT_LOG } : {}) });
     } else {
-      const model = config.model ?? (fallback.provider === provider ? fallback.model : null);
-      key = `${provider}:${model ?? ''}:${config.baseURL ?? ''}:${config.apiKeyEnv ?? ''}`;
-      create = () => {
-        throw new UsageError(`the ${provider} provider is not available in this build`, {
-          hint: 'use --llm script:FILE',
-        });
-      };
+      const model = config.model ?? (fallback.provider === provider ? fallback.model : null) ?? defaultModels[provider];
+      key = `${provider}:${model}:${config.baseURL ?? ''}:${config.apiKeyEnv ?? ''}:${config.timeoutMs}`;
+      create = () =>
+        createProviderModel(
+          { provider, model, baseURL: config.baseURL, apiKeyEnv: config.apiKeyEnv, timeoutMs: config.timeoutMs },
+          env,
+        );
     }
     let model = cache.get(key);
     if (!model) {
