@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, StoreError, UsageError, type TaskNode } from '../../domain/index.js';
@@ -170,15 +171,25 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     }
   });
 
-  it('reads a v1 node document written by an earlier Arbor, with extra fields and its _id', async () => {
+  it('reads v1 run, node and event documents inserted as an earlier Arbor wrote them', async () => {
+    const fixture = async (name: string) =>
+      JSON.parse(
+        await readFile(new URL(`../../../test/fixtures/documents/${name}-v1.json`, import.meta.url), 'utf8'),
+      ) as {
+        id?: string;
+        runId: string;
+      } & Record<string, unknown>;
+    const [run, node, event] = await Promise.all([fixture('run'), fixture('node'), fixture('event')]);
+    const legacyDb = raw.db(dbName);
+    // Raw inserts: the documents get `_id`s and carry a field this Arbor does not know.
+    await legacyDb.collection('runs').insertOne({ ...run, legacyField: 'ignored' });
+    await legacyDb.collection('nodes').insertOne({ ...node, legacyField: 'ignored' });
+    await legacyDb.collection('events').insertOne({ ...event });
+
     const store = await open();
-    const { run, root } = sampleRun();
-    await store.createRun(run, root);
-    const fixture = { ...sampleChild(root, 0), schemaVersion: 1, legacyField: 'ignored' };
-    await raw.db(dbName).collection('nodes').insertOne(fixture);
-    const read = await store.getNode(run.id, '1');
-    expect(read).toEqual(sampleChild(root, 0));
-    expect(read).not.toHaveProperty('_id');
+    expect(await store.getRun(run.id!)).toEqual(run);
+    expect(await store.getNode(node.runId, node.id!)).toEqual(node);
+    expect(await store.listEvents(event.runId)).toEqual([event]);
   });
 
   it('refuses a document from a newer Arbor with a StoreError', async () => {
