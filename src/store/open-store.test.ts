@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../domain/index.js';
 import { openStore } from './open-store.js';
 import { resolveStoreSpec } from './resolve-store-spec.js';
 
@@ -31,11 +30,5 @@ describe('openStore', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
-  });
-
-  it('says a MongoDB URI cannot be used yet', async () => {
-    await expect(openStore('mongodb+srv://user:secret@cluster.example.net/arbor')).rejects.toSatisfy(
-      (error) => error instanceof UsageError && !error.message.includes('secret'),
-    );
   });
 });
