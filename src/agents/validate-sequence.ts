@@ -1,6 +1,7 @@
 import {
-  dependencyLevels,
   err,
+  sequenceByDependencies,
+  topologicalLevels,
   ok,
   type PlannedTask,
   type Result,
@@ -12,7 +13,10 @@ import {
  * only, no dependency cycle (planner and sequencer edges together), and every task in a later group
  * than everything it depends on.
  */
-export function validateSequence(tasks: readonly PlannedTask[], answer: SequencerAnswer): Result<SequencerAnswer> {
+export function validateSequence(
+  tasks: readonly PlannedTask[],
+  answer: SequencerAnswer,
+): Result<SequencerAnswer> {
   const keys = new Set(tasks.map((task) => task.key));
   const groupOf = new Map<string, number>();
   for (const [index, group] of answer.groups.entries()) {
@@ -32,7 +36,7 @@ export function validateSequence(tasks: readonly PlannedTask[], answer: Sequence
     if (!keys.has(key)) return err(`integration names unknown task "${key}"`);
 
   const graph = mergedDependencies(tasks, answer);
-  const levels = dependencyLevels(graph);
+  const levels = topologicalLevels(graph);
   if (!levels.success) return err(levels.error);
   for (const task of graph) {
     for (const dependency of task.dependsOn) {
@@ -60,13 +64,16 @@ export function mergedDependencies(
 
 /** The order Arbor derives itself from the planner's dependencies (topological levels). */
 export function fallbackSequence(tasks: readonly PlannedTask[], reason: string): SequencerAnswer {
-  const levels = dependencyLevels(tasks);
-  // The planner schema already rejects unknown keys; a cycle there still gets one group per task.
-  const groups = levels.success ? levels.value : tasks.map((task) => [task.key]);
+  const derived = sequenceByDependencies(
+    tasks,
+    `derived by Arbor from the planner's dependencies (topological levels): ${reason}`,
+  );
+  if (derived.success) return derived.value;
+  // The planner's schema rejects cycles and unknown keys, so this only guards hand-made plans.
   return {
-    groups,
-    dependsOn: tasks.filter((task) => task.dependsOn.length > 0).map((task) => ({ key: task.key, on: [...task.dependsOn] })),
+    groups: tasks.map((task) => [task.key]),
+    dependsOn: [],
     integration: [],
-    rationale: `derived by Arbor from the planner's dependencies (topological levels): ${reason}`,
+    rationale: derived.error,
   };
 }

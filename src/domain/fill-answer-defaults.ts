@@ -5,9 +5,12 @@ import { z } from 'zod';
  * empty and flags false. Scripted answers use it (DESIGN §6) so fixtures stay short.
  */
 export function fillAnswerDefaults(schema: z.ZodType, value: unknown): unknown {
-  if (schema instanceof z.ZodNullable) return value === null ? null : fillAnswerDefaults(schema.unwrap() as z.ZodType, value);
+  if (schema instanceof z.ZodNullable)
+    return value === null ? null : fillAnswerDefaults(schema.unwrap() as z.ZodType, value);
   if (schema instanceof z.ZodArray) {
-    return Array.isArray(value) ? value.map((item) => fillAnswerDefaults(schema.element as z.ZodType, item)) : value;
+    return Array.isArray(value)
+      ? value.map((item) => fillAnswerDefaults(schema.element as z.ZodType, item))
+      : value;
   }
   if (schema instanceof z.ZodObject && isPlainObject(value)) {
     const filled: Record<string, unknown> = { ...value };

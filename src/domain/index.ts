@@ -29,10 +29,28 @@ export {
   type NodeResult,
 } from './executor-answer.js';
 export { fillAnswerDefaults } from './fill-answer-defaults.js';
-export { budgetFlags, budgetNameSchema, defaultLimits, limitsSchema, type BudgetName, type Limits } from './limits.js';
+export {
+  budgetFlags,
+  budgetNameSchema,
+  defaultLimits,
+  limitsSchema,
+  type BudgetName,
+  type Limits,
+} from './limits.js';
 export { nodeEventSchema, type NodeEvent } from './node-event.js';
-export { isTerminal, nodeStatusSchema, settledStatuses, terminalStatuses, type NodeStatus } from './node-status.js';
-export { plannedTaskSchema, plannerAnswerSchema, type PlannedTask, type PlannerAnswer } from './planner-answer.js';
+export {
+  isTerminal,
+  nodeStatusSchema,
+  settledStatuses,
+  terminalStatuses,
+  type NodeStatus,
+} from './node-status.js';
+export {
+  plannedTaskSchema,
+  plannerAnswerSchema,
+  type PlannedTask,
+  type PlannerAnswer,
+} from './planner-answer.js';
 export { err, ok, type Result } from './result.js';
 export {
   noteRefSchema,
@@ -65,7 +83,13 @@ export {
   type RoleCalls,
   type TaskNode,
 } from './task-node.js';
-export { transition, type NodeTransitionEvent, type TransitionOptions, type TransitionOutcome } from './transition.js';
+export {
+  transition,
+  type NodeTransitionEvent,
+  type TransitionOptions,
+  type TransitionOutcome,
+} from './transition.js';
 export { addUsage, emptyUsage, totalTokens, usageSchema, type Usage } from './usage.js';
 export { childId, newNode, rootNodeId, type NewNodeOptions } from './new-node.js';
-export { dependencyLevels, type KeyedTask } from './dependency-levels.js';
+export { sequenceByDependencies } from './sequence-by-dependencies.js';
+export { topologicalLevels, type TaskDependencies } from './topological-levels.js';

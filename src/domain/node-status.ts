@@ -18,7 +18,12 @@ export const nodeStatusSchema = z.enum([
 export type NodeStatus = z.infer<typeof nodeStatusSchema>;
 
 /** Statuses a node never leaves on its own; only `resume` may reopen a failed branch. */
-export const terminalStatuses: ReadonlySet<NodeStatus> = new Set(['completed', 'failed', 'skipped', 'cancelled']);
+export const terminalStatuses: ReadonlySet<NodeStatus> = new Set([
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+]);
 
 /** Statuses that satisfy a dependency: the dependent may start. */
 export const settledStatuses: ReadonlySet<NodeStatus> = new Set(['completed', 'skipped']);

@@ -20,7 +20,8 @@ export const plannerAnswerSchema = z
   .superRefine((answer, context) => {
     const keys = new Set<string>();
     for (const task of answer.tasks) {
-      if (keys.has(task.key)) context.addIssue({ code: 'custom', message: `duplicate task key "${task.key}"` });
+      if (keys.has(task.key))
+        context.addIssue({ code: 'custom', message: `duplicate task key "${task.key}"` });
       keys.add(task.key);
     }
     for (const task of answer.tasks) {

@@ -106,7 +106,10 @@ export type TaskNode = z.infer<typeof taskNodeSchema>;
 
 /** The fields a write may change; identity and tree position never change. */
 export type NodePatch = Partial<
-  Omit<TaskNode, 'schemaVersion' | 'runId' | 'id' | 'parentId' | 'ancestors' | 'depth' | 'order' | 'createdAt'>
+  Omit<
+    TaskNode,
+    'schemaVersion' | 'runId' | 'id' | 'parentId' | 'ancestors' | 'depth' | 'order' | 'createdAt'
+  >
 >;
 
 /** A pipeline with nothing in progress. */

@@ -1,4 +1,5 @@
-import { err, ok, type PlannedTask, type Result } from '../../domain/index.js';
+import type { PlannedTask } from './planner-answer.js';
+import { err, ok, type Result } from './result.js';
 
 /** The part of a task that orders it among its siblings. */
 export type TaskDependencies = Pick<PlannedTask, 'key' | 'dependsOn'>;

@@ -8,7 +8,20 @@ const at = '2026-01-01T00:00:00.000Z';
 const options = { at, actor: 'test' };
 
 function node(status: NodeStatus, extra: Partial<TaskNode> = {}): TaskNode {
-  return { ...newNode({ runId: 'r', id: '1', parent: null, order: 0, key: 'k', title: 'T', description: 'D', status, at }), ...extra };
+  return {
+    ...newNode({
+      runId: 'r',
+      id: '1',
+      parent: null,
+      order: 0,
+      key: 'k',
+      title: 'T',
+      description: 'D',
+      status,
+      at,
+    }),
+    ...extra,
+  };
 }
 
 const decision = (action: 'approve' | 'reject' | 'edit' | 'retry' | 'skip' | 'fail', round = 1) => ({
@@ -56,41 +69,93 @@ describe('transition', () => {
     ['completed', { type: 'reopen', to: 'ready' }],
   ])('rejects moving a %s node on %o', (from, event) => {
     const moved = transition(node(from), event, options);
-    expect(moved).toEqual({ success: false, error: expect.stringContaining(`while it is ${from}`) as unknown });
+    expect(moved).toEqual({
+      success: false,
+      error: expect.stringContaining(`while it is ${from}`) as unknown,
+    });
   });
 
   it('counts attempts: the first start is attempt 1 and each failed check adds one', () => {
-    const started = transition(node('ready'), { type: 'start', lease: { owner: 'o', token: 't', expiresAt: at } }, options);
+    const started = transition(
+      node('ready'),
+      { type: 'start', lease: { owner: 'o', token: 't', expiresAt: at } },
+      options,
+    );
     expect(started.success && started.value.node.attempts).toBe(1);
     const retried = transition(node('checking', { attempts: 1 }), { type: 'retry', feedback: 'f' }, options);
     expect(retried.success && retried.value.node.attempts).toBe(2);
   });
 
   it('opens a new approval round each time a node asks for a person', () => {
-    const moved = transition(node('checking', { approval: { ...gate, round: 1, decision: decision('approve') } }), { type: 'request-approval', kind: 'escalation', reason: 'r' }, options);
-    expect(moved.success && moved.value.node.approval).toMatchObject({ kind: 'escalation', round: 2, decision: null });
+    const moved = transition(
+      node('checking', { approval: { ...gate, round: 1, decision: decision('approve') } }),
+      { type: 'request-approval', kind: 'escalation', reason: 'r' },
+      options,
+    );
+    expect(moved.success && moved.value.node.approval).toMatchObject({
+      kind: 'escalation',
+      round: 2,
+      decision: null,
+    });
   });
 
   it('applies gate decisions: approve waits for dependencies, edit changes the description, reject skips', () => {
-    const approved = transition(node('awaiting_approval', { approval: gate }), { type: 'decide', decision: decision('approve'), depsMet: false }, options);
+    const approved = transition(
+      node('awaiting_approval', { approval: gate }),
+      { type: 'decide', decision: decision('approve'), depsMet: false },
+      options,
+    );
     expect(approved.success && approved.value.node.status).toBe('pending');
-    const edited = transition(node('awaiting_approval', { approval: gate }), { type: 'decide', decision: decision('edit'), depsMet: true }, options);
-    expect(edited.success && [edited.value.node.status, edited.value.node.description]).toEqual(['ready', 'new text']);
-    const rejected = transition(node('awaiting_approval', { approval: gate }), { type: 'decide', decision: decision('reject'), depsMet: true }, options);
-    expect(rejected.success && rejected.value.node.error).toEqual({ kind: 'human', message: 'rejected by ana: why' });
+    const edited = transition(
+      node('awaiting_approval', { approval: gate }),
+      { type: 'decide', decision: decision('edit'), depsMet: true },
+      options,
+    );
+    expect(edited.success && [edited.value.node.status, edited.value.node.description]).toEqual([
+      'ready',
+      'new text',
+    ]);
+    const rejected = transition(
+      node('awaiting_approval', { approval: gate }),
+      { type: 'decide', decision: decision('reject'), depsMet: true },
+      options,
+    );
+    expect(rejected.success && rejected.value.node.error).toEqual({
+      kind: 'human',
+      message: 'rejected by ana: why',
+    });
   });
 
   it('applies escalation decisions and refuses gate-only ones', () => {
-    const retried = transition(node('awaiting_approval', { approval: escalation, attempts: 3 }), { type: 'decide', decision: decision('retry'), depsMet: true }, options);
+    const retried = transition(
+      node('awaiting_approval', { approval: escalation, attempts: 3 }),
+      { type: 'decide', decision: decision('retry'), depsMet: true },
+      options,
+    );
     expect(retried.success && [retried.value.node.status, retried.value.node.attempts]).toEqual(['ready', 1]);
-    const failed = transition(node('awaiting_approval', { approval: escalation }), { type: 'decide', decision: decision('fail'), depsMet: true }, options);
+    const failed = transition(
+      node('awaiting_approval', { approval: escalation }),
+      { type: 'decide', decision: decision('fail'), depsMet: true },
+      options,
+    );
     expect(failed.success && failed.value.node.status).toBe('failed');
-    const wrong = transition(node('awaiting_approval', { approval: escalation }), { type: 'decide', decision: decision('approve'), depsMet: true }, options);
-    expect(wrong).toEqual({ success: false, error: '"approve" does not answer an escalation; choose retry, skip, fail' });
+    const wrong = transition(
+      node('awaiting_approval', { approval: escalation }),
+      { type: 'decide', decision: decision('approve'), depsMet: true },
+      options,
+    );
+    expect(wrong).toEqual({
+      success: false,
+      error: '"approve" does not answer an escalation; choose retry, skip, fail',
+    });
   });
 
   it('ignores a decision for an earlier round', () => {
-    const moved = transition(node('awaiting_approval', { approval: { ...gate, round: 2 } }), { type: 'decide', decision: decision('approve', 1), depsMet: true }, options);
+    const moved = transition(
+      node('awaiting_approval', { approval: { ...gate, round: 2 } }),
+      { type: 'decide', decision: decision('approve', 1), depsMet: true },
+      options,
+    );
     expect(moved.success).toBe(false);
   });
 });

@@ -69,7 +69,12 @@ export function transition(
   const moved = move(node, event, options.at);
   if (!moved.success) return moved;
   const { to, reason } = moved.value;
-  const patch: NodePatch = { ...moved.value.patch, status: to, version: node.version + 1, updatedAt: options.at };
+  const patch: NodePatch = {
+    ...moved.value.patch,
+    status: to,
+    version: node.version + 1,
+    updatedAt: options.at,
+  };
   if (to !== 'running') patch.lease = null;
   if (isEnd(to)) patch.endedAt = options.at;
   return ok({
@@ -101,7 +106,13 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
       return ok({ to: 'ready', reason: 'dependencies settled', patch: {} });
     case 'request-approval': {
       const round = (node.approval?.round ?? 0) + 1;
-      const approval: Approval = { kind: event.kind, reason: event.reason, round, requestedAt: at, decision: null };
+      const approval: Approval = {
+        kind: event.kind,
+        reason: event.reason,
+        round,
+        requestedAt: at,
+        decision: null,
+      };
       return ok({ to: 'awaiting_approval', reason: event.reason, patch: { approval } });
     }
     case 'start':
@@ -131,7 +142,11 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
     case 'cancel':
       return ok({ to: 'cancelled', reason: event.reason, patch: {} });
     case 'reopen':
-      return ok({ to: event.to, reason: 'reopened by resume', patch: { error: null, endedAt: null, attempts: 0 } });
+      return ok({
+        to: event.to,
+        reason: 'reopened by resume',
+        patch: { error: null, endedAt: null, attempts: 0 },
+      });
   }
 }
 
@@ -139,10 +154,14 @@ function decide(node: TaskNode, decision: Decision, depsMet: boolean): Result<Mo
   const approval = node.approval;
   if (approval === null) return err(`node ${node.id} has no approval request to decide`);
   if (decision.round !== approval.round)
-    return err(`decision for round ${decision.round} is stale: node ${node.id} is at round ${approval.round}`);
+    return err(
+      `decision for round ${decision.round} is stale: node ${node.id} is at round ${approval.round}`,
+    );
   const allowed: readonly string[] = decisionsFor[approval.kind];
   if (!allowed.includes(decision.action))
-    return err(`"${decision.action}" does not answer ${describeKind(approval.kind)}; choose ${allowed.join(', ')}`);
+    return err(
+      `"${decision.action}" does not answer ${describeKind(approval.kind)}; choose ${allowed.join(', ')}`,
+    );
 
   const decided: NodePatch = { approval: { ...approval, decision } };
   const comment = decision.comment ? `: ${decision.comment}` : '';
@@ -157,7 +176,11 @@ function decide(node: TaskNode, decision: Decision, depsMet: boolean): Result<Mo
         patch: { ...decided, description: decision.description ?? node.description },
       });
     case 'retry':
-      return ok({ to: 'ready', reason: `retry asked by ${decision.by}${comment}`, patch: { ...decided, attempts: 1 } });
+      return ok({
+        to: 'ready',
+        reason: `retry asked by ${decision.by}${comment}`,
+        patch: { ...decided, attempts: 1 },
+      });
     case 'reject':
     case 'skip': {
       const message = `${decision.action === 'reject' ? 'rejected' : 'skipped'} by ${decision.by}${comment}`;

@@ -10,5 +10,3 @@ export { matchScript, type ScriptMatch, type TimesUsed } from './match-script.js
 export { parseScript, type Script, type ScriptAnswer, type ScriptRule } from './parse-script.js';
 export { scriptFileSchema, scriptRuleSchema, type ScriptFile, type ValidScriptFile } from './script-file.js';
 export { createScriptedModel, type ScriptedModelOptions } from './scripted-model.js';
-export { sequenceByDependencies } from './sequence-by-dependencies.js';
-export { topologicalLevels, type TaskDependencies } from './topological-levels.js';

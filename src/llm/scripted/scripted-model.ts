@@ -2,6 +2,7 @@ import {
   agentAnswerSchemas,
   fillAnswerDefaults,
   ModelBehaviourError,
+  sequenceByDependencies,
   ProviderError,
   UsageError,
   type Usage,
@@ -12,7 +13,6 @@ import { appendCallLog } from './call-log.js';
 import { loadScript } from './load-script.js';
 import { matchScript, type ScriptMatch } from './match-script.js';
 import type { Script } from './parse-script.js';
-import { sequenceByDependencies } from './sequence-by-dependencies.js';
 
 /** Options of {@link createScriptedModel}: a script file to load, or a script already parsed. */
 export type ScriptedModelOptions = ({ file: string } | { script: Script }) & {
