@@ -51,7 +51,8 @@ export interface CliProcess {
 
 /**
  * Starts `arbor ARGS` as a user would off a terminal: stdin is closed (`ignore`) and stdout/stderr
- * are pipes, so the CLI sees no TTY. Arbor's own environment variables are cleared first.
+ * are pipes, so the CLI sees no TTY. Arbor's own environment variables are cleared first. Call it
+ * inside a test: a process still running when the test ends is killed.
  */
 export function startCli(args: readonly string[], options: CliOptions): CliProcess {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -62,6 +63,10 @@ export function startCli(args: readonly string[], options: CliOptions): CliProce
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // A test that fails half-way must not leave a CLI running.
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   const exited = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
@@ -122,4 +127,13 @@ export async function makeTempDir(prefix = 'arbor-e2e-'): Promise<string> {
   const dir = await realpath(await mkdtemp(path.join(tmpdir(), prefix)));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Polls `condition` every 50 ms until it returns true; throws with `what` when `timeoutMs` passes. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
