@@ -6,6 +6,7 @@ import { RunEngine, type EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { exitCodes } from './exit-codes.js';
 import { ApprovalPrompter } from './interactive-approvals.js';
+import { personName } from './person-name.js';
 import type { PreparedAgents } from './prepare-run.js';
 import { formatEngineEvent } from './progress-printer.js';
 
@@ -39,7 +40,7 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
     ? new ApprovalPrompter({
         decide: (nodeId, decision) => engine!.decide(nodeId, decision),
         lookup: (id) => engine?.state.get(id),
-        by: process.env.USER ?? 'you',
+        by: personName(),
         print,
         onPromptOpen: (open) => {
           if (open) held = [];

@@ -21,6 +21,11 @@ const redact = winston.format((info) => {
   return info;
 });
 
+/** Where a run's JSON-lines log goes: beside the embedded store, or `.arbor/logs` for MongoDB. */
+export function logDirFor(store: { kind: string; location: string }): string {
+  return store.kind === 'embedded' ? path.join(store.location, 'logs') : path.join('.arbor', 'logs');
+}
+
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
   verbose: boolean;

@@ -1,9 +1,9 @@
-import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { decisionActionSchema, decisionsFor, UsageError, type DecisionAction, type TaskNode } from '../../domain/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
 import { ApprovalPrompter } from '../interactive-approvals.js';
+import { personName } from '../person-name.js';
 import { requireRun } from './resume-command.js';
 
 interface ApproveFlags extends CommonFlags {
@@ -101,14 +101,6 @@ function chooseAction(kind: 'gate' | 'escalation', flags: ApproveFlags): Decisio
   if (flags.description !== undefined) return 'edit';
   if (kind === 'gate') return flags.reject ? 'reject' : 'approve';
   return flags.reject ? 'fail' : 'retry';
-}
-
-function personName(): string {
-  try {
-    return `${userInfo().username}@${hostname()}`;
-  } catch {
-    return `someone@${hostname()}`;
-  }
 }
 
 function storeSuffix(flags: CommonFlags): string {

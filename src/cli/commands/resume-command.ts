@@ -8,7 +8,7 @@ import { openStore, type Store } from '../../store/index.js';
 import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
 import { driveRun } from '../drive-run.js';
 import { exitCodes } from '../exit-codes.js';
-import { createLogger } from '../logger.js';
+import { createLogger, logDirFor } from '../logger.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
 import { prepareAgents } from '../prepare-run.js';
 import { addLimitOptions, addRunOptions } from './shared-options.js';
@@ -43,7 +43,7 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
       const notes = await rereadNotes(stored);
       const run = await store.updateRun(runId, { llm, limits: limitsFrom(flags, stored.limits) });
       print(`Resuming run ${runId} (${store.kind} store at ${store.location}).`);
-      const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: path.join('.arbor', 'logs'), runId });
+      const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: logDirFor(store), runId });
       setExitCode(
         await driveRun({
           store,

@@ -6,7 +6,7 @@ import { openStore } from '../../store/index.js';
 import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
 import { driveRun } from '../drive-run.js';
 import { resolveLlmSpec } from '../llm-spec.js';
-import { createLogger } from '../logger.js';
+import { createLogger, logDirFor } from '../logger.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
 import { noteTexts, prepareAgents } from '../prepare-run.js';
 import { readNotes } from '../read-notes.js';
@@ -50,7 +50,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
         limits,
       });
       print(`Run ${run.id} started (${store.kind} store at ${store.location}).`);
-      const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: path.join('.arbor', 'logs'), runId: run.id });
+      const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: logDirFor(store), runId: run.id });
       setExitCode(
         await driveRun({
           store,
