@@ -17,7 +17,7 @@ export function redactSecrets(value: unknown): unknown {
 }
 
 const redact = winston.format((info) => {
-  for (const key of Object.keys(info)) info[key] = redactSecrets(info[key]);
+  for (const key of Object.keys(info)) info[key] = secretKeys.test(key) ? '***' : redactSecrets(info[key]);
   return info;
 });
 
