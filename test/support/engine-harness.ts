@@ -6,7 +6,9 @@ import { defaultLimits, type AgentRole, type Limits, type TaskNode } from '../..
 import { createRun, RunEngine, type EngineEvent, type RunOutcome } from '../../src/engine/index.js';
 import type { Model, ModelRequest } from '../../src/llm/model.js';
 import { createScriptedModel, parseScript } from '../../src/llm/scripted/index.js';
-import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { harnessStorage } from './harness-storage.js';
+import type { StoreKind } from './stores-under-test.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -23,51 +25,73 @@ export interface RecordedCall {
 
 /** Options of {@link createHarness}. */
 export interface HarnessOptions {
-  /** A scripted-model definition (DESIGN §6), as an object. */
-  script: unknown;
+  /** A scripted-model definition (DESIGN §6), as an object; required unless `modelFor` is given. */
+  script?: unknown;
+  /** Real models per role (e.g. `createProviderModel` over msw) instead of the scripted model. */
+  modelFor?: (role: AgentRole) => Model;
+  /** The run's `--llm` as stored on it; `script:test` by default. */
+  llm?: string;
   limits?: Partial<Limits>;
   prompt?: string;
   notes?: Array<{ path: string; content: string }>;
   waitForApprovals?: boolean;
   agents?: (agents: AgentsConfig) => AgentsConfig;
+  /** The store the run lives in: `embedded` (default) or `mongodb` (a fresh database on `MONGODB_URI`). */
+  store?: StoreKind;
 }
 
 /**
- * A run on the embedded store in a temp dir, driven in-process by the scripted model: the way the
+ * A run on the embedded store in a temp dir (or a fresh MongoDB database), driven in-process by the scripted model: the way the
  * engine is tested (STYLE: never over HTTP). Records every call and the peak of calls in flight.
+ * Provider tests pass `modelFor` to drive the same run through real provider models instead.
  */
 export async function createHarness(options: HarnessOptions) {
   const dir = await mkdtemp(path.join(tmpdir(), 'arbor-engine-'));
-  let store: Store = await openEmbeddedStore(path.join(dir, '.arbor'));
+  const storage = await harnessStorage(options.store ?? 'embedded', dir);
+  let store: Store = await storage.open();
   const loaded = await loadAgentsConfig(path.join(repoRoot, 'agents'));
   const agents = options.agents ? options.agents(loaded) : loaded;
   const templates = await loadPromptTemplates(path.join(repoRoot, 'prompts'), agents);
-  const scripted = createScriptedModel({ script: parseScript(options.script, 'test script') });
   const calls: RecordedCall[] = [];
   const events: EngineEvent[] = [];
   let inFlight = 0;
   let peakInFlight = 0;
-  const model: Model = {
-    provider: scripted.provider,
-    modelId: scripted.modelId,
+  const recording = (inner: Model): Model => ({
+    provider: inner.provider,
+    modelId: inner.modelId,
     async generate(request) {
       inFlight++;
       peakInFlight = Math.max(peakInFlight, inFlight);
       const { node } = request.subject;
       calls.push({ role: request.role, nodeId: node.id, title: node.title, attempt: request.subject.attempt, request, inFlight });
       try {
-        return await scripted.generate(request);
+        return await inner.generate(request);
       } finally {
         inFlight--;
       }
     },
-  };
+  });
+  const recorded = new Map<Model, Model>();
+  let modelFor: (role: AgentRole) => Model;
+  if (options.modelFor) {
+    const real = options.modelFor;
+    modelFor = (role) => {
+      const inner = real(role);
+      let model = recorded.get(inner);
+      if (!model) recorded.set(inner, (model = recording(inner)));
+      return model;
+    };
+  } else {
+    if (options.script === undefined) throw new Error('createHarness needs a script or modelFor');
+    const model = recording(createScriptedModel({ script: parseScript(options.script, 'test script') }));
+    modelFor = () => model;
+  }
   const limits: Limits = { ...defaultLimits, ...options.limits };
   const { run } = await createRun({
     store,
     prompt: options.prompt ?? 'Build a todo app',
     notes: (options.notes ?? []).map((note) => ({ path: note.path, sha256: 'test', bytes: note.content.length })),
-    llm: 'script:test',
+    llm: options.llm ?? 'script:test',
     agentsDir: null,
     promptsDir: null,
     limits,
@@ -96,7 +120,7 @@ export async function createHarness(options: HarnessOptions) {
           run: current,
           agents,
           templates,
-          modelFor: () => model,
+          modelFor,
           notes: options.notes ?? [],
           owner: 'test',
           waitForApprovals: overrides.waitForApprovals ?? options.waitForApprovals ?? false,
@@ -121,16 +145,17 @@ export async function createHarness(options: HarnessOptions) {
     callsFor(role: AgentRole, title: string): RecordedCall[] {
       return calls.filter((call) => call.role === role && call.title === title);
     },
-    /** A second store instance on the same folder, as another process would open it. */
+    /** A second store instance on the same folder or database, as another process would open it. */
     async openSecondStore(): Promise<Store> {
-      return openEmbeddedStore(path.join(dir, '.arbor'));
+      return storage.open();
     },
     async reopenStore(): Promise<void> {
       await store.close();
-      store = await openEmbeddedStore(path.join(dir, '.arbor'));
+      store = await storage.open();
     },
     async cleanup(): Promise<void> {
       await store.close();
+      await storage.remove();
       await rm(dir, { recursive: true, force: true });
     },
   };
