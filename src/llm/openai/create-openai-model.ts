@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { Model, ModelRequest, ModelResponse } from '../model.js';
 import type { PriceTable } from '../price-table.js';
+import { withCallSignal } from '../with-call-signal.js';
 import { isStrictCompatible } from './is-strict-compatible.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
@@ -62,10 +63,9 @@ export function createOpenAIModel(options: OpenAIModelOptions): Model {
     async generate(request: ModelRequest): Promise<ModelResponse> {
       let completion: OpenAI.ChatCompletion;
       try {
-        completion = await client.chat.completions.create(toOpenAIRequest(options, request), {
-          signal: request.signal,
-          timeout: options.timeoutMs,
-        });
+        completion = await withCallSignal(request.signal, (signal) =>
+          client.chat.completions.create(toOpenAIRequest(options, request), { signal, timeout: options.timeoutMs }),
+        );
       } catch (error) {
         throw mapOpenAIError(error, { ...errorContext, signal: request.signal });
       }
