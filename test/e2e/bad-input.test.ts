@@ -167,9 +167,8 @@ describe('bad input (exit 2, a clear message, nothing written)', () => {
     expectUsageError(result, cwd, /no run "r-0000000000"/);
   });
 
-  // Bug: `run` and `resume` write their log to `.arbor/logs/RUN.jsonl` under the working directory
-  // (src/cli/commands/run-command.ts, resume-command.ts: logDir), even when --store points elsewhere.
-  it.fails('writes nothing to the working directory when --store and --out point elsewhere', async () => {
+  // The run's log goes beside the store, not to `.arbor/logs/` of the working directory.
+  it('writes nothing to the working directory when --store and --out point elsewhere', async () => {
     const cwd = await workspace();
     const elsewhere = await makeTempDir();
     await mkdir(path.join(elsewhere, 'out'));
