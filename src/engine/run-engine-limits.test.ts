@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, passingDefaults, tasks, type Harness } from '../../test/support/engine-harness.js';
+import { storesUnderTest } from '../../test/support/stores-under-test.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -9,10 +10,10 @@ afterEach(async () => {
 
 const fiveTasks = tasks({ key: 'a' }, { key: 'b' }, { key: 'c' }, { key: 'd' }, { key: 'e' });
 
-describe('run engine budgets', () => {
+describe.each(storesUnderTest())('run engine budgets on the %s store', (store) => {
   it('stops new work at the LLM-call limit, names it, and finishes on resume without redoing anything', async () => {
     // planner, sequencer, five executors, then two checks fit; the third check does not.
-    harness = await createHarness({ limits: { maxCalls: 9, concurrency: 1 }, script: { defaults: { ...passingDefaults, planner: fiveTasks } } });
+    harness = await createHarness({ store, limits: { maxCalls: 9, concurrency: 1 }, script: { defaults: { ...passingDefaults, planner: fiveTasks } } });
     const stopped = await harness.drive();
     expect(stopped.status).toBe('failed');
     expect(stopped.stopReason).toMatchObject({ kind: 'budget', budget: 'maxCalls' });
@@ -32,7 +33,7 @@ describe('run engine budgets', () => {
   });
 
   it('stops at the node limit with the plan kept, and resumes with a higher limit without asking the planner again', async () => {
-    harness = await createHarness({ limits: { maxNodes: 4 }, script: { defaults: { ...passingDefaults, planner: fiveTasks } } });
+    harness = await createHarness({ store, limits: { maxNodes: 4 }, script: { defaults: { ...passingDefaults, planner: fiveTasks } } });
     const stopped = await harness.drive();
     expect(stopped.stopReason).toMatchObject({ kind: 'budget', budget: 'maxNodes' });
     expect(stopped.stopReason?.message).toContain('4 nodes');
@@ -46,6 +47,7 @@ describe('run engine budgets', () => {
 
   it('stops at the token limit while calls run in parallel, overshooting by at most the calls in flight', async () => {
     harness = await createHarness({
+      store,
       limits: { maxTokens: 1500, concurrency: 2 },
       script: { rules: [{ role: 'executor', delayMs: 20, respond: passingDefaults.executor }], defaults: { ...passingDefaults, planner: fiveTasks } },
     });
@@ -60,6 +62,7 @@ describe('run engine budgets', () => {
 
   it('refuses a decompose at the maximum depth and tells the executor why', async () => {
     harness = await createHarness({
+      store,
       limits: { maxDepth: 1 },
       script: {
         rules: [{ role: 'executor', title: '^big$', attempt: 1, respond: { action: 'decompose', reason: 'too big' } }],
@@ -75,6 +78,7 @@ describe('run engine budgets', () => {
 
   it('fails the node with a clear reason when the executor insists on decomposing at the maximum depth', async () => {
     harness = await createHarness({
+      store,
       limits: { maxDepth: 1 },
       script: {
         rules: [{ role: 'executor', title: '^big$', respond: { action: 'decompose', reason: 'too big' } }],
@@ -91,9 +95,10 @@ describe('run engine budgets', () => {
   });
 });
 
-describe('run engine answers', () => {
+describe.each(storesUnderTest())('run engine answers on the %s store', (store) => {
   it('re-asks the planner once with the validation error and uses the corrected plan', async () => {
     harness = await createHarness({
+      store,
       script: {
         rules: [{ role: 'planner', attempt: 1, raw: 'this is not JSON' }],
         defaults: { ...passingDefaults, planner: tasks({ key: 'a' }) },
@@ -108,6 +113,7 @@ describe('run engine answers', () => {
 
   it('fails the node when an answer is still invalid after the re-ask, naming the problem', async () => {
     harness = await createHarness({
+      store,
       script: { rules: [{ role: 'planner', respond: { tasks: [{ key: 'a', title: 'A', description: 'x', dependsOn: ['ghost'] }] } }], defaults: passingDefaults },
     });
     const outcome = await harness.drive();
@@ -120,6 +126,7 @@ describe('run engine answers', () => {
 
   it('derives the order from the dependencies when the sequencer answers invalidly twice, and says so', async () => {
     harness = await createHarness({
+      store,
       script: {
         rules: [{ role: 'sequencer', respond: { groups: [['a']], dependsOn: [], integration: [], rationale: 'forgot b' } }],
         defaults: { ...passingDefaults, planner: tasks({ key: 'a' }, { key: 'b', dependsOn: ['a'] }) },
@@ -140,6 +147,7 @@ describe('run engine answers', () => {
 
   it('uses the sequencer’s extra dependencies and integration steps', async () => {
     harness = await createHarness({
+      store,
       script: {
         rules: [{ role: 'sequencer', respond: { groups: [['a', 'b'], ['join']], dependsOn: [{ key: 'join', on: ['a', 'b'] }], integration: ['join'], rationale: 'join last' } }],
         defaults: { ...passingDefaults, planner: tasks({ key: 'a' }, { key: 'b' }, { key: 'join' }) },
@@ -153,7 +161,7 @@ describe('run engine answers', () => {
   });
 
   it('continues an in-flight node from its stored answer instead of asking again (write before act)', async () => {
-    harness = await createHarness({ limits: { maxCalls: 2 }, script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }) } } });
+    harness = await createHarness({ store, limits: { maxCalls: 2 }, script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }) } } });
     await harness.drive();
     const [, node] = await harness.nodes();
     // As if the process died right after the executor's answer was stored.

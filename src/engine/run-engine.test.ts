@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, passingDefaults, tasks, type Harness } from '../../test/support/engine-harness.js';
+import { storesUnderTest } from '../../test/support/stores-under-test.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -10,9 +11,10 @@ afterEach(async () => {
 const userText = (call: { request: { messages: ReadonlyArray<{ content: string }> } }) =>
   call.request.messages.map((message) => message.content).join('\n');
 
-describe('run engine', () => {
+describe.each(storesUnderTest())('run engine on the %s store', (store) => {
   it('plans the prompt, runs every task and rolls the results up to the root', async () => {
     harness = await createHarness({
+      store,
       script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a', title: 'Model' }, { key: 'b', title: 'API', dependsOn: ['a'] }) } },
     });
     const outcome = await harness.drive();
@@ -33,6 +35,7 @@ describe('run engine', () => {
 
   it('recurses through scoped planners until the leaves can be executed, three levels deep', async () => {
     harness = await createHarness({
+      store,
       script: {
         rules: [
           { role: 'executor', depth: 1, respond: { action: 'decompose', reason: 'too big' } },
@@ -69,6 +72,7 @@ describe('run engine', () => {
 
   it('runs independent siblings at the same time and starts a dependent as soon as its own dependency is done', async () => {
     harness = await createHarness({
+      store,
       script: {
         rules: [
           { role: 'executor', title: '^slow$', delayMs: 300, respond: passingDefaults.executor },
@@ -92,6 +96,7 @@ describe('run engine', () => {
 
   it('sends a failed check back to the executor with the feedback, then passes', async () => {
     harness = await createHarness({
+      store,
       script: {
         rules: [{ role: 'checker', title: '^tests$', attempt: 1, respond: { verdict: 'fail', feedback: 'no edge cases covered' } }],
         defaults: { ...passingDefaults, planner: tasks({ key: 'tests' }) },
@@ -112,6 +117,7 @@ describe('run engine', () => {
 
   it('escalates to a person when check attempts run out, and retries with their guidance', async () => {
     harness = await createHarness({
+      store,
       limits: { maxAttempts: 2 },
       script: {
         rules: [
@@ -149,6 +155,7 @@ describe('run engine', () => {
 
   it('pauses only the branch that waits for approval while the rest of the tree completes', async () => {
     harness = await createHarness({
+      store,
       script: {
         defaults: {
           ...passingDefaults,
@@ -171,6 +178,7 @@ describe('run engine', () => {
 
   it('applies an approval made by another process while it runs', async () => {
     harness = await createHarness({
+      store,
       waitForApprovals: true,
       script: {
         defaults: { ...passingDefaults, planner: tasks({ key: 'deploy', title: 'Deploy', requiresApproval: true }) },
@@ -193,6 +201,7 @@ describe('run engine', () => {
 
   it('skips a rejected node and lets its dependents run without it', async () => {
     harness = await createHarness({
+      store,
       script: {
         defaults: {
           ...passingDefaults,
@@ -213,6 +222,7 @@ describe('run engine', () => {
 
   it('runs an edited description instead of the planned one', async () => {
     harness = await createHarness({
+      store,
       script: { defaults: { ...passingDefaults, planner: tasks({ key: 'deploy', title: 'Deploy', requiresApproval: true }) } },
     });
     await harness.drive();
@@ -224,6 +234,7 @@ describe('run engine', () => {
 
   it('flags nodes for approval by the policies in the agent files', async () => {
     harness = await createHarness({
+      store,
       script: { defaults: { ...passingDefaults, planner: tasks({ key: 'ship', title: 'Deploy the API to production' }) } },
     });
     expect((await harness.drive()).status).toBe('awaiting_approval');
