@@ -22,45 +22,77 @@ export interface RunLease extends RunLock {
   abandon(): void;
 }
 
+/** Attempts at taking a lease that keeps changing hands under us before giving up. */
+const maxAttempts = 3;
+
 /**
- * Takes the run for this process with one conditional update on the run document: it succeeds only
- * when no lease is held or the holder's lease expired. A timer renews it at a third of its length
- * (unref'd, so it never keeps the process alive). A live holder elsewhere gets a `UsageError` naming it.
+ * Takes the run for this process with one conditional update on the run document: it succeeds when
+ * no lease is held, the holder's lease expired, or the holder was a process on this host that is
+ * gone (killed with `kill -9`, so `resume` need not wait for its lease to run out). A timer renews
+ * the lease at a third of its length (unref'd, so it never keeps the process alive). A live holder
+ * gets a `UsageError` naming it.
  */
 export async function acquireRunLease(options: AcquireRunLeaseOptions): Promise<RunLease> {
   const { runs, runId, owner, leaseMs, call } = options;
-  const now = new Date();
-  const driver: RunDriver = {
-    owner,
-    pid: process.pid,
-    host: hostname(),
-    token: randomUUID(),
-    acquiredAt: now,
-    expiresAt: new Date(now.getTime() + leaseMs),
-  };
-  const taken = await call(`taking run ${runId}`, () =>
-    runs.updateOne(
-      { id: runId, $or: [{ driver: null }, { 'driver.expiresAt': { $lte: now } }] },
-      { $set: { driver } },
-    ),
-  );
-  if (taken.matchedCount === 0) {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const now = new Date();
+    const driver: RunDriver = {
+      owner,
+      pid: process.pid,
+      host: hostname(),
+      token: randomUUID(),
+      acquiredAt: now,
+      expiresAt: new Date(now.getTime() + leaseMs),
+    };
+    const taken = await call(`taking run ${runId}`, () =>
+      runs.updateOne(
+        { id: runId, $or: [{ driver: null }, { 'driver.expiresAt': { $lte: now } }] },
+        { $set: { driver } },
+      ),
+    );
+    if (taken.matchedCount === 1) return holdLease(options, driver);
+
     const run = await call(`reading run ${runId}`, () =>
       runs.findOne({ id: runId }, { projection: { driver: 1 } }),
     );
     if (!run) throw new StoreError(`run ${runId} does not exist`, { runId });
     const holder = run.driver;
-    if (!holder)
-      throw new StoreError(`run ${runId} changed hands while it was being taken; try again`, { runId });
-    throw new UsageError(
-      `run ${runId} is being driven by ${holder.owner} (pid ${holder.pid} on ${holder.host}) until ${holder.expiresAt.toISOString()}`,
-      {
-        runId,
-        hint: `wait for that process to finish or stop it; a crashed driver's lease expires within ${Math.ceil(leaseMs / 1000)} s`,
-      },
+    // Released between our two reads: try again.
+    if (!holder) continue;
+    if (!diedOnThisHost(holder))
+      throw new UsageError(
+        `run ${runId} is being driven by ${holder.owner} (pid ${holder.pid} on ${holder.host}) until ${holder.expiresAt.toISOString()}`,
+        {
+          runId,
+          hint: `wait for that process to finish or stop it; a driver that crashed on another host loses its lease within ${Math.ceil(leaseMs / 1000)} s`,
+        },
+      );
+    // The token condition makes sure we replace that dead holder, not whoever took over meanwhile.
+    const takenOver = await call(`taking run ${runId} over from dead process ${holder.pid}`, () =>
+      runs.updateOne({ id: runId, 'driver.token': holder.token }, { $set: { driver } }),
     );
+    if (takenOver.matchedCount === 1) return holdLease(options, driver);
   }
+  throw new StoreError(`run ${runId} changed hands while it was being taken; try again`, { runId });
+}
 
+/**
+ * True when the holder was a process on this host that no longer exists. A process of another
+ * host cannot be checked from here, and one with our own pid is this process: both count as live.
+ * A pid reused by an unrelated process also counts as live; the lease then runs out on its own.
+ */
+function diedOnThisHost(holder: RunDriver): boolean {
+  if (holder.host !== hostname() || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function holdLease(options: AcquireRunLeaseOptions, driver: RunDriver): RunLease {
+  const { runs, runId, leaseMs, call } = options;
   const renew = async (): Promise<void> => {
     await runs.updateOne(
       { id: runId, 'driver.token': driver.token },
