@@ -8,7 +8,8 @@ import type { Reservation } from '../agents/index.js';
 export class Budget {
   private calls: number;
   private tokens: number;
-  private costUsd: number;
+  /** Null once a call of a model without a price was settled: the cost is unknown from then on. */
+  private costUsd: number | null;
   private inFlightCalls = 0;
   private inFlightTokens = 0;
 
@@ -18,7 +19,7 @@ export class Budget {
   ) {
     this.calls = used.calls;
     this.tokens = used.inputTokens + used.outputTokens;
-    this.costUsd = used.costUsd ?? 0;
+    this.costUsd = used.costUsd;
   }
 
   /** Throws `BudgetExceededError` when the next call would not fit; otherwise holds its share. */
@@ -28,7 +29,14 @@ export class Budget {
       throw exceeded('maxCalls', `the run reached its limit of ${maxCalls} LLM calls`);
     if (maxTokens !== null && this.tokens + this.inFlightTokens >= maxTokens)
       throw exceeded('maxTokens', `the run reached its limit of ${maxTokens} tokens (used ${this.tokens})`);
-    if (maxCostUsd !== null && this.costUsd >= maxCostUsd)
+    // An unknown cost must not pass for zero: with a cost limit set, it stops the run and says so.
+    if (maxCostUsd !== null && this.costUsd === null)
+      throw exceeded(
+        'maxCostUsd',
+        `the run's cost is unknown (a model without a price in the price table answered), so its cost limit of $${maxCostUsd} cannot be enforced`,
+        'add the model to src/llm/prices.json, or limit the run with --max-tokens instead of --max-cost',
+      );
+    if (maxCostUsd !== null && this.costUsd !== null && this.costUsd >= maxCostUsd)
       throw exceeded('maxCostUsd', `the run reached its cost limit of $${maxCostUsd} (spent $${this.costUsd.toFixed(4)})`);
     this.inFlightCalls++;
     this.inFlightTokens += estimate.inputTokens;
@@ -45,15 +53,15 @@ export class Budget {
         if (!release()) return;
         this.calls += usage.calls;
         this.tokens += usage.inputTokens + usage.outputTokens;
-        this.costUsd += usage.costUsd ?? 0;
+        this.costUsd = this.costUsd === null || usage.costUsd === null ? null : this.costUsd + usage.costUsd;
       },
       cancel: () => void release(),
     };
   }
 }
 
-function exceeded(budget: BudgetName, message: string): BudgetExceededError {
+function exceeded(budget: BudgetName, message: string, hint?: string): BudgetExceededError {
   return new BudgetExceededError(budget, message, {
-    hint: `resume with a higher limit, e.g. arbor resume RUN ${budgetFlags[budget]} N`,
+    hint: hint ?? `resume with a higher limit, e.g. arbor resume RUN ${budgetFlags[budget]} N`,
   });
 }
