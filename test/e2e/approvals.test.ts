@@ -6,7 +6,9 @@ import { flattenTree, makeTempDir, readTree, runCli, runIdFrom, startCli, waitFo
 
 /**
  * Three independent tasks: a slow one that keeps the run busy (so a run off a terminal does not stop
- * at "only approvals remain"), a quick one, and one that waits for a person's approval.
+ * at "only approvals remain"), a quick one, and one that waits for a person's approval. The slow
+ * call (8 s) only has to outlast starting `arbor approve` in a second process, with a wide margin
+ * for a busy machine.
  */
 const busyScript = `
 rules:
@@ -23,7 +25,7 @@ rules:
           approvalReason: 'Staging is shared with another team'
   - role: executor
     title: '^Migrate the old data$'
-    delayMs: 6000
+    delayMs: 8000
     respond: { action: complete, result: { summary: 'migrated every row', output: '' } }
 defaults:
   sequencer: auto
@@ -50,6 +52,14 @@ defaults:
   executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
   checker: { verdict: pass, feedback: '' }
 `;
+
+/** The id of the node a progress line (`HH:MM:SS  ID  TRANSITION  TITLE`) reports. */
+function nodeIdIn(stdout: string, transition: string, title: string): string {
+  const line = stdout.split('\n').find((candidate) => candidate.includes(` ${transition}  ${title}`));
+  const id = line?.trim().split(/\s+/)[1];
+  if (!id) throw new Error(`no "${transition}" line for "${title}" in:\n${stdout}`);
+  return id;
+}
 
 function byTitle(root: JsonTreeNode, title: string): JsonTreeNode {
   const node = flattenTree(root).find((candidate) => candidate.title === title);
@@ -107,8 +117,7 @@ describe('approvals', () => {
     expect(run.stdout).toContain(`Run ${runId} is waiting for 1 approval`);
     expect(run.stdout).toContain(`arbor approve ${runId}`);
     expect(run.stdout).toContain(`arbor resume ${runId}`);
-    const gated = byTitle((await readTree(runId, { cwd })).root, 'Release to customers');
-    expect(gated.status).toBe('awaiting_approval');
+    const gated = { id: nodeIdIn(run.stdout, 'new → awaiting_approval', 'Release to customers') };
 
     const reject = await runCli(['approve', runId, gated.id, '--reject', '--comment', 'no'], { cwd });
     expect(reject.code).toBe(0);
@@ -138,9 +147,8 @@ describe('approvals', () => {
     const run = await runCli(['run', '--prompt', 'Ship version 2', '--llm', 'script:gate.yaml'], { cwd });
     expect(run.code).toBe(3);
     const runId = runIdFrom(run.stdout);
-    const tree = await readTree(runId, { cwd });
-    const build = byTitle(tree.root, 'Build the release');
-    const gated = byTitle(tree.root, 'Release to customers');
+    const build = { id: nodeIdIn(run.stdout, 'checking → completed', 'Build the release') };
+    const gated = { id: nodeIdIn(run.stdout, 'new → awaiting_approval', 'Release to customers') };
 
     const notWaiting = await runCli(['approve', runId, build.id], { cwd });
     expect(notWaiting.code).toBe(2);
