@@ -1,0 +1,49 @@
+/**
+ * `npm run bench [-- --quick] [NAME…]`: runs the benchmarks (all by default: scheduling, overhead,
+ * memory, prompt-size), writes `bench/results/<name>.json` and prints one PASS/MISS line per
+ * target. MongoDB variants run when `MONGODB_URI` is set.
+ */
+import { benchEnvironment } from './bench-environment.js';
+import { writeBenchResult, type BenchContext, type BenchResult } from './bench-result.js';
+import { benchMongoUri, type BenchStoreKind } from './bench-store.js';
+import { memoryBenchmark } from './memory-benchmark.js';
+import { overheadBenchmark } from './overhead-benchmark.js';
+import { promptSizeBenchmark } from './prompt-size-benchmark.js';
+import { schedulingBenchmark } from './scheduling-benchmark.js';
+import { formatVerdict, type Verdict } from './verdict.js';
+
+const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>> = {
+  scheduling: schedulingBenchmark,
+  overhead: overheadBenchmark,
+  memory: memoryBenchmark,
+  'prompt-size': promptSizeBenchmark,
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const embeddedOnly = args.includes('--embedded-only');
+const names = args.filter((arg) => !arg.startsWith('--'));
+const unknown = names.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}`);
+  process.exit(2);
+}
+const selected = names.length > 0 ? names : Object.keys(benchmarks);
+const stores: BenchStoreKind[] = benchMongoUri() === undefined || embeddedOnly ? ['embedded'] : ['embedded', 'mongodb'];
+const environment = benchEnvironment();
+console.log(
+  `arbor bench${quick ? ' --quick' : ''}: ${selected.join(', ')} on ${stores.join(' + ')} — commit ${environment.commit.slice(0, 10)}` +
+    `${environment.dirtySource ? ' (+ uncommitted src changes)' : ''}, Node ${environment.node}, ${environment.cpus} CPUs, load ${environment.loadAverage.join(' ')}`,
+);
+const context: BenchContext = { quick, stores, environment, log: (line) => console.log(`  ${line}`) };
+const verdicts: Verdict[] = [];
+for (const name of selected) {
+  const started = Date.now();
+  console.log(`${name}:`);
+  const result = await benchmarks[name]!(context);
+  const file = await writeBenchResult(result);
+  console.log(`  → ${file} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  verdicts.push(...result.verdicts);
+}
+console.log('');
+for (const line of verdicts) console.log(formatVerdict(line));
