@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, repoRoot, runCli, runIdFrom, type CliResult } from '../support/cli.js';
+import { openStore } from '../../src/store/index.js';
+import { makeTempDir, repoRoot, runCli, runIdFrom, startCli, waitFor, type CliResult } from '../support/cli.js';
 
 /** A script good enough to start a run; the bad input must stop the CLI before it is used. */
 const okScript = `
@@ -157,6 +158,42 @@ describe('bad input (exit 2, a clear message, nothing written)', () => {
     expect(badRun.code).toBe(2);
 
     expect(await snapshot(cwd)).toEqual(before);
+  });
+
+  // Bug: src/cli/commands/resume-command.ts calls store.updateRun(runId, { llm, limits }) before
+  // driveRun takes the run's lock, so a `resume` refused because another process runs the run has
+  // already rewritten that run's limits (and model) in the store.
+  it.fails('changes nothing stored when `resume` is refused because another process runs the run', async () => {
+    const cwd = await makeTempDir();
+    await writeFile(
+      path.join(cwd, 'slow.yaml'),
+      `rules:
+  - role: planner
+    depth: 0
+    respond: { tasks: [{ key: slow, title: A slow task, description: '' }] }
+  - role: executor
+    delayMs: 8000
+    respond: { action: complete, result: { summary: 'done', output: '' } }
+defaults:
+  sequencer: auto
+  checker: { verdict: pass, feedback: '' }
+`,
+    );
+    const run = startCli(['run', '--prompt', 'Take a while', '--llm', 'script:slow.yaml'], { cwd });
+    await waitFor('the slow task to start', () => /ready → running\s+A slow task/.test(run.stdout()));
+    const runId = runIdFrom(run.stdout());
+
+    const resume = await runCli(['resume', runId, '--max-calls', '3', '--concurrency', '1'], { cwd });
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toMatch(/^error: run \S+ is being run by process/);
+    expect((await run.exited).code).toBe(0);
+
+    const store = await openStore(path.join(cwd, '.arbor'));
+    try {
+      expect((await store.getRun(runId))?.limits).toMatchObject({ maxCalls: 2000, concurrency: 8 });
+    } finally {
+      await store.close();
+    }
   });
 
   // Bug: read-only and failing commands open the embedded store, and opening it creates `.arbor/`
