@@ -12,6 +12,7 @@ import { withRetries } from '../llm/with-retries.js';
 import type { AgentRuntime, CallRecord } from './agent-runtime.js';
 import { answerSchemaFor } from './answer-json-schema.js';
 import { parseAnswer } from './parse-answer.js';
+import { markSpentBeforeError } from './spent-before-error.js';
 import type { RenderedPrompt } from './prompt-templates.js';
 
 /** One question to an agent. */
@@ -35,7 +36,8 @@ const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 /**
  * Asks an agent for a valid answer: renders the request, calls the model inside a concurrency slot
  * with budget reserved, retries provider faults, validates, and re-asks with the validation error
- * (`reasks` times) before giving up. Provider faults that outlast retries and budget stops throw.
+ * (`reasks` times) before giving up. Provider faults that outlast retries and budget stops throw,
+ * with the cost of any earlier answers noted on the error (`spentBeforeError`).
  */
 export async function askAgent<R extends AgentRole>(
   runtime: AgentRuntime,
@@ -61,7 +63,14 @@ export async function askAgent<R extends AgentRole>(
       subject: { ...subject, attempt: subject.attempt + ask },
       signal: runtime.signal,
     };
-    const response = await callModel(runtime, request);
+    let response: ModelResponse;
+    try {
+      response = await callModel(runtime, request);
+    } catch (error) {
+      // Earlier answers were billed: the engine must still count them.
+      markSpentBeforeError(error, { role, calls, usage });
+      throw error;
+    }
     calls++;
     usage = addUsage(usage, response.usage);
     lastAnswer = response.text;

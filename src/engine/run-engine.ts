@@ -24,6 +24,7 @@ import {
   executeNode,
   planNode,
   sequenceTasks,
+  spentBeforeError,
   type AgentOutcome,
   type AgentRuntime,
   type AgentsConfig,
@@ -482,16 +483,24 @@ export class RunEngine {
   // ---- failures -----------------------------------------------------------------------------------
 
   private async onWorkError(node: TaskNode, error: unknown): Promise<void> {
+    // Answers billed before the failing call (e.g. an invalid one that was re-asked) still count.
+    const spent = spentBeforeError(error);
+    const paid: NodePatch = spent ? this.spend(node, spent.role, spent) : {};
+    const keepPaid = async () => {
+      if (spent) await this.save(node, paid);
+    };
     if (error instanceof BudgetExceededError) {
       if (this.stopReason === null) {
         this.stopReason = { kind: 'budget', budget: error.budget, message: error.message };
         this.emit({ type: 'budget-stop', budget: error.budget, message: error.message });
       }
-      if (node.status === 'running') await this.apply(node, { type: 'pause', reason: error.message });
+      if (node.status === 'running') await this.apply(node, { type: 'pause', reason: error.message }, paid);
+      else await keepPaid();
       return;
     }
     if (this.abort.signal.aborted) {
-      if (node.status === 'running') await this.apply(node, { type: 'pause', reason: 'run cancelled' });
+      if (node.status === 'running') await this.apply(node, { type: 'pause', reason: 'run cancelled' }, paid);
+      else await keepPaid();
       return;
     }
     if (error instanceof ProviderError || (error instanceof ArborError && !(error.name === 'StoreError' || error.name === 'ConflictError'))) {
@@ -499,7 +508,8 @@ export class RunEngine {
         kind: error instanceof ProviderError ? 'provider' : 'internal',
         message: error.message,
       };
-      if (node.status === 'running' || node.status === 'checking') await this.apply(node, { type: 'fail', error: nodeError });
+      if (node.status === 'running' || node.status === 'checking') await this.apply(node, { type: 'fail', error: nodeError }, paid);
+      else await keepPaid();
       return;
     }
     throw error;

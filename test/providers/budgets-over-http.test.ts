@@ -190,4 +190,31 @@ describe.each(['openai', 'anthropic'] as const)('budgets over HTTP with %s', (ve
     expect(fake.calls.map((call) => call.role)).toEqual(['planner']);
     await expectNothingRunning(harness);
   });
+
+  it('counts an invalid answer whose re-ask was stopped by the call limit, on the run and on resume', async () => {
+    const fake = fakeVendor(llm, {
+      vendor,
+      respond: (call) =>
+        call.role === 'planner' && call.nth === 1 ? { answer: { tasks: [] } } : answer(call),
+      defaultUsage: () => usage,
+    });
+    const model = createProviderModel({ provider: vendor, model: modelId }, env);
+    harness = await createHarness({
+      modelFor: () => model,
+      llm: `${vendor}:${modelId}`,
+      limits: { concurrency, maxCalls: 1 },
+    });
+    const stopped = await harness.drive();
+
+    expect(stopped.stopReason).toMatchObject({ kind: 'budget', budget: 'maxCalls' });
+    expect(fake.calls).toHaveLength(1);
+    expect(stopped.run.usage.calls).toBe(1);
+    expect(stopped.run.usage.costUsd).toBeCloseTo(costPerCall, 10);
+    expect((await harness.nodes())[0]!.usage.calls).toBe(1);
+
+    const resumed = await harness.drive({ limits: { maxCalls: 100 } });
+    expect(resumed.status).toBe('completed');
+    expect(resumed.run.usage.calls).toBe(fake.calls.length);
+    expect(resumed.run.usage.costUsd).toBeCloseTo(fake.calls.length * costPerCall, 10);
+  });
 });

@@ -359,6 +359,29 @@ describe.each(['openai', 'anthropic'] as const)('a run over HTTP with %s', (vend
     expect(schema.usage.calls).toBe(fake.calls.filter((call) => call.title === 'Design schema').length);
   });
 
+  it('counts the usage of an answer re-asked before the provider gave up', async () => {
+    const { fake, harness } = await start({
+      respond: healthyExcept((call) =>
+        call.role === 'executor' && call.title === 'Design schema'
+          ? call.nth === 1
+            ? { answer: { action: 'complete', reason: null, result: null } }
+            : { status: 500, message: 'upstream exploded' }
+          : undefined,
+      ),
+    });
+    const outcome = await harness.drive();
+
+    expect(outcome.status).toBe('failed');
+    const schema = await harness.node('Design schema');
+    expect(schema.error?.message).toContain('gave up after 3 attempts');
+    // The invalid answer was paid for: it counts on the node and on the run.
+    const paid = sumUsage(vendor, fake.calls, pricedModels[vendor]);
+    expect(outcome.run.usage.calls).toBe(paid.calls);
+    expect(outcome.run.usage.inputTokens).toBe(paid.inputTokens);
+    expect(outcome.run.usage.costUsd).toBeCloseTo(paid.costUsd!, 12);
+    expect(schema.usage.calls).toBe(1);
+  });
+
   it('re-asks after a truncated answer and uses the complete one', async () => {
     const { fake, harness } = await start({
       respond: healthyExcept((call) =>
