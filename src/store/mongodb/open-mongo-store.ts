@@ -11,7 +11,7 @@ import { retryTransient } from './retry-transient.js';
 export interface OpenMongoStoreOptions {
   /** The database; default: the one in the URI's path, else `arbor`. */
   dbName?: string;
-  /** How long to look for a server at open before giving up (default 5 s). */
+  /** How long one attempt looks for a server, at open and mid-run (default 5 s, or `retryForMs` if shorter). */
   serverSelectionTimeoutMS?: number;
   /** How long transient failures mid-run are retried before a `StoreError` (default 60 s). */
   retryForMs?: number;
@@ -41,10 +41,13 @@ export async function openMongoStore(uri: string, options: OpenMongoStoreOptions
   const scrub = (message: string): string =>
     parts.password ? message.split(parts.password).join('***') : message;
 
+  const retryForMs = options.retryForMs ?? 60_000;
   let client: MongoClient;
   try {
     client = new MongoClient(uri, {
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+      // One attempt never waits longer than the whole retry window, so a short window is honoured.
+      serverSelectionTimeoutMS:
+        options.serverSelectionTimeoutMS ?? Math.min(5_000, Math.max(retryForMs, 500)),
       ignoreUndefined: true,
       appName: 'arbor',
     });
@@ -68,7 +71,6 @@ export async function openMongoStore(uri: string, options: OpenMongoStoreOptions
   }
 
   const collections = mongoCollections(client.db(databaseName));
-  const retryForMs = options.retryForMs ?? 60_000;
   try {
     await retryTransient(() => ensureIndexes(collections), { what: 'creating indexes', retryForMs });
   } catch (error) {
