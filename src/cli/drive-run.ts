@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type winston from 'winston';
 import type { NoteText } from '../agents/index.js';
-import { totalTokens, type Run } from '../domain/index.js';
+import { totalTokens, type Run, type RunPatch } from '../domain/index.js';
 import { RunEngine, type EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { exitCodes } from './exit-codes.js';
@@ -14,6 +14,10 @@ import { formatEngineEvent } from './progress-printer.js';
 export interface DriveRunOptions {
   store: Store;
   run: Run;
+  /** Changes to the stored run (resume's overrides), applied only once this process holds the run. */
+  patch?: RunPatch;
+  /** Printed once this process holds the run. */
+  announce: string;
   prepared: PreparedAgents;
   notes: readonly NoteText[];
   /** On a terminal: show progress in colour and ask for approvals as they come up. */
@@ -29,9 +33,10 @@ export interface DriveRunOptions {
 
 /** Drives a run in this process (for `run` and `resume`) and returns the exit status. */
 export async function driveRun(options: DriveRunOptions): Promise<number> {
-  const { store, run, logger, print } = options;
+  const { store, logger, print } = options;
   const owner = `${hostname()}:${process.pid}`;
-  const lock = await store.acquireRun(run.id, owner);
+  const lock = await store.acquireRun(options.run.id, owner);
+  let failed = false;
   let held: string[] | null = null;
   const show = (line: string) => (held ? held.push(line) : print(line));
 
@@ -61,6 +66,8 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
   };
 
   try {
+    const run = options.patch ? await store.updateRun(options.run.id, options.patch) : options.run;
+    print(options.announce);
     engine = new RunEngine(
       {
         store,
@@ -81,8 +88,15 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
     const outcome = await engine.drive().finally(stopOnSignal);
     await prompter?.idle();
     return report(outcome.run, engine.state.count('awaiting_approval'), options);
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    await lock.release();
+    // After a failure (often the store itself), releasing is best effort: its own error must not
+    // replace the one that stopped the run. A lease left behind expires, or dies with this process.
+    await lock.release().catch((error: unknown) => {
+      if (!failed) throw error;
+    });
   }
 }
 

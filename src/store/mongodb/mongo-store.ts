@@ -313,7 +313,12 @@ export class MongoStore implements Store {
     context: { runId?: string; nodeId?: string } = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreError(`the store at ${this.location} is closed`));
-    return retryTransient(operation, { what, retryForMs: this.#retryForMs, ...context });
+    return retryTransient(operation, {
+      what,
+      retryForMs: this.#retryForMs,
+      where: this.location,
+      ...context,
+    });
   }
 }
 

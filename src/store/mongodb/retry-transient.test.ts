@@ -24,13 +24,16 @@ describe('retryTransient', () => {
     const error = await retryTransient(() => Promise.reject(new MongoNetworkError('connection refused')), {
       what: 'updating node 2',
       retryForMs: 0,
+      where: 'mongodb://db.example:27017/arbor',
       runId: 'run-1',
       nodeId: '2',
       sleep: noSleep,
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ runId: 'run-1', nodeId: '2' });
-    expect((error as StoreError).message).toMatch(/updating node 2.*connection refused/);
+    expect((error as StoreError).message).toMatch(
+      /^MongoDB at mongodb:\/\/db\.example:27017\/arbor did not answer while updating node 2 \(gave up after 1 attempt in \d+\.\d s\): connection refused$/,
+    );
   });
 
   it('does not retry a server error that will not go away', async () => {

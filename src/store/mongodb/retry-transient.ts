@@ -7,6 +7,8 @@ export interface RetryTransientOptions {
   what: string;
   /** How long to keep retrying transient failures before giving up. */
   retryForMs: number;
+  /** Where the store is (a redacted URI), for the error message. */
+  where?: string;
   runId?: string;
   nodeId?: string;
   /** Replaceable in tests. */
@@ -26,7 +28,8 @@ export async function retryTransient<T>(
   options: RetryTransientOptions,
 ): Promise<T> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const deadline = Date.now() + options.retryForMs;
+  const started = Date.now();
+  const deadline = started + options.retryForMs;
   let delay = firstDelayMs;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -40,17 +43,25 @@ export async function retryTransient<T>(
         continue;
       }
       const reason = error instanceof Error ? error.message : String(error);
+      const mongo = options.where === undefined ? 'MongoDB' : `MongoDB at ${options.where}`;
+      const tries = attempt === 1 ? '1 attempt' : `${attempt} attempts`;
       throw new StoreError(
         transient
-          ? `MongoDB did not answer while ${options.what} (gave up after ${attempt} attempts): ${reason}`
-          : `MongoDB failed while ${options.what}: ${reason}`,
+          ? `${mongo} did not answer while ${options.what} (gave up after ${tries} in ${seconds(Date.now() - started)}): ${reason}`
+          : `${mongo} failed while ${options.what}: ${reason}`,
         {
           cause: error,
           runId: options.runId,
           nodeId: options.nodeId,
-          hint: transient ? 'check that MongoDB is reachable, then `arbor resume` the run' : undefined,
+          hint: transient
+            ? `check that MongoDB is reachable, then continue with: arbor resume ${options.runId ?? 'RUN'}`
+            : undefined,
         },
       );
     }
   }
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
