@@ -20,8 +20,8 @@ export interface AgentRuntime {
   modelFor(role: AgentRole): Model;
   /** Stable per run; providers use it as a prompt-cache key. */
   cacheKey: string;
-  /** Runs `call` inside the global and the role's concurrency slots. */
-  withSlot<T>(role: AgentRole, call: () => Promise<T>): Promise<T>;
+  /** Runs `call` inside the global and the role's concurrency slots; `nodeId` lets the engine put urgent work first. */
+  withSlot<T>(role: AgentRole, call: () => Promise<T>, nodeId: string): Promise<T>;
   /** Reserves budget for a call about to start; throws `BudgetExceededError` when it would not fit. */
   reserve(estimate: { inputTokens: number; maxOutputTokens: number }): Reservation;
   signal: AbortSignal;

@@ -138,5 +138,5 @@ async function callModel(runtime: AgentRuntime, request: ModelRequest): Promise<
     } finally {
       runtime.onCallEnd?.(record);
     }
-  });
+  }, nodeId);
 }

@@ -49,7 +49,7 @@ function compileTemplate(handlebars: typeof Handlebars, source: string, file: st
     // compile() is lazy; precompile() parses now so a syntax error stops the run before any work.
     handlebars.precompile(source);
   } catch (error) {
-    throw new UsageError(`prompt template ${file} has a syntax error: ${(error as Error).message.split('\n')[0]}`, {
+    throw new UsageError(`prompt template ${file} has a syntax error: ${describeParseError(error)}`, {
       cause: error,
       hint: 'fix the handlebars syntax in that file (see "Prompts" in the README)',
     });
@@ -65,6 +65,15 @@ function compileTemplate(handlebars: typeof Handlebars, source: string, file: st
     }
     return { system: tidy(renderData.systemParts.join('\n\n')), user: tidy(user) };
   };
+}
+
+/** Handlebars puts the line first and what it expected last; keep both, and say it plainly for EOF. */
+function describeParseError(error: unknown): string {
+  const lines = (error as Error).message.split('\n').filter((line) => line.trim() !== '');
+  const where = lines[0] ?? 'parse error';
+  const what = lines.at(-1) ?? '';
+  if (/got 'EOF'/.test(what)) return `${where} a block ({{#…}}) is not closed before the end of the file`;
+  return lines.length > 1 ? `${where} ${what}` : where;
 }
 
 function createHandlebars(): typeof Handlebars {

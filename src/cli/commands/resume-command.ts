@@ -41,13 +41,13 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
         llm,
       });
       const notes = await rereadNotes(stored);
-      const run = await store.updateRun(runId, { llm, limits: limitsFrom(flags, stored.limits) });
-      print(`Resuming run ${runId} (${store.kind} store at ${store.location}).`);
       const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: logDirFor(store), runId });
       setExitCode(
         await driveRun({
           store,
-          run,
+          run: stored,
+          patch: { llm, limits: limitsFrom(flags, stored.limits) },
+          announce: `Resuming run ${runId} (${store.kind} store at ${store.location}).`,
           prepared,
           notes,
           interactive: isInteractive(),

@@ -49,12 +49,12 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
         promptsDir: prepared.promptsDir,
         limits,
       });
-      print(`Run ${run.id} started (${store.kind} store at ${store.location}).`);
       const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: logDirFor(store), runId: run.id });
       setExitCode(
         await driveRun({
           store,
           run,
+          announce: `Run ${run.id} started (${store.kind} store at ${store.location}).`,
           prepared,
           notes: noteTexts(notes),
           interactive: isInteractive(),

@@ -42,7 +42,7 @@ export class EmbeddedStore implements Store {
     private readonly fsync: boolean,
   ) {}
 
-  /** Opens the store in `directory`, creating the directory when it does not exist. */
+  /** Opens the store in `directory`; a missing directory is created by the first run, not here. */
   static open(directory: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
     return settle(() => {
       const location = resolve(directory);
@@ -203,10 +203,7 @@ export class EmbeddedStore implements Store {
     } catch (error) {
       if (errorCode(error) !== 'ENOENT')
         throw storeIoError(error, `cannot list the runs in ${this.location}`);
-      if (!existsSync(this.location))
-        throw new StoreError(`the store directory ${this.location} does not exist any more`, {
-          hint: 'check the --store path (or ARBOR_STORE)',
-        });
+      // No runs yet: the directory is created by the first run.
       return [];
     }
   }
