@@ -8,6 +8,7 @@ import { openStore, type Store } from '../../store/index.js';
 import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
 import { driveRun } from '../drive-run.js';
 import { exitCodes } from '../exit-codes.js';
+import { checkCostLimit } from '../check-cost-limit.js';
 import { createLogger, logDirFor } from '../logger.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
 import { prepareAgents } from '../prepare-run.js';
@@ -40,13 +41,15 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
         promptsDir: flags.prompts ?? stored.promptsDir,
         llm,
       });
+      const limits = limitsFrom(flags, stored.limits);
+      checkCostLimit(limits.maxCostUsd, prepared.modelFor);
       const notes = await rereadNotes(stored);
       const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: logDirFor(store), runId });
       setExitCode(
         await driveRun({
           store,
           run: stored,
-          patch: { llm, limits: limitsFrom(flags, stored.limits) },
+          patch: { llm, limits },
           announce: `Resuming run ${runId} (${store.kind} store at ${store.location}).`,
           prepared,
           notes,

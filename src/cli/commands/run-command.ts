@@ -6,6 +6,7 @@ import { openStore } from '../../store/index.js';
 import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
 import { driveRun } from '../drive-run.js';
 import { resolveLlmSpec } from '../llm-spec.js';
+import { checkCostLimit } from '../check-cost-limit.js';
 import { createLogger, logDirFor } from '../logger.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
 import { noteTexts, prepareAgents } from '../prepare-run.js';
@@ -38,6 +39,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     const llm = resolveLlmSpec(flags.llm);
     const prepared = await prepareAgents({ agentsDir: flags.agents, promptsDir: flags.prompts, llm });
     const limits = limitsFrom(flags);
+    checkCostLimit(limits.maxCostUsd, prepared.modelFor);
     const store = await openStore(flags.store);
     try {
       const { run } = await createRun({
