@@ -36,7 +36,9 @@ import type { Store } from '../store/index.js';
 import { Budget } from './budget.js';
 import { buildChildren } from './build-children.js';
 import { buildNodeContext } from './build-node-context.js';
+import { CallRecorder } from './call-recorder.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
+import { CriticalPathRank } from './critical-path-rank.js';
 import type { EngineEvent } from './engine-event.js';
 import { rollUpResult } from './roll-up-result.js';
 import { TreeState } from './tree-state.js';
@@ -85,8 +87,10 @@ export class RunEngine {
   private readonly tree: TreeState;
   private readonly budget: Budget;
   private readonly slots: ConcurrencySlots;
+  private readonly rank: CriticalPathRank;
   private readonly abort = new AbortController();
   private readonly runtime: AgentRuntime;
+  private readonly calls: CallRecorder;
   private run: Run;
   private usage: Usage;
   private readonly busy = new Set<string>();
@@ -107,17 +111,22 @@ export class RunEngine {
     this.tree = new TreeState(nodes);
     this.budget = new Budget(options.run.limits, options.run.usage);
     this.slots = new ConcurrencySlots(options.run.limits.concurrency, options.agents);
+    this.rank = new CriticalPathRank(this.tree);
+    this.calls = new CallRecorder(options.store, options.run.id);
     this.runtime = {
       agents: options.agents,
       templates: options.templates,
       modelFor: options.modelFor,
       cacheKey: `arbor-${options.run.id}`,
-      withSlot: (role, call) => this.slots.run(role, call),
+      withSlot: (role, call, nodeId) => this.slots.run(role, call, this.rank.priorityOf(nodeId, role)),
       reserve: (estimate) => this.budget.reserve(estimate),
       signal: this.abort.signal,
-      onCallStart: (record) =>
-        this.emit({ type: 'call-start', role: record.role, node: this.tree.require(record.nodeId), attempt: record.attempt }),
-      onCallEnd: (record) =>
+      onCallStart: (record) => {
+        this.calls.start(record);
+        this.emit({ type: 'call-start', role: record.role, node: this.tree.require(record.nodeId), attempt: record.attempt });
+      },
+      onCallEnd: (record) => {
+        this.calls.end(record);
         this.emit({
           type: 'call-end',
           role: record.role,
@@ -125,7 +134,8 @@ export class RunEngine {
           attempt: record.attempt,
           usage: record.response?.usage ?? null,
           error: record.error,
-        }),
+        });
+      },
       onRetry: (info) => this.emit({ type: 'call-retry', ...info, node: this.tree.require(info.nodeId) }),
     };
   }
@@ -158,6 +168,7 @@ export class RunEngine {
     } finally {
       clearInterval(poller);
       clearInterval(saver);
+      await this.calls.flush();
     }
     return this.finish();
   }
@@ -319,7 +330,9 @@ export class RunEngine {
     });
     await this.options.store.insertNodes(children.nodes, children.events);
     this.tree.add(children.nodes);
-    await this.updateRun({ nodeCount: this.tree.size });
+    // The run document's node count is a progress figure: the periodic flush stores it, rather than
+    // one more write of the run per decomposed node (the nodes themselves are already stored).
+    this.runDirty = true;
     for (const [index, child] of children.nodes.entries())
       this.emit({ type: 'node-create', node: child, event: children.events[index]! });
     await this.apply(node, { type: 'decompose' });
@@ -466,7 +479,12 @@ export class RunEngine {
   }
 
   private async updateRun(patch: Parameters<Store['updateRun']>[1]): Promise<void> {
-    this.run = await this.options.store.updateRun(this.run.id, { ...patch, usage: this.usage, updatedAt: now() });
+    this.run = await this.options.store.updateRun(this.run.id, {
+      nodeCount: this.tree.size,
+      ...patch,
+      usage: this.usage,
+      updatedAt: now(),
+    });
     this.runDirty = false;
   }
 
