@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { agentConfigSchema, type AgentsConfig } from '../agents/index.js';
+import { agentRoles, type AgentRole } from '../domain/index.js';
+import { ConcurrencySlots } from './concurrency-slots.js';
+
+function agentsWith(concurrency: Partial<Record<AgentRole, number>>): AgentsConfig {
+  const roles = Object.fromEntries(
+    agentRoles.map((role) => [
+      role,
+      agentConfigSchema.parse({ role, template: `${role}.hbs`, concurrency: concurrency[role] ?? 8 }),
+    ]),
+  ) as AgentsConfig['roles'];
+  return { roles, approvalPolicies: [], dir: 'agents' };
+}
+
+/** A call that notes it started and is done at once. */
+function record(started: string[], label: string): () => Promise<void> {
+  return () => {
+    started.push(label);
+    return Promise.resolve();
+  };
+}
+
+/** A call that finishes when the test says so. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+describe('concurrency slots', () => {
+  it('never runs more calls than the global limit or the role’s own limit', async () => {
+    const slots = new ConcurrencySlots(3, agentsWith({ executor: 2 }));
+    let running = 0;
+    let peak = 0;
+    let peakExecutors = 0;
+    let executors = 0;
+    const call = (role: AgentRole) =>
+      slots.run(role, async () => {
+        running++;
+        if (role === 'executor') executors++;
+        peak = Math.max(peak, running);
+        peakExecutors = Math.max(peakExecutors, executors);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        running--;
+        if (role === 'executor') executors--;
+      });
+    await Promise.all([
+      ...Array.from({ length: 6 }, () => call('executor')),
+      ...Array.from({ length: 6 }, () => call('checker')),
+    ]);
+    expect(peak).toBe(3);
+    expect(peakExecutors).toBe(2);
+  });
+
+  it('starts the most urgent waiting call first, and equals in the order they came', async () => {
+    const slots = new ConcurrencySlots(1, agentsWith({}));
+    const first = gate();
+    const started: string[] = [];
+    const blocker = slots.run('executor', () => first.opened);
+    const waiting = [
+      slots.run('executor', record(started, 'low')),
+      slots.run('checker', record(started, 'urgent'), 5),
+      slots.run('planner', record(started, 'middle a'), 2),
+      slots.run('executor', record(started, 'middle b'), 2),
+    ];
+    first.open();
+    await Promise.all([blocker, ...waiting]);
+    expect(started).toEqual(['urgent', 'middle a', 'middle b', 'low']);
+  });
+
+  it('passes over a call whose role is full and frees slots of calls that fail', async () => {
+    const slots = new ConcurrencySlots(2, agentsWith({ planner: 1 }));
+    const planner = gate();
+    const started: string[] = [];
+    const busyPlanner = slots.run('planner', () => planner.opened);
+    const failing = slots.run('executor', () => Promise.reject(new Error('provider down')));
+    const thrown = slots.run('executor', () => {
+      throw new Error('bug');
+    });
+    const second = slots.run('planner', record(started, 'second planner'), 9);
+    const executor = slots.run('executor', record(started, 'executor'), 1);
+    await expect(failing).rejects.toThrow('provider down');
+    await expect(thrown).rejects.toThrow('bug');
+    await executor;
+    expect(started).toEqual(['executor']);
+    planner.open();
+    await Promise.all([busyPlanner, second]);
+    expect(started).toEqual(['executor', 'second planner']);
+  });
+});
