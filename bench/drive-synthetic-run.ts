@@ -108,6 +108,7 @@ export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Prom
 
 function withConcurrency(agents: AgentsConfig, concurrency: number): AgentsConfig {
   const roles = { ...agents.roles };
-  for (const role of agentRoles) roles[role] = { ...roles[role], concurrency: Math.max(roles[role].concurrency, concurrency) };
+  for (const role of agentRoles)
+    roles[role] = { ...roles[role], concurrency: Math.max(roles[role].concurrency, concurrency) };
   return { ...agents, roles };
 }

@@ -84,6 +84,13 @@ function answerFor(request: ModelRequest, node: SyntheticNode): unknown {
 
 /** About four characters a token, like the scripted model, so usage totals look plausible. */
 function usageOf(request: ModelRequest, text: string): Usage {
-  const input = request.system.length + request.messages.reduce((sum, message) => sum + message.content.length, 0);
-  return { calls: 1, inputTokens: Math.ceil(input / 4), outputTokens: Math.ceil(text.length / 4), cachedTokens: 0, costUsd: 0 };
+  const input =
+    request.system.length + request.messages.reduce((sum, message) => sum + message.content.length, 0);
+  return {
+    calls: 1,
+    inputTokens: Math.ceil(input / 4),
+    outputTokens: Math.ceil(text.length / 4),
+    cachedTokens: 0,
+    costUsd: 0,
+  };
 }

@@ -59,7 +59,14 @@ export async function memoryBenchmark(context: BenchContext): Promise<BenchResul
     measures: 'peak RSS and bytes per node of synthetic runs, each size in a fresh process',
     environment: context.environment,
     quick: context.quick,
-    parameters: { sizes, latencyMs: 0, concurrency: zeroLatencyConcurrency, seed: 1, maxBranching: 8, maxDepth: 6 },
+    parameters: {
+      sizes,
+      latencyMs: 0,
+      concurrency: zeroLatencyConcurrency,
+      seed: 1,
+      maxBranching: 8,
+      maxDepth: 6,
+    },
     rows,
     verdicts,
   };

@@ -66,7 +66,14 @@ export async function overheadBenchmark(context: BenchContext): Promise<BenchRes
     measures: 'nodes/s and CPU ms per node of synthetic runs with a zero-latency model',
     environment: context.environment,
     quick: context.quick,
-    parameters: { sizes, latencyMs: 0, concurrency: zeroLatencyConcurrency, seed: 1, maxBranching: 8, maxDepth: 6 },
+    parameters: {
+      sizes,
+      latencyMs: 0,
+      concurrency: zeroLatencyConcurrency,
+      seed: 1,
+      maxBranching: 8,
+      maxDepth: 6,
+    },
     rows,
     verdicts,
   };

@@ -38,7 +38,9 @@ export async function promptSizeBenchmark(context: BenchContext): Promise<BenchR
       maxTokens: Math.max(...tokens),
     }));
   for (const row of rows)
-    context.log(`prompt size depth ${row.depth}: mean ${row.meanTokens}, median ${row.medianTokens}, max ${row.maxTokens} tokens (${row.prompts} prompts)`);
+    context.log(
+      `prompt size depth ${row.depth}: mean ${row.meanTokens}, median ${row.medianTokens}, max ${row.maxTokens} tokens (${row.prompts} prompts)`,
+    );
   const shallow = mean(byDepth.get(1) ?? []);
   const deep = mean(byDepth.get(6) ?? []);
   return {
@@ -46,7 +48,14 @@ export async function promptSizeBenchmark(context: BenchContext): Promise<BenchR
     measures: 'o200k_base tokens of the executor prompt (system + user, no notes) by depth',
     environment: context.environment,
     quick: context.quick,
-    parameters: { nodes, seed: 1, maxBranching: 5, maxDepth: 6, tokenizer: 'gpt-tokenizer o200k_base', template: 'prompts/executor.hbs' },
+    parameters: {
+      nodes,
+      seed: 1,
+      maxBranching: 5,
+      maxDepth: 6,
+      tokenizer: 'gpt-tokenizer o200k_base',
+      template: 'prompts/executor.hbs',
+    },
     rows,
     verdicts: [
       verdict({

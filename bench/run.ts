@@ -29,7 +29,8 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = names.length > 0 ? names : Object.keys(benchmarks);
-const stores: BenchStoreKind[] = benchMongoUri() === undefined || embeddedOnly ? ['embedded'] : ['embedded', 'mongodb'];
+const stores: BenchStoreKind[] =
+  benchMongoUri() === undefined || embeddedOnly ? ['embedded'] : ['embedded', 'mongodb'];
 const environment = benchEnvironment();
 console.log(
   `arbor bench${quick ? ' --quick' : ''}: ${selected.join(', ')} on ${stores.join(' + ')} — commit ${environment.commit.slice(0, 10)}` +

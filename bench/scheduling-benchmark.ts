@@ -62,7 +62,15 @@ export async function schedulingBenchmark(context: BenchContext): Promise<BenchR
     measures: 'makespan ÷ L·max(D, ⌈N/C⌉) of synthetic runs with a 20 ms model',
     environment: context.environment,
     quick: context.quick,
-    parameters: { latencyMs, concurrencies, sizes, seed: 1, maxBranching: 5, maxDepth: 6, rolesConcurrency: 'C' },
+    parameters: {
+      latencyMs,
+      concurrencies,
+      sizes,
+      seed: 1,
+      maxBranching: 5,
+      maxDepth: 6,
+      rolesConcurrency: 'C',
+    },
     rows,
     verdicts,
   };

@@ -65,7 +65,10 @@ export function syntheticTree(input: SyntheticTreeSpec): SyntheticTree {
   const growable: SyntheticNode[] = [root];
   while (nodes.length < spec.nodes) {
     // Once every node that may grow has grown, widen existing parents instead.
-    const parent = growable.length > 0 ? takeAt(growable, randomInt(random, 0, growable.length - 1)) : widenable(nodes, spec);
+    const parent =
+      growable.length > 0
+        ? takeAt(growable, randomInt(random, 0, growable.length - 1))
+        : widenable(nodes, spec);
     const wanted = parent.children.length === 0 ? randomInt(random, 1, spec.maxBranching) : 1;
     const count = Math.min(wanted, spec.nodes - nodes.length);
     for (let index = 0; index < count; index++) {
@@ -91,7 +94,8 @@ function makeNode(random: Random, key: string, depth: number, path: string): Syn
     path,
     dependsOn: [],
     children: [],
-    output: path === '' ? '' : `Implemented ${topic} (${path}): ${phrase(random, randomInt(random, 30, 60))}.`,
+    output:
+      path === '' ? '' : `Implemented ${topic} (${path}): ${phrase(random, randomInt(random, 30, 60))}.`,
   };
 }
 
@@ -106,7 +110,10 @@ function dependenciesOf(random: Random, earlier: readonly SyntheticNode[], chanc
 
 function widenable(nodes: readonly SyntheticNode[], spec: Required<SyntheticTreeSpec>): SyntheticNode {
   const parent = nodes.find((node) => node.children.length > 0 && node.children.length < spec.maxBranching);
-  if (!parent) throw new Error(`no tree of ${spec.nodes} nodes fits branching ${spec.maxBranching}, depth ${spec.maxDepth}`);
+  if (!parent)
+    throw new Error(
+      `no tree of ${spec.nodes} nodes fits branching ${spec.maxBranching}, depth ${spec.maxDepth}`,
+    );
   return parent;
 }
 

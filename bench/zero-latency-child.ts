@@ -7,10 +7,19 @@ import { driveSyntheticRun } from './drive-synthetic-run.js';
 import { syntheticTree } from './synthetic-tree.js';
 import type { ZeroLatencyRunFigures } from './measure-zero-latency-run.js';
 
-const options = JSON.parse(process.argv[2] ?? '{}') as { nodes: number; store: BenchStoreKind; concurrency: number };
+const options = JSON.parse(process.argv[2] ?? '{}') as {
+  nodes: number;
+  store: BenchStoreKind;
+  concurrency: number;
+};
 const tree = syntheticTree({ nodes: options.nodes, seed: 1, maxBranching: 8 });
 const baselineRssBytes = process.memoryUsage().rss;
-const measured = await driveSyntheticRun({ tree, latencyMs: 0, concurrency: options.concurrency, store: options.store });
+const measured = await driveSyntheticRun({
+  tree,
+  latencyMs: 0,
+  concurrency: options.concurrency,
+  store: options.store,
+});
 const figures: ZeroLatencyRunFigures = {
   nodes: options.nodes,
   calls: measured.calls,
