@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, StoreError, UsageError, type TaskNode } from '../src/domain/index.js';
+import { ConflictError, StoreError, UsageError, type ModelCall, type TaskNode } from '../src/domain/index.js';
 import type { Store } from '../src/store/index.js';
 import { at, createdEvent, decisionOf, move, sampleChild, sampleRun } from './support/sample-documents.js';
 
@@ -163,6 +163,50 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect(lost.every((outcome) => outcome.reason instanceof ConflictError)).toBe(true);
         const stored = await store.getNode(runId, '2');
         expect(stored).toMatchObject({ version: 1, description: won[0]!.value.description });
+      });
+    });
+
+    describe('model calls', () => {
+      function call(runId: string, nodeId: string, seconds: number, answer: string | null = '{"ok":true}'): ModelCall {
+        return {
+          schemaVersion: 1,
+          runId,
+          nodeId,
+          role: 'executor',
+          attempt: 1,
+          system: 'You are the executor.',
+          messages: [{ role: 'user', content: `Do node ${nodeId}` }],
+          answer,
+          finishReason: answer === null ? null : 'complete',
+          usage: answer === null ? null : { calls: 1, inputTokens: 10, outputTokens: 5, cachedTokens: 0, costUsd: null },
+          error: answer === null ? 'HTTP 500' : null,
+          startedAt: at(seconds),
+          endedAt: at(seconds + 1),
+        };
+      }
+
+      it('lists the calls of a run, and of one node, in the order they started, from another instance too', async () => {
+        const { runId } = await treeRun();
+        await store.recordCall(call(runId, '2', 5));
+        await store.recordCall(call(runId, '1', 3, null));
+        await store.recordCall(call(runId, '2', 7));
+
+        expect(await store.listCalls(runId)).toEqual([call(runId, '1', 3, null), call(runId, '2', 5), call(runId, '2', 7)]);
+        const second = await context.reopen();
+        expect((await second.listCalls(runId, '2')).map((entry) => entry.startedAt)).toEqual([at(5), at(7)]);
+        expect(await second.listCalls(runId, '9')).toEqual([]);
+      });
+
+      it('answers no calls for a run without any', async () => {
+        const { runId } = await treeRun();
+        expect(await store.listCalls(runId)).toEqual([]);
+        expect(await store.listCalls('run-unknown')).toEqual([]);
+      });
+
+      it('refuses a call that is not a valid document', async () => {
+        const { runId } = await treeRun();
+        const invalid = { ...call(runId, '1', 1), role: 'poet' } as unknown as ModelCall;
+        await expect(store.recordCall(invalid)).rejects.toThrow(StoreError);
       });
     });
 

@@ -93,3 +93,4 @@ export { addUsage, emptyUsage, totalTokens, usageSchema, type Usage } from './us
 export { childId, newNode, rootNodeId, type NewNodeOptions } from './new-node.js';
 export { sequenceByDependencies } from './sequence-by-dependencies.js';
 export { topologicalLevels, type TaskDependencies } from './topological-levels.js';
+export { capCallText, maxStoredCallTextBytes, modelCallSchema, type ModelCall } from './model-call.js';

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import {
+  modelCallSchema,
   nodeEventSchema,
   nodeSchemaVersion,
   runSchema,
   runSchemaVersion,
   StoreError,
   taskNodeSchema,
+  type ModelCall,
   type NodeEvent,
   type NodePatch,
   type Run,
@@ -61,6 +63,11 @@ export function parseNode(value: unknown, source: string): TaskNode {
 /** Validates a stored node event and upgrades it from an older `schemaVersion`. */
 export function parseEvent(value: unknown, source: string): NodeEvent {
   return validate(nodeEventSchema, upgrade('event', value, source), 'event', source);
+}
+
+/** Validates a stored model call (version 1 is the only one so far). */
+export function parseModelCall(value: unknown, source: string): ModelCall {
+  return validate(modelCallSchema, value, 'model call', source);
 }
 
 /** Validates the fields of a node write; unknown and identity fields are dropped. */

@@ -1,4 +1,4 @@
-import type { Decision, NodeEvent, NodePatch, Result, Run, RunPatch, TaskNode } from '../domain/index.js';
+import type { Decision, ModelCall, NodeEvent, NodePatch, Result, Run, RunPatch, TaskNode } from '../domain/index.js';
 
 /** Options of {@link Store.updateNode}. */
 export interface UpdateNodeOptions {
@@ -47,6 +47,11 @@ export interface Store {
   updateNode(options: UpdateNodeOptions): Promise<TaskNode>;
 
   listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]>;
+
+  /** Stores one model call (prompt and answer, already capped in size) for `arbor show`. */
+  recordCall(call: ModelCall): Promise<void>;
+  /** The model calls of a run, or of one node, in the order they started. */
+  listCalls(runId: string, nodeId?: string): Promise<ModelCall[]>;
 
   /**
    * Records a decision on a node that awaits approval, from any process. Fails (without throwing)

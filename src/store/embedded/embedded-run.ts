@@ -8,12 +8,14 @@ import {
   ok,
   StoreError,
   type Decision,
+  type ModelCall,
   type NodeEvent,
   type Result,
   type TaskNode,
 } from '../../domain/index.js';
 import { parseEvent, parseNode, parseNodePatch } from '../read-documents.js';
 import type { PendingDecision, UpdateNodeOptions } from '../store.js';
+import { RunCalls } from './run-calls.js';
 import { RunDecisions } from './run-decisions.js';
 import { RunJournal } from './run-journal.js';
 
@@ -27,6 +29,7 @@ export class EmbeddedRun {
     readonly runId: string,
     private readonly journal: RunJournal,
     private readonly decisions: RunDecisions,
+    private readonly calls: RunCalls,
   ) {}
 
   /** Opens the files of a run in `directory`; null when the run has no journal and `create` is false. */
@@ -38,7 +41,8 @@ export class EmbeddedRun {
     const journal = RunJournal.open(join(directory, 'journal.jsonl'), options);
     if (journal === null) return null;
     try {
-      return new EmbeddedRun(runId, journal, RunDecisions.open(join(directory, 'decisions.jsonl'), options));
+      const calls = new RunCalls(join(directory, 'calls.jsonl'), options.fsync);
+      return new EmbeddedRun(runId, journal, RunDecisions.open(join(directory, 'decisions.jsonl'), options), calls);
     } catch (error) {
       journal.close();
       throw error;
@@ -86,6 +90,14 @@ export class EmbeddedRun {
     return this.journal.events(nodeId);
   }
 
+  recordCall(call: ModelCall): void {
+    this.calls.append(call);
+  }
+
+  listCalls(nodeId?: string): ModelCall[] {
+    return this.calls.list(nodeId);
+  }
+
   recordDecision(nodeId: string, decision: Decision): Result<void> {
     const parsed = decisionSchema.safeParse(decision);
     if (!parsed.success) return err(`not a valid decision: ${z.prettifyError(parsed.error)}`);
@@ -118,6 +130,7 @@ export class EmbeddedRun {
   close(): void {
     this.journal.close();
     this.decisions.close();
+    this.calls.close();
   }
 
   private refresh(): void {

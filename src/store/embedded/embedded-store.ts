@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import {
   StoreError,
   type Decision,
+  type ModelCall,
   type NodeEvent,
   type Result,
   type Run,
@@ -29,7 +30,8 @@ const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /**
  * The zero set-up store (DESIGN §4): files under a directory, `runs/<runId>/` holding `run.json`
  * (replaced atomically), `journal.jsonl` (nodes and events, append-only), `decisions.jsonl` (what
- * people decided, from any process) and `lock`. Survives `kill -9` without losing completed writes.
+ * people decided, from any process), `calls.jsonl` (model calls: prompts and answers) and `lock`.
+ * Survives `kill -9` without losing completed writes.
  */
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded';
@@ -135,6 +137,14 @@ export class EmbeddedStore implements Store {
 
   listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]> {
     return this.use(() => this.openRun(runId)?.listEvents(nodeId) ?? []);
+  }
+
+  recordCall(call: ModelCall): Promise<void> {
+    return this.use(() => this.requireRun(call.runId).recordCall(call));
+  }
+
+  listCalls(runId: string, nodeId?: string): Promise<ModelCall[]> {
+    return this.use(() => this.openRun(runId)?.listCalls(nodeId) ?? []);
   }
 
   recordDecision(runId: string, nodeId: string, decision: Decision): Promise<Result<void>> {

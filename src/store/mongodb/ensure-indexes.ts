@@ -21,6 +21,7 @@ export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescri
     { key: { runId: 1, at: 1 }, name: 'runId_at' },
     { key: { runId: 1, nodeId: 1, at: 1 }, name: 'runId_nodeId_at' },
   ],
+  calls: [{ key: { runId: 1, nodeId: 1, startedAt: 1 }, name: 'runId_nodeId_startedAt' }],
 };
 
 /**
@@ -32,5 +33,6 @@ export async function ensureIndexes(collections: MongoCollections): Promise<void
     collections.runs.createIndexes([...mongoIndexes.runs]),
     collections.nodes.createIndexes([...mongoIndexes.nodes]),
     collections.events.createIndexes([...mongoIndexes.events]),
+    collections.calls.createIndexes([...mongoIndexes.calls]),
   ]);
 }

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { NodeEvent, Run, TaskNode } from '../../domain/index.js';
+import type { ModelCall, NodeEvent, Run, TaskNode } from '../../domain/index.js';
 
 /** Who drives a run, kept on the run document as a lease (see `acquireRunLease`). */
 export interface RunDriver {
@@ -20,6 +20,8 @@ export interface MongoCollections {
   runs: Collection<RunDocument>;
   nodes: Collection<TaskNode>;
   events: Collection<NodeEvent>;
+  /** Model calls: the prompt each role was sent and its answer. */
+  calls: Collection<ModelCall>;
 }
 
 /** The collections of the Arbor database `db`. */
@@ -28,5 +30,6 @@ export function mongoCollections(db: Db): MongoCollections {
     runs: db.collection<RunDocument>('runs'),
     nodes: db.collection<TaskNode>('nodes'),
     events: db.collection<NodeEvent>('events'),
+    calls: db.collection<ModelCall>('calls'),
   };
 }

@@ -65,6 +65,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       runs: await indexesOf('runs'),
       nodes: await indexesOf('nodes'),
       events: await indexesOf('events'),
+      calls: await indexesOf('calls'),
     };
     for (const [collection, expected] of Object.entries(mongoIndexes)) {
       expect(before[collection as keyof typeof before]).toEqual(
@@ -80,6 +81,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       runs: await indexesOf('runs'),
       nodes: await indexesOf('nodes'),
       events: await indexesOf('events'),
+      calls: await indexesOf('calls'),
     }).toEqual(before);
   });
 

@@ -8,6 +8,7 @@ import {
   StoreError,
   type Approval,
   type Decision,
+  type ModelCall,
   type NodeEvent,
   type NodePatch,
   type Result,
@@ -15,7 +16,7 @@ import {
   type RunPatch,
   type TaskNode,
 } from '../../domain/index.js';
-import { parseEvent, parseNode, parseNodePatch, parseRun } from '../read-documents.js';
+import { parseEvent, parseModelCall, parseNode, parseNodePatch, parseRun } from '../read-documents.js';
 import { parseRunPatch } from './parse-run-patch.js';
 import type { PendingDecision, RunLock, Store, UpdateNodeOptions } from '../store.js';
 import { acquireRunLease, type RunLease } from './acquire-run-lease.js';
@@ -230,6 +231,26 @@ export class MongoStore implements Store {
       { runId, nodeId },
     );
     return documents.map((document) => parseEvent(document, `events/${runId}/${document.nodeId}`));
+  }
+
+  async recordCall(call: ModelCall): Promise<void> {
+    const valid = parseModelCall(call, `model call of node ${call.nodeId} in run ${call.runId}`);
+    // A parsed copy: the driver adds `_id` to the document it inserts.
+    await this.#call(`recording a model call of node ${call.nodeId}`, () => this.#collections.calls.insertOne(valid), {
+      runId: call.runId,
+      nodeId: call.nodeId,
+    });
+  }
+
+  async listCalls(runId: string, nodeId?: string): Promise<ModelCall[]> {
+    const filter = nodeId === undefined ? { runId } : { runId, nodeId };
+    const documents = await this.#call(
+      `listing the model calls of run ${runId}`,
+      () =>
+        this.#collections.calls.find(filter).sort({ startedAt: 1, _id: 1 }).project<ModelCall>(withoutId).toArray(),
+      { runId, nodeId },
+    );
+    return documents.map((document) => parseModelCall(document, `calls/${runId}/${document.nodeId}`));
   }
 
   async recordDecision(runId: string, nodeId: string, decision: Decision): Promise<Result<void>> {
