@@ -13,10 +13,10 @@ const linearTolerance = 1.25;
  * and the bytes per node above the process's RSS before the drive.
  */
 export async function memoryBenchmark(context: BenchContext): Promise<BenchResult> {
-  const sizes = zeroLatencySizes(context.quick);
   const rows: Array<Record<string, unknown>> = [];
   const verdicts: Verdict[] = [];
   for (const store of context.stores) {
+    const sizes = zeroLatencySizes(context, store);
     const perNode: number[] = [];
     for (const nodes of sizes) {
       const figures = await measureZeroLatencyRun({ nodes, store, concurrency: zeroLatencyConcurrency });
@@ -60,7 +60,7 @@ export async function memoryBenchmark(context: BenchContext): Promise<BenchResul
     environment: context.environment,
     quick: context.quick,
     parameters: {
-      sizes,
+      sizes: Object.fromEntries(context.stores.map((store) => [store, zeroLatencySizes(context, store)])),
       latencyMs: 0,
       concurrency: zeroLatencyConcurrency,
       seed: 1,

@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [NAME…]`: runs the benchmarks (all by default: scheduling, overhead,
- * memory, prompt-size), writes `bench/results/<name>.json` and prints one PASS/MISS line per
- * target. MongoDB variants run when `MONGODB_URI` is set.
+ * `npm run bench [-- --quick|--full] [--embedded-only] [NAME…]`: runs the benchmarks (all by
+ * default: scheduling, overhead, memory, prompt-size), writes `bench/results/<name>.json` and prints
+ * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set.
  */
 import { benchEnvironment } from './bench-environment.js';
 import { writeBenchResult, type BenchContext, type BenchResult } from './bench-result.js';
@@ -21,6 +21,7 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const full = args.includes('--full');
 const embeddedOnly = args.includes('--embedded-only');
 const names = args.filter((arg) => !arg.startsWith('--'));
 const unknown = names.filter((name) => !(name in benchmarks));
@@ -36,7 +37,7 @@ console.log(
   `arbor bench${quick ? ' --quick' : ''}: ${selected.join(', ')} on ${stores.join(' + ')} — commit ${environment.commit.slice(0, 10)}` +
     `${environment.dirtySource ? ' (+ uncommitted src changes)' : ''}, Node ${environment.node}, ${environment.cpus} CPUs, load ${environment.loadAverage.join(' ')}`,
 );
-const context: BenchContext = { quick, stores, environment, log: (line) => console.log(`  ${line}`) };
+const context: BenchContext = { quick, full, stores, environment, log: (line) => console.log(`  ${line}`) };
 const verdicts: Verdict[] = [];
 for (const name of selected) {
   const started = Date.now();
