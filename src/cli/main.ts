@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ArborError, UsageError } from '../domain/index.js';
 import { registerApproveCommand } from './commands/approve-command.js';
+import { registerLogsCommand } from './commands/logs-command.js';
 import { registerResumeCommand } from './commands/resume-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
+import { registerShowCommand } from './commands/show-command.js';
 import { registerTreeCommand } from './commands/tree-command.js';
 import { exitCodes } from './exit-codes.js';
 import { redactSecrets } from './logger.js';
@@ -22,6 +24,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerApproveCommand(program);
   registerTreeCommand(program);
   registerRunsCommand(program);
+  registerShowCommand(program);
+  registerLogsCommand(program);
   // Global options reach every command's action.
   program.hook('preAction', (_program, action) => {
     action.setOptionValue('store', action.getOptionValue('store') ?? program.getOptionValue('store'));

@@ -1,11 +1,32 @@
 import { InvalidArgumentError } from 'commander';
-import { defaultLimits, type Limits } from '../domain/index.js';
+import { defaultLimits, nodeStatusSchema, type Limits, type NodeStatus } from '../domain/index.js';
 
 /** Parses a positive whole number flag. */
 export function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError(`"${value}" is not a positive whole number.`);
   return number;
+}
+
+/** Parses a whole number flag that may be 0. */
+export function nonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError(`"${value}" is not a whole number (0 or more).`);
+  return number;
+}
+
+/** Parses `S[,S…]` into node statuses. */
+export function nodeStatuses(value: string): NodeStatus[] {
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const parsed = nodeStatusSchema.safeParse(part);
+      if (!parsed.success)
+        throw new InvalidArgumentError(`"${part}" is not a node status; use ${nodeStatusSchema.options.join(', ')}.`);
+      return parsed.data;
+    });
 }
 
 /** Parses a positive amount (e.g. USD). */

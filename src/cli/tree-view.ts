@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
-import type { NodeStatus, Run, TaskNode } from '../domain/index.js';
+import { addUsage, totalTokens, type NodeStatus, type Run, type TaskNode, type Usage } from '../domain/index.js';
+import { formatUsage } from './format-usage.js';
 
 /** A node with its children, as `arbor tree --json` prints it (DESIGN §5). */
 export type TreeNode = TaskNode & { children: TreeNode[] };
@@ -16,7 +17,8 @@ export function assembleTree(run: Run, nodes: readonly TaskNode[]): TreeNode {
   return root;
 }
 
-const symbols: Record<NodeStatus, string> = {
+/** One symbol per status, the same in `tree`, the live view and exports. */
+export const statusSymbols: Record<NodeStatus, string> = {
   pending: '·',
   ready: '○',
   running: '▶',
@@ -29,7 +31,8 @@ const symbols: Record<NodeStatus, string> = {
   cancelled: '⊘',
 };
 
-const colors: Record<NodeStatus, Parameters<typeof styleText>[0]> = {
+/** One colour per status. */
+export const statusColors: Record<NodeStatus, Parameters<typeof styleText>[0]> = {
   pending: 'gray',
   ready: 'white',
   running: 'cyan',
@@ -42,22 +45,68 @@ const colors: Record<NodeStatus, Parameters<typeof styleText>[0]> = {
   cancelled: 'gray',
 };
 
-/** The tree as indented text lines with a status symbol per node; colour only when asked. */
-export function renderTree(root: TreeNode, options: { color: boolean }): string[] {
+/** Usage of a node and everything under it. */
+export function subtreeUsage(node: TreeNode): Usage {
+  return node.children.reduce((sum, child) => addUsage(sum, subtreeUsage(child)), { ...node.usage });
+}
+
+/** What `arbor tree` shows: nodes down to `depth`, and only those with a status in `statuses` (plus their ancestors). */
+export interface TreeFilter {
+  depth?: number;
+  statuses?: readonly NodeStatus[];
+}
+
+/** A tree node as rendered: its subtree totals, and how many children a filter hid. */
+export type ViewNode = TaskNode & { children: ViewNode[]; total: Usage; hidden: number };
+
+/**
+ * Applies a filter; subtree totals are computed on the whole tree first, so a filtered view still
+ * shows what each branch cost. The root always stays.
+ */
+export function filterTree(root: TreeNode, filter: TreeFilter = {}): ViewNode {
+  const statuses = filter.statuses && filter.statuses.length > 0 ? new Set(filter.statuses) : null;
+  const matches = (node: TreeNode): boolean =>
+    (statuses === null || statuses.has(node.status)) && (filter.depth === undefined || node.depth <= filter.depth);
+  const visit = (node: TreeNode): ViewNode | null => {
+    const children = node.children.map(visit).filter((child): child is ViewNode => child !== null);
+    const withinDepth = filter.depth === undefined || node.depth < filter.depth;
+    const shown = withinDepth ? children : [];
+    if (node.parentId !== null && !matches(node) && shown.length === 0) return null;
+    const total = subtreeUsage(node);
+    return { ...node, children: shown, total, hidden: node.children.length - shown.length };
+  };
+  return visit(root)!;
+}
+
+/** The tree as indented text lines: status symbol, title, attempt and tokens/cost; colour only when asked. */
+export function renderTree(root: TreeNode, options: { color: boolean; filter?: TreeFilter }): string[] {
   const lines: string[] = [];
-  const visit = (node: TreeNode, prefix: string, last: boolean, isRoot: boolean) => {
+  const visit = (node: ViewNode, prefix: string, last: boolean, isRoot: boolean) => {
     const branch = isRoot ? '' : last ? '└─ ' : '├─ ';
-    const mark = `${symbols[node.status]} ${node.status}`;
-    const status = options.color ? styleText(colors[node.status], mark) : mark;
+    const mark = `${statusSymbols[node.status]} ${node.status}`;
+    const status = options.color ? styleText(statusColors[node.status], mark) : mark;
     const extra = node.status === 'awaiting_approval' && node.approval
       ? `  — ${node.approval.decision ? `decided: ${node.approval.decision.action}` : node.approval.reason}`
       : node.error
         ? `  — ${node.error.message}`
         : '';
-    lines.push(`${prefix}${branch}${node.id}  ${status}  ${node.title}${extra}`);
+    const facts = nodeFacts(node);
+    const hidden = node.hidden > 0 ? `  (+${node.hidden} hidden)` : '';
+    const text = `${facts}${hidden}`;
+    lines.push(`${prefix}${branch}${node.id}  ${status}  ${node.title}${options.color && text ? styleText('gray', text) : text}${extra}`);
     const childPrefix = isRoot ? '' : prefix + (last ? '   ' : '│  ');
     node.children.forEach((child, index) => visit(child, childPrefix, index === node.children.length - 1, false));
   };
-  visit(root, '', true, true);
+  visit(filterTree(root, options.filter), '', true, true);
   return lines;
+}
+
+/** `  [attempt 2 · 1.2k tok · $0.0031]` for a leaf, `  [Σ 4.5k tok · $0.0100]` for a parent. */
+function nodeFacts(node: ViewNode): string {
+  const parent = node.children.length > 0 || node.hidden > 0;
+  if (parent) return totalTokens(node.total) > 0 ? `  [Σ ${formatUsage(node.total)}]` : '';
+  const parts: string[] = [];
+  if (node.attempts > 0) parts.push(`attempt ${node.attempts}`);
+  if (node.usage.calls > 0) parts.push(formatUsage(node.usage));
+  return parts.length > 0 ? `  [${parts.join(' · ')}]` : '';
 }

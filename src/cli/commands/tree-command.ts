@@ -1,17 +1,28 @@
 import type { Command } from 'commander';
+import type { NodeStatus } from '../../domain/index.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
+import { formatUsage } from '../format-usage.js';
+import { nodeStatuses, nonNegativeInteger } from '../parse-options.js';
 import { assembleTree, renderTree } from '../tree-view.js';
 import { requireRun } from './resume-command.js';
 
-/** `arbor tree RUN [--json]`: the tree with statuses. */
+interface TreeFlags extends CommonFlags {
+  json?: boolean;
+  depth?: number;
+  status?: NodeStatus[];
+}
+
+/** `arbor tree RUN [--json] [--depth N] [--status S[,S]]`: the tree with statuses. */
 export function registerTreeCommand(program: Command): void {
   program
     .command('tree')
-    .description('show a run as a tree with statuses')
+    .description('show a run as a tree with statuses, attempts and tokens/cost (subtree totals on parents)')
     .argument('<run>', 'run id')
     .option('--json', 'print { runId, status, root } with nested children')
-    .action(async (runId: string, flags: CommonFlags & { json?: boolean }) => {
+    .option('--depth <n>', 'show nodes down to this depth (root = 0)', nonNegativeInteger)
+    .option('--status <s[,s]>', 'show only nodes with these statuses (and their ancestors)', nodeStatuses)
+    .action(async (runId: string, flags: TreeFlags) => {
       const store = await openStore(flags.store);
       try {
         const run = await requireRun(store, runId);
@@ -20,8 +31,9 @@ export function registerTreeCommand(program: Command): void {
           print(JSON.stringify({ runId, status: run.status, root }, null, 2));
           return;
         }
-        print(`Run ${runId}  ${run.status}  ${run.nodeCount} nodes  ${run.usage.calls} calls`);
-        renderTree(root, { color: Boolean(process.stdout.isTTY) }).forEach((line) => print(line));
+        print(`Run ${runId}  ${run.status}  ${run.nodeCount} nodes  ${run.usage.calls} calls  ${formatUsage(run.usage)}`);
+        const filter = { depth: flags.depth, statuses: flags.status };
+        renderTree(root, { color: Boolean(process.stdout.isTTY), filter }).forEach((line) => print(line));
       } finally {
         await store.close();
       }

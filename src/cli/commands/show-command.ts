@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../domain/index.js';
+import { openStore } from '../../store/index.js';
+import { print, type CommonFlags } from '../command-context.js';
+import { renderNodeReport } from '../node-report.js';
+import { requireRun } from './resume-command.js';
+
+/** `arbor show RUN NODE [--json]`: one node's full record, with every prompt and answer. */
+export function registerShowCommand(program: Command): void {
+  program
+    .command('show')
+    .description("one node's full record: description, approval, attempts and checks, result, artifacts, usage, timings, events, and the prompt each role was sent with its answer")
+    .argument('<run>', 'run id')
+    .argument('<node>', 'node id (see arbor tree RUN)')
+    .option('--json', 'print { node, events, calls } as JSON')
+    .action(async (runId: string, nodeId: string, flags: CommonFlags & { json?: boolean }) => {
+      const store = await openStore(flags.store);
+      try {
+        await requireRun(store, runId);
+        const nodes = await store.listNodes(runId);
+        const node = nodes.find((candidate) => candidate.id === nodeId);
+        if (!node) throw new UsageError(`run ${runId} has no node "${nodeId}"`, { hint: `see the node ids with: arbor tree ${runId}` });
+        const [events, calls] = await Promise.all([store.listEvents(runId, nodeId), store.listCalls(runId, nodeId)]);
+        if (flags.json) {
+          print(JSON.stringify({ node, events, calls }, null, 2));
+          return;
+        }
+        const byId = new Map(nodes.map((entry) => [entry.id, entry]));
+        const lines = renderNodeReport({ node, events, calls, lookup: (id) => byId.get(id), color: Boolean(process.stdout.isTTY) });
+        lines.forEach((line) => print(line));
+      } finally {
+        await store.close();
+      }
+    });
+}
