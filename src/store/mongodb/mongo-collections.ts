@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
-import type { ModelCall, NodeEvent, Run, TaskNode } from '../../domain/index.js';
+import type { ModelCall, Run } from '../../domain/index.js';
+import type { EventDocument, NodeDocument } from './event-document.js';
 
 /** Who drives a run, kept on the run document as a lease (see `acquireRunLease`). */
 export interface RunDriver {
@@ -18,8 +19,8 @@ export type RunDocument = Run & { driver?: RunDriver | null };
 /** The collections of an Arbor database (DESIGN §4). */
 export interface MongoCollections {
   runs: Collection<RunDocument>;
-  nodes: Collection<TaskNode>;
-  events: Collection<NodeEvent>;
+  nodes: Collection<NodeDocument>;
+  events: Collection<EventDocument>;
   /** Model calls: the prompt each role was sent and its answer. */
   calls: Collection<ModelCall>;
 }
@@ -28,8 +29,8 @@ export interface MongoCollections {
 export function mongoCollections(db: Db): MongoCollections {
   return {
     runs: db.collection<RunDocument>('runs'),
-    nodes: db.collection<TaskNode>('nodes'),
-    events: db.collection<NodeEvent>('events'),
+    nodes: db.collection<NodeDocument>('nodes'),
+    events: db.collection<EventDocument>('events'),
     calls: db.collection<ModelCall>('calls'),
   };
 }

@@ -8,7 +8,7 @@ import {
   mongoTestUri,
   testDatabaseName,
 } from '../../../test/support/mongodb-test-database.js';
-import { move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
+import { createdEvent, move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
 import { mongoIndexes } from './ensure-indexes.js';
 import type { MongoStore } from './mongo-store.js';
 import { openMongoStore, type OpenMongoStoreOptions } from './open-mongo-store.js';
@@ -226,6 +226,47 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       .updateOne({ id: run.id }, { $set: { 'driver.expiresAt': new Date(Date.now() - 1000) } });
     const taken = await other.acquireRun(run.id, 'engine B');
     await taken.release();
+  });
+
+  it('loses no event when a process dies between a node write and its event insert', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    const child = sampleChild(root, 0);
+    await store.insertNodes([child], [createdEvent(child)]);
+    const moved = move(child, { type: 'deps-met' });
+    await store.updateNode({
+      runId: run.id,
+      nodeId: child.id,
+      expectedVersion: 0,
+      patch: moved.patch,
+      event: moved.event,
+    });
+    const events = raw.db(dbName).collection('events');
+    const expected = [createdEvent(child), moved.event];
+    expect(await store.listEvents(run.id)).toEqual(expected);
+
+    // What a kill -9 right after a node write leaves: the node moved, its event never inserted (a
+    // node's earlier events were inserted before it could move again).
+    await events.deleteOne({ runId: run.id, type: 'deps-met' });
+    const sibling = sampleChild(root, 1);
+    await store.insertNodes([sibling], [createdEvent(sibling)]);
+    await events.deleteOne({ runId: run.id, nodeId: sibling.id });
+    expected.splice(1, 0, createdEvent(sibling));
+    expect(await store.listEvents(run.id)).toEqual(expected);
+    expect(await store.listEvents(run.id, child.id)).toEqual([createdEvent(child), moved.event]);
+    // The next driver stores them before it moves any node (which replaces a node's latest event).
+    const lock = await store.acquireRun(run.id, 'engine B');
+    await lock.release();
+    expect(
+      await events
+        .find({ runId: run.id }, { projection: { _id: 0 } })
+        .sort({ at: 1, _id: 1 })
+        .toArray(),
+    ).toEqual(expected);
+    expect(await store.listEvents(run.id)).toEqual(expected);
+    // Arbor's node never shows the bookkeeping field.
+    expect(await store.getNode(run.id, child.id)).not.toHaveProperty('lastEvent');
   });
 
   it('refuses to work after close', async () => {

@@ -20,6 +20,7 @@ import { parseEvent, parseModelCall, parseNode, parseNodePatch, parseRun } from 
 import { parseRunPatch } from './parse-run-patch.js';
 import type { PendingDecision, RunLock, Store, UpdateNodeOptions } from '../store.js';
 import { acquireRunLease, type RunLease } from './acquire-run-lease.js';
+import { eventDocumentId, type EventDocument, type NodeDocument } from './event-document.js';
 import type { MongoCollections } from './mongo-collections.js';
 import { retryTransient } from './retry-transient.js';
 
@@ -41,11 +42,15 @@ const duplicateKey = 11000;
 /** Projection that leaves out MongoDB's `_id` and the run lease, which are not part of Arbor's documents. */
 const withoutId = { _id: 0 } as const;
 const runFields = { _id: 0, driver: 0 } as const;
+/** A node without `_id` and `lastEvent` (see {@link NodeDocument}): Arbor's node. */
+const nodeFields = { _id: 0, lastEvent: 0 } as const;
 
 /**
  * The MongoDB store (DESIGN §4): one document per run, node and event in the `runs`, `nodes` and
  * `events` collections. Concurrency rests on single-document conditional updates (node `version`,
  * the approval round, the run lease), never on transactions, so it runs on any MongoDB or Atlas tier.
+ * A node's status and the event that explains it are one write (the node's `lastEvent`), so a crash
+ * between that write and the event's own insert loses no event.
  */
 export class MongoStore implements Store {
   readonly kind = 'mongodb';
@@ -128,13 +133,20 @@ export class MongoStore implements Store {
     );
     const runId = nodes[0]?.runId ?? events[0]?.runId;
     const existing = new Set<string>();
+    const documents = validEvents.map((event) => ({ _id: eventDocumentId(event, 0), ...event }));
+    const creation = new Map(documents.map((document) => [document.nodeId, document]));
     if (nodes.length > 0) {
       await this.#call(
         `inserting ${nodes.length} nodes`,
         async () => {
           try {
-            // Parsed copies: the driver adds `_id` to the documents it inserts.
-            await this.#collections.nodes.insertMany(validNodes, { ordered: false });
+            // Copies: the driver adds `_id` to the documents it inserts. Each node carries its
+            // creation event, so that the event survives a crash before the events are inserted.
+            const nodeDocuments: NodeDocument[] = validNodes.map((node) => ({
+              ...node,
+              lastEvent: creation.get(node.id) ?? null,
+            }));
+            await this.#collections.nodes.insertMany(nodeDocuments, { ordered: false });
           } catch (error) {
             if (!(error instanceof MongoBulkWriteError)) throw error;
             const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
@@ -149,18 +161,15 @@ export class MongoStore implements Store {
       );
     }
     // Events of nodes that were already there were stored with them the first time.
-    const fresh = validEvents.filter((event) => !existing.has(event.nodeId));
-    if (fresh.length > 0) {
-      await this.#call(`recording ${fresh.length} events`, () => this.#collections.events.insertMany(fresh), {
-        runId,
-      });
-    }
+    const fresh = documents.filter((event) => !existing.has(event.nodeId));
+    if (fresh.length > 0)
+      await this.#call(`recording ${fresh.length} events`, () => this.#insertEvents(fresh), { runId });
   }
 
   async getNode(runId: string, nodeId: string): Promise<TaskNode | null> {
     const document = await this.#call(
       `reading node ${nodeId}`,
-      () => this.#collections.nodes.findOne({ runId, id: nodeId }, { projection: withoutId }),
+      () => this.#collections.nodes.findOne({ runId, id: nodeId }, { projection: nodeFields }),
       { runId, nodeId },
     );
     return document ? parseNode(document, `nodes/${runId}/${nodeId}`) : null;
@@ -171,7 +180,7 @@ export class MongoStore implements Store {
       `listing the nodes of run ${runId}`,
       () =>
         this.#collections.nodes
-          .find({ runId }, { projection: withoutId })
+          .find({ runId }, { projection: nodeFields })
           .sort({ depth: 1, order: 1, id: 1 })
           .toArray(),
       { runId },
@@ -183,20 +192,25 @@ export class MongoStore implements Store {
     const { runId, nodeId, expectedVersion } = options;
     const source = `nodes/${runId}/${nodeId}`;
     const patch = parseNodePatch({ ...options.patch, version: expectedVersion + 1 }, source);
-    const event = options.event ? parseEvent(options.event, `event of ${source}`) : null;
+    const parsedEvent = options.event ? parseEvent(options.event, `event of ${source}`) : null;
+    const event: EventDocument | null = parsedEvent && {
+      _id: eventDocumentId(parsedEvent, expectedVersion + 1),
+      ...parsedEvent,
+    };
 
     const document = await this.#call(
       `updating node ${nodeId}`,
       async (attempt) => {
         const updated = await this.#collections.nodes.findOneAndUpdate(
           { runId, id: nodeId, version: expectedVersion },
-          { $set: patch },
-          { returnDocument: 'after', projection: withoutId },
+          // The event rides on the node's own write: a crash before its insert below loses nothing.
+          { $set: event ? { ...patch, lastEvent: event } : patch },
+          { returnDocument: 'after', projection: nodeFields },
         );
         if (updated) return updated;
         const current = await this.#collections.nodes.findOne(
           { runId, id: nodeId },
-          { projection: withoutId },
+          { projection: nodeFields },
         );
         if (!current)
           throw new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
@@ -209,37 +223,42 @@ export class MongoStore implements Store {
       },
       { runId, nodeId },
     );
-    if (event) {
-      await this.#call(
-        `recording an event of node ${nodeId}`,
-        () => this.#collections.events.insertOne(event),
-        {
-          runId,
-          nodeId,
-        },
-      );
-    }
+    if (event)
+      await this.#call(`recording an event of node ${nodeId}`, () => this.#insertEvents([event]), {
+        runId,
+        nodeId,
+      });
     return parseNode(document, source);
   }
 
   async listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]> {
     const filter = nodeId === undefined ? { runId } : { runId, nodeId };
-    const documents = await this.#call(
+    const [stored, unrecorded] = await this.#call(
       `listing the events of run ${runId}`,
-      () =>
-        this.#collections.events.find(filter).sort({ at: 1, _id: 1 }).project<NodeEvent>(withoutId).toArray(),
+      async () => {
+        const events = await this.#collections.events.find(filter).sort({ at: 1, _id: 1 }).toArray();
+        return [events, await this.#unrecordedEvents(runId, nodeId, events)] as const;
+      },
       { runId, nodeId },
     );
-    return documents.map((document) => parseEvent(document, `events/${runId}/${document.nodeId}`));
+    // A node's unrecorded event is its latest: after the stored ones of the same moment.
+    const documents = unrecorded.length === 0 ? stored : [...stored, ...unrecorded].sort(byTime);
+    return documents.map(({ _id, ...document }) =>
+      parseEvent(document, `events/${runId}/${document.nodeId}`),
+    );
   }
 
   async recordCall(call: ModelCall): Promise<void> {
     const valid = parseModelCall(call, `model call of node ${call.nodeId} in run ${call.runId}`);
     // A parsed copy: the driver adds `_id` to the document it inserts.
-    await this.#call(`recording a model call of node ${call.nodeId}`, () => this.#collections.calls.insertOne(valid), {
-      runId: call.runId,
-      nodeId: call.nodeId,
-    });
+    await this.#call(
+      `recording a model call of node ${call.nodeId}`,
+      () => this.#collections.calls.insertOne(valid),
+      {
+        runId: call.runId,
+        nodeId: call.nodeId,
+      },
+    );
   }
 
   async listCalls(runId: string, nodeId?: string): Promise<ModelCall[]> {
@@ -247,7 +266,11 @@ export class MongoStore implements Store {
     const documents = await this.#call(
       `listing the model calls of run ${runId}`,
       () =>
-        this.#collections.calls.find(filter).sort({ startedAt: 1, _id: 1 }).project<ModelCall>(withoutId).toArray(),
+        this.#collections.calls
+          .find(filter)
+          .sort({ startedAt: 1, _id: 1 })
+          .project<ModelCall>(withoutId)
+          .toArray(),
       { runId, nodeId },
     );
     return documents.map((document) => parseModelCall(document, `calls/${runId}/${document.nodeId}`));
@@ -287,7 +310,7 @@ export class MongoStore implements Store {
         this.#collections.nodes
           .find(
             { runId, status: 'awaiting_approval', 'approval.decision': { $ne: null } },
-            { projection: withoutId },
+            { projection: nodeFields },
           )
           .sort({ depth: 1, order: 1, id: 1 })
           .toArray(),
@@ -310,6 +333,22 @@ export class MongoStore implements Store {
       call: (what, operation) => this.#call(what, operation, { runId }),
     });
     this.#leases.add(lease);
+    try {
+      // Before this driver moves any node (and replaces its `lastEvent`), store the events a
+      // crashed driver wrote on its nodes but not yet in `events`.
+      await this.#call(
+        `recording the events of run ${runId} a stopped process left unrecorded`,
+        async () => {
+          const unrecorded = await this.#unrecordedEvents(runId, undefined, null);
+          if (unrecorded.length > 0) await this.#insertEvents(unrecorded);
+        },
+        { runId },
+      );
+    } catch (error) {
+      this.#leases.delete(lease);
+      await lease.release().catch(() => lease.abandon());
+      throw error;
+    }
     return {
       release: async () => {
         this.#leases.delete(lease);
@@ -328,6 +367,49 @@ export class MongoStore implements Store {
     await this.#client.close();
   }
 
+  /**
+   * The `lastEvent`s of a run's nodes (or of one node) that are not in `events`: written with their
+   * node by a process that died before inserting them. `stored` is what the caller already read
+   * from `events` for the same filter, or null to look them up.
+   */
+  async #unrecordedEvents(
+    runId: string,
+    nodeId: string | undefined,
+    stored: readonly EventDocument[] | null,
+  ): Promise<EventDocument[]> {
+    const filter = nodeId === undefined ? { runId } : { runId, id: nodeId };
+    const latest = (
+      await this.#collections.nodes
+        .find({ ...filter, lastEvent: { $type: 'object' } }, { projection: { _id: 0, lastEvent: 1 } })
+        .toArray()
+    ).flatMap((node) => (node.lastEvent ? [node.lastEvent] : []));
+    if (latest.length === 0) return [];
+    const ids = latest.map((event) => event._id);
+    const known = new Set(
+      stored !== null
+        ? stored.map((event) => event._id)
+        : (
+            await this.#collections.events.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()
+          ).map((event) => event._id),
+    );
+    return latest.filter((event) => !known.has(event._id));
+  }
+
+  /** Inserts events by their derived `_id`s; ones already stored (a retry, a repair) are skipped. */
+  async #insertEvents(events: readonly EventDocument[]): Promise<void> {
+    try {
+      // Copies: the driver would otherwise add fields to the caller's documents.
+      await this.#collections.events.insertMany(
+        events.map((event) => ({ ...event })),
+        { ordered: false },
+      );
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
+      if (writeErrors.some((writeError) => writeError.code !== duplicateKey)) throw error;
+    }
+  }
+
   #call<T>(
     what: string,
     operation: (attempt: number) => Promise<T>,
@@ -341,6 +423,10 @@ export class MongoStore implements Store {
       ...context,
     });
   }
+}
+
+function byTime(a: EventDocument, b: EventDocument): number {
+  return a.at < b.at ? -1 : a.at > b.at ? 1 : 0;
 }
 
 function hasCode(error: unknown, code: number): boolean {
