@@ -123,10 +123,9 @@ async function tortureRun(
       violate(`uncrashed run, node ${violation.nodeId}: ${violation.message}`);
 
     const killsHere = Math.min(options.kills - report.kills, options.killsPerRun);
-    const meanGap = Math.max(1, Math.round(reference.calls / (killsHere + 1)));
     log(
-      `${target.kind} run ${index + 1}: ${script.tree.nodes.length} nodes, ${reference.calls} calls uncrashed; ` +
-        `${killsHere} kills, about one every ${meanGap} calls`,
+      `${target.kind} run ${index + 1}: ${script.tree.nodes.length} nodes, ${reference.calls} calls uncrashed, ` +
+        `${killsHere} kills`,
     );
     const callLog = path.join(runDir, 'calls.jsonl');
     const common = ['--llm', `script:${scriptPath}`, '--store', spec, '--out', path.join(runDir, 'out')];
@@ -135,9 +134,13 @@ async function tortureRun(
     let atKill: TaskNode[] = [];
     let offset = 0;
     let killed = 0;
+    let answered = 0;
     for (;;) {
       const killing = killed < killsHere;
-      const gap = killing ? randomInt(random, 0, 2 * meanGap) : 0;
+      // Spread the kills left over the calls left: the reference's calls not made yet, plus the
+      // ones a kill cuts off and the resume makes again (up to the concurrency, 8 by default).
+      const callsLeft = Math.max(1, reference.calls - answered) + inFlightPerKill;
+      const gap = killing ? randomInt(random, 0, Math.floor((2 * callsLeft) / (killsHere - killed + 1))) : 0;
       const extraMs = killing ? randomInt(random, 0, 2 * options.delayMs) : 0;
       const args =
         runId === null ? ['run', '--prompt', script.prompt, ...common] : ['resume', runId, ...common];
@@ -172,6 +175,7 @@ async function tortureRun(
         );
         atKill = stored.nodes;
         offset = calls.length;
+        answered = new Set(calls.map((call) => `${call.nodeId} ${call.role} ${call.attempt}`)).size;
         continue;
       }
       report.calls += calls.length;
@@ -195,6 +199,8 @@ async function tortureRun(
 }
 
 const moves = allowedMoves();
+/** The CLI's default concurrency: about how many calls a kill leaves to be made again. */
+const inFlightPerKill = 8;
 
 /** The reference: the same script run once without a crash. */
 async function referenceRun(options: {
