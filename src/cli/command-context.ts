@@ -21,3 +21,26 @@ export function isInteractive(): boolean {
 export function print(line: string): void {
   process.stdout.write(`${line}\n`);
 }
+
+/** Flags that choose how `run` and `resume` show progress. */
+export interface ProgressFlags {
+  json?: boolean;
+  plain?: boolean;
+}
+
+/**
+ * How `run` and `resume` talk to the user: a live view and approval prompts on a terminal, plain
+ * lines off one (or with `--plain`), JSON lines per engine event with `--json` (people's lines then
+ * go to standard error, and nobody is prompted).
+ */
+export function progressSettings(flags: ProgressFlags): {
+  interactive: boolean;
+  progress: 'live' | 'plain' | 'json';
+  print: (line: string) => void;
+  write: (text: string) => void;
+} {
+  const write = (text: string) => void process.stdout.write(text);
+  if (flags.json) return { interactive: false, progress: 'json', print: (line) => void process.stderr.write(`${line}\n`), write };
+  const interactive = isInteractive();
+  return { interactive, progress: interactive && !flags.plain ? 'live' : 'plain', print, write };
+}

@@ -2,13 +2,18 @@ import { hostname } from 'node:os';
 import type winston from 'winston';
 import type { NoteText } from '../agents/index.js';
 import { totalTokens, type Run, type RunPatch } from '../domain/index.js';
-import { RunEngine, type EngineEvent } from '../engine/index.js';
+import { cancelRun, RunEngine, type EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
+import { engineEventFields, engineEventJson } from './engine-event-fields.js';
 import { exitCodes } from './exit-codes.js';
 import { ApprovalPrompter } from './interactive-approvals.js';
+import { LiveView } from './live-view.js';
 import { personName } from './person-name.js';
 import type { PreparedAgents } from './prepare-run.js';
 import { formatEngineEvent } from './progress-printer.js';
+
+/** How progress is shown: a redrawn live view (terminal), plain lines, or JSON lines. */
+export type ProgressMode = 'live' | 'plain' | 'json';
 
 /** Options of {@link driveRun}. */
 export interface DriveRunOptions {
@@ -20,15 +25,21 @@ export interface DriveRunOptions {
   announce: string;
   prepared: PreparedAgents;
   notes: readonly NoteText[];
-  /** On a terminal: show progress in colour and ask for approvals as they come up. */
+  /** A person is at the terminal: ask for approvals as they come up, and use colour. */
   interactive: boolean;
+  progress: ProgressMode;
   verbose: boolean;
   outDir: string;
   reopenFailed: boolean;
   logger: winston.Logger;
   /** How the user names the store in commands we suggest (`--store X`), or '' for the default. */
   storeArgument: string;
+  /** Prints a line for people (standard output, or standard error with `--json`). */
   print: (line: string) => void;
+  /** Writes raw text to standard output (the live view's frames, `--json` lines). */
+  write: (text: string) => void;
+  /** How often to look for `arbor cancel` from another process. */
+  cancelPollMs?: number;
 }
 
 /** Drives a run in this process (for `run` and `resume`) and returns the exit status. */
@@ -36,18 +47,25 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
   const { store, logger, print } = options;
   const owner = `${hostname()}:${process.pid}`;
   const lock = await store.acquireRun(options.run.id, owner);
+  const store_ = options.storeArgument ? ` ${options.storeArgument}` : '';
+  const resumeHint = `Continue later with: arbor resume ${options.run.id}${store_}`;
   let failed = false;
   let held: string[] | null = null;
-  const show = (line: string) => (held ? held.push(line) : print(line));
+  let live: LiveView | null = null;
+  /** Lines for people: above the live frame, or held while a prompt is open. */
+  const say = (line: string) => (live ? live.log(line) : held ? held.push(line) : print(line));
 
   let engine: RunEngine | undefined;
+  let interrupt: () => void = () => undefined;
   const prompter = options.interactive
     ? new ApprovalPrompter({
         decide: (nodeId, decision) => engine!.decide(nodeId, decision),
         lookup: (id) => engine?.state.get(id),
         by: personName(),
         print,
+        onInterrupt: () => interrupt(),
         onPromptOpen: (open) => {
+          if (live) return open ? live.pause() : live.resume();
           if (open) held = [];
           else {
             const lines = held ?? [];
@@ -59,15 +77,28 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
     : null;
 
   const onEvent = (event: EngineEvent) => {
-    logger.debug(event.type, logFields(event));
-    const line = formatEngineEvent(event, { color: options.interactive, verbose: options.verbose });
-    if (line !== null) show(line);
+    logger.debug(event.type, engineEventFields(event));
+    if (options.progress === 'json') options.write(`${engineEventJson(event)}\n`);
+    else if (live) {
+      live.update(event);
+      if (isWorthALine(event)) {
+        const line = formatEngineEvent(event, { color: options.interactive, verbose: options.verbose });
+        if (line !== null) live.log(line);
+      }
+    } else {
+      const line = formatEngineEvent(event, { color: options.interactive, verbose: options.verbose });
+      if (line !== null) say(line);
+    }
     if (event.type === 'approval-request') prompter?.request(event.node);
+    // A decision made elsewhere (another terminal, `arbor approve`) closes this node's open prompt.
+    if (event.type === 'node-transition' && event.event.from === 'awaiting_approval')
+      prompter?.withdraw(event.node.id, `node ${event.node.id} was decided elsewhere (${event.node.approval?.decision?.action ?? event.node.status})`);
   };
 
   try {
     const run = options.patch ? await store.updateRun(options.run.id, options.patch) : options.run;
     print(options.announce);
+    const nodes = await store.listNodes(run.id);
     engine = new RunEngine(
       {
         store,
@@ -82,14 +113,36 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
         reopenFailed: options.reopenFailed,
         onEvent,
       },
-      await store.listNodes(run.id),
+      nodes,
     );
-    const stopOnSignal = onInterrupt(engine, print);
-    const outcome = await engine.drive().finally(stopOnSignal);
+    if (options.progress === 'live') {
+      live = new LiveView({
+        terminal: { write: options.write, rows: () => process.stdout.rows || 24, columns: () => process.stdout.columns || 80 },
+        run,
+        nodes,
+        color: options.interactive,
+      });
+    }
+    const running = engine;
+    interrupt = onInterrupt(running, say, resumeHint);
+    const cancelled = watchForCancel(store, run.id, running, options.cancelPollMs ?? 500);
+    const stopListening = listenForSignals(interrupt);
+    let outcome = await running.drive().finally(() => {
+      stopListening();
+      cancelled.stop();
+    });
+    live?.stop();
+    live = null;
+    if (cancelled.reason() !== null) {
+      prompter?.closeAll('the run was cancelled');
+      await cancelRun({ store, runId: run.id, actor: owner, reason: cancelled.reason()! });
+      outcome = { ...outcome, run: (await store.getRun(run.id)) ?? outcome.run };
+    }
     await prompter?.idle();
-    return report(outcome.run, engine.state.count('awaiting_approval'), options);
+    return report(outcome.run, running.state.count('awaiting_approval'), options);
   } catch (error) {
     failed = true;
+    live?.stop();
     throw error;
   } finally {
     // After a failure (often the store itself), releasing is best effort: its own error must not
@@ -98,6 +151,12 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
       if (!failed) throw error;
     });
   }
+}
+
+/** Events that keep a line above the live frame: what a person should not miss. */
+function isWorthALine(event: EngineEvent): boolean {
+  if (event.type === 'node-transition') return event.node.status === 'failed';
+  return event.type === 'call-retry' || event.type === 'sequence-fallback' || event.type === 'budget-stop';
 }
 
 function report(run: Run, waiting: number, options: DriveRunOptions): number {
@@ -125,17 +184,21 @@ function report(run: Run, waiting: number, options: DriveRunOptions): number {
 }
 
 /** First Ctrl-C stops new work and lets calls finish; a second exits at once (stored work is safe). */
-function onInterrupt(engine: RunEngine, print: (line: string) => void): () => void {
+function onInterrupt(engine: RunEngine, say: (line: string) => void, resumeHint: string): () => void {
   let count = 0;
-  const handler = () => {
+  return () => {
     count++;
     if (count === 1) {
-      print('Stopping: no new work starts; waiting up to 5 s for calls in flight. Press Ctrl-C again to quit now.');
+      say(`Stopping: no new work starts; waiting up to 5 s for calls in flight. Press Ctrl-C again to quit now. ${resumeHint}`);
       engine.stop('interrupted by the user');
     } else {
+      process.stdout.write(`\nQuit. Everything finished so far is stored. ${resumeHint}\n`);
       process.exit(130);
     }
   };
+}
+
+function listenForSignals(handler: () => void): () => void {
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   return () => {
@@ -144,19 +207,29 @@ function onInterrupt(engine: RunEngine, print: (line: string) => void): () => vo
   };
 }
 
-function logFields(event: EngineEvent): Record<string, unknown> {
-  switch (event.type) {
-    case 'node-create':
-    case 'node-transition':
-      return { ...event.event, title: event.node.title };
-    case 'call-start':
-    case 'call-end':
-    case 'call-retry':
-      return { nodeId: event.node.id, role: event.role, attempt: event.attempt, ...('usage' in event ? { usage: event.usage, error: event.error } : {}) };
-    case 'sequence-fallback':
-    case 'approval-request':
-      return { nodeId: event.node.id, ...('reason' in event ? { reason: event.reason } : {}) };
-    default:
-      return { ...event };
-  }
+/**
+ * Notices `arbor cancel` from another process: it marks the stored run cancelled, and this process
+ * stops starting work. Only a cancel written after this drive began counts (a cancelled run being
+ * resumed starts out cancelled).
+ */
+function watchForCancel(store: Store, runId: string, engine: RunEngine, pollMs: number): { stop(): void; reason(): string | null } {
+  const since = new Date().toISOString();
+  let reason: string | null = null;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || reason !== null) return;
+    busy = true;
+    store
+      .getRun(runId)
+      .then((run) => {
+        if (run?.status === 'cancelled' && run.stopReason?.kind === 'cancelled' && run.updatedAt > since && reason === null) {
+          reason = run.stopReason.message;
+          engine.stop(reason);
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, pollMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), reason: () => reason };
 }

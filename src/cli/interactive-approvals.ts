@@ -1,4 +1,4 @@
-import { input, select } from '@inquirer/prompts';
+import { editor, input, select } from '@inquirer/prompts';
 import { decisionsFor, type Decision, type DecisionAction, type Result, type TaskNode } from '../domain/index.js';
 
 /** Who decides: records the decision and tells whether it was taken. */
@@ -29,31 +29,51 @@ export function describeWaitingNode(node: TaskNode, lookup: (id: string) => Task
   return lines.join('\n');
 }
 
+/** Options of {@link ApprovalPrompter}. */
+export interface ApprovalPrompterOptions {
+  decide: DecideFunction;
+  lookup: (id: string) => TaskNode | undefined;
+  by: string;
+  print: (text: string) => void;
+  /** Called while a prompt is open / after it closes, so progress output can hold its lines. */
+  onPromptOpen?: (open: boolean) => void;
+  /** Ctrl-C while a prompt is open (the prompt owns the keyboard then, so no SIGINT arrives). */
+  onInterrupt?: () => void;
+  /** Use `$VISUAL`/`$EDITOR` for edits when set (default); tests and dumb terminals type the text instead. */
+  useEditor?: boolean;
+}
+
 /**
  * Asks a person at the terminal, one waiting node at a time: several requests queue and are
- * answered in turn while the rest of the tree keeps running.
+ * answered in turn while the rest of the tree keeps running. A node decided elsewhere meanwhile
+ * (another terminal, `arbor approve`) closes its open prompt and says so.
  */
 export class ApprovalPrompter {
   private readonly queue: TaskNode[] = [];
   private busy = false;
   private idleWaiters: Array<() => void> = [];
+  private open: { nodeId: string; controller: AbortController } | null = null;
 
-  constructor(
-    private readonly options: {
-      decide: DecideFunction;
-      lookup: (id: string) => TaskNode | undefined;
-      by: string;
-      print: (text: string) => void;
-      /** Called while a prompt is open / after it closes, so progress output can hold its lines. */
-      onPromptOpen?: (open: boolean) => void;
-    },
-  ) {}
+  constructor(private readonly options: ApprovalPrompterOptions) {}
 
   /** Queues a node for a decision. */
   request(node: TaskNode): void {
-    if (this.queue.some((queued) => queued.id === node.id)) return;
+    if (this.queue.some((queued) => queued.id === node.id) || this.open?.nodeId === node.id) return;
     this.queue.push(node);
     void this.drain();
+  }
+
+  /** The node no longer waits (decided elsewhere, cancelled): drop it from the queue, close its prompt. */
+  withdraw(nodeId: string, why: string): void {
+    const index = this.queue.findIndex((queued) => queued.id === nodeId);
+    if (index >= 0) this.queue.splice(index, 1);
+    if (this.open?.nodeId === nodeId) this.open.controller.abort(new Error(why));
+  }
+
+  /** Closes the open prompt and forgets the queue (the run stopped). */
+  closeAll(why: string): void {
+    this.queue.length = 0;
+    this.open?.controller.abort(new Error(why));
   }
 
   /** Resolves once no prompt is open and none is queued. */
@@ -69,8 +89,22 @@ export class ApprovalPrompter {
     try {
       for (let node = this.queue.shift(); node; node = this.queue.shift()) {
         const current = this.options.lookup(node.id) ?? node;
-        if (current.status !== 'awaiting_approval' || !current.approval) continue;
-        await this.ask(current);
+        if (current.status !== 'awaiting_approval' || !current.approval || current.approval.decision) continue;
+        const controller = new AbortController();
+        this.open = { nodeId: current.id, controller };
+        try {
+          await this.ask(current, controller.signal);
+        } catch (error) {
+          if (controller.signal.aborted) {
+            const why = controller.signal.reason instanceof Error ? controller.signal.reason.message : 'closed';
+            this.options.print(`Prompt for node ${current.id} closed: ${why}`);
+          } else if (error instanceof Error && error.name === 'ExitPromptError') {
+            this.queue.length = 0;
+            this.options.onInterrupt?.();
+          } else throw error;
+        } finally {
+          this.open = null;
+        }
       }
     } finally {
       this.busy = false;
@@ -79,18 +113,28 @@ export class ApprovalPrompter {
     }
   }
 
-  private async ask(node: TaskNode): Promise<void> {
+  private async ask(node: TaskNode, signal: AbortSignal): Promise<void> {
     const approval = node.approval!;
+    const context = { signal };
     this.options.print(`\n${describeWaitingNode(node, this.options.lookup)}\n`);
-    const action = await select<DecisionAction>({
-      message: approval.kind === 'gate' ? 'Approve this task?' : 'Its checks kept failing. What now?',
-      choices: decisionsFor[approval.kind].map((value) => ({ value, name: labels[value] })),
-    });
+    const action = await select<DecisionAction>(
+      {
+        message: approval.kind === 'gate' ? `Approve node ${node.id}?` : `Node ${node.id}: its checks kept failing. What now?`,
+        choices: decisionsFor[approval.kind].map((value) => ({ value, name: labels[value] })),
+      },
+      context,
+    );
     let comment: string | null = null;
     let description: string | null = null;
-    if (action === 'edit') description = await input({ message: 'New description:', default: node.description });
+    if (action === 'edit') {
+      const useEditor = (this.options.useEditor ?? true) && Boolean(process.env.VISUAL ?? process.env.EDITOR);
+      const text = useEditor
+        ? await editor({ message: 'New description (opens your editor):', default: node.description }, context)
+        : await input({ message: 'New description:', default: node.description }, context);
+      description = text.trim() || node.description;
+    }
     if (action !== 'approve' && action !== 'edit') {
-      const text = await input({ message: action === 'retry' ? 'Guidance for the executor:' : 'Comment:' });
+      const text = await input({ message: action === 'retry' ? 'Guidance for the executor:' : 'Comment:' }, context);
       comment = text.trim() || null;
     }
     const result = await this.options.decide(node.id, { action, comment, description, by: this.options.by, round: approval.round });

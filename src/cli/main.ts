@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ArborError, UsageError } from '../domain/index.js';
 import { registerApproveCommand } from './commands/approve-command.js';
+import { registerCancelCommand } from './commands/cancel-command.js';
 import { registerExportCommand } from './commands/export-command.js';
 import { registerLogsCommand } from './commands/logs-command.js';
 import { registerResumeCommand } from './commands/resume-command.js';
@@ -28,6 +29,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerShowCommand(program);
   registerLogsCommand(program);
   registerExportCommand(program);
+  registerCancelCommand(program);
   // Global options reach every command's action.
   program.hook('preAction', (_program, action) => {
     action.setOptionValue('store', action.getOptionValue('store') ?? program.getOptionValue('store'));

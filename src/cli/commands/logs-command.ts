@@ -44,20 +44,26 @@ export function registerLogsCommand(program: Command): void {
     });
 }
 
-/** How long the log must stay unchanged after the run ended: its last lines are written just after. */
-const settleMs = 600;
+/** How long the log may stay unchanged after the run stopped before we stop waiting for its last line. */
+const settleMs = 3000;
 
-/** Prints new lines until the run is no longer running and its log has settled. */
+/**
+ * Prints new lines until the run is no longer running and its log has its `run-end` line (written
+ * just after the run's status), or has been quiet for a while (a process that died writes none).
+ */
 async function follow(store: Store, runId: string, tail: LogTail, show: (line: string) => void): Promise<void> {
   let quietSince: number | null = null;
+  let ended = false;
   for (;;) {
     const run = await store.getRun(runId);
     const lines = tail.read();
     lines.forEach(show);
+    ended ||= lines.some((line) => line.includes('"type":"run-end"'));
     if (run?.status !== 'running') {
+      if (ended) return;
       if (lines.length > 0 || quietSince === null) quietSince = Date.now();
       else if (Date.now() - quietSince >= settleMs) return;
-    }
+    } else ended = false;
     await new Promise((resolve) => setTimeout(resolve, followPollMs));
   }
 }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { NoteText } from '../../agents/index.js';
 import { UsageError, type Run } from '../../domain/index.js';
 import { openStore, type Store } from '../../store/index.js';
-import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
+import { print, progressSettings, storeArgument, type CommonFlags, type ProgressFlags } from '../command-context.js';
 import { driveRun } from '../drive-run.js';
 import { exitCodes } from '../exit-codes.js';
 import { checkCostLimit } from '../check-cost-limit.js';
@@ -14,7 +14,7 @@ import { limitsFrom, type LimitFlags } from '../parse-options.js';
 import { prepareAgents } from '../prepare-run.js';
 import { addLimitOptions, addRunOptions } from './shared-options.js';
 
-interface ResumeFlags extends CommonFlags, LimitFlags {
+interface ResumeFlags extends CommonFlags, LimitFlags, ProgressFlags {
   llm?: string;
   agents?: string;
   prompts?: string;
@@ -53,13 +53,12 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
           announce: `Resuming run ${runId} (${store.kind} store at ${store.location}).`,
           prepared,
           notes,
-          interactive: isInteractive(),
+          ...progressSettings(flags),
           verbose: Boolean(flags.verbose),
           outDir: path.resolve(flags.out ?? path.join('arbor-out', runId)),
           reopenFailed: stored.status === 'failed' || stored.status === 'cancelled',
           logger,
           storeArgument: storeArgument(flags),
-          print,
         }),
       );
     } finally {

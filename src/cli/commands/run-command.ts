@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../domain/index.js';
 import { createRun } from '../../engine/index.js';
 import { openStore } from '../../store/index.js';
-import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
+import { progressSettings, storeArgument, type CommonFlags, type ProgressFlags } from '../command-context.js';
 import { driveRun } from '../drive-run.js';
 import { resolveLlmSpec } from '../llm-spec.js';
 import { checkCostLimit } from '../check-cost-limit.js';
@@ -13,7 +13,7 @@ import { noteTexts, prepareAgents } from '../prepare-run.js';
 import { readNotes } from '../read-notes.js';
 import { addLimitOptions, addRunOptions } from './shared-options.js';
 
-interface RunFlags extends CommonFlags, LimitFlags {
+interface RunFlags extends CommonFlags, LimitFlags, ProgressFlags {
   prompt?: string;
   notes?: string[];
   llm?: string;
@@ -59,13 +59,12 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
           announce: `Run ${run.id} started (${store.kind} store at ${store.location}).`,
           prepared,
           notes: noteTexts(notes),
-          interactive: isInteractive(),
+          ...progressSettings(flags),
           verbose: Boolean(flags.verbose),
           outDir: path.resolve(flags.out ?? path.join('arbor-out', run.id)),
           reopenFailed: false,
           logger,
           storeArgument: storeArgument(flags),
-          print,
         }),
       );
     } finally {
