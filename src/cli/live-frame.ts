@@ -51,7 +51,7 @@ export function renderLiveFrame(state: LiveState, options: FrameOptions): string
   const elapsed = options.now - state.startedAt;
 
   const header1 = fit(
-    `Arbor ${state.runId}  ${formatDuration(elapsed)}  ${state.nodes.size} nodes  ${state.calls} calls in flight  ${formatTokens(totalTokens(state.usage))} tok  ${formatCost(state.usage.costUsd)}  left: ${estimate(open, state.finishedHere, elapsed)}`,
+    `Arbor ${state.runId}  ${formatDuration(elapsed)}  ${state.nodes.size} nodes  ${state.calls} call${state.calls === 1 ? '' : 's'} in flight  ${formatTokens(totalTokens(state.usage))} tok  ${formatCost(state.usage.costUsd)}  left: ${estimate(open, state.finishedHere, elapsed)}`,
     width,
   );
   const statusParts = nodeStatusSchema.options
