@@ -15,7 +15,7 @@ import type { PendingDecision, RunLock, Store, UpdateNodeOptions } from '../stor
 import { acquireRunLock } from './acquire-run-lock.js';
 import { EmbeddedRun } from './embedded-run.js';
 import { prepareStoreDirectory } from './prepare-store-directory.js';
-import { errorCode, storeIoError } from './store-io-error.js';
+import { errorCode, storeIoError, storeWriteError } from './store-io-error.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /** Options of {@link openEmbeddedStore}. */
@@ -90,7 +90,7 @@ export class EmbeddedStore implements Store {
   }
 
   updateRun(runId: string, patch: RunPatch): Promise<Run> {
-    return this.use(() => {
+    return this.write(`updating run ${runId}`, runId, () => {
       const current = this.readRun(runId);
       if (!current) throw this.unknownRun(runId);
       const next = parseRun(
@@ -111,7 +111,7 @@ export class EmbeddedStore implements Store {
   }
 
   insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
-    return this.use(() => {
+    return this.write(`inserting ${nodes.length} nodes`, nodes[0]?.runId ?? '', () => {
       const batches = new Map<string, { nodes: TaskNode[]; events: NodeEvent[] }>();
       for (const node of nodes) {
         const batch = batches.get(node.runId) ?? { nodes: [], events: [] };
@@ -132,7 +132,9 @@ export class EmbeddedStore implements Store {
   }
 
   updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
-    return this.use(() => this.requireRun(options.runId).updateNode(options));
+    return this.write(`updating node ${options.nodeId}`, options.runId, () =>
+      this.requireRun(options.runId).updateNode(options),
+    );
   }
 
   listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]> {
@@ -140,7 +142,9 @@ export class EmbeddedStore implements Store {
   }
 
   recordCall(call: ModelCall): Promise<void> {
-    return this.use(() => this.requireRun(call.runId).recordCall(call));
+    return this.write(`recording a model call of node ${call.nodeId}`, call.runId, () =>
+      this.requireRun(call.runId).recordCall(call),
+    );
   }
 
   listCalls(runId: string, nodeId?: string): Promise<ModelCall[]> {
@@ -148,7 +152,7 @@ export class EmbeddedStore implements Store {
   }
 
   recordDecision(runId: string, nodeId: string, decision: Decision): Promise<Result<void>> {
-    return this.use(() => {
+    return this.write(`recording a decision on node ${nodeId}`, runId, () => {
       const run = this.openRun(runId);
       return run
         ? run.recordDecision(nodeId, decision)
@@ -186,6 +190,20 @@ export class EmbeddedStore implements Store {
   private use<T>(work: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError(`the store at ${this.location} is closed`));
     return settle(work);
+  }
+
+  /**
+   * A write of an existing run: a disk that is full or stopped accepting writes becomes an error
+   * that names the store and says how to continue (see `storeWriteError`).
+   */
+  private write<T>(doing: string, runId: string, work: () => T): Promise<T> {
+    return this.use(() => {
+      try {
+        return work();
+      } catch (error) {
+        throw storeWriteError(error, { location: this.location, doing, runId });
+      }
+    });
   }
 
   private runDirectory(runId: string): string {

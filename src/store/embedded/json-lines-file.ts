@@ -9,6 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { StoreError, UsageError } from '../../domain/index.js';
+import { throwInjectedWriteFault } from './injected-write-fault.js';
 import { errorCode, storeIoError } from './store-io-error.js';
 
 /** Where a line sits in its file. */
@@ -98,6 +99,7 @@ export class JsonLinesFile {
     const start = this.offset;
     let written: number;
     try {
+      throwInjectedWriteFault(this.path, { journal: this.path.endsWith('journal.jsonl') });
       written = writeSync(fd, bytes);
       if (this.fsync) fsyncSync(fd);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { throwInjectedWriteFault } from './injected-write-fault.js';
 import { storeIoError } from './store-io-error.js';
 
 /**
@@ -10,6 +11,7 @@ import { storeIoError } from './store-io-error.js';
 export function writeFileAtomic(path: string, text: string, options: { fsync: boolean }): void {
   const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
   try {
+    throwInjectedWriteFault(path, { journal: false });
     writeFileSync(temporary, text, { flag: 'wx', flush: options.fsync });
     renameSync(temporary, path);
     if (options.fsync) syncDirectory(dirname(path));
