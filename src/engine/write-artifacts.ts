@@ -19,7 +19,10 @@ export async function writeArtifacts(outDir: string | null, artifacts: readonly 
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, artifact.content);
     } catch (error) {
-      return err(`cannot write artifact ${target}: ${(error as Error).message}; fix the folder's permissions or pass --out DIR`);
+      return err(
+        `cannot write artifact "${artifact.path}" in the output folder ${root} (${(error as Error).message}); ` +
+          `make ${root} a folder you can write to, or resume the run with --out DIR pointing at one`,
+      );
     }
     written.push(target);
   }
