@@ -75,6 +75,14 @@ describe('transition', () => {
     });
   });
 
+  it('reopens a failed leaf for a fresh attempt, and a failed parent to wait on its children with its attempts kept', () => {
+    const failed = { ...node('failed'), attempts: 2 };
+    const leaf = transition(failed, { type: 'reopen', to: 'ready' }, options);
+    const parent = transition(failed, { type: 'reopen', to: 'decomposed' }, options);
+    expect(leaf.success && leaf.value.node.attempts).toBe(0);
+    expect(parent.success && parent.value.node.attempts).toBe(2);
+  });
+
   it('counts attempts: the first start is attempt 1 and each failed check adds one', () => {
     const started = transition(
       node('ready'),

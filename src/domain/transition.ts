@@ -145,7 +145,8 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
       return ok({
         to: event.to,
         reason: 'reopened by resume',
-        patch: { error: null, endedAt: null, attempts: 0 },
+        // A parent reopened to wait on its children is not run again: it keeps its attempts.
+        patch: { error: null, endedAt: null, attempts: event.to === 'decomposed' ? node.attempts : 0 },
       });
   }
 }
