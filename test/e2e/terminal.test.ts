@@ -128,6 +128,45 @@ describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
   });
 });
 
+/** One task whose first check fails; with --max-attempts 1 a person is asked at once. */
+const escalationScript = `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: web, title: Build the web UI, description: 'one page' }
+  - role: checker
+    attempt: 1
+    respond: { verdict: fail, feedback: 'no empty state' }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done', output: '' } }
+  checker: { verdict: pass, feedback: 'ok' }
+`;
+
+describe.skipIf(!hasTmux)('an escalated node on a terminal (tmux)', () => {
+  it('takes retry with guidance, and the executor gets the guidance', async () => {
+    const cwd = await makeTempDir();
+    await writeFile(path.join(cwd, 'escalate.yaml'), escalationScript);
+    const term = startInTerminal(['run', '--prompt', 'Build it', '--llm', 'script:escalate.yaml', '--max-attempts', '1'], { cwd });
+
+    const screen = await term.waitFor(/Node 1: its checks kept failing\. What now\?/);
+    expect(screen).toContain('Why: the checker failed it 1 times; last feedback: no empty state');
+    expect(screen).toMatch(/Retry — another round of attempts, with guidance\n {2}Skip — leave it undone\n {2}Fail — mark it failed/);
+    term.keys('Enter');
+    await term.waitFor(/Guidance for the executor:/);
+    term.type('show "Nothing to do yet" when the list is empty');
+    term.keys('Enter');
+
+    expect(await term.exited()).toBe(0);
+    const runId = runIdFrom(term.history());
+    const show = await runCli(['show', runId, '1'], { cwd });
+    expect(show.stdout).toContain('decision: retry by');
+    expect(show.stdout.split('── 3. executor #2')[1]).toContain('show "Nothing to do yet" when the list is empty');
+  });
+});
+
 describe('off a terminal', () => {
   it('prints plain lines, and --json prints one JSON object per engine event, never control codes', async () => {
     const cwd = await makeTempDir();
