@@ -4,9 +4,13 @@ import type { Run, TaskNode } from '../domain/index.js';
 import type { TreeState } from './tree-state.js';
 
 const summaryLength = 160;
+const titleLength = 120;
+/** Only the nearest ancestors get a summary; farther ones are titles, so prompts stay flat with depth. */
+const summarizedAncestors = 2;
 
 /**
- * The scoped context of a node (DESIGN §1.3): its ancestors as short summaries, the results of its
+ * The scoped context of a node (DESIGN §1.3): its ancestors' titles (the nearest two with a short
+ * summary; the root's title is the request, already in the prompt), the results of its
  * dependencies and the notes it references. A node that names no notes inherits its nearest
  * ancestor's; the root sees all of the run's notes.
  */
@@ -21,9 +25,12 @@ export function buildNodeContext(options: {
   return {
     run: { id: run.id, prompt: run.prompt },
     node,
-    ancestors: ancestors.map((ancestor) => ({
-      title: ancestor.title,
-      summary: shorten(ancestor.parentId === null ? 'the whole request' : ancestor.description, summaryLength),
+    ancestors: ancestors.map((ancestor, index) => ({
+      title: shorten(ancestor.title, titleLength),
+      summary:
+        ancestor.parentId === null || index < ancestors.length - summarizedAncestors
+          ? ''
+          : shorten(ancestor.description, summaryLength),
     })),
     dependencies: tree.dependenciesOf(node).map((dependency) => ({
       key: dependency.key,

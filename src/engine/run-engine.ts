@@ -335,7 +335,8 @@ export class RunEngine {
     this.runDirty = true;
     for (const [index, child] of children.nodes.entries())
       this.emit({ type: 'node-create', node: child, event: children.events[index]! });
-    await this.apply(node, { type: 'decompose' });
+    // The children now hold the plan; keeping it on the parent too would double the tree's size.
+    await this.apply(node, { type: 'decompose' }, { pipeline: { ...emptyPipeline, execution: node.pipeline.execution } });
     for (const child of children.nodes) this.kick(child.id);
   }
 
