@@ -70,7 +70,8 @@ export async function driveFixedRun(storeDir: string, outDir: string): Promise<R
   const store = await openEmbeddedStore(storeDir);
   try {
     const agents = await loadAgentsConfig(path.join(repoRoot, 'agents'));
-    const templates = await loadPromptTemplates(path.join(repoRoot, 'prompts'), agents);
+    // Small prompts of its own, so the snapshots change with the output formats, not with prompt edits.
+    const templates = await loadPromptTemplates(path.join(repoRoot, 'test', 'fixtures', 'prompts'), agents);
     const model = createScriptedModel({ script: parseScript(fixedRunScript, 'fixed run script') });
     const { run } = await createRun({
       store,
