@@ -345,6 +345,127 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
       });
     });
 
+    describe('shared runs', () => {
+      it('lists the nodes updated after a moment, and none of the others', async () => {
+        const { runId, children } = await treeRun();
+        const { patch, event } = move(children[1]!, { type: 'deps-met' }, 20);
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch, event });
+        const updated = await store.listNodesUpdatedSince(runId, at(10));
+        expect(updated.map((node) => node.id)).toEqual(['2']);
+        expect(updated[0]).toMatchObject({ status: 'ready', version: 1 });
+        expect(await store.listNodesUpdatedSince(runId, at(20))).toEqual([]);
+      });
+
+      it('renews a lease by its token without bumping the version, and refuses another token', async () => {
+        const { runId, children } = await treeRun();
+        const ready = move(children[1]!, { type: 'deps-met' });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch: ready.patch });
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w1', token: 't1', expiresAt: at(60) } });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, patch: { ...started.patch, worker: 'w1' } });
+
+        expect(await store.renewLease({ runId, nodeId: '2', token: 't1', expiresAt: at(90) })).toBe(true);
+        expect(await store.renewLease({ runId, nodeId: '2', token: 'other', expiresAt: at(99) })).toBe(false);
+        expect(await context.reopen().then((second) => second.getNode(runId, '2'))).toMatchObject({
+          version: 2,
+          worker: 'w1',
+          lease: { owner: 'w1', token: 't1', expiresAt: at(90) },
+        });
+      });
+
+      it('fences a worker whose lease was taken over: its renewal and its next write are refused', async () => {
+        const { runId, children } = await treeRun();
+        const ready = move(children[1]!, { type: 'deps-met' });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch: ready.patch });
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w1', token: 't1', expiresAt: at(60) } });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, patch: started.patch });
+        // Another worker finds the lease expired and takes the node back to ready.
+        const paused = move(started.node, { type: 'pause', reason: 'lease of w1 expired' });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 2, patch: paused.patch, event: paused.event });
+
+        expect(await store.renewLease({ runId, nodeId: '2', token: 't1', expiresAt: at(90) })).toBe(false);
+        const late = move(started.node, { type: 'submit' });
+        await expect(
+          store.updateNode({ runId, nodeId: '2', expectedVersion: 2, patch: late.patch, event: late.event }),
+        ).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.getNode(runId, '2')).toMatchObject({ status: 'ready', lease: null, version: 3 });
+      });
+
+      it('reserves no more calls than the budget allows, however many ask at once', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        const limits = { maxCalls: 3, maxTokens: null, maxCostUsd: null };
+        const asked = await Promise.all(
+          Array.from({ length: 8 }, () => store.reserveBudget({ runId: run.id, limits, tokens: 10 })),
+        );
+        expect(asked.filter((answer) => answer.reserved)).toHaveLength(3);
+        expect(asked.find((answer) => !answer.reserved)).toMatchObject({ reserved: false, budget: 'maxCalls' });
+
+        // A call given back frees its place; a settled one counts in the run's usage.
+        await store.settleBudget({ runId: run.id, tokens: 10, usage: null });
+        const usage = { calls: 1, inputTokens: 12, outputTokens: 3, cachedTokens: 0, costUsd: 0.5 };
+        await store.settleBudget({ runId: run.id, tokens: 10, usage });
+        expect(await store.reserveBudget({ runId: run.id, limits, tokens: 10 })).toEqual({ reserved: true });
+        expect(await store.reserveBudget({ runId: run.id, limits, tokens: 10 })).toMatchObject({ reserved: false });
+        expect((await store.getRun(run.id))?.usage).toEqual(usage);
+      });
+
+      it('refuses a call once the tokens or the cost are spent', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        const runId = run.id;
+        const tokenLimits = { maxCalls: null, maxTokens: 100, maxCostUsd: null };
+        expect(await store.reserveBudget({ runId, limits: tokenLimits, tokens: 10 })).toEqual({ reserved: true });
+        await store.settleBudget({
+          runId,
+          tokens: 10,
+          usage: { calls: 1, inputTokens: 90, outputTokens: 20, cachedTokens: 0, costUsd: 2 },
+        });
+        expect(await store.reserveBudget({ runId, limits: tokenLimits, tokens: 10 })).toMatchObject({
+          reserved: false,
+          budget: 'maxTokens',
+          run: { usage: { inputTokens: 90, outputTokens: 20 } },
+        });
+        const costLimits = { maxCalls: null, maxTokens: null, maxCostUsd: 1 };
+        expect(await store.reserveBudget({ runId, limits: costLimits, tokens: 10 })).toMatchObject({
+          reserved: false,
+          budget: 'maxCostUsd',
+        });
+      });
+
+      it('lists the runs still open for work', async () => {
+        const open = sampleRun();
+        const done = sampleRun();
+        await store.createRun(open.run, open.root);
+        await store.createRun(done.run, done.root);
+        await store.updateRun(done.run.id, { status: 'completed' });
+        const ids = (await store.listOpenRuns()).map((run) => run.id);
+        expect(ids).toContain(open.run.id);
+        expect(ids).not.toContain(done.run.id);
+      });
+
+      it('lists workers by their heartbeats and forgets a removed one', async () => {
+        const beat = (id: string, heartbeatAt: string) => ({
+          id,
+          host: 'h',
+          pid: 1,
+          roles: ['executor' as const],
+          concurrency: 4,
+          startedAt: heartbeatAt,
+          heartbeatAt,
+          running: [{ runId: 'r-1', nodeId: '2', role: 'executor' as const }],
+        });
+        const recent = new Date().toISOString();
+        const id = `w-${Math.random().toString(36).slice(2, 8)}`;
+        await store.heartbeat(beat(`${id}-a`, recent));
+        await store.heartbeat(beat(`${id}-b`, at(0)));
+        await store.heartbeat({ ...beat(`${id}-a`, recent), running: [] });
+        const live = (await store.listWorkers(60_000)).filter((worker) => worker.id.startsWith(id));
+        expect(live).toEqual([{ ...beat(`${id}-a`, recent), running: [] }]);
+        await store.removeWorker(`${id}-a`);
+        expect((await store.listWorkers(60_000)).filter((worker) => worker.id.startsWith(id))).toEqual([]);
+      });
+    });
+
     describe('run locks', () => {
       it('refuses a second acquire while the first holder is live, naming its owner', async () => {
         const { run, root } = sampleRun();

@@ -94,3 +94,4 @@ export { childId, newNode, rootNodeId, type NewNodeOptions } from './new-node.js
 export { sequenceByDependencies } from './sequence-by-dependencies.js';
 export { topologicalLevels, type TaskDependencies } from './topological-levels.js';
 export { capCallText, maxStoredCallTextBytes, modelCallSchema, type ModelCall } from './model-call.js';
+export { workerStatusSchema, workerTaskSchema, type WorkerStatus, type WorkerTask } from './worker-status.js';

@@ -93,6 +93,11 @@ export const taskNodeSchema = z.object({
   error: nodeErrorSchema.nullable(),
   usage: usageSchema,
   lease: leaseSchema.nullable(),
+  /**
+   * The worker (`arbor worker --id`) that last claimed the node in a shared run; absent when no
+   * worker ran it (a run driven by one process, or a document from before workers).
+   */
+  worker: z.string().optional(),
   /** Bumped on every write; conditional updates compare it. */
   version: z.number().int().nonnegative(),
   createdAt: z.string(),

@@ -2,4 +2,13 @@ export { EmbeddedStore, openEmbeddedStore, type EmbeddedStoreOptions } from './e
 export { openStore } from './open-store.js';
 export { parseEvent, parseModelCall, parseNode, parseNodePatch, parseRun } from './read-documents.js';
 export { defaultStoreSpec, resolveStoreSpec } from './resolve-store-spec.js';
-export type { PendingDecision, RunLock, Store, UpdateNodeOptions } from './store.js';
+export type {
+  BudgetReservation,
+  PendingDecision,
+  RenewLeaseOptions,
+  ReserveBudgetOptions,
+  RunLock,
+  SettleBudgetOptions,
+  Store,
+  UpdateNodeOptions,
+} from './store.js';

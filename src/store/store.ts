@@ -1,4 +1,17 @@
-import type { Decision, ModelCall, NodeEvent, NodePatch, Result, Run, RunPatch, TaskNode } from '../domain/index.js';
+import type {
+  BudgetName,
+  Decision,
+  Limits,
+  ModelCall,
+  NodeEvent,
+  NodePatch,
+  Result,
+  Run,
+  RunPatch,
+  TaskNode,
+  Usage,
+  WorkerStatus,
+} from '../domain/index.js';
 
 /** Options of {@link Store.updateNode}. */
 export interface UpdateNodeOptions {
@@ -21,6 +34,35 @@ export interface PendingDecision {
 /** The right to drive one run; other processes may still read it and record decisions. */
 export interface RunLock {
   release(): Promise<void>;
+}
+
+/** Options of {@link Store.renewLease}. */
+export interface RenewLeaseOptions {
+  runId: string;
+  nodeId: string;
+  /** The token of the lease being renewed: a node claimed since by someone else is left alone. */
+  token: string;
+  expiresAt: string;
+}
+
+/** Options of {@link Store.reserveBudget}: one model call about to start in a shared run. */
+export interface ReserveBudgetOptions {
+  runId: string;
+  limits: Pick<Limits, 'maxCalls' | 'maxTokens' | 'maxCostUsd'>;
+  /** The call's estimated input tokens, held until it settles. */
+  tokens: number;
+}
+
+/** Whether a call fits the run's budgets; when not, the budget that is spent and the run as stored. */
+export type BudgetReservation = { reserved: true } | { reserved: false; budget: BudgetName; run: Run };
+
+/** Options of {@link Store.settleBudget}. */
+export interface SettleBudgetOptions {
+  runId: string;
+  /** The tokens the reservation held. */
+  tokens: number;
+  /** What the call really used; null gives the reservation back (the call failed before using anything). */
+  usage: Usage | null;
 }
 
 /**
@@ -60,6 +102,34 @@ export interface Store {
   recordDecision(runId: string, nodeId: string, decision: Decision): Promise<Result<void>>;
   /** Recorded decisions whose node still awaits approval at that round. */
   pendingDecisions(runId: string): Promise<PendingDecision[]>;
+
+  /**
+   * Nodes of a run whose `updatedAt` is later than `since`: how workers sharing a run keep their copy
+   * of the tree fresh without reading it whole.
+   */
+  listNodesUpdatedSince(runId: string, since: string): Promise<TaskNode[]>;
+  /**
+   * Extends a node's lease if it still carries `token`, without bumping `version` (so the holder's
+   * next conditional write still matches). False when the lease is gone or was taken over.
+   */
+  renewLease(options: RenewLeaseOptions): Promise<boolean>;
+
+  /**
+   * Holds one call against the run's call, token and cost budgets, atomically for every process
+   * working the run: calls in flight can overshoot a budget by at most themselves.
+   */
+  reserveBudget(options: ReserveBudgetOptions): Promise<BudgetReservation>;
+  /** Settles a reservation: adds the call's usage to the run's `usage` and releases what it held. */
+  settleBudget(options: SettleBudgetOptions): Promise<void>;
+
+  /** Runs that are running or awaiting approval and that no process holds with `acquireRun`: work for workers. */
+  listOpenRuns(): Promise<Run[]>;
+  /** Records a worker's heartbeat (replacing its previous one). */
+  heartbeat(worker: WorkerStatus): Promise<void>;
+  /** Forgets a worker that stopped. */
+  removeWorker(workerId: string): Promise<void>;
+  /** Workers whose heartbeat is not older than `withinMs`, by id. */
+  listWorkers(withinMs: number): Promise<WorkerStatus[]>;
 
   /** Takes the run for this process; throws `UsageError` naming the holder if it is live elsewhere. */
   acquireRun(runId: string, owner: string): Promise<RunLock>;

@@ -86,6 +86,15 @@ export class EmbeddedRun {
     return this.withPendingDecision(node);
   }
 
+  /** Extends the lease that carries `token`, keeping the node's version; false when it is gone. */
+  renewLease(nodeId: string, token: string, expiresAt: string): boolean {
+    this.journal.refresh();
+    const node = this.journal.get(nodeId);
+    if (!node?.lease || node.lease.token !== token) return false;
+    const lease = { ...node.lease, expiresAt };
+    return this.journal.patch({ id: nodeId, expected: node.version, patch: { lease }, event: null });
+  }
+
   listEvents(nodeId?: string): NodeEvent[] {
     return this.journal.events(nodeId);
   }

@@ -9,10 +9,21 @@ import {
   type Run,
   type RunPatch,
   type TaskNode,
+  type WorkerStatus,
 } from '../../domain/index.js';
 import { parseNode, parseRun } from '../read-documents.js';
-import type { PendingDecision, RunLock, Store, UpdateNodeOptions } from '../store.js';
+import type {
+  BudgetReservation,
+  PendingDecision,
+  RenewLeaseOptions,
+  ReserveBudgetOptions,
+  RunLock,
+  SettleBudgetOptions,
+  Store,
+  UpdateNodeOptions,
+} from '../store.js';
 import { acquireRunLock } from './acquire-run-lock.js';
+import { EmbeddedBudgets } from './embedded-budgets.js';
 import { EmbeddedRun } from './embedded-run.js';
 import { prepareStoreDirectory } from './prepare-store-directory.js';
 import { errorCode, storeIoError, storeWriteError } from './store-io-error.js';
@@ -37,6 +48,9 @@ export class EmbeddedStore implements Store {
   readonly kind = 'embedded';
   private readonly runs = new Map<string, EmbeddedRun>();
   private readonly locks = new Set<RunLock>();
+  private readonly budgets = new EmbeddedBudgets();
+  /** Heartbeats of workers in this process: the embedded store is not shared by workers (they need MongoDB). */
+  private readonly workers = new Map<string, WorkerStatus>();
   private closed = false;
 
   private constructor(
@@ -162,6 +176,51 @@ export class EmbeddedStore implements Store {
 
   pendingDecisions(runId: string): Promise<PendingDecision[]> {
     return this.use(() => this.openRun(runId)?.pendingDecisions() ?? []);
+  }
+
+  listNodesUpdatedSince(runId: string, since: string): Promise<TaskNode[]> {
+    return this.use(() => (this.openRun(runId)?.listNodes() ?? []).filter((node) => node.updatedAt > since));
+  }
+
+  renewLease(options: RenewLeaseOptions): Promise<boolean> {
+    return this.write(`renewing the lease of node ${options.nodeId}`, options.runId, () =>
+      this.requireRun(options.runId).renewLease(options.nodeId, options.token, options.expiresAt),
+    );
+  }
+
+  reserveBudget(options: ReserveBudgetOptions): Promise<BudgetReservation> {
+    return this.use(() => {
+      const run = this.readRun(options.runId);
+      if (!run) throw this.unknownRun(options.runId);
+      return this.budgets.reserve(run, options);
+    });
+  }
+
+  async settleBudget(options: SettleBudgetOptions): Promise<void> {
+    const run = await this.getRun(options.runId);
+    if (!run) throw this.unknownRun(options.runId);
+    const usage = this.budgets.settle(run, options.tokens, options.usage);
+    if (usage) await this.updateRun(run.id, { usage });
+  }
+
+  async listOpenRuns(): Promise<Run[]> {
+    const runs = await this.listRuns();
+    return runs.filter((run) => run.status === 'running' || run.status === 'awaiting_approval').reverse();
+  }
+
+  heartbeat(worker: WorkerStatus): Promise<void> {
+    return this.use(() => void this.workers.set(worker.id, { ...worker }));
+  }
+
+  removeWorker(workerId: string): Promise<void> {
+    return this.use(() => void this.workers.delete(workerId));
+  }
+
+  listWorkers(withinMs: number): Promise<WorkerStatus[]> {
+    const since = new Date(Date.now() - withinMs).toISOString();
+    return this.use(() =>
+      [...this.workers.values()].filter((worker) => worker.heartbeatAt >= since).sort((a, b) => compare(a.id, b.id)),
+    );
   }
 
   acquireRun(runId: string, owner: string): Promise<RunLock> {

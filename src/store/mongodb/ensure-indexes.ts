@@ -16,12 +16,14 @@ export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescri
     { key: { runId: 1, parentId: 1, order: 1 }, name: 'runId_parentId_order' },
     { key: { runId: 1, depth: 1, order: 1, id: 1 }, name: 'runId_depth_order_id' },
     { key: { runId: 1, ancestors: 1 }, name: 'runId_ancestors' },
+    { key: { runId: 1, updatedAt: 1 }, name: 'runId_updatedAt' },
   ],
   events: [
     { key: { runId: 1, at: 1 }, name: 'runId_at' },
     { key: { runId: 1, nodeId: 1, at: 1 }, name: 'runId_nodeId_at' },
   ],
   calls: [{ key: { runId: 1, nodeId: 1, startedAt: 1 }, name: 'runId_nodeId_startedAt' }],
+  workers: [{ key: { id: 1 }, name: 'id', unique: true }],
 };
 
 /**
@@ -34,5 +36,6 @@ export async function ensureIndexes(collections: MongoCollections): Promise<void
     collections.nodes.createIndexes([...mongoIndexes.nodes]),
     collections.events.createIndexes([...mongoIndexes.events]),
     collections.calls.createIndexes([...mongoIndexes.calls]),
+    collections.workers.createIndexes([...mongoIndexes.workers]),
   ]);
 }

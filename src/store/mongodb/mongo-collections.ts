@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import type { ModelCall, Run } from '../../domain/index.js';
+import type { ModelCall, Run, WorkerStatus } from '../../domain/index.js';
 import type { EventDocument, NodeDocument } from './event-document.js';
 
 /** Who drives a run, kept on the run document as a lease (see `acquireRunLease`). */
@@ -13,8 +13,17 @@ export interface RunDriver {
   expiresAt: Date;
 }
 
-/** A stored run: the run itself plus the lease of the process that drives it. */
-export type RunDocument = Run & { driver?: RunDriver | null };
+/**
+ * What a shared run has drawn on its budgets: calls and tokens settled plus those held by calls in
+ * flight (see `reserveRunBudget`).
+ */
+export interface CommittedBudget {
+  calls: number;
+  tokens: number;
+}
+
+/** A stored run: the run itself plus the lease of the process that drives it and the shared budget counters. */
+export type RunDocument = Run & { driver?: RunDriver | null; committed?: CommittedBudget | null };
 
 /** The collections of an Arbor database (DESIGN §4). */
 export interface MongoCollections {
@@ -23,6 +32,8 @@ export interface MongoCollections {
   events: Collection<EventDocument>;
   /** Model calls: the prompt each role was sent and its answer. */
   calls: Collection<ModelCall>;
+  /** Heartbeats of live workers (`arbor worker`). */
+  workers: Collection<WorkerStatus>;
 }
 
 /** The collections of the Arbor database `db`. */
@@ -32,5 +43,6 @@ export function mongoCollections(db: Db): MongoCollections {
     nodes: db.collection<NodeDocument>('nodes'),
     events: db.collection<EventDocument>('events'),
     calls: db.collection<ModelCall>('calls'),
+    workers: db.collection<WorkerStatus>('workers'),
   };
 }

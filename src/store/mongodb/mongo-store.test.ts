@@ -66,6 +66,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       nodes: await indexesOf('nodes'),
       events: await indexesOf('events'),
       calls: await indexesOf('calls'),
+      workers: await indexesOf('workers'),
     };
     for (const [collection, expected] of Object.entries(mongoIndexes)) {
       expect(before[collection as keyof typeof before]).toEqual(
@@ -82,6 +83,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       nodes: await indexesOf('nodes'),
       events: await indexesOf('events'),
       calls: await indexesOf('calls'),
+      workers: await indexesOf('workers'),
     }).toEqual(before);
   });
 
@@ -226,6 +228,24 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       .updateOne({ id: run.id }, { $set: { 'driver.expiresAt': new Date(Date.now() - 1000) } });
     const taken = await other.acquireRun(run.id, 'engine B');
     await taken.release();
+  });
+
+  it('leaves a run one process holds out of the open runs until its lease ends, and restarts its budget counters', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    const limits = { maxCalls: 10, maxTokens: null, maxCostUsd: null };
+    await store.reserveBudget({ runId: run.id, limits, tokens: 5 });
+    const runs = raw.db(dbName).collection('runs');
+    expect(await runs.findOne({ id: run.id })).toMatchObject({ committed: { calls: 1, tokens: 5 } });
+
+    const lock = await store.acquireRun(run.id, 'engine A');
+    expect((await store.listOpenRuns()).map((open) => open.id)).not.toContain(run.id);
+    expect(await runs.findOne({ id: run.id })).toMatchObject({ committed: null });
+    await lock.release();
+    expect((await store.listOpenRuns()).map((open) => open.id)).toContain(run.id);
+    // Shared counters never show in the run Arbor reads.
+    expect(await store.getRun(run.id)).toEqual(run);
   });
 
   it('loses no event when a process dies between a node write and its event insert', async () => {

@@ -15,14 +15,26 @@ import {
   type Run,
   type RunPatch,
   type TaskNode,
+  type WorkerStatus,
 } from '../../domain/index.js';
 import { parseEvent, parseModelCall, parseNode, parseNodePatch, parseRun } from '../read-documents.js';
 import { parseRunPatch } from './parse-run-patch.js';
-import type { PendingDecision, RunLock, Store, UpdateNodeOptions } from '../store.js';
+import type {
+  BudgetReservation,
+  PendingDecision,
+  RenewLeaseOptions,
+  ReserveBudgetOptions,
+  RunLock,
+  SettleBudgetOptions,
+  Store,
+  UpdateNodeOptions,
+} from '../store.js';
 import { acquireRunLease, type RunLease } from './acquire-run-lease.js';
+import { reserveRunBudget, settleRunBudget } from './budget-counters.js';
 import { eventDocumentId, type EventDocument, type NodeDocument } from './event-document.js';
 import type { MongoCollections } from './mongo-collections.js';
 import { retryTransient } from './retry-transient.js';
+import { WorkerRegistry } from './worker-registry.js';
 
 /** Options of the {@link MongoStore} constructor; `openMongoStore` fills them in. */
 export interface MongoStoreOptions {
@@ -41,7 +53,7 @@ const duplicateKey = 11000;
 
 /** Projection that leaves out MongoDB's `_id` and the run lease, which are not part of Arbor's documents. */
 const withoutId = { _id: 0 } as const;
-const runFields = { _id: 0, driver: 0 } as const;
+const runFields = { _id: 0, driver: 0, committed: 0 } as const;
 /** A node without `_id` and `lastEvent` (see {@link NodeDocument}): Arbor's node. */
 const nodeFields = { _id: 0, lastEvent: 0 } as const;
 
@@ -60,6 +72,7 @@ export class MongoStore implements Store {
   readonly #retryForMs: number;
   readonly #leaseMs: number;
   readonly #leases = new Set<RunLease>();
+  readonly #workers: WorkerRegistry;
   #closed = false;
 
   constructor(options: MongoStoreOptions) {
@@ -68,6 +81,7 @@ export class MongoStore implements Store {
     this.#collections = options.collections;
     this.#retryForMs = options.retryForMs;
     this.#leaseMs = options.leaseMs;
+    this.#workers = new WorkerRegistry(this.#collections.workers, (what, operation) => this.#call(what, operation));
   }
 
   async createRun(run: Run, root: TaskNode): Promise<void> {
@@ -324,6 +338,71 @@ export class MongoStore implements Store {
       });
   }
 
+  async listNodesUpdatedSince(runId: string, since: string): Promise<TaskNode[]> {
+    const documents = await this.#call(
+      `listing the nodes of run ${runId} updated since ${since}`,
+      () => this.#collections.nodes.find({ runId, updatedAt: { $gt: since } }, { projection: nodeFields }).toArray(),
+      { runId },
+    );
+    return documents.map((document) => parseNode(document, `nodes/${runId}/${document.id}`));
+  }
+
+  async renewLease(options: RenewLeaseOptions): Promise<boolean> {
+    const { runId, nodeId, token, expiresAt } = options;
+    // Neither `version` nor `updatedAt` moves: the holder's next conditional write must still match.
+    const renewed = await this.#call(
+      `renewing the lease of node ${nodeId}`,
+      () =>
+        this.#collections.nodes.updateOne(
+          { runId, id: nodeId, 'lease.token': token },
+          { $set: { 'lease.expiresAt': expiresAt } },
+        ),
+      { runId, nodeId },
+    );
+    return renewed.matchedCount === 1;
+  }
+
+  reserveBudget(options: ReserveBudgetOptions): Promise<BudgetReservation> {
+    return reserveRunBudget(this.#collections.runs, options, (what, operation) =>
+      this.#call(what, operation, { runId: options.runId }),
+    );
+  }
+
+  settleBudget(options: SettleBudgetOptions): Promise<void> {
+    return settleRunBudget(this.#collections.runs, options, (what, operation) =>
+      this.#call(what, operation, { runId: options.runId }),
+    );
+  }
+
+  async listOpenRuns(): Promise<Run[]> {
+    const now = new Date();
+    const documents = await this.#call('listing open runs', () =>
+      this.#collections.runs
+        .find(
+          {
+            status: { $in: ['running', 'awaiting_approval'] },
+            $or: [{ driver: null }, { 'driver.expiresAt': { $lte: now } }],
+          },
+          { projection: runFields },
+        )
+        .sort({ createdAt: 1, id: 1 })
+        .toArray(),
+    );
+    return documents.map((document) => parseRun(document, `runs/${document.id}`));
+  }
+
+  heartbeat(worker: WorkerStatus): Promise<void> {
+    return this.#workers.heartbeat(worker);
+  }
+
+  removeWorker(workerId: string): Promise<void> {
+    return this.#workers.remove(workerId);
+  }
+
+  listWorkers(withinMs: number): Promise<WorkerStatus[]> {
+    return this.#workers.list(withinMs);
+  }
+
   async acquireRun(runId: string, owner: string): Promise<RunLock> {
     const lease = await acquireRunLease({
       runs: this.#collections.runs,
@@ -334,6 +413,11 @@ export class MongoStore implements Store {
     });
     this.#leases.add(lease);
     try {
+      // A run driven by one process counts its budgets in memory; shared budget counters left from
+      // workers start again from the run's usage when workers next take it up.
+      await this.#call(`resetting the budget counters of run ${runId}`, () =>
+        this.#collections.runs.updateOne({ id: runId }, { $set: { committed: null } }),
+      );
       // Before this driver moves any node (and replaces its `lastEvent`), store the events a
       // crashed driver wrote on its nodes but not yet in `events`.
       await this.#call(
