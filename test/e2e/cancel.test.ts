@@ -14,7 +14,7 @@ rules:
         - { key: b, title: Second step, description: 'two', dependsOn: [a] }
         - { key: c, title: Third step, description: 'three', dependsOn: [b] }
   - role: executor
-    delayMs: 1500
+    delayMs: 3000
     respond: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
 defaults:
   sequencer: auto
