@@ -1,21 +1,8 @@
 import { styleText } from 'node:util';
-import type { NodeStatus } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
+import { statusColors } from './tree-view.js';
 
 type Color = Parameters<typeof styleText>[0];
-
-const statusColors: Record<NodeStatus, Color> = {
-  pending: 'gray',
-  ready: 'white',
-  running: 'cyan',
-  decomposed: 'blue',
-  checking: 'magenta',
-  awaiting_approval: 'yellow',
-  completed: 'green',
-  failed: 'red',
-  skipped: 'gray',
-  cancelled: 'gray',
-};
 
 /** Options of {@link formatEngineEvent}. */
 export interface FormatOptions {
@@ -40,7 +27,9 @@ export function formatEngineEvent(event: EngineEvent, options: FormatOptions): s
       return `${time}  ${node.id.padEnd(8)} ${from}${status}  ${node.title}${reason}`;
     }
     case 'call-start':
-      return options.verbose ? `${time}  ${event.node.id.padEnd(8)} ${event.role} call #${event.attempt}` : null;
+      return options.verbose
+        ? `${time}  ${event.node.id.padEnd(8)} ${event.role} call #${event.attempt}`
+        : null;
     case 'call-end':
       if (!options.verbose) return null;
       return `${time}  ${event.node.id.padEnd(8)} ${event.role} answered #${event.attempt}${event.error ? `: ${event.error}` : ''}`;
