@@ -22,8 +22,11 @@ export interface AgentRuntime {
   cacheKey: string;
   /** Runs `call` inside the global and the role's concurrency slots; `nodeId` lets the engine put urgent work first. */
   withSlot<T>(role: AgentRole, call: () => Promise<T>, nodeId: string): Promise<T>;
-  /** Reserves budget for a call about to start; throws `BudgetExceededError` when it would not fit. */
-  reserve(estimate: { inputTokens: number; maxOutputTokens: number }): Reservation;
+  /**
+   * Reserves budget for a call about to start; throws (or rejects with) `BudgetExceededError` when it
+   * would not fit. Asynchronous when the budgets live in the store (a run shared by workers).
+   */
+  reserve(estimate: { inputTokens: number; maxOutputTokens: number }): Reservation | Promise<Reservation>;
   signal: AbortSignal;
   onCallStart?(record: CallRecord): void;
   onCallEnd?(record: CallRecord): void;
@@ -32,7 +35,7 @@ export interface AgentRuntime {
 
 /** Budget held for one call until its real usage is known. */
 export interface Reservation {
-  settle(usage: Usage): void;
+  settle(usage: Usage): void | Promise<void>;
   /** Gives the reservation back when the call failed before using anything. */
-  cancel(): void;
+  cancel(): void | Promise<void>;
 }

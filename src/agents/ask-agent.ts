@@ -119,7 +119,7 @@ async function callModel(runtime: AgentRuntime, request: ModelRequest): Promise<
   const record: CallRecord = { role, nodeId, attempt: request.subject.attempt, request, response: null, error: null };
   return runtime.withSlot(role, async () => {
     const inputTokens = estimateTokens(request.system) + request.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-    const reservation = runtime.reserve({ inputTokens, maxOutputTokens: config.maxOutputTokens });
+    const reservation = await runtime.reserve({ inputTokens, maxOutputTokens: config.maxOutputTokens });
     runtime.onCallStart?.(record);
     try {
       const response = await withRetries(() => runtime.modelFor(role).generate(request), {
@@ -128,11 +128,12 @@ async function callModel(runtime: AgentRuntime, request: ModelRequest): Promise<
         onRetry: ({ attempt, delayMs, error }) =>
           runtime.onRetry?.({ role, nodeId, attempt, delayMs, reason: error.message }),
       });
-      reservation.settle(response.usage);
+      await reservation.settle(response.usage);
       record.response = response;
       return response;
     } catch (error) {
-      reservation.cancel();
+      // The call's own failure is what matters; a reservation not given back only holds budget.
+      await Promise.resolve(reservation.cancel()).catch(() => undefined);
       record.error = (error as Error).message;
       throw error;
     } finally {
