@@ -3,6 +3,7 @@ import {
   addUsage,
   ArborError,
   BudgetExceededError,
+  ConflictError,
   emptyPipeline,
   isTerminal,
   ProviderError,
@@ -41,6 +42,8 @@ import { ConcurrencySlots } from './concurrency-slots.js';
 import { CriticalPathRank } from './critical-path-rank.js';
 import type { EngineEvent } from './engine-event.js';
 import { rollUpResult } from './roll-up-result.js';
+import { nextRole, SharedRun, type SharedRunOptions } from './shared-run.js';
+import { StoreBudget } from './store-budget.js';
 import { TreeState } from './tree-state.js';
 import { writeArtifacts } from './write-artifacts.js';
 
@@ -63,6 +66,11 @@ export interface RunEngineOptions {
   /** On resume: give failed and cancelled branches another go. */
   reopenFailed?: boolean;
   onEvent?: (event: EngineEvent) => void;
+  /**
+   * Share the run with other workers instead of driving it alone: claims with leases, budgets in
+   * the store, a tree kept fresh by polling (see {@link SharedRun}). The caller must not hold the run.
+   */
+  shared?: SharedRunOptions;
 }
 
 /** How a drive of the run ended. */
@@ -101,6 +109,9 @@ export class RunEngine {
   private fatal: Error | null = null;
   private settleWaiter: (() => void) | null = null;
   private runDirty = false;
+  private readonly sharing: SharedRun | null;
+  /** A shared run another process ended (completed, failed, cancelled). */
+  private endedElsewhere: Run | null = null;
 
   constructor(
     private readonly options: RunEngineOptions,
@@ -113,13 +124,15 @@ export class RunEngine {
     this.slots = new ConcurrencySlots(options.run.limits.concurrency, options.agents);
     this.rank = new CriticalPathRank(this.tree);
     this.calls = new CallRecorder(options.store, options.run.id);
+    this.sharing = options.shared ? this.shareRun(options.shared) : null;
+    const storeBudget = options.shared ? new StoreBudget(options.store, options.run.id, options.run.limits) : null;
     this.runtime = {
       agents: options.agents,
       templates: options.templates,
       modelFor: options.modelFor,
       cacheKey: `arbor-${options.run.id}`,
       withSlot: (role, call, nodeId) => this.slots.run(role, call, this.rank.priorityOf(nodeId, role)),
-      reserve: (estimate) => this.budget.reserve(estimate),
+      reserve: (estimate) => (storeBudget ? storeBudget.reserve(estimate) : this.budget.reserve(estimate)),
       signal: this.abort.signal,
       onCallStart: (record) => {
         this.calls.start(record);
@@ -147,15 +160,23 @@ export class RunEngine {
 
   /** Drives the run until it completes, fails, stops on a budget, or only waits for people. */
   async drive(): Promise<RunOutcome> {
-    await this.updateRun({ status: 'running', stopReason: null, endedAt: null });
+    // Workers of a shared run leave its status to whoever sees it change.
+    if (!this.sharing) await this.updateRun({ status: 'running', stopReason: null, endedAt: null });
     await this.recover();
     for (const node of [...this.tree.values()]) this.kick(node.id);
+    this.sharing?.start();
     const poller = setInterval(() => void this.pollDecisions(), this.options.decisionPollMs ?? 250);
     const saver = setInterval(() => void this.flushRun(), 1000);
     try {
       for (;;) {
         await this.settled();
         if (this.fatal) throw this.fatal;
+        if (this.sharing) {
+          // Other workers may still move nodes: wait for what they change until the run is over here.
+          if (this.isFinished() || this.stopReason) break;
+          await new Promise<void>((resolve) => (this.settleWaiter = resolve));
+          continue;
+        }
         if (this.isFinished() || this.stopReason || !this.waitsForPeople()) break;
         // A decision may have landed from another process since the last poll.
         if ((await this.pollDecisions()) > 0) continue;
@@ -168,6 +189,7 @@ export class RunEngine {
     } finally {
       clearInterval(poller);
       clearInterval(saver);
+      await this.sharing?.stop();
       await this.calls.flush();
     }
     return this.finish();
@@ -245,11 +267,11 @@ export class RunEngine {
         }
         case 'ready':
           if (!this.canStartWork()) return;
-          await this.work(node);
+          if (!(await this.claimed(node, (ready) => this.work(ready)))) return;
           continue;
         case 'checking':
           if (!this.canStartWork()) return;
-          await this.check(node);
+          if (!(await this.claimed(node, (checking) => this.check(checking)))) return;
           continue;
         case 'awaiting_approval':
           if (await this.applyDecision(node)) continue;
@@ -273,10 +295,15 @@ export class RunEngine {
   // ---- the pipeline -------------------------------------------------------------------------------
 
   private async work(ready: TaskNode): Promise<void> {
-    let node = await this.apply(ready, {
-      type: 'start',
-      lease: { owner: this.options.owner, token: randomUUID(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
+    let node = await this.apply(
+      ready,
+      {
+        type: 'start',
+        lease: this.sharing?.newLease() ?? { owner: this.options.owner, token: randomUUID(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+      },
+      this.sharing ? { worker: this.sharing.workerId } : {},
+    );
+    this.sharing?.renew(node);
     try {
       node = await this.ensureExecution(node);
       const execution = node.pipeline.execution;
@@ -305,6 +332,7 @@ export class RunEngine {
   private async decompose(start: TaskNode): Promise<void> {
     let node = start;
     const { maxNodes } = this.run.limits;
+    if (node.pipeline.plan === null && (await this.handsOff(node, 'planner'))) return;
     if (node.pipeline.plan === null) {
       if (this.tree.size >= maxNodes) throw nodesExceeded(maxNodes);
       const outcome = await planNode(this.runtime, this.context(node));
@@ -312,6 +340,7 @@ export class RunEngine {
       if (node.status !== 'running') return;
     }
     const plan = node.pipeline.plan!;
+    if (node.pipeline.sequence === null && (await this.handsOff(node, 'sequencer'))) return;
     if (node.pipeline.sequence === null) {
       const outcome = await sequenceTasks(this.runtime, this.context(node), plan.tasks);
       if (outcome.fallbackReason !== null) this.emit({ type: 'sequence-fallback', node, reason: outcome.fallbackReason });
@@ -340,7 +369,8 @@ export class RunEngine {
     for (const child of children.nodes) this.kick(child.id);
   }
 
-  private async check(node: TaskNode): Promise<void> {
+  private async check(unclaimed: TaskNode): Promise<void> {
+    const node = this.sharing ? await this.claimCheck(unclaimed) : unclaimed;
     try {
       const outcome = await checkNode(this.runtime, this.context(node));
       const spent = this.spend(node, 'checker', outcome);
@@ -483,7 +513,8 @@ export class RunEngine {
     this.run = await this.options.store.updateRun(this.run.id, {
       nodeCount: this.tree.size,
       ...patch,
-      usage: this.usage,
+      // Workers of a shared run add their usage to the stored run as they settle each call.
+      ...(this.sharing ? {} : { usage: this.usage }),
       updatedAt: now(),
     });
     this.runDirty = false;
@@ -534,7 +565,9 @@ export class RunEngine {
     throw error;
   }
 
-  private onAdvanceError(nodeId: string, error: unknown): void {
+  private onAdvanceError(nodeId: string, error: unknown): void | Promise<void> {
+    // In a shared run, a conflict means another worker moved the node: read it again and go on.
+    if (this.sharing && error instanceof ConflictError) return this.refetch(nodeId);
     // Store failures and bugs stop the whole run; it stays resumable from what was stored.
     this.fatal ??= asError(error);
     this.stopReason ??= { kind: 'failure', message: `node ${nodeId}: ${(error as Error).message}` };
@@ -548,6 +581,8 @@ export class RunEngine {
   }
 
   private async finish(): Promise<RunOutcome> {
+    const left = this.leaveSharedRun();
+    if (left) return left;
     const root = this.tree.require(this.run.rootId);
     let status: RunStatus;
     let stopReason: StopReason | null = this.stopReason;
@@ -574,6 +609,8 @@ export class RunEngine {
 
   /** Best effort: a run that stopped on a store failure or a bug says so, if the store still answers. */
   private async markFailed(error: unknown): Promise<void> {
+    // A worker that fails leaves a shared run to the others.
+    if (this.sharing) return;
     const message = (error as Error).message;
     try {
       await this.updateRun({ status: 'failed', stopReason: this.stopReason ?? { kind: 'failure', message }, endedAt: now() });
@@ -586,6 +623,8 @@ export class RunEngine {
 
   /** Nodes that were in flight when a previous process stopped go back to `ready`; failed branches reopen on request. */
   private async recover(): Promise<void> {
+    // Other workers' nodes in flight are theirs while their leases last.
+    if (this.sharing) return this.sharing.reclaimExpired();
     for (const node of [...this.tree.values()]) {
       if (node.status === 'running') await this.apply(node, { type: 'pause', reason: 'recovered: it was in flight when the run stopped' });
     }
@@ -603,6 +642,119 @@ export class RunEngine {
       const to = hasChildren ? 'decomposed' : node.status === 'skipped' || !this.tree.dependenciesSettled(node) ? 'pending' : 'ready';
       await this.apply(this.tree.require(node.id), { type: 'reopen', to }, hasChildren ? {} : { pipeline: { ...emptyPipeline } });
     }
+  }
+
+  // ---- shared runs (workers) ---------------------------------------------------------------------
+
+  private shareRun(options: SharedRunOptions): SharedRun {
+    return new SharedRun(options, {
+      store: this.options.store,
+      runId: this.options.run.id,
+      tree: this.tree,
+      capacity: this.options.run.limits.concurrency,
+      changed: (node) => {
+        this.runDirty = true;
+        this.kick(node.id);
+        this.afterChange(node);
+      },
+      kick: (nodeId) => this.kick(nodeId),
+      priorityOf: (node) => this.rank.priorityOf(node.id, nextRole(node) ?? 'executor'),
+      reclaim: (node) => this.reclaim(node),
+      runRead: (run) => this.onSharedRunRead(run),
+      failed: (error) => {
+        this.fatal ??= asError(error);
+        this.wake();
+      },
+    });
+  }
+
+  /** Runs one step of a node; in a shared run only once this worker may claim it, letting go after. */
+  private async claimed(node: TaskNode, step: (node: TaskNode) => Promise<void>): Promise<boolean> {
+    const sharing = this.sharing;
+    if (!sharing) {
+      await step(node);
+      return true;
+    }
+    if (!sharing.tryClaim(node)) return false;
+    try {
+      await step(node);
+    } finally {
+      sharing.release(node.id);
+      // A check this worker claimed but did not finish (stopped, store trouble) goes back to the others.
+      const after = this.tree.get(node.id);
+      if (after?.status === 'checking' && after.lease?.owner === sharing.workerId)
+        await this.save(after, { lease: null }).catch(() => undefined);
+    }
+    return true;
+  }
+
+  /** Claims a check: a conditional write of this worker's lease, so no two workers check one node. */
+  private async claimCheck(node: TaskNode): Promise<TaskNode> {
+    const claimed = await this.save(node, { lease: this.sharing!.newLease(), worker: this.sharing!.workerId });
+    this.sharing!.renew(claimed);
+    return claimed;
+  }
+
+  /** True when a shared run's node needs an agent this worker does not run: it goes back to ready, answers kept. */
+  private async handsOff(node: TaskNode, role: AgentRole): Promise<boolean> {
+    if (!this.sharing || this.sharing.serves(role)) return false;
+    await this.apply(node, { type: 'pause', reason: `waiting for a worker that runs the ${role}` });
+    return true;
+  }
+
+  /** Takes a node back from a worker whose lease expired; its late writes then fail (fencing). */
+  private async reclaim(node: TaskNode): Promise<void> {
+    const reason = `reclaimed: the lease of ${node.lease?.owner ?? 'its worker'} expired`;
+    if (node.status === 'running') await this.apply(node, { type: 'pause', reason });
+    else await this.save(node, { lease: null });
+    this.kick(node.id);
+  }
+
+  /** After a conflict in a shared run: the stored node replaces ours, and the node is advanced again. */
+  private async refetch(nodeId: string): Promise<void> {
+    try {
+      const stored = await this.options.store.getNode(this.run.id, nodeId);
+      const cached = this.tree.get(nodeId);
+      if (stored && cached && stored.version >= cached.version) {
+        this.tree.put(stored);
+        if (stored.version > cached.version) this.afterChange(stored);
+      }
+      this.dirty.add(nodeId);
+    } catch (error) {
+      this.fatal ??= asError(error);
+      this.wake();
+    }
+  }
+
+  /** The stored run, as a shared run's poll read it: ended elsewhere, or its status to keep current. */
+  private onSharedRunRead(run: Run): void {
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') {
+      if (this.endedElsewhere === null && !this.isFinished()) {
+        this.endedElsewhere = run;
+        this.stopReason ??= run.stopReason ?? { kind: 'cancelled', message: `the run was ${run.status} elsewhere` };
+        this.wake();
+      }
+      return;
+    }
+    this.run = { ...this.run, status: run.status, usage: run.usage };
+    const busy = this.inFlight > 0 || this.tree.count('ready') + this.tree.count('running') + this.tree.count('checking') > 0;
+    const status: RunStatus = !busy && this.waitsForPeople() ? 'awaiting_approval' : 'running';
+    if (status !== run.status) void this.updateRun({ status }).catch((error: unknown) => this.onSharedRunFailure(error));
+  }
+
+  private onSharedRunFailure(error: unknown): void {
+    this.fatal ??= asError(error);
+    this.wake();
+  }
+
+  /** How a worker leaves a shared run that is not finished: it ended elsewhere, or this worker stops. */
+  private leaveSharedRun(): RunOutcome | null {
+    if (!this.sharing || this.isFinished()) return null;
+    const ended = this.endedElsewhere;
+    if (ended) return { status: ended.status, stopReason: ended.stopReason, run: ended };
+    if (this.stopReason?.kind !== 'cancelled') return null;
+    this.emit({ type: 'run-end', status: this.run.status, message: `worker stopped: ${this.stopReason.message}` });
+    return { status: this.run.status, stopReason: this.stopReason, run: this.run };
   }
 
   private context(node: TaskNode) {

@@ -133,6 +133,43 @@ export async function createHarness(options: HarnessOptions) {
       );
       return engine.drive();
     },
+    /**
+     * Drives the run with several workers sharing it (`RunEngine` in shared mode), each on its own
+     * store instance as separate processes would be; resolves when every worker has left the run.
+     */
+    async driveShared(
+      workers: ReadonlyArray<{ id: string; roles?: AgentRole[]; concurrency?: number; leaseMs?: number }>,
+    ): Promise<RunOutcome[]> {
+      const stores = await Promise.all(workers.map(() => storage.open()));
+      try {
+        return await Promise.all(
+          workers.map(async (worker, index) => {
+            const workerStore = stores[index]!;
+            const current = (await workerStore.getRun(run.id))!;
+            const shared = new RunEngine(
+              {
+                store: workerStore,
+                run: { ...current, limits: { ...current.limits, concurrency: worker.concurrency ?? current.limits.concurrency } },
+                agents,
+                templates,
+                modelFor,
+                notes: options.notes ?? [],
+                owner: worker.id,
+                waitForApprovals: false,
+                decisionPollMs: 20,
+                outDir: path.join(dir, 'out'),
+                onEvent: (event) => events.push(event),
+                shared: { workerId: worker.id, roles: worker.roles, leaseMs: worker.leaseMs ?? 5_000, refreshMs: 20 },
+              },
+              await workerStore.listNodes(run.id),
+            );
+            return shared.drive();
+          }),
+        );
+      } finally {
+        for (const workerStore of stores) await workerStore.close();
+      }
+    },
     async nodes(): Promise<TaskNode[]> {
       return store.listNodes(run.id);
     },
