@@ -9,6 +9,8 @@ import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
 import { registerShowCommand } from './commands/show-command.js';
 import { registerTreeCommand } from './commands/tree-command.js';
+import { registerWorkerCommand } from './commands/worker-command.js';
+import { registerWorkersCommand } from './commands/workers-command.js';
 import { exitCodes } from './exit-codes.js';
 import { redactSecrets } from './logger.js';
 
@@ -30,6 +32,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerLogsCommand(program);
   registerExportCommand(program);
   registerCancelCommand(program);
+  registerWorkerCommand(program);
+  registerWorkersCommand(program);
   // Global options reach every command's action.
   program.hook('preAction', (_program, action) => {
     action.setOptionValue('store', action.getOptionValue('store') ?? program.getOptionValue('store'));

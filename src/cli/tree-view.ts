@@ -101,12 +101,20 @@ export function renderTree(root: TreeNode, options: { color: boolean; filter?: T
   return lines;
 }
 
-/** `  [attempt 2 · 1.2k tok · $0.0031]` for a leaf, `  [Σ 4.5k tok · $0.0100]` for a parent. */
+/**
+ * `  [attempt 2 · 1.2k tok · $0.0031]` for a leaf, `  [Σ 4.5k tok · $0.0100]` for a parent, with
+ * `worker W` when a worker of a shared run claimed it.
+ */
 function nodeFacts(node: ViewNode): string {
   const parent = node.children.length > 0 || node.hidden > 0;
-  if (parent) return totalTokens(node.total) > 0 ? `  [Σ ${formatUsage(node.total)}]` : '';
   const parts: string[] = [];
+  if (parent) {
+    if (totalTokens(node.total) > 0) parts.push(`Σ ${formatUsage(node.total)}`);
+    if (node.worker) parts.push(`worker ${node.worker}`);
+    return parts.length > 0 ? `  [${parts.join(' · ')}]` : '';
+  }
   if (node.attempts > 0) parts.push(`attempt ${node.attempts}`);
   if (node.usage.calls > 0) parts.push(formatUsage(node.usage));
+  if (node.worker) parts.push(`worker ${node.worker}`);
   return parts.length > 0 ? `  [${parts.join(' · ')}]` : '';
 }

@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { NoteText } from '../../agents/index.js';
 import { UsageError, type Run } from '../../domain/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { print, progressSettings, storeArgument, type CommonFlags, type ProgressFlags } from '../command-context.js';
@@ -12,6 +9,7 @@ import { checkCostLimit } from '../check-cost-limit.js';
 import { createLogger, logDirFor } from '../logger.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
 import { prepareAgents } from '../prepare-run.js';
+import { rereadNotes } from '../reread-notes.js';
 import { addLimitOptions, addRunOptions } from './shared-options.js';
 
 interface ResumeFlags extends CommonFlags, LimitFlags, ProgressFlags {
@@ -75,23 +73,4 @@ export async function requireRun(store: Store, runId: string): Promise<Run> {
       hint: 'list runs with `arbor runs` (and pass the same --store the run used)',
     });
   return run;
-}
-
-/** The run's notes as they are now; a changed or missing file is named, not silently used. */
-async function rereadNotes(run: Run): Promise<NoteText[]> {
-  const notes: NoteText[] = [];
-  for (const ref of run.notes) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(ref.path);
-    } catch {
-      throw new UsageError(`notes file ${ref.path} of run ${run.id} is gone`, {
-        hint: 'restore it (resume runs from the directory the run was started in)',
-      });
-    }
-    if (createHash('sha256').update(bytes).digest('hex') !== ref.sha256)
-      process.stderr.write(`warning: notes file ${ref.path} changed since the run started; using the new text\n`);
-    notes.push({ path: ref.path, content: bytes.toString('utf8') });
-  }
-  return notes;
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../domain/index.js';
 import { createRun } from '../../engine/index.js';
 import { openStore } from '../../store/index.js';
-import { progressSettings, storeArgument, type CommonFlags, type ProgressFlags } from '../command-context.js';
+import { print, progressSettings, storeArgument, type CommonFlags, type ProgressFlags } from '../command-context.js';
 import { driveRun } from '../drive-run.js';
 import { resolveLlmSpec } from '../llm-spec.js';
 import { checkCostLimit } from '../check-cost-limit.js';
@@ -20,6 +20,7 @@ interface RunFlags extends CommonFlags, LimitFlags, ProgressFlags {
   agents?: string;
   prompts?: string;
   out?: string;
+  detach?: boolean;
 }
 
 /** `arbor run`: starts a run, shows progress, asks for approvals on a terminal (DESIGN §5). */
@@ -28,7 +29,8 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     .command('run')
     .description('start a run: plan, sequence, execute, check and approve a tree of work')
     .option('-p, --prompt <text>', 'what to build')
-    .option('-n, --notes <files...>', 'notes files (markdown) that describe what to build');
+    .option('-n, --notes <files...>', 'notes files (markdown) that describe what to build')
+    .option('--detach', 'create the run and leave it to workers (arbor worker; MongoDB only)');
   addRunOptions(command);
   addLimitOptions(command);
   command.action(async (flags: RunFlags) => {
@@ -42,6 +44,10 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     checkCostLimit(limits.maxCostUsd, prepared.modelFor);
     const store = await openStore(flags.store);
     try {
+      if (flags.detach && store.kind !== 'mongodb')
+        throw new UsageError('a detached run is left to workers, and workers share runs through MongoDB', {
+          hint: 'pass --store mongodb://HOST/DB (or set MONGODB_URI), or run without --detach',
+        });
       const { run } = await createRun({
         store,
         prompt,
@@ -51,6 +57,12 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
         promptsDir: prepared.promptsDir,
         limits,
       });
+      if (flags.detach) {
+        print(`Run ${run.id} created (${store.kind} store at ${store.location}); workers will run it.`);
+        print(`Start workers (on any machine that reaches the database): arbor worker${storeArgument(flags) ? ` ${storeArgument(flags)}` : ''} [--run ${run.id}]`);
+        print(`Watch: arbor tree ${run.id}   arbor workers`);
+        return;
+      }
       const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: logDirFor(store), runId: run.id });
       setExitCode(
         await driveRun({

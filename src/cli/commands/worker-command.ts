@@ -1,0 +1,79 @@
+import { hostname } from 'node:os';
+import { InvalidArgumentError, type Command } from 'commander';
+import { agentRoles, UsageError, type AgentRole } from '../../domain/index.js';
+import { openStore } from '../../store/index.js';
+import { print, type CommonFlags } from '../command-context.js';
+import { positiveInteger } from '../parse-options.js';
+import { parseRoles, runWorker } from '../run-worker.js';
+
+interface WorkerFlags extends CommonFlags {
+  concurrency?: number;
+  roles?: AgentRole[];
+  id?: string;
+  run?: string;
+  leaseMs?: number;
+  graceMs?: number;
+  llm?: string;
+  out?: string;
+}
+
+/**
+ * `arbor worker`: one of any number of processes, on any machines, that share the runs stored in one
+ * MongoDB (README "Scaling out with workers"). Exits 0 after SIGTERM or SIGINT once its in-flight
+ * nodes are finished or released.
+ */
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('work on open runs alongside other workers sharing one MongoDB')
+    .option('-c, --concurrency <n>', "LLM calls in flight at once, per run (default: the run's --concurrency)", positiveInteger)
+    .option('--roles <roles>', `agents this worker runs, comma-separated (default: ${agentRoles.join(',')})`, (value: string) => {
+      try {
+        return parseRoles(value);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    })
+    .option('--id <name>', 'worker name, unique among the workers (default: HOST:PID)')
+    .option('--run <run>', 'work only this run, and exit when it is over')
+    .option('--lease-ms <ms>', 'how long a claim lasts without renewal; a dead worker’s nodes are taken back after it (default 30000)', positiveInteger)
+    .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish before their nodes are released (default 10000)', positiveInteger)
+    .option('--llm <spec>', "model for every run, instead of each run's own --llm")
+    .option('--out <dir>', 'output folder for artifacts (default: ./arbor-out/RUN)')
+    .action(async (flags: WorkerFlags) => {
+      const store = await openStore(flags.store);
+      try {
+        if (store.kind !== 'mongodb')
+          throw new UsageError(`workers share runs through MongoDB; ${store.location} is the embedded store`, {
+            hint: 'pass --store mongodb://HOST/DB (or set MONGODB_URI) here and to arbor run --detach',
+          });
+        if (flags.run !== undefined && (await store.getRun(flags.run)) === null)
+          throw new UsageError(`no run "${flags.run}" in ${store.location}`, { hint: 'list runs with `arbor runs`' });
+        let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+        const stopped = new Promise<string>((resolve) => (onSignal = (signal) => resolve(`received ${signal}`)));
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+        try {
+          await runWorker({
+            store,
+            id: flags.id ?? `${hostname()}:${process.pid}`,
+            roles: flags.roles ?? agentRoles,
+            concurrency: flags.concurrency ?? null,
+            leaseMs: flags.leaseMs ?? 30_000,
+            runId: flags.run ?? null,
+            llm: flags.llm ?? null,
+            outDir: flags.out ?? null,
+            graceMs: flags.graceMs ?? 10_000,
+            verbose: Boolean(flags.verbose),
+            print,
+            stopped,
+          });
+        } finally {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,171 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { agentRoles, defaultLimits, type AgentRole, type Run, type WorkerStatus, type WorkerTask } from '../domain/index.js';
+import { RunEngine, type EngineEvent, type RunOutcome } from '../engine/index.js';
+import type { Store } from '../store/index.js';
+import { prepareAgents } from './prepare-run.js';
+import { formatEngineEvent } from './progress-printer.js';
+import { rereadNotes } from './reread-notes.js';
+
+/** Options of {@link runWorker}. */
+export interface RunWorkerOptions {
+  store: Store;
+  /** This worker's name, unique among the workers of the database. */
+  id: string;
+  roles: readonly AgentRole[];
+  /** Most LLM calls in flight per run this worker works on; default: the run's own `--concurrency`. */
+  concurrency: number | null;
+  leaseMs: number;
+  /** Work only this run, and stop when it is over; null: any open run, until stopped. */
+  runId: string | null;
+  /** Overrides of the run's own settings. */
+  llm: string | null;
+  outDir: string | null;
+  /** How long in-flight calls may run on after a stop before their nodes are released. */
+  graceMs: number;
+  verbose: boolean;
+  print: (line: string) => void;
+  /** Resolves when the worker should stop (SIGTERM, SIGINT). */
+  stopped: Promise<string>;
+  /** How often to look for runs and to beat (default 1 s). */
+  pollMs?: number;
+}
+
+interface Working {
+  run: Run;
+  engine: RunEngine;
+  done: Promise<RunOutcome | null>;
+}
+
+/**
+ * `arbor worker`: takes part in every open run of the store (or one), claiming the nodes its roles
+ * serve alongside the other workers, and beats a heartbeat that says what it is running. On stop it
+ * claims nothing new, lets calls in flight finish for `graceMs`, releases what is left and leaves.
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<void> {
+  const { store, print } = options;
+  const startedAt = new Date().toISOString();
+  const working = new Map<string, Working>();
+  const calls = new Map<string, WorkerTask>();
+  const refused = new Set<string>();
+  let stopping: string | null = null;
+  const pollMs = options.pollMs ?? 1_000;
+
+  const beat = (): Promise<void> => {
+    const status: WorkerStatus = {
+      id: options.id,
+      host: hostname(),
+      pid: process.pid,
+      roles: [...options.roles],
+      concurrency: options.concurrency ?? defaultLimits.concurrency,
+      startedAt,
+      heartbeatAt: new Date().toISOString(),
+      running: [...calls.values()],
+    };
+    return store.heartbeat(status);
+  };
+
+  const onEvent = (runId: string) => (event: EngineEvent) => {
+    if (event.type === 'call-start') calls.set(`${runId}/${event.node.id}/${event.role}`, { runId, nodeId: event.node.id, role: event.role });
+    if (event.type === 'call-end') calls.delete(`${runId}/${event.node.id}/${event.role}`);
+    const line = formatEngineEvent(event, { color: false, verbose: options.verbose });
+    if (line !== null) print(`${runId} ${line}`);
+  };
+
+  const join = async (run: Run): Promise<void> => {
+    let prepared;
+    let notes;
+    try {
+      const llm = options.llm ?? run.llm;
+      prepared = await prepareAgents({ agentsDir: run.agentsDir, promptsDir: run.promptsDir, llm });
+      notes = await rereadNotes(run);
+    } catch (error) {
+      // Once per run: this machine cannot work it (a missing notes file, script or API key).
+      refused.add(run.id);
+      print(`worker ${options.id} cannot work run ${run.id}: ${(error as Error).message}`);
+      return;
+    }
+    const concurrency = options.concurrency ?? run.limits.concurrency;
+    const nodes = await store.listNodes(run.id);
+    const engine = new RunEngine(
+      {
+        store,
+        run: { ...run, limits: { ...run.limits, concurrency } },
+        agents: prepared.agents,
+        templates: prepared.templates,
+        modelFor: prepared.modelFor,
+        notes,
+        owner: options.id,
+        waitForApprovals: true,
+        outDir: path.resolve(options.outDir ?? path.join('arbor-out', run.id)),
+        onEvent: onEvent(run.id),
+        shared: { workerId: options.id, roles: options.roles, leaseMs: options.leaseMs },
+      },
+      nodes,
+    );
+    print(`worker ${options.id} joined run ${run.id} (${options.roles.join(', ')}; ${concurrency} calls at a time)`);
+    const done = engine.drive().then(
+      (outcome) => {
+        print(`worker ${options.id} left run ${run.id}: ${outcome.status}${outcome.stopReason ? ` (${outcome.stopReason.message})` : ''}`);
+        return outcome;
+      },
+      (error: unknown) => {
+        print(`worker ${options.id} left run ${run.id} after an error: ${(error as Error).message}`);
+        return null;
+      },
+    );
+    working.set(run.id, { run, engine, done });
+    void done.then(() => working.delete(run.id));
+    if (stopping !== null) engine.stop(stopping, options.graceMs);
+  };
+
+  const look = async (): Promise<boolean> => {
+    const runs = options.runId === null ? await store.listOpenRuns() : await openRun(store, options.runId);
+    if (options.runId !== null && runs.length === 0 && working.size === 0) return false;
+    for (const run of runs) if (!working.has(run.id) && !refused.has(run.id) && stopping === null) await join(run);
+    return true;
+  };
+
+  await beat();
+  print(`worker ${options.id} started (${store.kind} store at ${store.location}; roles ${options.roles.join(', ')})`);
+  void options.stopped.then((reason) => {
+    stopping = reason;
+    print(`worker ${options.id} stopping (${reason}): no new claims; calls in flight get ${Math.round(options.graceMs / 1000)} s`);
+    for (const { engine } of working.values()) engine.stop(reason, options.graceMs);
+  });
+  let wake: (() => void) | null = null;
+  void options.stopped.then(() => wake?.());
+  const ticker = setInterval(() => void beat().catch(() => undefined), Math.min(pollMs, Math.max(options.leaseMs / 3, 50)));
+  try {
+    while (stopping === null) {
+      if (!(await look())) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, pollMs);
+      });
+    }
+    await Promise.all([...working.values()].map((entry) => entry.done));
+  } finally {
+    clearInterval(ticker);
+    await store.removeWorker(options.id).catch(() => undefined);
+  }
+  print(`worker ${options.id} stopped`);
+}
+
+/** The run, when it is still open for work. */
+async function openRun(store: Store, runId: string): Promise<Run[]> {
+  const run = await store.getRun(runId);
+  return run && (run.status === 'running' || run.status === 'awaiting_approval') ? [run] : [];
+}
+
+/** Parses `--roles planner,executor`. */
+export function parseRoles(value: string): AgentRole[] {
+  const roles = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  for (const role of roles)
+    if (!(agentRoles as readonly string[]).includes(role))
+      throw new Error(`"${role}" is not an agent role; use ${agentRoles.join(', ')}`);
+  return roles as AgentRole[];
+}
