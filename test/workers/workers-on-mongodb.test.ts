@@ -1,0 +1,181 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskNode } from '../../src/domain/index.js';
+import { readCallLog, type CallLogEntry } from '../../src/llm/scripted/index.js';
+import { makeTempDir, runCli, startCli, waitFor, type CliProcess } from '../support/cli.js';
+import { databaseUri, rawNodes } from '../support/mongodb-cli.js';
+import {
+  connectTestClient,
+  dropTestDatabases,
+  mongoTestUri,
+  testDatabaseName,
+} from '../support/mongodb-test-database.js';
+
+/** Worker processes start, run and stop one after the other: more than the default 30 s on a busy machine. */
+const slowProcesses = { timeout: 120_000 };
+
+/**
+ * A 36-node tree: the root plans five tasks, each depth-1 task decomposes into three (b waits for
+ * a), and each `…/a` at depth 2 decomposes into three more. Every call takes 150 ms.
+ */
+const treeScript = `
+delayMs: 150
+rules:
+  - role: executor
+    depth: 1
+    respond: { action: decompose, reason: 'too big for one step' }
+  - role: executor
+    depth: 2
+    title: '/a$'
+    respond: { action: decompose, reason: 'still too big' }
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: p, title: 'P', description: 'part p' }
+        - { key: q, title: 'Q', description: 'part q' }
+        - { key: r, title: 'R', description: 'part r' }
+        - { key: s, title: 'S', description: 'part s' }
+        - { key: t, title: 'T', description: 'part t' }
+  - role: planner
+    respond:
+      tasks:
+        - { key: a, title: '{{node.title}}/a', description: 'first part of {{node.title}}' }
+        - { key: b, title: '{{node.title}}/b', description: 'second part of {{node.title}}', dependsOn: [a] }
+        - { key: c, title: '{{node.title}}/c', description: 'side part of {{node.title}}' }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
+  checker: { verdict: pass, feedback: 'ok' }
+`;
+const nodeCount = 36;
+
+describe.skipIf(mongoTestUri === undefined)('workers sharing runs on MongoDB', () => {
+  const databases: string[] = [];
+  let raw: MongoClient;
+
+  beforeAll(async () => {
+    raw = await connectTestClient();
+  });
+  afterAll(async () => {
+    await raw.close();
+    await dropTestDatabases(databases);
+  });
+
+  /** A fresh database, a workspace with the script, and a detached run in it. */
+  async function detachedRun(): Promise<{ cwd: string; uri: string; dbName: string; callLog: string; runId: string }> {
+    const dbName = testDatabaseName('workers');
+    databases.push(dbName);
+    const uri = databaseUri(mongoTestUri!, dbName);
+    const cwd = await makeTempDir();
+    await writeFile(path.join(cwd, 'tree.yaml'), treeScript);
+    const callLog = path.join(cwd, 'calls.jsonl');
+    const created = await runCli(['run', '--detach', '--prompt', 'Grow', '--llm', 'script:tree.yaml', '--store', uri], { cwd });
+    expect(created.code, created.stderr).toBe(0);
+    const runId = /Run (r-[0-9a-z]+) created/.exec(created.stdout)?.[1];
+    if (!runId) throw new Error(`no run id in:\n${created.stdout}`);
+    expect(created.stdout).toContain('arbor worker');
+    return { cwd, uri, dbName, callLog, runId };
+  }
+
+  function startWorker(id: string, setup: { cwd: string; uri: string; callLog: string; runId: string }, extra: string[] = []): CliProcess {
+    return startCli(
+      ['worker', '--store', setup.uri, '--run', setup.runId, '--id', id, '--concurrency', '3', '--lease-ms', '2000', ...extra],
+      { cwd: setup.cwd, env: { ARBOR_SCRIPT_LOG: setup.callLog } },
+    );
+  }
+
+  const callKey = (call: CallLogEntry) => `${call.role}:${call.nodeId}`;
+  const repeated = (calls: readonly CallLogEntry[]) => {
+    const seen = new Set<string>();
+    const twice = new Set<string>();
+    for (const call of calls) (seen.has(callKey(call)) ? twice : seen).add(callKey(call));
+    return twice;
+  };
+  const heldBy = (nodes: readonly TaskNode[], worker: string) =>
+    nodes.filter((node) => (node.status === 'running' || node.status === 'checking') && node.lease?.owner === worker).map((node) => node.id);
+
+  it('three workers complete a detached run, calling every agent once per node, spread over the workers', slowProcesses, async () => {
+    const setup = await detachedRun();
+    const workers = ['w1', 'w2', 'w3'].map((id) => startWorker(id, setup));
+    await waitFor('a live worker in arbor workers', async () => {
+      const listed = await runCli(['workers', '--store', setup.uri], { cwd: setup.cwd });
+      return /^w\d\s+pid \d+/m.test(listed.stdout);
+    });
+    const results = await Promise.all(workers.map((worker) => worker.exited));
+    for (const result of results) expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+
+    const nodes = await rawNodes(raw, setup.dbName, setup.runId);
+    expect(nodes).toHaveLength(nodeCount);
+    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+    expect((await raw.db(setup.dbName).collection('runs').findOne({ id: setup.runId }))?.status).toBe('completed');
+    const calls = readCallLog(setup.callLog);
+    expect([...repeated(calls)]).toEqual([]);
+    expect(new Set(nodes.map((node) => node.worker).filter(Boolean)).size).toBeGreaterThanOrEqual(2);
+
+    const tree = await runCli(['tree', setup.runId, '--store', setup.uri], { cwd: setup.cwd });
+    expect(tree.stdout).toMatch(/worker w\d/);
+    // Workers that stopped remove their heartbeat.
+    const listed = await runCli(['workers', '--store', setup.uri], { cwd: setup.cwd });
+    expect(listed.stdout).toContain('No live workers');
+  });
+
+  it('finishes the run after a worker is killed, re-running only the nodes it held', slowProcesses, async () => {
+    const setup = await detachedRun();
+    const victim = startWorker('victim', setup, ['--concurrency', '4']);
+    const others = ['w1', 'w2'].map((id) => startWorker(id, setup));
+    // Killed the moment it is seen holding nodes; what it held then, or claimed just before dying, may be redone.
+    const held = new Set<string>();
+    await waitFor('the victim holding nodes well into the run', async () => {
+      const nodes = await rawNodes(raw, setup.dbName, setup.runId);
+      const holding = heldBy(nodes, 'victim');
+      if (nodes.filter((node) => node.status === 'completed').length < 6 || holding.length < 2) return false;
+      victim.child.kill('SIGKILL');
+      for (const id of holding) held.add(id);
+      return true;
+    }, 60_000);
+    expect((await victim.exited).signal).toBe('SIGKILL');
+    for (const id of heldBy(await rawNodes(raw, setup.dbName, setup.runId), 'victim')) held.add(id);
+
+    const results = await Promise.all(others.map((worker) => worker.exited));
+    for (const result of results) expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+    const nodes = await rawNodes(raw, setup.dbName, setup.runId);
+    expect(nodes).toHaveLength(nodeCount);
+    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+    // A call made twice is one the victim had in flight, on a node it held when it died.
+    const twice = [...repeated(readCallLog(setup.callLog))].map((key) => key.split(':')[1]!);
+    for (const nodeId of twice) expect(held).toContain(nodeId);
+  });
+
+  it('stops on SIGTERM with exit 0, leaving no node claimed, and the others finish the run', slowProcesses, async () => {
+    const setup = await detachedRun();
+    const leaving = startWorker('leaving', setup, ['--grace-ms', '500']);
+    const staying = startWorker('staying', setup);
+    await waitFor('the leaving worker holding nodes', async () => {
+      const nodes = await rawNodes(raw, setup.dbName, setup.runId);
+      return nodes.filter((node) => node.status === 'completed').length >= 4 && heldBy(nodes, 'leaving').length > 0;
+    }, 60_000);
+    leaving.child.kill('SIGTERM');
+    const left = await leaving.exited;
+    expect(left.code, `${left.stdout}${left.stderr}`).toBe(0);
+    expect(left.stdout).toContain('worker leaving stopped');
+    expect(heldBy(await rawNodes(raw, setup.dbName, setup.runId), 'leaving')).toEqual([]);
+
+    const stayed = await staying.exited;
+    expect(stayed.code, `${stayed.stdout}${stayed.stderr}`).toBe(0);
+    const nodes = await rawNodes(raw, setup.dbName, setup.runId);
+    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+  });
+});
+
+describe('arbor run --detach', () => {
+  it('refuses to detach a run on the embedded store', async () => {
+    const cwd = await makeTempDir();
+    await writeFile(path.join(cwd, 'tree.yaml'), treeScript);
+    const result = await runCli(['run', '--detach', '--prompt', 'Grow', '--llm', 'script:tree.yaml', '--store', '.arbor'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MongoDB');
+  });
+});
