@@ -289,6 +289,44 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     expect(await store.getNode(run.id, child.id)).not.toHaveProperty('lastEvent');
   });
 
+  it('stores the event a dead process left unrecorded when another process moves the node on', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    const child = sampleChild(root, 0);
+    await store.insertNodes([child], [createdEvent(child)]);
+    const ready = move(child, { type: 'deps-met' });
+    await store.updateNode({
+      runId: run.id,
+      nodeId: child.id,
+      expectedVersion: 0,
+      patch: ready.patch,
+      event: ready.event,
+    });
+    const events = raw.db(dbName).collection('events');
+    await events.deleteOne({ runId: run.id, type: 'deps-met' });
+
+    // A worker of a shared run takes the node over without taking the run (no repair on acquire).
+    const started = move(
+      ready.node,
+      { type: 'start', lease: { owner: 'w2', token: 't', expiresAt: 'x' } },
+      3,
+    );
+    await store.updateNode({
+      runId: run.id,
+      nodeId: child.id,
+      expectedVersion: 1,
+      patch: started.patch,
+      event: started.event,
+    });
+    expect(
+      await events
+        .find({ runId: run.id }, { projection: { _id: 0 } })
+        .sort({ at: 1, _id: 1 })
+        .toArray(),
+    ).toEqual([createdEvent(child), ready.event, started.event]);
+  });
+
   it('refuses to work after close', async () => {
     const store = await open();
     await store.close();

@@ -81,7 +81,9 @@ export class MongoStore implements Store {
     this.#collections = options.collections;
     this.#retryForMs = options.retryForMs;
     this.#leaseMs = options.leaseMs;
-    this.#workers = new WorkerRegistry(this.#collections.workers, (what, operation) => this.#call(what, operation));
+    this.#workers = new WorkerRegistry(this.#collections.workers, (what, operation) =>
+      this.#call(what, operation),
+    );
   }
 
   async createRun(run: Run, root: TaskNode): Promise<void> {
@@ -212,16 +214,33 @@ export class MongoStore implements Store {
       ...parsedEvent,
     };
 
+    // The event this write replaces as the node's `lastEvent`: stored again below (once, by its id),
+    // in case the process that wrote it died before inserting it — another process may take the
+    // node over before any repair (shared runs).
+    let replaced: EventDocument | null = null;
     const document = await this.#call(
       `updating node ${nodeId}`,
       async (attempt) => {
-        const updated = await this.#collections.nodes.findOneAndUpdate(
-          { runId, id: nodeId, version: expectedVersion },
+        if (event) {
           // The event rides on the node's own write: a crash before its insert below loses nothing.
-          { $set: event ? { ...patch, lastEvent: event } : patch },
-          { returnDocument: 'after', projection: nodeFields },
-        );
-        if (updated) return updated;
+          const before = await this.#collections.nodes.findOneAndUpdate(
+            { runId, id: nodeId, version: expectedVersion },
+            { $set: { ...patch, lastEvent: event } },
+            { returnDocument: 'before', projection: withoutId },
+          );
+          if (before) {
+            const { lastEvent, ...node } = before;
+            replaced = lastEvent ?? null;
+            return { ...node, ...patch };
+          }
+        } else {
+          const updated = await this.#collections.nodes.findOneAndUpdate(
+            { runId, id: nodeId, version: expectedVersion },
+            { $set: patch },
+            { returnDocument: 'after', projection: nodeFields },
+          );
+          if (updated) return updated;
+        }
         const current = await this.#collections.nodes.findOne(
           { runId, id: nodeId },
           { projection: nodeFields },
@@ -237,11 +256,13 @@ export class MongoStore implements Store {
       },
       { runId, nodeId },
     );
-    if (event)
-      await this.#call(`recording an event of node ${nodeId}`, () => this.#insertEvents([event]), {
+    if (event) {
+      const events: EventDocument[] = replaced === null ? [event] : [replaced, event];
+      await this.#call(`recording an event of node ${nodeId}`, () => this.#insertEvents(events), {
         runId,
         nodeId,
       });
+    }
     return parseNode(document, source);
   }
 
@@ -341,7 +362,10 @@ export class MongoStore implements Store {
   async listNodesUpdatedSince(runId: string, since: string): Promise<TaskNode[]> {
     const documents = await this.#call(
       `listing the nodes of run ${runId} updated since ${since}`,
-      () => this.#collections.nodes.find({ runId, updatedAt: { $gt: since } }, { projection: nodeFields }).toArray(),
+      () =>
+        this.#collections.nodes
+          .find({ runId, updatedAt: { $gt: since } }, { projection: nodeFields })
+          .toArray(),
       { runId },
     );
     return documents.map((document) => parseNode(document, `nodes/${runId}/${document.id}`));
