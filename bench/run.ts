@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick|--full] [--embedded-only] [NAME…]`: runs the benchmarks (all by
- * default: scheduling, overhead, memory, prompt-size), writes `bench/results/<name>.json` and prints
- * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set.
+ * default: scheduling, overhead, memory, prompt-size, workers), writes `bench/results/<name>.json` and prints
+ * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set (`workers` is MongoDB only).
  */
 import { benchEnvironment } from './bench-environment.js';
 import { writeBenchResult, type BenchContext, type BenchResult } from './bench-result.js';
@@ -10,6 +10,7 @@ import { memoryBenchmark } from './memory-benchmark.js';
 import { overheadBenchmark } from './overhead-benchmark.js';
 import { promptSizeBenchmark } from './prompt-size-benchmark.js';
 import { schedulingBenchmark } from './scheduling-benchmark.js';
+import { workersBenchmark } from './workers-benchmark.js';
 import { formatVerdict, type Verdict } from './verdict.js';
 
 const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>> = {
@@ -17,6 +18,7 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>
   overhead: overheadBenchmark,
   memory: memoryBenchmark,
   'prompt-size': promptSizeBenchmark,
+  workers: workersBenchmark,
 };
 
 const args = process.argv.slice(2);
