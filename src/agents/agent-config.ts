@@ -31,6 +31,8 @@ export const agentConfigSchema = z
     /** Re-asks after an invalid answer before the node fails. */
     reasks: z.number().int().nonnegative().default(1),
     timeoutMs: z.number().int().positive().default(120_000),
+    /** OpenAI-compatible servers without JSON-schema support: `json_object` puts the schema in the prompt. */
+    structuredOutput: z.enum(['json_schema', 'json_object']).nullable().default(null),
     retry: retrySettingsSchema.default({ maxRetries: 4, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000 }),
   })
   .strict();

@@ -33,10 +33,17 @@ export function createModelFactory(options: { llm: string; agents: AgentsConfig;
       create = () => createScriptedModel({ file, ...(env.ARBOR_SCRIPT_LOG ? { callLog: env.ARBOR_SCRIPT_LOG } : {}) });
     } else {
       const model = config.model ?? (fallback.provider === provider ? fallback.model : null) ?? defaultModels[provider];
-      key = `${provider}:${model}:${config.baseURL ?? ''}:${config.apiKeyEnv ?? ''}:${config.timeoutMs}`;
+      key = `${provider}:${model}:${config.baseURL ?? ''}:${config.apiKeyEnv ?? ''}:${config.timeoutMs}:${config.structuredOutput ?? ''}`;
       create = () =>
         createProviderModel(
-          { provider, model, baseURL: config.baseURL, apiKeyEnv: config.apiKeyEnv, timeoutMs: config.timeoutMs },
+          {
+            provider,
+            model,
+            baseURL: config.baseURL,
+            apiKeyEnv: config.apiKeyEnv,
+            timeoutMs: config.timeoutMs,
+            ...(config.structuredOutput ? { structuredOutput: config.structuredOutput } : {}),
+          },
           env,
         );
     }
