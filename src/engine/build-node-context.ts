@@ -5,11 +5,11 @@ import type { TreeState } from './tree-state.js';
 
 const summaryLength = 160;
 const titleLength = 120;
-/** Only the nearest ancestors get a summary; farther ones are titles, so prompts stay flat with depth. */
-const summarizedAncestors = 2;
+/** Only the parent gets a summary; farther ancestors are titles, so prompts stay flat with depth. */
+const summarizedAncestors = 1;
 
 /**
- * The scoped context of a node (DESIGN §1.3): its ancestors' titles (the nearest two with a short
+ * The scoped context of a node (DESIGN §1.3): its ancestors' titles (the parent with a short
  * summary; the root's title is the request, already in the prompt), the results of its
  * dependencies and the notes it references. A node that names no notes inherits its nearest
  * ancestor's; the root sees all of the run's notes.
