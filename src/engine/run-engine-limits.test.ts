@@ -159,6 +159,18 @@ describe.each(storesUnderTest())('run engine answers on the %s store', (store) =
     expect(join.group).toBe(1);
   });
 
+  it('counts on resume everything the nodes spent, even when the run total lagged behind a crash', async () => {
+    harness = await createHarness({ store, limits: { maxCalls: 4 }, script: { defaults: { ...passingDefaults, planner: fiveTasks } } });
+    await harness.drive();
+    // As if the process died before its once-a-second flush of the run's totals.
+    await harness.store.updateRun(harness.runId, { usage: { calls: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 } });
+    const finished = await harness.drive({ limits: { maxCalls: 100 } });
+    expect(finished.status).toBe('completed');
+    const spent = (await harness.nodes()).reduce((calls, node) => calls + node.usage.calls, 0);
+    expect(finished.run.usage.calls).toBe(harness.calls.length);
+    expect(spent).toBe(harness.calls.length);
+  });
+
   it('continues an in-flight node from its stored answer instead of asking again (write before act)', async () => {
     harness = await createHarness({ store, limits: { maxCalls: 2 }, script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }) } } });
     await harness.drive();

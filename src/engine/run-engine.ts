@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   addUsage,
+  emptyUsage,
   ArborError,
   BudgetExceededError,
   ConflictError,
@@ -118,9 +119,11 @@ export class RunEngine {
     nodes: readonly TaskNode[],
   ) {
     this.run = options.run;
-    this.usage = options.run.usage;
+    // Alone on a run, the nodes' own usage is the truth: the run's total is flushed once a second,
+    // so after a crash it may lag behind what was spent.
+    this.usage = options.shared ? options.run.usage : nodes.reduce((sum, node) => addUsage(sum, node.usage), emptyUsage);
     this.tree = new TreeState(nodes);
-    this.budget = new Budget(options.run.limits, options.run.usage);
+    this.budget = new Budget(options.run.limits, this.usage);
     this.slots = new ConcurrencySlots(options.run.limits.concurrency, options.agents);
     this.rank = new CriticalPathRank(this.tree);
     this.calls = new CallRecorder(options.store, options.run.id);
@@ -348,7 +351,8 @@ export class RunEngine {
         pipeline: { ...node.pipeline, sequence },
       }));
     }
-    if (this.tree.size + plan.tasks.length > maxNodes) throw nodesExceeded(maxNodes);
+    // Children a crash left inserted (before the parent was marked decomposed) are not counted twice.
+    if (this.tree.size - this.tree.childrenOf(node.id).length + plan.tasks.length > maxNodes) throw nodesExceeded(maxNodes);
     const children = buildChildren({
       parent: node,
       plan,
