@@ -12,7 +12,7 @@ export interface SharedRunOptions {
   roles?: readonly AgentRole[];
   /** How long a claim lasts without renewal; renewed at a third of it while the worker works. */
   leaseMs: number;
-  /** How often to read what other workers changed (default 300 ms). */
+  /** How often to read what other workers changed (default 50 ms). */
   refreshMs?: number;
   /** How often to read the whole tree, in case a clock skew hid a change (default 30 s). */
   resyncMs?: number;
@@ -138,7 +138,7 @@ export class SharedRun {
 
   /** Starts polling the store for changes. */
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.options.refreshMs ?? 300);
+    this.timer = setInterval(() => void this.poll(), this.options.refreshMs ?? 50);
     this.timer.unref();
   }
 
