@@ -5,37 +5,13 @@ import type { TaskNode } from '../../src/domain/index.js';
 import { readCallLog } from '../../src/llm/scripted/index.js';
 import { openStore } from '../../src/store/index.js';
 import { flattenTree, makeTempDir, readTree, runCli, runIdFrom, startCli, waitFor, type JsonTree } from '../support/cli.js';
+import { growingTreeScript } from '../support/growing-tree-script.js';
 
 /**
  * A 22-node synthetic tree: the root plans three tasks, every depth-1 task decomposes into three,
  * and each `…/a` at depth 2 decomposes once more. In every plan `b` waits for `a`. Leaves complete.
  */
-const treeScript = `
-delayMs: 60
-rules:
-  - role: executor
-    depth: 1
-    respond: { action: decompose, reason: 'too big for one step' }
-  - role: executor
-    depth: 2
-    title: '/a$'
-    respond: { action: decompose, reason: 'still too big' }
-  - role: planner
-    respond:
-      tasks:
-        - { key: a, title: '{{node.title}}/a', description: 'first part of {{node.title}}' }
-        - { key: b, title: '{{node.title}}/b', description: 'second part of {{node.title}}', dependsOn: [a] }
-        - { key: c, title: '{{node.title}}/c', description: 'side part of {{node.title}}' }
-defaults:
-  sequencer: auto
-  executor:
-    action: complete
-    result:
-      summary: 'done: {{node.title}}'
-      output: ''
-      artifacts: [{ path: 'work/{{node.id}}.md', content: '# {{node.title}}' }]
-  checker: { verdict: pass, feedback: 'ok' }
-`;
+const treeScript = growingTreeScript({ delayMs: 60, artifacts: true });
 
 const prompt = 'Grow';
 const nodeCount = 22;

@@ -21,6 +21,7 @@ import {
   mongoTestUri,
   testDatabaseName,
 } from '../support/mongodb-test-database.js';
+import { growingTreeScript } from '../support/growing-tree-script.js';
 
 /** Several CLI processes (and a server) start one after the other: more than the default 30 s on a busy machine. */
 const slowProcesses = { timeout: 90_000 };
@@ -29,27 +30,7 @@ const slowProcesses = { timeout: 90_000 };
  * A 22-node synthetic tree: the root plans three tasks, every depth-1 task decomposes into three,
  * and each `…/a` at depth 2 decomposes once more. In every plan `b` waits for `a`. Leaves complete.
  */
-const treeScript = `
-delayMs: 60
-rules:
-  - role: executor
-    depth: 1
-    respond: { action: decompose, reason: 'too big for one step' }
-  - role: executor
-    depth: 2
-    title: '/a$'
-    respond: { action: decompose, reason: 'still too big' }
-  - role: planner
-    respond:
-      tasks:
-        - { key: a, title: '{{node.title}}/a', description: 'first part of {{node.title}}' }
-        - { key: b, title: '{{node.title}}/b', description: 'second part of {{node.title}}', dependsOn: [a] }
-        - { key: c, title: '{{node.title}}/c', description: 'side part of {{node.title}}' }
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-  checker: { verdict: pass, feedback: 'ok' }
-`;
+const treeScript = growingTreeScript({ delayMs: 60 });
 
 const prompt = 'Grow';
 const nodeCount = 22;

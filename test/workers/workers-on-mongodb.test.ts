@@ -12,6 +12,7 @@ import {
   mongoTestUri,
   testDatabaseName,
 } from '../support/mongodb-test-database.js';
+import { growingTreeScript } from '../support/growing-tree-script.js';
 
 /** Worker processes start, run and stop one after the other: more than the default 30 s on a busy machine. */
 const slowProcesses = { timeout: 120_000 };
@@ -20,36 +21,7 @@ const slowProcesses = { timeout: 120_000 };
  * A 36-node tree: the root plans five tasks, each depth-1 task decomposes into three (b waits for
  * a), and each `…/a` at depth 2 decomposes into three more. Every call takes 150 ms.
  */
-const treeScript = `
-delayMs: 150
-rules:
-  - role: executor
-    depth: 1
-    respond: { action: decompose, reason: 'too big for one step' }
-  - role: executor
-    depth: 2
-    title: '/a$'
-    respond: { action: decompose, reason: 'still too big' }
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: p, title: 'P', description: 'part p' }
-        - { key: q, title: 'Q', description: 'part q' }
-        - { key: r, title: 'R', description: 'part r' }
-        - { key: s, title: 'S', description: 'part s' }
-        - { key: t, title: 'T', description: 'part t' }
-  - role: planner
-    respond:
-      tasks:
-        - { key: a, title: '{{node.title}}/a', description: 'first part of {{node.title}}' }
-        - { key: b, title: '{{node.title}}/b', description: 'second part of {{node.title}}', dependsOn: [a] }
-        - { key: c, title: '{{node.title}}/c', description: 'side part of {{node.title}}' }
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-  checker: { verdict: pass, feedback: 'ok' }
-`;
+const treeScript = growingTreeScript({ delayMs: 150, rootTasks: ['P', 'Q', 'R', 'S', 'T'] });
 const nodeCount = 36;
 
 describe.skipIf(mongoTestUri === undefined)('workers sharing runs on MongoDB', () => {
