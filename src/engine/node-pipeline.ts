@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import {
+  emptyPipeline,
+  isTerminal,
+  type AgentRole,
+  type NodePatch,
+  type Run,
+  type TaskNode,
+} from '../domain/index.js';
+import {
+  checkNode,
+  executeNode,
+  planNode,
+  sequenceTasks,
+  type AgentRuntime,
+  type AgentsConfig,
+  type NodeContext,
+} from '../agents/index.js';
+import type { Store } from '../store/index.js';
+import { buildChildren } from './build-children.js';
+import type { EngineEvent } from './engine-event.js';
+import { nodesExceeded, now, rootExecution } from './engine-support.js';
+import type { NodeWriter, RunTotals } from './node-writer.js';
+import { rollUpResult } from './roll-up-result.js';
+import type { SharedRun } from './shared-run.js';
+import type { TreeState } from './tree-state.js';
+import { writeArtifacts } from './write-artifacts.js';
+
+/** What the pipeline needs from the engine that drives it. */
+export interface PipelineHost {
+  store: Store;
+  agents: AgentsConfig;
+  owner: string;
+  outDir: string | null;
+  tree: TreeState;
+  runtime: AgentRuntime;
+  writer: NodeWriter;
+  totals: RunTotals;
+  sharing: SharedRun | null;
+  run(): Run;
+  context(node: TaskNode): NodeContext;
+  kick(nodeId: string): void;
+  emit(event: EngineEvent): void;
+  /** Budget stops, cancellation and provider faults while a node is worked on. */
+  onWorkError(node: TaskNode, error: unknown): Promise<void>;
+  /** True when a shared run's node needs an agent this worker does not run (it was handed back). */
+  handsOff(node: TaskNode, role: AgentRole): Promise<boolean>;
+  /** Claims a check in a shared run. */
+  claimCheck(node: TaskNode): Promise<TaskNode>;
+}
+
+/**
+ * One node's way through the agents (DESIGN §1): execute, then complete or decompose (plan,
+ * sequence, insert the children), check with retries and escalation, and roll a parent up once its
+ * children settle. Each answer is stored before the next step.
+ */
+export class NodePipeline {
+  constructor(private readonly host: PipelineHost) {}
+
+  /** Starts a ready node and takes it to `checking`, `decomposed` or a failure. */
+  async work(ready: TaskNode): Promise<void> {
+    const { writer, sharing } = this.host;
+    let node = await writer.apply(
+      ready,
+      { type: 'start', lease: sharing?.newLease() ?? this.ownLease() },
+      sharing ? { worker: sharing.workerId } : {},
+    );
+    sharing?.renew(node);
+    try {
+      node = await this.ensureExecution(node);
+      const execution = node.pipeline.execution;
+      if (execution === null) return;
+      if (execution.action === 'complete') {
+        await writer.apply(node, { type: 'submit' }, { result: execution.result });
+        return;
+      }
+      await this.decompose(node);
+    } catch (error) {
+      await this.host.onWorkError(this.host.tree.require(node.id), error);
+    }
+  }
+
+  /** Checks a node's result: pass (artifacts written), retry with the feedback, or escalate. */
+  async check(unclaimed: TaskNode): Promise<void> {
+    const { writer, tree } = this.host;
+    const node = this.host.sharing ? await this.host.claimCheck(unclaimed) : unclaimed;
+    try {
+      const outcome = await checkNode(this.host.runtime, this.host.context(node));
+      const spent = writer.spend(node, 'checker', outcome);
+      if (!outcome.success) {
+        await writer.apply(
+          node,
+          { type: 'fail', error: { kind: 'model', message: outcome.error.message } },
+          spent,
+        );
+        return;
+      }
+      const verdict = outcome.value;
+      const history: NodePatch = {
+        ...spent,
+        check: verdict,
+        checks: [...node.checks, { ...verdict, attempt: node.attempts, at: now() }],
+      };
+      if (verdict.verdict === 'pass') {
+        const written = await writeArtifacts(this.host.outDir, node.result?.artifacts ?? []);
+        if (!written.success) {
+          await writer.apply(
+            node,
+            { type: 'fail', error: { kind: 'internal', message: written.error } },
+            history,
+          );
+          return;
+        }
+        await writer.apply(node, { type: 'pass' }, history);
+      } else if (node.attempts < this.host.run().limits.maxAttempts) {
+        await writer.apply(
+          node,
+          { type: 'retry', feedback: verdict.feedback },
+          { ...history, pipeline: { ...emptyPipeline } },
+        );
+      } else {
+        const reason = `the checker failed it ${node.attempts} times; last feedback: ${verdict.feedback}`;
+        await writer.apply(
+          node,
+          { type: 'request-approval', kind: 'escalation', reason },
+          {
+            ...history,
+            pipeline: { ...emptyPipeline },
+          },
+        );
+      }
+    } catch (error) {
+      await this.host.onWorkError(tree.require(node.id), error);
+    }
+  }
+
+  /** Completes a decomposed node once every child settled (fails it if one failed). */
+  async rollUp(node: TaskNode): Promise<void> {
+    const children = this.host.tree.childrenOf(node.id);
+    if (children.length === 0 || !children.every((child) => isTerminal(child.status))) return;
+    const failed = children.find((child) => child.status === 'failed' || child.status === 'cancelled');
+    if (failed) {
+      await this.host.writer.apply(node, {
+        type: 'fail',
+        error: { kind: 'dependency', message: `subtask ${failed.id} "${failed.title}" ${failed.status}` },
+      });
+    } else {
+      await this.host.writer.apply(node, { type: 'roll-up' }, { result: rollUpResult(children) });
+    }
+  }
+
+  private ownLease() {
+    return {
+      owner: this.host.owner,
+      token: randomUUID(),
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+  }
+
+  private async ensureExecution(node: TaskNode): Promise<TaskNode> {
+    const { writer } = this.host;
+    if (node.pipeline.execution !== null) return node;
+    if (node.parentId === null)
+      return writer.save(node, { pipeline: { ...node.pipeline, execution: rootExecution } });
+    const guidance = node.approval?.decision?.action === 'retry' ? node.approval.decision.comment : null;
+    const outcome = await executeNode(this.host.runtime, this.host.context(node), {
+      canDecompose: node.depth < this.host.run().limits.maxDepth,
+      guidance,
+    });
+    return writer.record(node, 'executor', outcome, (answer) => ({
+      pipeline: { ...node.pipeline, execution: answer },
+    }));
+  }
+
+  private async decompose(start: TaskNode): Promise<void> {
+    const { writer, tree, runtime } = this.host;
+    let node = start;
+    const { maxNodes } = this.host.run().limits;
+    if (node.pipeline.plan === null && (await this.host.handsOff(node, 'planner'))) return;
+    if (node.pipeline.plan === null) {
+      if (tree.size >= maxNodes) throw nodesExceeded(maxNodes);
+      const outcome = await planNode(runtime, this.host.context(node));
+      node = await writer.record(node, 'planner', outcome, (plan) => ({
+        pipeline: { ...node.pipeline, plan },
+      }));
+      if (node.status !== 'running') return;
+    }
+    const plan = node.pipeline.plan!;
+    if (node.pipeline.sequence === null && (await this.host.handsOff(node, 'sequencer'))) return;
+    if (node.pipeline.sequence === null) {
+      const outcome = await sequenceTasks(runtime, this.host.context(node), plan.tasks);
+      if (outcome.fallbackReason !== null)
+        this.host.emit({ type: 'sequence-fallback', node, reason: outcome.fallbackReason });
+      node = await writer.record(node, 'sequencer', { ...outcome, success: true }, (sequence) => ({
+        pipeline: { ...node.pipeline, sequence },
+      }));
+    }
+    // Children a crash left inserted (before the parent was marked decomposed) are not counted twice.
+    if (tree.size - tree.childrenOf(node.id).length + plan.tasks.length > maxNodes)
+      throw nodesExceeded(maxNodes);
+    const children = buildChildren({
+      parent: node,
+      plan,
+      sequence: node.pipeline.sequence!,
+      policies: this.host.agents.approvalPolicies,
+      at: now(),
+      actor: this.host.owner,
+    });
+    await this.host.store.insertNodes(children.nodes, children.events);
+    tree.add(children.nodes);
+    // The run document's node count is a progress figure: the periodic flush stores it, rather than
+    // one more write of the run per decomposed node (the nodes themselves are already stored).
+    this.host.totals.dirty = true;
+    for (const [index, child] of children.nodes.entries())
+      this.host.emit({ type: 'node-create', node: child, event: children.events[index]! });
+    // The children now hold the plan; keeping it on the parent too would double the tree's size.
+    await writer.apply(
+      node,
+      { type: 'decompose' },
+      { pipeline: { ...emptyPipeline, execution: node.pipeline.execution } },
+    );
+    for (const child of children.nodes) this.host.kick(child.id);
+  }
+}

@@ -1,0 +1,98 @@
+import {
+  addUsage,
+  ArborError,
+  transition,
+  type AgentRole,
+  type NodeEvent,
+  type NodePatch,
+  type NodeTransitionEvent,
+  type TaskNode,
+  type Usage,
+} from '../domain/index.js';
+import type { AgentOutcome } from '../agents/index.js';
+import type { Store } from '../store/index.js';
+import { now } from './engine-support.js';
+import type { TreeState } from './tree-state.js';
+
+/** What a run has spent, as this process counts it, and whether the stored run lags behind. */
+export interface RunTotals {
+  usage: Usage;
+  /** The run document should be written again (usage, node count). */
+  dirty: boolean;
+}
+
+/** Options of {@link NodeWriter}. */
+export interface NodeWriterOptions {
+  store: Store;
+  runId: string;
+  actor: string;
+  tree: TreeState;
+  totals: RunTotals;
+  /** After a stored transition (the tree already holds the new node). */
+  onTransition: (node: TaskNode, event: NodeEvent) => void;
+}
+
+/**
+ * The engine's one write path for nodes: legal transitions through the pure `transition`, answers
+ * and usage, each a conditional write on the node's version, mirrored into the in-memory tree.
+ */
+export class NodeWriter {
+  constructor(private readonly options: NodeWriterOptions) {}
+
+  /** Applies a legal transition and stores it with its event. */
+  async apply(node: TaskNode, event: NodeTransitionEvent, extra: NodePatch = {}): Promise<TaskNode> {
+    const { runId, actor } = this.options;
+    const moved = transition(node, event, { at: now(), actor });
+    if (!moved.success) throw new ArborError(`internal: ${moved.error}`, { runId, nodeId: node.id });
+    const stored = await this.options.store.updateNode({
+      runId,
+      nodeId: node.id,
+      expectedVersion: node.version,
+      patch: { ...extra, ...moved.value.patch },
+      event: moved.value.event,
+    });
+    this.options.tree.put(stored);
+    this.options.onTransition(stored, moved.value.event);
+    return stored;
+  }
+
+  /** Stores fields without a status change (an answer, usage, a lease). */
+  async save(node: TaskNode, patch: NodePatch): Promise<TaskNode> {
+    const stored = await this.options.store.updateNode({
+      runId: this.options.runId,
+      nodeId: node.id,
+      expectedVersion: node.version,
+      patch: { ...patch, version: node.version + 1, updatedAt: now() },
+    });
+    this.options.tree.put(stored);
+    return stored;
+  }
+
+  /** Stores an agent's answer with what it cost, or fails the node when there is no valid answer. */
+  async record<R extends AgentRole, A>(
+    node: TaskNode,
+    role: R,
+    outcome: AgentOutcome<R> | { success: true; value: A; calls: number; usage: Usage },
+    patchFor: (answer: A) => NodePatch,
+  ): Promise<TaskNode> {
+    const spent = this.spend(node, role, outcome);
+    if (!outcome.success)
+      return this.apply(
+        node,
+        { type: 'fail', error: { kind: 'model', message: outcome.error.message } },
+        spent,
+      );
+    return this.save(node, { ...spent, ...patchFor(outcome.value as A) });
+  }
+
+  /** Adds calls and usage to the run's totals and returns the node's new counters. */
+  spend(node: TaskNode, role: AgentRole, outcome: { calls: number; usage: Usage }): NodePatch {
+    const { totals } = this.options;
+    totals.usage = addUsage(totals.usage, outcome.usage);
+    totals.dirty = true;
+    return {
+      calls: { ...node.calls, [role]: node.calls[role] + outcome.calls },
+      usage: addUsage(node.usage, outcome.usage),
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { emptyPipeline } from '../domain/index.js';
+import type { NodeWriter } from './node-writer.js';
+import type { TreeState } from './tree-state.js';
+
+/**
+ * Makes a run whose previous driver stopped drivable again: nodes that were in flight go back to
+ * `ready` (their stored answers kept), and on request failed and cancelled branches reopen — deepest
+ * first, so children are open again before their parent looks at them.
+ */
+export async function recoverRun(options: {
+  tree: TreeState;
+  writer: NodeWriter;
+  reopenFailed: boolean;
+}): Promise<void> {
+  const { tree, writer } = options;
+  for (const node of [...tree.values()]) {
+    if (node.status === 'running')
+      await writer.apply(node, { type: 'pause', reason: 'recovered: it was in flight when the run stopped' });
+  }
+  if (!options.reopenFailed) return;
+  const reopenable = [...tree.values()].filter(
+    (node) =>
+      node.status === 'failed' ||
+      node.status === 'cancelled' ||
+      (node.status === 'skipped' && node.error?.kind === 'dependency'),
+  );
+  reopenable.sort((a, b) => b.depth - a.depth);
+  for (const node of reopenable) {
+    const hasChildren = tree.childrenOf(node.id).length > 0;
+    const to = hasChildren
+      ? 'decomposed'
+      : node.status === 'skipped' || !tree.dependenciesSettled(node)
+        ? 'pending'
+        : 'ready';
+    await writer.apply(
+      tree.require(node.id),
+      { type: 'reopen', to },
+      hasChildren ? {} : { pipeline: { ...emptyPipeline } },
+    );
+  }
+}

@@ -1,0 +1,25 @@
+import type { RunStatus, StopReason, TaskNode } from '../domain/index.js';
+
+/**
+ * How a drive of the run ends, from its root and why it stopped: completed with the root; cancelled
+ * or failed when stopped; awaiting approval when only people can move it on.
+ */
+export function runEndStatus(options: {
+  root: Pick<TaskNode, 'status' | 'error'>;
+  stopReason: StopReason | null;
+  waitsForPeople: boolean;
+}): { status: RunStatus; stopReason: StopReason | null } {
+  const { root, stopReason, waitsForPeople } = options;
+  if (root.status === 'completed') return { status: 'completed', stopReason: null };
+  if (stopReason?.kind === 'cancelled') return { status: 'cancelled', stopReason };
+  if (root.status === 'failed' || stopReason !== null)
+    return {
+      status: 'failed',
+      stopReason: stopReason ?? { kind: 'failure', message: root.error?.message ?? 'the root task failed' },
+    };
+  if (waitsForPeople) return { status: 'awaiting_approval', stopReason: null };
+  return {
+    status: 'failed',
+    stopReason: { kind: 'failure', message: 'internal: the run has nothing left to do but is not finished' },
+  };
+}
