@@ -1,6 +1,11 @@
 import type { BenchContext, BenchResult } from './bench-result.js';
 import { measureZeroLatencyRun } from './measure-zero-latency-run.js';
-import { zeroLatencyConcurrency, zeroLatencySizes } from './overhead-benchmark.js';
+import {
+  perNodeGrowthVerdict,
+  zeroLatencyConcurrency,
+  zeroLatencyParameters,
+  zeroLatencySizes,
+} from './overhead-benchmark.js';
 import { verdict, type Verdict } from './verdict.js';
 
 const mebibyte = 1024 * 1024;
@@ -46,12 +51,11 @@ export async function memoryBenchmark(context: BenchContext): Promise<BenchResul
         );
     }
     verdicts.push(
-      verdict({
-        target: `memory ${store}: bytes per node at ${sizes.at(-1)} ÷ at ${sizes[0]} (linear)`,
-        value: perNode.at(-1)! / perNode[0]!,
-        limit: linearTolerance,
-        kind: 'at-most',
-      }),
+      perNodeGrowthVerdict(
+        `memory ${store}: bytes per node at ${sizes.at(-1)} ÷ at ${sizes[0]} (linear)`,
+        perNode,
+        linearTolerance,
+      ),
     );
   }
   return {
@@ -59,14 +63,7 @@ export async function memoryBenchmark(context: BenchContext): Promise<BenchResul
     measures: 'peak RSS and bytes per node of synthetic runs, each size in a fresh process',
     environment: context.environment,
     quick: context.quick,
-    parameters: {
-      sizes: Object.fromEntries(context.stores.map((store) => [store, zeroLatencySizes(context, store)])),
-      latencyMs: 0,
-      concurrency: zeroLatencyConcurrency,
-      seed: 1,
-      maxBranching: 8,
-      maxDepth: 6,
-    },
+    parameters: zeroLatencyParameters(context),
     rows,
     verdicts,
   };

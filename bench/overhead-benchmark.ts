@@ -22,6 +22,23 @@ export function zeroLatencySizes(
   return store === 'mongodb' && !context.full ? [1_000, 3_000] : [10_000, 100_000];
 }
 
+/** The parameters the overhead and memory benchmarks record: the same zero-latency runs. */
+export function zeroLatencyParameters(context: BenchContext): Record<string, unknown> {
+  return {
+    sizes: Object.fromEntries(context.stores.map((store) => [store, zeroLatencySizes(context, store)])),
+    latencyMs: 0,
+    concurrency: zeroLatencyConcurrency,
+    seed: 1,
+    maxBranching: 8,
+    maxDepth: 6,
+  };
+}
+
+/** The verdict that a per-node figure stays within `limit` of its value at the smallest size. */
+export function perNodeGrowthVerdict(target: string, perNode: readonly number[], limit: number): Verdict {
+  return verdict({ target, value: perNode.at(-1)! / perNode[0]!, limit, kind: 'at-most' });
+}
+
 /**
  * Benchmark 2: Arbor's own cost with a model that answers at once: nodes per second (wall) and CPU
  * ms per node, at 10,000 and 100,000 nodes, each in a fresh process.
@@ -62,12 +79,11 @@ export async function overheadBenchmark(context: BenchContext): Promise<BenchRes
       );
     }
     verdicts.push(
-      verdict({
-        target: `overhead ${store}: CPU per node at ${sizes.at(-1)} ÷ at ${sizes[0]} (flat)`,
-        value: perNode.at(-1)! / perNode[0]!,
-        limit: flatTolerance,
-        kind: 'at-most',
-      }),
+      perNodeGrowthVerdict(
+        `overhead ${store}: CPU per node at ${sizes.at(-1)} ÷ at ${sizes[0]} (flat)`,
+        perNode,
+        flatTolerance,
+      ),
     );
   }
   return {
@@ -75,14 +91,7 @@ export async function overheadBenchmark(context: BenchContext): Promise<BenchRes
     measures: 'nodes/s and CPU ms per node of synthetic runs with a zero-latency model',
     environment: context.environment,
     quick: context.quick,
-    parameters: {
-      sizes: Object.fromEntries(context.stores.map((store) => [store, zeroLatencySizes(context, store)])),
-      latencyMs: 0,
-      concurrency: zeroLatencyConcurrency,
-      seed: 1,
-      maxBranching: 8,
-      maxDepth: 6,
-    },
+    parameters: zeroLatencyParameters(context),
     rows,
     verdicts,
   };
