@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick|--full] [--embedded-only] [NAME…]`: runs the benchmarks (all by
- * default: scheduling, overhead, memory, prompt-size, workers), writes `bench/results/<name>.json` and prints
- * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set (`workers` is MongoDB only).
+ * default: scheduling, overhead, memory, prompt-size, store-costs, workers), writes `bench/results/<name>.json` and prints
+ * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set (`store-costs` and `workers` are MongoDB only).
  */
 import { benchEnvironment } from './bench-environment.js';
 import { writeBenchResult, type BenchContext, type BenchResult } from './bench-result.js';
@@ -10,6 +10,7 @@ import { memoryBenchmark } from './memory-benchmark.js';
 import { overheadBenchmark } from './overhead-benchmark.js';
 import { promptSizeBenchmark } from './prompt-size-benchmark.js';
 import { schedulingBenchmark } from './scheduling-benchmark.js';
+import { storeCostsBenchmark } from './store-costs-benchmark.js';
 import { workersBenchmark } from './workers-benchmark.js';
 import { formatVerdict, type Verdict } from './verdict.js';
 
@@ -18,6 +19,7 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>
   overhead: overheadBenchmark,
   memory: memoryBenchmark,
   'prompt-size': promptSizeBenchmark,
+  'store-costs': storeCostsBenchmark,
   workers: workersBenchmark,
 };
 
