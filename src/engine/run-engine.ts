@@ -25,10 +25,12 @@ import {
 } from '../agents/index.js';
 import type { Model } from '../llm/model.js';
 import type { Store } from '../store/index.js';
+import { ApprovalDesk } from './approval-desk.js';
 import { Budget } from './budget.js';
 import { buildNodeContext } from './build-node-context.js';
 import { CallRecorder } from './call-recorder.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
+import { createAgentRuntime } from './create-agent-runtime.js';
 import { CriticalPathRank } from './critical-path-rank.js';
 import type { EngineEvent } from './engine-event.js';
 import { nextRole, SharedRun, type SharedRunOptions } from './shared-run.js';
@@ -92,9 +94,9 @@ export class RunEngine {
   private readonly writer: NodeWriter;
   private readonly pipeline: NodePipeline;
   private readonly steps: SharedNodeSteps;
+  private readonly desk: ApprovalDesk;
   private readonly busy = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly announced = new Map<string, number>();
   private inFlight = 0;
   private stopReason: StopReason | null = null;
   private fatal: Error | null = null;
@@ -132,31 +134,27 @@ export class RunEngine {
     this.calls = new CallRecorder(options.store, options.run.id);
     this.sharing = options.shared ? this.shareRun(options.shared) : null;
     const storeBudget = options.shared ? new StoreBudget(options.store, options.run.id, options.run.limits) : null;
-    this.runtime = {
+    this.runtime = createAgentRuntime({
+      runId: options.run.id,
       agents: options.agents,
       templates: options.templates,
       modelFor: options.modelFor,
-      cacheKey: `arbor-${options.run.id}`,
-      withSlot: (role, call, nodeId) => this.slots.run(role, call, this.rank.priorityOf(nodeId, role)),
       reserve: (estimate) => (storeBudget ? storeBudget.reserve(estimate) : this.budget.reserve(estimate)),
       signal: this.abort.signal,
-      onCallStart: (record) => {
-        this.calls.start(record);
-        this.emit({ type: 'call-start', role: record.role, node: this.tree.require(record.nodeId), attempt: record.attempt });
-      },
-      onCallEnd: (record) => {
-        this.calls.end(record);
-        this.emit({
-          type: 'call-end',
-          role: record.role,
-          node: this.tree.require(record.nodeId),
-          attempt: record.attempt,
-          usage: record.response?.usage ?? null,
-          error: record.error,
-        });
-      },
-      onRetry: (info) => this.emit({ type: 'call-retry', ...info, node: this.tree.require(info.nodeId) }),
-    };
+      slots: this.slots,
+      rank: this.rank,
+      calls: this.calls,
+      tree: this.tree,
+      emit: (event) => this.emit(event),
+    });
+    this.desk = new ApprovalDesk({
+      store: options.store,
+      runId: options.run.id,
+      tree: this.tree,
+      writer: this.writer,
+      emit: (event) => this.emit(event),
+      kick: (nodeId) => this.kick(nodeId),
+    });
     this.steps = new SharedNodeSteps({ sharing: this.sharing, tree: this.tree, writer: this.writer, kick: (nodeId) => this.kick(nodeId) });
     this.pipeline = new NodePipeline({
       store: options.store,
@@ -299,7 +297,7 @@ export class RunEngine {
           if (!(await this.steps.claimed(node, (checking) => this.pipeline.check(checking)))) return;
           continue;
         case 'awaiting_approval':
-          if (await this.applyDecision(node)) continue;
+          if (await this.desk.applyDecision(node)) continue;
           return;
         case 'decomposed':
           await this.pipeline.rollUp(node);
@@ -319,30 +317,10 @@ export class RunEngine {
 
   // ---- approvals ----------------------------------------------------------------------------------
 
-  /** Applies a recorded decision; otherwise makes sure a person has been asked. True when it moved. */
-  private async applyDecision(node: TaskNode): Promise<boolean> {
-    const approval = node.approval!;
-    const pending = (await this.options.store.pendingDecisions(this.run.id)).find((entry) => entry.nodeId === node.id);
-    if (pending) {
-      const decision = pending.decision;
-      const depsMet = this.tree.dependenciesSettled(node);
-      await this.writer.apply(node, { type: 'decide', decision, depsMet }, decision.action === 'retry' ? { result: null } : {});
-      return true;
-    }
-    if (this.announced.get(node.id) !== approval.round) {
-      this.announced.set(node.id, approval.round);
-      this.emit({ type: 'approval-request', node });
-    }
-    return false;
-  }
-
-  /** Applies decisions other processes recorded; returns how many it found. */
+  /** Applies decisions other processes recorded; returns how many it found (0 when the store fails). */
   private async pollDecisions(): Promise<number> {
-    if (this.tree.count('awaiting_approval') === 0) return 0;
     try {
-      const decisions = await this.options.store.pendingDecisions(this.run.id);
-      for (const { nodeId } of decisions) this.kick(nodeId);
-      return decisions.length;
+      return await this.desk.pollDecisions();
     } catch (error) {
       this.fatal ??= asError(error);
       this.wake();
@@ -351,7 +329,7 @@ export class RunEngine {
   }
 
   private waitsForPeople(): boolean {
-    return this.tree.count('awaiting_approval') > 0;
+    return this.desk.waitsForPeople();
   }
 
   // ---- writes -------------------------------------------------------------------------------------
