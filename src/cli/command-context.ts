@@ -1,4 +1,5 @@
 import { resolveStoreSpec } from '../store/index.js';
+import { hideUriPasswords } from './logger.js';
 
 /** Flags every command takes. */
 export interface CommonFlags {
@@ -9,7 +10,7 @@ export interface CommonFlags {
 /** How to name the store in a suggested command: nothing when it is the default one. */
 export function storeArgument(flags: CommonFlags): string {
   if (!flags.store) return '';
-  return `--store ${resolveStoreSpec(flags.store).replace(/(:\/\/[^:/@\s]+:)[^@\s]+@/, '$1***@')}`;
+  return `--store ${hideUriPasswords(resolveStoreSpec(flags.store))}`;
 }
 
 /** True when a person is at the terminal (both ends are a TTY). */

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { storeArgument } from './command-context.js';
 import { createLogger, redactSecrets } from './logger.js';
 
 describe('logger', () => {
@@ -34,5 +35,12 @@ describe('logger', () => {
     expect(entry).toMatchObject({ level: 'info', message: 'node-transition', nodeId: '1', apiKey: '***', uri: 'mongodb://u:***@h/db' });
     expect(text).not.toContain('sk-live-123');
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('storeArgument', () => {
+  it('names a non-default store in suggested commands with its password hidden', () => {
+    expect(storeArgument({ store: 'mongodb://arbor:s3cret@db:27017/arbor' })).toBe('--store mongodb://arbor:***@db:27017/arbor');
+    expect(storeArgument({})).toBe('');
   });
 });

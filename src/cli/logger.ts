@@ -4,9 +4,14 @@ import winston from 'winston';
 
 const secretKeys = /^(api[-_]?key|authorization|password|secret|x-api-key)$/i;
 
+/** Replaces the password of every `scheme://user:password@` in `text` with `***`. */
+export function hideUriPasswords(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@');
+}
+
 /** Hides secrets: values of secret-named fields, and passwords in URIs. */
 export function redactSecrets(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@');
+  if (typeof value === 'string') return hideUriPasswords(value);
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
