@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCallLog } from '../../src/llm/scripted/index.js';
 import { flattenTree, makeTempDir, readTree, runCli, runIdFrom, startCli, waitFor, type JsonTreeNode } from '../support/cli.js';
+import { releaseGateScript } from '../support/release-gate-script.js';
 
 /**
  * Three independent tasks: a slow one that keeps the run busy (so a run off a terminal does not stop
@@ -33,25 +34,6 @@ defaults:
   checker: { verdict: pass, feedback: '' }
 `;
 
-/** A build, then a release that waits for approval; nothing else keeps the run busy. */
-const gateScript = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: build, title: Build the release, description: 'compile and package' }
-        - key: release
-          title: Release to customers
-          description: 'publish the package'
-          dependsOn: [build]
-          requiresApproval: true
-          approvalReason: 'Customers see this at once'
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-  checker: { verdict: pass, feedback: '' }
-`;
 
 /** The id of the node a progress line (`HH:MM:SS  ID  TRANSITION  TITLE`) reports. */
 function nodeIdIn(stdout: string, transition: string, title: string): string {
@@ -109,7 +91,7 @@ describe('approvals', () => {
 
   it('exits 3 off a terminal, then a rejection skips the node and resume completes the run', async () => {
     const cwd = await makeTempDir();
-    await writeFile(path.join(cwd, 'gate.yaml'), gateScript);
+    await writeFile(path.join(cwd, 'gate.yaml'), releaseGateScript);
 
     const run = await runCli(['run', '--prompt', 'Ship version 2', '--llm', 'script:gate.yaml'], { cwd });
     expect(run.code).toBe(3);
@@ -143,7 +125,7 @@ describe('approvals', () => {
 
   it('refuses to decide a node that is not waiting, and lists the waiting ones when no node is named', async () => {
     const cwd = await makeTempDir();
-    await writeFile(path.join(cwd, 'gate.yaml'), gateScript);
+    await writeFile(path.join(cwd, 'gate.yaml'), releaseGateScript);
     const run = await runCli(['run', '--prompt', 'Ship version 2', '--llm', 'script:gate.yaml'], { cwd });
     expect(run.code).toBe(3);
     const runId = runIdFrom(run.stdout);

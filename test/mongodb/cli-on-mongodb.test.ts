@@ -11,29 +11,11 @@ import {
   mongoTestUri,
   testDatabaseName,
 } from '../support/mongodb-test-database.js';
+import { releaseGateScript } from '../support/release-gate-script.js';
 
 /** Several CLI processes (and a server) start one after the other: more than the default 30 s on a busy machine. */
 const slowProcesses = { timeout: 90_000 };
 
-/** A build, then a release that waits for a person's approval. */
-const gateScript = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: build, title: Build the release, description: 'compile and package' }
-        - key: release
-          title: Release to customers
-          description: 'publish the package'
-          dependsOn: [build]
-          requiresApproval: true
-          approvalReason: 'Customers see this at once'
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-  checker: { verdict: pass, feedback: '' }
-`;
 
 const statuses = (tree: JsonTree) => flattenTree(tree.root).map((node) => [node.title, node.status]);
 
@@ -56,7 +38,7 @@ describe.skipIf(mongoTestUri === undefined)('the CLI on MongoDB', () => {
     slowProcesses,
     async () => {
       const cwd = await makeTempDir();
-      await writeFile(path.join(cwd, 'gate.yaml'), gateScript);
+      await writeFile(path.join(cwd, 'gate.yaml'), releaseGateScript);
       // The run finds MongoDB through MONGODB_URI, the later commands through --store: both as users do.
       const run = await runCli(['run', '--prompt', 'Ship version 2', '--llm', 'script:gate.yaml'], {
         cwd,
@@ -123,7 +105,7 @@ describe.skipIf(mongoTestUri === undefined)('the CLI on MongoDB', () => {
 describe('the CLI with an unreachable MongoDB', () => {
   it('exits 2 naming the host, never the password, and writes nothing locally', async () => {
     const cwd = await makeTempDir();
-    await writeFile(path.join(cwd, 'gate.yaml'), gateScript);
+    await writeFile(path.join(cwd, 'gate.yaml'), releaseGateScript);
     const run = await runCli(
       [
         'run',
