@@ -27,7 +27,13 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const full = args.includes('--full');
 const embeddedOnly = args.includes('--embedded-only');
-const names = args.filter((arg) => !arg.startsWith('--'));
+const flags = ['--quick', '--full', '--embedded-only'];
+const unknownFlags = args.filter((arg) => arg.startsWith('-') && !flags.includes(arg));
+if (unknownFlags.length > 0) {
+  console.error(`unknown option ${unknownFlags.join(', ')}; use ${flags.join(', ')} and benchmark names`);
+  process.exit(2);
+}
+const names = args.filter((arg) => !arg.startsWith('-'));
 const unknown = names.filter((name) => !(name in benchmarks));
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}`);
