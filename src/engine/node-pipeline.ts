@@ -67,13 +67,20 @@ export class NodePipeline {
     );
     sharing?.renew(node);
     try {
-      node = await this.ensureExecution(node);
-      const execution = node.pipeline.execution;
+      const answered = await this.execute(node);
+      if (answered === null) return;
+      const { execution } = answered.unsaved.pipeline ?? answered.node.pipeline;
       if (execution === null) return;
       if (execution.action === 'complete') {
-        await writer.apply(node, { type: 'submit' }, { result: execution.result });
+        // The answer is stored with the submit itself: one write, still before the checker acts.
+        await writer.apply(
+          answered.node,
+          { type: 'submit' },
+          { ...answered.unsaved, result: execution.result },
+        );
         return;
       }
+      node = answered.unsaved.pipeline ? await writer.save(answered.node, answered.unsaved) : answered.node;
       await this.decompose(node);
     } catch (error) {
       await this.host.onWorkError(this.host.tree.require(node.id), error);
@@ -157,19 +164,24 @@ export class NodePipeline {
     };
   }
 
-  private async ensureExecution(node: TaskNode): Promise<TaskNode> {
-    const { writer } = this.host;
-    if (node.pipeline.execution !== null) return node;
+  /**
+   * The node's execution: the stored one, or a new answer (the root's is fixed, others ask the
+   * executor) returned unsaved with what it cost, so the caller stores it with its next step.
+   * Null when the executor gave no valid answer (the node was failed).
+   */
+  private async execute(node: TaskNode): Promise<{ node: TaskNode; unsaved: NodePatch } | null> {
+    if (node.pipeline.execution !== null) return { node, unsaved: {} };
     if (node.parentId === null)
-      return writer.save(node, { pipeline: { ...node.pipeline, execution: rootExecution } });
+      return { node, unsaved: { pipeline: { ...node.pipeline, execution: rootExecution } } };
     const guidance = node.approval?.decision?.action === 'retry' ? node.approval.decision.comment : null;
     const outcome = await executeNode(this.host.runtime, this.host.context(node), {
       canDecompose: node.depth < this.host.run().limits.maxDepth,
       guidance,
     });
-    return writer.record(node, 'executor', outcome, (answer) => ({
-      pipeline: { ...node.pipeline, execution: answer },
+    const answered = await this.host.writer.answer(node, 'executor', outcome, (execution) => ({
+      pipeline: { ...node.pipeline, execution },
     }));
+    return answered && { node, unsaved: answered };
   }
 
   private async decompose(start: TaskNode): Promise<void> {

@@ -75,14 +75,24 @@ export class NodeWriter {
     outcome: AgentOutcome<R> | { success: true; value: A; calls: number; usage: Usage },
     patchFor: (answer: A) => NodePatch,
   ): Promise<TaskNode> {
+    const patch = await this.answer(node, role, outcome, patchFor);
+    return patch === null ? this.options.tree.require(node.id) : this.save(node, patch);
+  }
+
+  /**
+   * The patch of an agent's valid answer with what it cost, for the caller to store with its next
+   * write; or, when there is no valid answer, fails the node (storing the cost) and returns null.
+   */
+  async answer<R extends AgentRole, A>(
+    node: TaskNode,
+    role: R,
+    outcome: AgentOutcome<R> | { success: true; value: A; calls: number; usage: Usage },
+    patchFor: (answer: A) => NodePatch,
+  ): Promise<NodePatch | null> {
     const spent = this.spend(node, role, outcome);
-    if (!outcome.success)
-      return this.apply(
-        node,
-        { type: 'fail', error: { kind: 'model', message: outcome.error.message } },
-        spent,
-      );
-    return this.save(node, { ...spent, ...patchFor(outcome.value as A) });
+    if (outcome.success) return { ...spent, ...patchFor(outcome.value as A) };
+    await this.apply(node, { type: 'fail', error: { kind: 'model', message: outcome.error.message } }, spent);
+    return null;
   }
 
   /** Adds calls and usage to the run's totals and returns the node's new counters. */
