@@ -10,7 +10,8 @@ import {
 } from '../../../test/support/mongodb-test-database.js';
 import { createdEvent, move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
 import { mongoIndexes } from './ensure-indexes.js';
-import type { MongoStore } from './mongo-store.js';
+import { mongoCollections, type MongoCollections } from './mongo-collections.js';
+import { MongoStore } from './mongo-store.js';
 import { openMongoStore, type OpenMongoStoreOptions } from './open-mongo-store.js';
 
 describe('openMongoStore', () => {
@@ -268,9 +269,11 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
 
     // What a kill -9 right after a node write leaves: the node moved, its event never inserted (a
     // node's earlier events were inserted before it could move again).
+    await store.settled();
     await events.deleteOne({ runId: run.id, type: 'deps-met' });
     const sibling = sampleChild(root, 1);
     await store.insertNodes([sibling], [createdEvent(sibling)]);
+    await store.settled();
     await events.deleteOne({ runId: run.id, nodeId: sibling.id });
     expected.splice(1, 0, createdEvent(sibling));
     expect(await store.listEvents(run.id)).toEqual(expected);
@@ -304,6 +307,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       event: ready.event,
     });
     const events = raw.db(dbName).collection('events');
+    await store.settled();
     await events.deleteOne({ runId: run.id, type: 'deps-met' });
 
     // A worker of a shared run takes the node over without taking the run (no repair on acquire).
@@ -319,12 +323,128 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       patch: started.patch,
       event: started.event,
     });
+    await store.settled();
     expect(
       await events
         .find({ runId: run.id }, { projection: { _id: 0 } })
         .sort({ at: 1, _id: 1 })
         .toArray(),
     ).toEqual([createdEvent(child), ready.event, started.event]);
+  });
+
+  describe('group commits of events and model calls', () => {
+    /** A store whose inserts into `events` and `calls` wait until `open()`, counted per collection. */
+    async function gatedStore() {
+      const client = await connectTestClient();
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const inserts = { events: 0, calls: 0 };
+      const gated = <C extends MongoCollections['events'] | MongoCollections['calls']>(
+        name: 'events' | 'calls',
+        collection: C,
+      ): C =>
+        new Proxy(collection, {
+          get(target, property) {
+            if (property === 'insertMany')
+              return async (...args: Parameters<C['insertMany']>) => {
+                inserts[name]++;
+                await gate;
+                return (target.insertMany as (...a: typeof args) => unknown)(...args);
+              };
+            const value: unknown = Reflect.get(target, property, target);
+            return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+          },
+        });
+      const collections = mongoCollections(client.db(dbName));
+      const store = new MongoStore({
+        client,
+        collections: {
+          ...collections,
+          events: gated('events', collections.events),
+          calls: gated('calls', collections.calls),
+        },
+        location: 'gated test store',
+        retryForMs: 5_000,
+        leaseMs: 30_000,
+      });
+      stores.push(store);
+      return { store, open, inserts };
+    }
+
+    it("holds a node's next event-bearing write until the event it replaces is stored", async () => {
+      const { store, open } = await gatedStore();
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const child = sampleChild(root, 0);
+      // Returns once the node is written: its creation event rides on it as `lastEvent`.
+      await store.insertNodes([child], [createdEvent(child)]);
+      const ready = move(child, { type: 'deps-met' });
+      let written = false;
+      const update = store
+        .updateNode({
+          runId: run.id,
+          nodeId: child.id,
+          expectedVersion: 0,
+          patch: ready.patch,
+          event: ready.event,
+        })
+        .then(() => (written = true));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(written).toBe(false);
+      expect(await raw.db(dbName).collection('nodes').findOne({ runId: run.id, id: child.id })).toMatchObject(
+        {
+          version: 0,
+        },
+      );
+      // Events are still listed meanwhile: the latest from the node itself.
+      expect(await store.listEvents(run.id, child.id)).toEqual([createdEvent(child)]);
+      open();
+      await update;
+      await store.settled();
+      expect(
+        await raw
+          .db(dbName)
+          .collection('events')
+          .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0 } })
+          .sort({ at: 1, _id: 1 })
+          .toArray(),
+      ).toEqual([createdEvent(child), ready.event]);
+    });
+
+    it('stores model calls recorded while a write is in flight in one insert', async () => {
+      const { store, open, inserts } = await gatedStore();
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const call = (nodeId: string) => ({
+        schemaVersion: 1 as const,
+        runId: run.id,
+        nodeId,
+        role: 'executor' as const,
+        attempt: 1,
+        system: 'You are the executor.',
+        messages: [{ role: 'user' as const, content: `Do node ${nodeId}` }],
+        answer: '{"ok":true}',
+        finishReason: 'complete' as const,
+        usage: { calls: 1, inputTokens: 10, outputTokens: 5, cachedTokens: 0, costUsd: null },
+        error: null,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        endedAt: '2026-01-01T00:00:01.000Z',
+      });
+      const first = store.recordCall(call('1'));
+      await new Promise((resolve) => setImmediate(resolve));
+      const rest = ['2', '3', '4'].map((id) => store.recordCall(call(id)));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(inserts.calls).toBe(1);
+      open();
+      await Promise.all([first, ...rest]);
+      expect(inserts.calls).toBe(2);
+      expect((await store.listCalls(run.id)).map((stored) => stored.nodeId).sort()).toEqual([
+        '1',
+        '2',
+        '3',
+        '4',
+      ]);
+    });
   });
 
   it('refuses to work after close', async () => {

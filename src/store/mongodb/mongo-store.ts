@@ -1,5 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
-import { MongoBulkWriteError, type MongoClient, type WriteError } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  ObjectId,
+  type Collection,
+  type Document,
+  type MongoClient,
+  type OptionalUnlessRequiredId,
+  type WriteError,
+} from 'mongodb';
 import {
   ConflictError,
   decisionsFor,
@@ -32,6 +40,7 @@ import type {
 import { acquireRunLease, type RunLease } from './acquire-run-lease.js';
 import { reserveRunBudget, settleRunBudget } from './budget-counters.js';
 import { eventDocumentId, type EventDocument, type NodeDocument } from './event-document.js';
+import { GroupCommit } from './group-commit.js';
 import type { MongoCollections } from './mongo-collections.js';
 import { retryTransient } from './retry-transient.js';
 import { WorkerRegistry } from './worker-registry.js';
@@ -62,7 +71,9 @@ const nodeFields = { _id: 0, lastEvent: 0 } as const;
  * `events` collections. Concurrency rests on single-document conditional updates (node `version`,
  * the approval round, the run lease), never on transactions, so it runs on any MongoDB or Atlas tier.
  * A node's status and the event that explains it are one write (the node's `lastEvent`), so a crash
- * between that write and the event's own insert loses no event.
+ * between that write and the event's own insert loses no event. That insert therefore need not hold
+ * up the caller: events and model calls go out in group commits (see {@link GroupCommit}), and a
+ * node's next event-bearing write waits until the event it replaces as `lastEvent` is stored.
  */
 export class MongoStore implements Store {
   readonly kind = 'mongodb';
@@ -73,6 +84,10 @@ export class MongoStore implements Store {
   readonly #leaseMs: number;
   readonly #leases = new Set<RunLease>();
   readonly #workers: WorkerRegistry;
+  readonly #events: GroupCommit<EventDocument>;
+  readonly #calls: GroupCommit<ModelCall & { _id: ObjectId }>;
+  /** Event inserts not yet acknowledged, by node (see {@link MongoStore.#eventsStored}). */
+  readonly #eventInserts = new Map<string, { stored: Promise<void>; error?: Error }>();
   #closed = false;
 
   constructor(options: MongoStoreOptions) {
@@ -84,6 +99,13 @@ export class MongoStore implements Store {
     this.#workers = new WorkerRegistry(this.#collections.workers, (what, operation) =>
       this.#call(what, operation),
     );
+    this.#events = new GroupCommit({
+      write: (events) => this.#call(`recording ${events.length} events`, () => this.#insertEvents(events)),
+    });
+    this.#calls = new GroupCommit({
+      write: (calls) =>
+        this.#call(`recording ${calls.length} model calls`, () => insertNew(this.#collections.calls, calls)),
+    });
   }
 
   async createRun(run: Run, root: TaskNode): Promise<void> {
@@ -177,9 +199,7 @@ export class MongoStore implements Store {
       );
     }
     // Events of nodes that were already there were stored with them the first time.
-    const fresh = documents.filter((event) => !existing.has(event.nodeId));
-    if (fresh.length > 0)
-      await this.#call(`recording ${fresh.length} events`, () => this.#insertEvents(fresh), { runId });
+    this.#recordEvents(documents.filter((event) => !existing.has(event.nodeId)));
   }
 
   async getNode(runId: string, nodeId: string): Promise<TaskNode | null> {
@@ -218,6 +238,7 @@ export class MongoStore implements Store {
     // in case the process that wrote it died before inserting it — another process may take the
     // node over before any repair (shared runs).
     let replaced: EventDocument | null = null;
+    if (event) await this.#eventsStored(runId, nodeId);
     const document = await this.#call(
       `updating node ${nodeId}`,
       async (attempt) => {
@@ -256,13 +277,7 @@ export class MongoStore implements Store {
       },
       { runId, nodeId },
     );
-    if (event) {
-      const events: EventDocument[] = replaced === null ? [event] : [replaced, event];
-      await this.#call(`recording an event of node ${nodeId}`, () => this.#insertEvents(events), {
-        runId,
-        nodeId,
-      });
-    }
+    if (event) this.#recordEvents(replaced === null ? [event] : [replaced, event]);
     return parseNode(document, source);
   }
 
@@ -285,15 +300,8 @@ export class MongoStore implements Store {
 
   async recordCall(call: ModelCall): Promise<void> {
     const valid = parseModelCall(call, `model call of node ${call.nodeId} in run ${call.runId}`);
-    // A parsed copy: the driver adds `_id` to the document it inserts.
-    await this.#call(
-      `recording a model call of node ${call.nodeId}`,
-      () => this.#collections.calls.insertOne(valid),
-      {
-        runId: call.runId,
-        nodeId: call.nodeId,
-      },
-    );
+    // Our own `_id`, so that an insert retried after a lost answer cannot store the call twice.
+    await this.#calls.insert([{ ...valid, _id: new ObjectId() }]);
   }
 
   async listCalls(runId: string, nodeId?: string): Promise<ModelCall[]> {
@@ -465,8 +473,14 @@ export class MongoStore implements Store {
     };
   }
 
+  /** Resolves once the event and model-call inserts queued so far are stored (or failed). */
+  async settled(): Promise<void> {
+    await Promise.all([this.#events.settled(), this.#calls.settled()]);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
+    await this.settled();
     const leases = [...this.#leases];
     this.#leases.clear();
     // Best effort: a lease that cannot be released now expires on its own.
@@ -504,18 +518,40 @@ export class MongoStore implements Store {
   }
 
   /** Inserts events by their derived `_id`s; ones already stored (a retry, a repair) are skipped. */
-  async #insertEvents(events: readonly EventDocument[]): Promise<void> {
-    try {
-      // Copies: the driver would otherwise add fields to the caller's documents.
-      await this.#collections.events.insertMany(
-        events.map((event) => ({ ...event })),
-        { ordered: false },
-      );
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
-      if (writeErrors.some((writeError) => writeError.code !== duplicateKey)) throw error;
-    }
+  #insertEvents(events: readonly EventDocument[]): Promise<void> {
+    return insertNew(this.#collections.events, events);
+  }
+
+  /**
+   * Queues the insert of events whose nodes already carry the latest of them as `lastEvent`, and
+   * notes it per node for {@link MongoStore.#eventsStored}.
+   */
+  #recordEvents(events: readonly EventDocument[]): void {
+    if (events.length === 0) return;
+    const entry: { stored: Promise<void>; error?: Error } = { stored: Promise.resolve() };
+    const keys = [...new Set(events.map((event) => nodeKey(event.runId, event.nodeId)))];
+    entry.stored = this.#events.insert(events).then(
+      () => {
+        for (const key of keys) if (this.#eventInserts.get(key) === entry) this.#eventInserts.delete(key);
+      },
+      (error: unknown) => {
+        entry.error = error instanceof Error ? error : new StoreError(String(error));
+      },
+    );
+    for (const key of keys) this.#eventInserts.set(key, entry);
+  }
+
+  /**
+   * Waits until the node's events queued so far are stored: a write that replaces the node's
+   * `lastEvent` must not be the only copy of the event before it. Throws (once) if their insert failed.
+   */
+  async #eventsStored(runId: string, nodeId: string): Promise<void> {
+    const key = nodeKey(runId, nodeId);
+    const entry = this.#eventInserts.get(key);
+    if (!entry) return;
+    await entry.stored;
+    if (this.#eventInserts.get(key) === entry) this.#eventInserts.delete(key);
+    if (entry.error !== undefined) throw entry.error;
   }
 
   #call<T>(
@@ -530,6 +566,30 @@ export class MongoStore implements Store {
       where: this.location,
       ...context,
     });
+  }
+}
+
+function nodeKey(runId: string, nodeId: string): string {
+  return `${runId}\u0000${nodeId}`;
+}
+
+/**
+ * Inserts documents that carry their own `_id`s; ones already stored (a retried insert, a repair)
+ * are skipped. Inserts copies: the driver would otherwise add fields to the caller's documents.
+ */
+async function insertNew<D extends Document>(
+  collection: Collection<D>,
+  documents: readonly OptionalUnlessRequiredId<D>[],
+): Promise<void> {
+  try {
+    await collection.insertMany(
+      documents.map((document) => ({ ...document })),
+      { ordered: false },
+    );
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
+    if (writeErrors.some((writeError) => writeError.code !== duplicateKey)) throw error;
   }
 }
 

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommit } from './group-commit.js';
+
+/** A write that records its batches and finishes when the test says so. */
+function recordingWrite() {
+  const batches: number[][] = [];
+  const finish: Array<(error?: Error) => void> = [];
+  const write = (documents: number[]) =>
+    new Promise<void>((resolve, reject) => {
+      batches.push(documents);
+      finish.push((error) => (error ? reject(error) : resolve()));
+    });
+  return { batches, finish, write };
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('GroupCommit', () => {
+  it('sends the inserts of one event-loop turn as one write', async () => {
+    const { batches, finish, write } = recordingWrite();
+    const group = new GroupCommit({ write });
+    const written = [group.insert([1]), group.insert([2, 3]), group.insert([4])];
+    await turn();
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    finish[0]!();
+    await Promise.all(written);
+  });
+
+  it('gathers the inserts made while a write is in flight into the next write', async () => {
+    const { batches, finish, write } = recordingWrite();
+    const group = new GroupCommit({ write });
+    const first = group.insert([1]);
+    await turn();
+    const settledEarly: number[] = [];
+    const later = [5, 6, 7].map((n) => group.insert([n]).then(() => settledEarly.push(n)));
+    await turn();
+    expect(batches).toEqual([[1]]);
+    finish[0]!();
+    await first;
+    await turn();
+    expect(batches).toEqual([[1], [5, 6, 7]]);
+    // Not acknowledged before their own write is.
+    expect(settledEarly).toEqual([]);
+    finish[1]!();
+    await Promise.all(later);
+    expect(settledEarly).toEqual([5, 6, 7]);
+  });
+
+  it('fails exactly the callers of a failed write', async () => {
+    const { finish, write } = recordingWrite();
+    const group = new GroupCommit({ write });
+    const first = group.insert([1]);
+    await turn();
+    const second = group.insert([2]);
+    finish[0]!(new Error('server gone'));
+    await expect(first).rejects.toThrow('server gone');
+    await turn();
+    finish[1]!();
+    await expect(second).resolves.toBeUndefined();
+  });
+
+  it('keeps writes under maxDocuments without splitting a caller', async () => {
+    const { batches, finish, write } = recordingWrite();
+    const group = new GroupCommit({ write, maxDocuments: 3 });
+    const written = [group.insert([1, 2]), group.insert([3, 4]), group.insert([5, 6, 7, 8])];
+    await turn();
+    for (let index = 0; index < 3; index++) {
+      finish[index]!();
+      await turn();
+    }
+    await Promise.all(written);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6, 7, 8],
+    ]);
+  });
+
+  it('settled() waits for every queued write', async () => {
+    const { batches, finish, write } = recordingWrite();
+    const group = new GroupCommit({ write });
+    void group.insert([1]);
+    let settled = false;
+    const done = group.settled().then(() => (settled = true));
+    await turn();
+    expect(settled).toBe(false);
+    void group.insert([2]);
+    finish[0]!();
+    await turn();
+    await turn();
+    expect(settled).toBe(false);
+    finish[1]!();
+    await done;
+    expect(batches).toEqual([[1], [2]]);
+  });
+});

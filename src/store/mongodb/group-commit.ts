@@ -1,0 +1,69 @@
+/** Options of {@link GroupCommit}. */
+export interface GroupCommitOptions<D> {
+  /** Writes one batch; a rejection fails every caller whose documents were in it. */
+  write: (documents: D[]) => Promise<void>;
+  /** Most documents per write (default 500); a caller's documents are never split. */
+  maxDocuments?: number;
+}
+
+interface Queued<D> {
+  documents: readonly D[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for inserts: documents handed in while a write is in flight go out together in the
+ * next one, so many concurrent inserts cost a few round trips instead of one each. A lone insert
+ * waits only for the end of the current event-loop turn. Each caller's promise settles when the
+ * write that carried its documents did, so a caller that awaits it knows its documents are stored.
+ */
+export class GroupCommit<D> {
+  readonly #write: (documents: D[]) => Promise<void>;
+  readonly #maxDocuments: number;
+  #queued: Queued<D>[] = [];
+  #draining: Promise<void> | null = null;
+
+  constructor(options: GroupCommitOptions<D>) {
+    this.#write = options.write;
+    this.#maxDocuments = options.maxDocuments ?? 500;
+  }
+
+  /** Queues documents for the next write; resolves once they are written. */
+  insert(documents: readonly D[]): Promise<void> {
+    if (documents.length === 0) return Promise.resolve();
+    const written = new Promise<void>((resolve, reject) => this.#queued.push({ documents, resolve, reject }));
+    // setImmediate, not a microtask: inserts made by the answers handled in the same I/O phase join.
+    this.#draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+    return written;
+  }
+
+  /** Resolves once everything queued so far is written (or failed). */
+  async settled(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queued.length > 0) {
+      const batch = this.#takeBatch();
+      try {
+        await this.#write(batch.flatMap((queued) => queued.documents));
+        for (const queued of batch) queued.resolve();
+      } catch (error) {
+        for (const queued of batch) queued.reject(error);
+      }
+    }
+    this.#draining = null;
+  }
+
+  #takeBatch(): Queued<D>[] {
+    let count = 0;
+    let taken = 0;
+    for (const queued of this.#queued) {
+      if (taken > 0 && count + queued.documents.length > this.#maxDocuments) break;
+      count += queued.documents.length;
+      taken++;
+    }
+    return this.#queued.splice(0, taken);
+  }
+}
