@@ -157,13 +157,16 @@ export class EmbeddedRun {
       );
   }
 
-  /** The node as readers see it: a recorded, not yet applied decision fills `approval.decision`. */
+  /**
+   * The node as readers see it: a recorded, not yet applied decision fills `approval.decision`.
+   * Otherwise it is the journal's own frozen version, shared with every reader rather than copied
+   * (a run holds one object per node, not one per reader).
+   */
   private withPendingDecision(node: TaskNode): TaskNode {
     const approval = node.approval;
-    if (node.status !== 'awaiting_approval' || approval === null || approval.decision !== null)
-      return { ...node };
+    if (node.status !== 'awaiting_approval' || approval === null || approval.decision !== null) return node;
     const winner = this.decisions.winner(node.id, approval.round);
-    return winner ? { ...node, approval: { ...approval, decision: winner.decision } } : { ...node };
+    return winner ? Object.freeze({ ...node, approval: { ...approval, decision: winner.decision } }) : node;
   }
 }
 

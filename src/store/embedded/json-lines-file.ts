@@ -9,6 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { StoreError, UsageError } from '../../domain/index.js';
+import { asReadBack } from './as-read-back.js';
 import { throwInjectedWriteFault } from './injected-write-fault.js';
 import { errorCode, storeIoError } from './store-io-error.js';
 
@@ -20,7 +21,10 @@ export interface LinePosition {
   line: number;
   /** `FILE line N`, for error messages. */
   where: string;
-  /** True for the record this instance just appended (it was validated before it was written). */
+  /**
+   * True for the record this instance just appended (it was validated before it was written); its
+   * value may share objects with the record that was appended.
+   */
   own: boolean;
 }
 
@@ -83,7 +87,9 @@ export class JsonLinesFile {
   /**
    * Appends one record after applying everything before it, and returns what `onLine` returned for
    * it. When another process appended at the same moment, the lines are applied in file order, so
-   * the caller learns whether its record won.
+   * the caller learns whether its record won. `onLine` gets the record as it reads back from the
+   * file, sharing the record's own objects and strings where they are plain JSON (see
+   * `asReadBack`): the caller hands the record over and must not change it afterwards.
    */
   append<R>(record: unknown, onLine: LineHandler<R>): R {
     if (!this.writable || this.fd === null)
@@ -113,7 +119,7 @@ export class JsonLinesFile {
     if (this.size(fd) === start + bytes.length) {
       this.offset = start + bytes.length;
       this.lines += 1;
-      return onLine(JSON.parse(text), {
+      return onLine(asReadBack(record) ?? JSON.parse(text), {
         offset: start,
         line: this.lines,
         where: this.where(this.lines),

@@ -22,6 +22,11 @@ export interface JournalPatch {
  * followed by offset before every read, so a second process sees what the driving one wrote. Writes
  * append one line each (no work proportional to the tree). Events are not kept in memory: only the
  * offsets of the lines that hold accepted events, read back when someone asks for them.
+ *
+ * Nodes are immutable values: each version is a frozen object that readers may keep and share (a
+ * patch makes a new one), so the store need not copy a node for every reader. The nodes, patches
+ * and events given to `insert` and `patch` are taken over (they become the stored versions): pass
+ * fresh, validated values and do not change them afterwards.
  */
 export class RunJournal {
   private readonly nodes = new Map<string, TaskNode>();
@@ -51,12 +56,12 @@ export class RunJournal {
     this.file.readNew(this.apply);
   }
 
-  /** The node as of the last refresh. */
+  /** The node as of the last refresh (frozen). */
   get(nodeId: string): TaskNode | undefined {
     return this.nodes.get(nodeId);
   }
 
-  /** Every node as of the last refresh, by depth, then order, then id. */
+  /** Every node as of the last refresh (frozen), by depth, then order, then id. */
   list(): TaskNode[] {
     this.ordered ??= [...this.nodes.values()].sort(byPosition).map((node) => node.id);
     return this.ordered.map((id) => this.nodes.get(id)).filter((node) => node !== undefined);
@@ -102,7 +107,7 @@ export class RunJournal {
       let added = 0;
       for (const node of record.nodes)
         if (!this.nodes.has(node.id)) {
-          this.nodes.set(node.id, node);
+          this.nodes.set(node.id, Object.freeze(node));
           added += 1;
         }
       if (added === 0) return false;
@@ -115,7 +120,7 @@ export class RunJournal {
       throw new StoreError(`${position.where}: update of node ${record.id}, which was never inserted`);
     // A patch written against a version another writer already moved past lost the race.
     if (node.version !== record.expected) return false;
-    this.nodes.set(record.id, { ...node, ...record.patch });
+    this.nodes.set(record.id, Object.freeze({ ...node, ...record.patch }));
     if (record.event) this.eventLines.push(position.offset);
     return true;
   }
