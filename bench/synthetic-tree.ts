@@ -1,4 +1,4 @@
-import { randomInt, seededRandom, type Random } from './seeded-random.js';
+import { randomInt, seededRandom, type Random, type SeededRandom } from './seeded-random.js';
 
 /** What a synthetic tree looks like; the same spec always builds the same tree. */
 export interface SyntheticTreeSpec {
@@ -13,20 +13,24 @@ export interface SyntheticTreeSpec {
   dependencyChance?: number;
 }
 
-/** One node of a synthetic tree: what the fake planner answers for it and the executor does with it. */
+/**
+ * One node of a synthetic tree: what the fake planner answers for it and the executor does with it.
+ * `description` and `output` are generated again on each read (the same text every time), so that
+ * a 100,000-node tree does not hold 100,000 of each in the benchmark process beside the run's own.
+ */
 export interface SyntheticNode {
   /** Unique in the tree: the fake model finds the node by its title. */
-  title: string;
-  key: string;
-  description: string;
-  depth: number;
+  readonly title: string;
+  readonly key: string;
+  readonly description: string;
+  readonly depth: number;
   /** Position from the root, e.g. `2.1.3` (empty for the root). */
-  path: string;
+  readonly path: string;
   /** Keys of the earlier siblings it depends on. */
   dependsOn: string[];
-  children: SyntheticNode[];
+  readonly children: SyntheticNode[];
   /** What its executor answers when it completes it (leaves only). */
-  output: string;
+  readonly output: string;
 }
 
 /** A generated tree and its nodes by title. */
@@ -74,7 +78,7 @@ export function syntheticTree(input: SyntheticTreeSpec): SyntheticTree {
     for (let index = 0; index < count; index++) {
       const order = parent.children.length;
       const path = parent.depth === 0 ? `${order + 1}` : `${parent.path}.${order + 1}`;
-      const child = makeNode(random, `t${order + 1}`, parent.depth + 1, path);
+      const child = makeNode(random, keyOf(order), parent.depth + 1, path);
       child.dependsOn = dependenciesOf(random, parent.children, spec.dependencyChance);
       parent.children.push(child);
       nodes.push(child);
@@ -84,19 +88,54 @@ export function syntheticTree(input: SyntheticTreeSpec): SyntheticTree {
   return { spec, root, byTitle: new Map(nodes.map((node) => [node.title, node])), nodes };
 }
 
-function makeNode(random: Random, key: string, depth: number, path: string): SyntheticNode {
-  const topic = phrase(random, 3);
-  return {
-    title: depth === 0 ? `Synthetic project: ${topic}` : `Task ${path} ${topic}`,
+function makeNode(random: SeededRandom, key: string, depth: number, path: string): SyntheticNode {
+  const textState = random.state;
+  const { topic } = nodeText(random, path);
+  return new GrownNode(
+    depth === 0 ? `Synthetic project: ${topic}` : `Task ${path} ${topic}`,
     key,
-    description: `${capitalize(phrase(random, randomInt(random, 14, 30)))}. Done when the ${phrase(random, 3)} works end to end.`,
     depth,
     path,
-    dependsOn: [],
-    children: [],
-    output:
-      path === '' ? '' : `Implemented ${topic} (${path}): ${phrase(random, randomInt(random, 30, 60))}.`,
-  };
+    textState,
+  );
+}
+
+/** A node that keeps where its text starts in the random sequence instead of the text. */
+class GrownNode implements SyntheticNode {
+  dependsOn: string[] = [];
+  readonly children: SyntheticNode[] = [];
+
+  constructor(
+    readonly title: string,
+    readonly key: string,
+    readonly depth: number,
+    readonly path: string,
+    private readonly textState: number,
+  ) {}
+
+  get description(): string {
+    return nodeText(seededRandom(this.textState), this.path).description;
+  }
+
+  get output(): string {
+    return nodeText(seededRandom(this.textState), this.path).output;
+  }
+}
+
+/** A node's topic, description and output, drawn from `random` in this order. */
+function nodeText(random: Random, path: string): { topic: string; description: string; output: string } {
+  const topic = phrase(random, 3);
+  const description = `${capitalize(phrase(random, randomInt(random, 14, 30)))}. Done when the ${phrase(random, 3)} works end to end.`;
+  const output =
+    path === '' ? '' : `Implemented ${topic} (${path}): ${phrase(random, randomInt(random, 30, 60))}.`;
+  return { topic, description, output };
+}
+
+const keys: string[] = [];
+
+/** The key of the child at `order`, one string per order rather than one per node. */
+function keyOf(order: number): string {
+  return (keys[order] ??= `t${order + 1}`);
 }
 
 /** Earlier siblings this one waits for: usually none, sometimes one or two (chains form). */
