@@ -1,4 +1,4 @@
-import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import { MongoBulkWriteError, MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 
 /**
  * Server error codes that mean "the server or the primary is briefly unavailable", the same set the
@@ -24,6 +24,9 @@ const transientCodes: ReadonlySet<number> = new Set([
 export function isTransientMongoError(error: unknown): boolean {
   if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true;
   if (!(error instanceof MongoError)) return false;
+  // A bulk write (insertMany, bulkWrite) wraps the failure that stopped it, e.g. a lost connection.
+  const wrapped: unknown = error instanceof MongoBulkWriteError ? error.errorResponse : undefined;
+  if (wrapped instanceof MongoError && wrapped !== error) return isTransientMongoError(wrapped);
   if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool')) return true;
   return typeof error.code === 'number' && transientCodes.has(error.code);
 }

@@ -1,4 +1,4 @@
-import { MongoNetworkError, MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, MongoNetworkError, MongoServerError, type BulkWriteResult } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, StoreError } from '../../domain/index.js';
 import { retryTransient } from './retry-transient.js';
@@ -18,6 +18,34 @@ describe('retryTransient', () => {
     );
     expect(value).toBe('stored');
     expect(calls).toBe(3);
+  });
+
+  it('retries a bulk write stopped by a lost connection (the driver wraps it), but not a failed document', async () => {
+    const wrapped = new MongoBulkWriteError(
+      new MongoNetworkError('connect ECONNREFUSED'),
+      {} as BulkWriteResult,
+    );
+    let calls = 0;
+    await retryTransient(() => (++calls < 2 ? Promise.reject(wrapped) : Promise.resolve()), {
+      what: 'updating 3 nodes',
+      retryForMs: 60_000,
+      sleep: noSleep,
+    });
+    expect(calls).toBe(2);
+
+    const invalid = new MongoBulkWriteError(
+      { message: 'document failed validation', code: 121, writeErrors: [] },
+      {} as BulkWriteResult,
+    );
+    calls = 0;
+    await expect(
+      retryTransient(() => (calls++, Promise.reject(invalid)), {
+        what: 'updating 3 nodes',
+        retryForMs: 60_000,
+        sleep: noSleep,
+      }),
+    ).rejects.toBeInstanceOf(StoreError);
+    expect(calls).toBe(1);
   });
 
   it('gives up after its time budget with a StoreError that says what it was doing', async () => {
