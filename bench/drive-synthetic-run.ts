@@ -79,6 +79,8 @@ export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Prom
       promptsDir: null,
       limits,
     });
+    // As `arbor run` does: this process drives the run, holding its lock.
+    const lock = await store.acquireRun(run.id, 'bench');
     const engine = new RunEngine(
       {
         store,
@@ -98,6 +100,7 @@ export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Prom
     const outcome = await engine.drive();
     const makespanMs = performance.now() - start;
     const cpu = process.cpuUsage(cpuStart);
+    await lock.release();
     if (outcome.status !== 'completed')
       throw new Error(`the synthetic run ended ${outcome.status}: ${outcome.stopReason?.message ?? ''}`);
     return { outcome, calls, makespanMs, cpuMs: (cpu.user + cpu.system) / 1000, peakInFlight };

@@ -50,6 +50,7 @@ export class NodeWriter {
       expectedVersion: node.version,
       patch: { ...extra, ...moved.value.patch },
       event: moved.value.event,
+      current: node,
     });
     this.options.tree.put(stored);
     this.options.onTransition(stored, moved.value.event);
@@ -63,6 +64,7 @@ export class NodeWriter {
       nodeId: node.id,
       expectedVersion: node.version,
       patch: { ...patch, version: node.version + 1, updatedAt: now() },
+      current: node,
     });
     this.options.tree.put(stored);
     return stored;

@@ -23,6 +23,11 @@ export interface UpdateNodeOptions {
   patch: NodePatch;
   /** The transition event that explains the write, stored with it. */
   event?: NodeEvent;
+  /**
+   * The caller's copy of the node at `expectedVersion`. A store may answer it with the patch
+   * applied instead of reading the node back.
+   */
+  current?: TaskNode;
 }
 
 /** A decision a person recorded that the engine has not applied yet. */

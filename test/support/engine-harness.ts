@@ -63,7 +63,14 @@ export async function createHarness(options: HarnessOptions) {
       inFlight++;
       peakInFlight = Math.max(peakInFlight, inFlight);
       const { node } = request.subject;
-      calls.push({ role: request.role, nodeId: node.id, title: node.title, attempt: request.subject.attempt, request, inFlight });
+      calls.push({
+        role: request.role,
+        nodeId: node.id,
+        title: node.title,
+        attempt: request.subject.attempt,
+        request,
+        inFlight,
+      });
       try {
         return await inner.generate(request);
       } finally {
@@ -90,7 +97,11 @@ export async function createHarness(options: HarnessOptions) {
   const { run } = await createRun({
     store,
     prompt: options.prompt ?? 'Build a todo app',
-    notes: (options.notes ?? []).map((note) => ({ path: note.path, sha256: 'test', bytes: note.content.length })),
+    notes: (options.notes ?? []).map((note) => ({
+      path: note.path,
+      sha256: 'test',
+      bytes: note.content.length,
+    })),
     llm: options.llm ?? 'script:test',
     agentsDir: null,
     promptsDir: null,
@@ -111,9 +122,12 @@ export async function createHarness(options: HarnessOptions) {
     },
     peakInFlight: () => peakInFlight,
     /** Drives the run until it ends or waits for people; `limits` override the stored ones (resume). */
-    async drive(overrides: { limits?: Partial<Limits>; reopenFailed?: boolean; waitForApprovals?: boolean } = {}): Promise<RunOutcome> {
+    async drive(
+      overrides: { limits?: Partial<Limits>; reopenFailed?: boolean; waitForApprovals?: boolean } = {},
+    ): Promise<RunOutcome> {
       let current = (await store.getRun(run.id))!;
-      if (overrides.limits) current = await store.updateRun(run.id, { limits: { ...current.limits, ...overrides.limits } });
+      if (overrides.limits)
+        current = await store.updateRun(run.id, { limits: { ...current.limits, ...overrides.limits } });
       engine = new RunEngine(
         {
           store,
@@ -131,7 +145,13 @@ export async function createHarness(options: HarnessOptions) {
         },
         await store.listNodes(run.id),
       );
-      return engine.drive();
+      // As `arbor run` and `resume` do: the driving process holds the run's lock.
+      const lock = await store.acquireRun(run.id, 'test');
+      try {
+        return await engine.drive();
+      } finally {
+        await lock.release();
+      }
     },
     /**
      * Drives the run with several workers sharing it (`RunEngine` in shared mode), each on its own
@@ -149,7 +169,13 @@ export async function createHarness(options: HarnessOptions) {
             const shared = new RunEngine(
               {
                 store: workerStore,
-                run: { ...current, limits: { ...current.limits, concurrency: worker.concurrency ?? current.limits.concurrency } },
+                run: {
+                  ...current,
+                  limits: {
+                    ...current.limits,
+                    concurrency: worker.concurrency ?? current.limits.concurrency,
+                  },
+                },
                 agents,
                 templates,
                 modelFor,
@@ -159,7 +185,12 @@ export async function createHarness(options: HarnessOptions) {
                 decisionPollMs: 20,
                 outDir: path.join(dir, 'out'),
                 onEvent: (event) => events.push(event),
-                shared: { workerId: worker.id, roles: worker.roles, leaseMs: worker.leaseMs ?? 5_000, refreshMs: 20 },
+                shared: {
+                  workerId: worker.id,
+                  roles: worker.roles,
+                  leaseMs: worker.leaseMs ?? 5_000,
+                  refreshMs: 20,
+                },
               },
               await workerStore.listNodes(run.id),
             );
@@ -203,7 +234,13 @@ export type Harness = Awaited<ReturnType<typeof createHarness>>;
 
 /** A planner answer listing tasks; keys default from titles. */
 export function tasks(
-  ...list: Array<{ key: string; title?: string; dependsOn?: string[]; requiresApproval?: boolean; approvalReason?: string }>
+  ...list: Array<{
+    key: string;
+    title?: string;
+    dependsOn?: string[];
+    requiresApproval?: boolean;
+    approvalReason?: string;
+  }>
 ) {
   return {
     tasks: list.map((task) => ({
@@ -211,7 +248,9 @@ export function tasks(
       title: task.title ?? task.key,
       description: `Do ${task.title ?? task.key}`,
       dependsOn: task.dependsOn ?? [],
-      ...(task.requiresApproval ? { requiresApproval: true, approvalReason: task.approvalReason ?? 'needs sign-off' } : {}),
+      ...(task.requiresApproval
+        ? { requiresApproval: true, approvalReason: task.approvalReason ?? 'needs sign-off' }
+        : {}),
     })),
   };
 }
@@ -219,6 +258,9 @@ export function tasks(
 /** The usual defaults: executors complete, checkers pass, sequencing is derived. */
 export const passingDefaults = {
   sequencer: 'auto',
-  executor: { action: 'complete', result: { summary: 'done: {{node.title}}', output: 'output of {{node.title}}' } },
+  executor: {
+    action: 'complete',
+    result: { summary: 'done: {{node.title}}', output: 'output of {{node.title}}' },
+  },
   checker: { verdict: 'pass', feedback: 'ok' },
 };

@@ -6,9 +6,10 @@ function recordingWrite() {
   const batches: number[][] = [];
   const finish: Array<(error?: Error) => void> = [];
   const write = (documents: number[]) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<number[]>((resolve, reject) => {
       batches.push(documents);
-      finish.push((error) => (error ? reject(error) : resolve()));
+      // Each document's result: its square, so that the test sees which results it got.
+      finish.push((error) => (error ? reject(error) : resolve(documents.map((n) => n * n))));
     });
   return { batches, finish, write };
 }
@@ -16,23 +17,23 @@ function recordingWrite() {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('GroupCommit', () => {
-  it('sends the inserts of one event-loop turn as one write', async () => {
+  it('sends the documents handed in during one event-loop turn as one write, answering each caller its results', async () => {
     const { batches, finish, write } = recordingWrite();
     const group = new GroupCommit({ write });
-    const written = [group.insert([1]), group.insert([2, 3]), group.insert([4])];
+    const written = [group.write([1]), group.write([2, 3]), group.write([4])];
     await turn();
     expect(batches).toEqual([[1, 2, 3, 4]]);
     finish[0]!();
-    await Promise.all(written);
+    expect(await Promise.all(written)).toEqual([[1], [4, 9], [16]]);
   });
 
-  it('gathers the inserts made while a write is in flight into the next write', async () => {
+  it('gathers the documents handed in while a write is in flight into the next write', async () => {
     const { batches, finish, write } = recordingWrite();
     const group = new GroupCommit({ write });
-    const first = group.insert([1]);
+    const first = group.write([1]);
     await turn();
     const settledEarly: number[] = [];
-    const later = [5, 6, 7].map((n) => group.insert([n]).then(() => settledEarly.push(n)));
+    const later = [5, 6, 7].map((n) => group.write([n]).then(() => settledEarly.push(n)));
     await turn();
     expect(batches).toEqual([[1]]);
     finish[0]!();
@@ -49,20 +50,20 @@ describe('GroupCommit', () => {
   it('fails exactly the callers of a failed write', async () => {
     const { finish, write } = recordingWrite();
     const group = new GroupCommit({ write });
-    const first = group.insert([1]);
+    const first = group.write([1]);
     await turn();
-    const second = group.insert([2]);
+    const second = group.write([2]);
     finish[0]!(new Error('server gone'));
     await expect(first).rejects.toThrow('server gone');
     await turn();
     finish[1]!();
-    await expect(second).resolves.toBeUndefined();
+    await expect(second).resolves.toEqual([4]);
   });
 
   it('keeps writes under maxDocuments without splitting a caller', async () => {
     const { batches, finish, write } = recordingWrite();
     const group = new GroupCommit({ write, maxDocuments: 3 });
-    const written = [group.insert([1, 2]), group.insert([3, 4]), group.insert([5, 6, 7, 8])];
+    const written = [group.write([1, 2]), group.write([3, 4]), group.write([5, 6, 7, 8])];
     await turn();
     for (let index = 0; index < 3; index++) {
       finish[index]!();
@@ -79,12 +80,12 @@ describe('GroupCommit', () => {
   it('settled() waits for every queued write', async () => {
     const { batches, finish, write } = recordingWrite();
     const group = new GroupCommit({ write });
-    void group.insert([1]);
+    void group.write([1]);
     let settled = false;
     const done = group.settled().then(() => (settled = true));
     await turn();
     expect(settled).toBe(false);
-    void group.insert([2]);
+    void group.write([2]);
     finish[0]!();
     await turn();
     await turn();

@@ -1,38 +1,41 @@
 /** Options of {@link GroupCommit}. */
-export interface GroupCommitOptions<D> {
-  /** Writes one batch; a rejection fails every caller whose documents were in it. */
-  write: (documents: D[]) => Promise<void>;
+export interface GroupCommitOptions<D, R> {
+  /**
+   * Writes one batch and answers one result per document, in order; a rejection fails every caller
+   * whose documents were in it.
+   */
+  write: (documents: D[]) => Promise<readonly R[]>;
   /** Most documents per write (default 500); a caller's documents are never split. */
   maxDocuments?: number;
 }
 
-interface Queued<D> {
+interface Queued<D, R> {
   documents: readonly D[];
-  resolve: () => void;
+  resolve: (results: R[]) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit for inserts: documents handed in while a write is in flight go out together in the
- * next one, so many concurrent inserts cost a few round trips instead of one each. A lone insert
- * waits only for the end of the current event-loop turn. Each caller's promise settles when the
- * write that carried its documents did, so a caller that awaits it knows its documents are stored.
+ * Group commit: documents handed in while a write is in flight go out together in the next one, so
+ * many concurrent writes cost a few round trips instead of one each. A lone write waits only for
+ * the end of the current event-loop turn. Each caller's promise settles when the write that carried
+ * its documents did, with their results, so a caller that awaits it knows they are stored.
  */
-export class GroupCommit<D> {
-  readonly #write: (documents: D[]) => Promise<void>;
+export class GroupCommit<D, R = void> {
+  readonly #write: (documents: D[]) => Promise<readonly R[]>;
   readonly #maxDocuments: number;
-  #queued: Queued<D>[] = [];
+  #queued: Queued<D, R>[] = [];
   #draining: Promise<void> | null = null;
 
-  constructor(options: GroupCommitOptions<D>) {
+  constructor(options: GroupCommitOptions<D, R>) {
     this.#write = options.write;
     this.#maxDocuments = options.maxDocuments ?? 500;
   }
 
-  /** Queues documents for the next write; resolves once they are written. */
-  insert(documents: readonly D[]): Promise<void> {
-    if (documents.length === 0) return Promise.resolve();
-    const written = new Promise<void>((resolve, reject) => this.#queued.push({ documents, resolve, reject }));
+  /** Queues documents for the next write; resolves with their results once they are written. */
+  write(documents: readonly D[]): Promise<R[]> {
+    if (documents.length === 0) return Promise.resolve([]);
+    const written = new Promise<R[]>((resolve, reject) => this.#queued.push({ documents, resolve, reject }));
     // setImmediate, not a microtask: inserts made by the answers handled in the same I/O phase join.
     this.#draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
     return written;
@@ -47,8 +50,12 @@ export class GroupCommit<D> {
     while (this.#queued.length > 0) {
       const batch = this.#takeBatch();
       try {
-        await this.#write(batch.flatMap((queued) => queued.documents));
-        for (const queued of batch) queued.resolve();
+        const results = await this.#write(batch.flatMap((queued) => queued.documents));
+        let offset = 0;
+        for (const queued of batch) {
+          queued.resolve(results.slice(offset, offset + queued.documents.length));
+          offset += queued.documents.length;
+        }
       } catch (error) {
         for (const queued of batch) queued.reject(error);
       }
@@ -56,7 +63,7 @@ export class GroupCommit<D> {
     this.#draining = null;
   }
 
-  #takeBatch(): Queued<D>[] {
+  #takeBatch(): Queued<D, R>[] {
     let count = 0;
     let taken = 0;
     for (const queued of this.#queued) {

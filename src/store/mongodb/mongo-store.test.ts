@@ -333,26 +333,30 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
   });
 
   describe('group commits of events and model calls', () => {
-    /** A store whose inserts into `events` and `calls` wait until `open()`, counted per collection. */
+    /**
+     * A store whose bulk writes are counted per collection, and whose inserts into `events` and
+     * `calls` wait until `open()`.
+     */
     async function gatedStore() {
       const client = await connectTestClient();
       let open!: () => void;
       const gate = new Promise<void>((resolve) => (open = resolve));
-      const inserts = { events: 0, calls: 0 };
-      const gated = <C extends MongoCollections['events'] | MongoCollections['calls']>(
-        name: 'events' | 'calls',
+      const writes = { events: 0, calls: 0, nodes: 0 };
+      const watched = <C extends MongoCollections['events' | 'calls' | 'nodes']>(
+        name: keyof typeof writes,
         collection: C,
       ): C =>
         new Proxy(collection, {
           get(target, property) {
-            if (property === 'insertMany')
-              return async (...args: Parameters<C['insertMany']>) => {
-                inserts[name]++;
-                await gate;
-                return (target.insertMany as (...a: typeof args) => unknown)(...args);
-              };
             const value: unknown = Reflect.get(target, property, target);
-            return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+            if (typeof value !== 'function') return value;
+            const method = (value as (...args: unknown[]) => unknown).bind(target);
+            if (property !== 'insertMany' && property !== 'bulkWrite') return method;
+            return async (...args: unknown[]) => {
+              writes[name]++;
+              if (name !== 'nodes') await gate;
+              return method(...args);
+            };
           },
         });
       const collections = mongoCollections(client.db(dbName));
@@ -360,15 +364,16 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
         client,
         collections: {
           ...collections,
-          events: gated('events', collections.events),
-          calls: gated('calls', collections.calls),
+          events: watched('events', collections.events),
+          calls: watched('calls', collections.calls),
+          nodes: watched('nodes', collections.nodes),
         },
         location: 'gated test store',
         retryForMs: 5_000,
         leaseMs: 30_000,
       });
       stores.push(store);
-      return { store, open, inserts };
+      return { store, open, writes };
     }
 
     it("holds a node's next event-bearing write until the event it replaces is stored", async () => {
@@ -412,7 +417,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     });
 
     it('stores model calls recorded while a write is in flight in one insert', async () => {
-      const { store, open, inserts } = await gatedStore();
+      const { store, open, writes } = await gatedStore();
       const { run, root } = sampleRun();
       await store.createRun(run, root);
       const call = (nodeId: string) => ({
@@ -434,16 +439,60 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       await new Promise((resolve) => setImmediate(resolve));
       const rest = ['2', '3', '4'].map((id) => store.recordCall(call(id)));
       await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(inserts.calls).toBe(1);
+      expect(writes.calls).toBe(1);
       open();
       await Promise.all([first, ...rest]);
-      expect(inserts.calls).toBe(2);
+      expect(writes.calls).toBe(2);
       expect((await store.listCalls(run.id)).map((stored) => stored.nodeId).sort()).toEqual([
         '1',
         '2',
         '3',
         '4',
       ]);
+    });
+    it('groups the node writes of the process driving a run, and still refuses a stale version', async () => {
+      const { store, open, writes } = await gatedStore();
+      open();
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const children = [0, 1, 2].map((index) => sampleChild(root, index));
+      await store.insertNodes(children, children.map(createdEvent));
+      const lock = await store.acquireRun(run.id, 'engine A');
+      // Another process moved node 2 on meanwhile (say, `arbor cancel`).
+      await raw
+        .db(dbName)
+        .collection('nodes')
+        .updateOne({ runId: run.id, id: children[1]!.id }, { $set: { version: 1 } });
+
+      const before = writes.nodes;
+      const outcomes = await Promise.allSettled(
+        children.map((child) => {
+          const ready = move(child, { type: 'deps-met' });
+          return store.updateNode({
+            runId: run.id,
+            nodeId: child.id,
+            expectedVersion: 0,
+            patch: ready.patch,
+            event: ready.event,
+            current: child,
+          });
+        }),
+      );
+      expect(writes.nodes - before).toBe(1);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const refused = (outcomes[1] as PromiseRejectedResult).reason as Error;
+      expect(refused).toBeInstanceOf(ConflictError);
+      expect(refused.message).toContain('expected version 0, found 1');
+      // What the store answers is what it stored.
+      const first = (outcomes[0] as PromiseFulfilledResult<TaskNode>).value;
+      expect(first).toEqual(await store.getNode(run.id, children[0]!.id));
+      expect(first).toMatchObject({ status: 'ready', version: 1 });
+      await store.settled();
+      expect((await store.listEvents(run.id, children[2]!.id)).map((event) => event.type)).toEqual([
+        'create',
+        'deps-met',
+      ]);
+      await lock.release();
     });
   });
 

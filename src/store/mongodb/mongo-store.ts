@@ -86,6 +86,9 @@ export class MongoStore implements Store {
   readonly #workers: WorkerRegistry;
   readonly #events: GroupCommit<EventDocument>;
   readonly #calls: GroupCommit<ModelCall & { _id: ObjectId }>;
+  readonly #nodeWrites: GroupCommit<NodeWrite, NodeWriteResult>;
+  /** Runs this process drives (holds the run lease of): no other process moves their nodes. */
+  readonly #driving = new Set<string>();
   /** Event inserts not yet acknowledged, by node (see {@link MongoStore.#eventsStored}). */
   readonly #eventInserts = new Map<string, { stored: Promise<void>; error?: Error }>();
   #closed = false;
@@ -99,12 +102,33 @@ export class MongoStore implements Store {
     this.#workers = new WorkerRegistry(this.#collections.workers, (what, operation) =>
       this.#call(what, operation),
     );
-    this.#events = new GroupCommit({
-      write: (events) => this.#call(`recording ${events.length} events`, () => this.#insertEvents(events)),
+    this.#events = new GroupCommit<EventDocument>({
+      write: (events) =>
+        this.#call(
+          `recording ${events.length} events`,
+          async () => {
+            await this.#insertEvents(events);
+            return [];
+          },
+          { runId: sharedRunId(events) },
+        ),
     });
-    this.#calls = new GroupCommit({
+    this.#calls = new GroupCommit<ModelCall & { _id: ObjectId }>({
       write: (calls) =>
-        this.#call(`recording ${calls.length} model calls`, () => insertNew(this.#collections.calls, calls)),
+        this.#call(
+          `recording ${calls.length} model calls`,
+          async () => {
+            await insertNew(this.#collections.calls, calls);
+            return [];
+          },
+          { runId: sharedRunId(calls) },
+        ),
+    });
+    this.#nodeWrites = new GroupCommit({
+      write: (writes) =>
+        this.#call(`updating ${writes.length} nodes`, () => this.#writeNodes(writes), {
+          runId: sharedRunId(writes),
+        }),
     });
   }
 
@@ -186,10 +210,9 @@ export class MongoStore implements Store {
             }));
             await this.#collections.nodes.insertMany(nodeDocuments, { ordered: false });
           } catch (error) {
-            if (!(error instanceof MongoBulkWriteError)) throw error;
-            const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
-            if (writeErrors.some((writeError) => writeError.code !== duplicateKey)) throw error;
-            for (const writeError of writeErrors) {
+            const duplicates = onlyDuplicates(error);
+            if (duplicates === null) throw error;
+            for (const writeError of duplicates) {
               const node = validNodes[writeError.index];
               if (node) existing.add(node.id);
             }
@@ -233,12 +256,25 @@ export class MongoStore implements Store {
       _id: eventDocumentId(parsedEvent, expectedVersion + 1),
       ...parsedEvent,
     };
+    if (event) await this.#eventsStored(runId, nodeId);
+
+    if (options.current && this.#driving.has(runId)) {
+      // This process drives the run, so the `lastEvent` this write replaces is one it wrote and
+      // stored (see #eventsStored): a plain conditional update, grouped with the run's other writes.
+      const [result = 'missing'] = await this.#nodeWrites.write([
+        { runId, nodeId, expectedVersion, patch, set: event ? { ...patch, lastEvent: event } : patch },
+      ]);
+      if (result === 'missing')
+        throw new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
+      if (result !== 'written') throw conflict(runId, nodeId, expectedVersion, result.found);
+      if (event) this.#recordEvents([event]);
+      return { ...options.current, ...patch };
+    }
 
     // The event this write replaces as the node's `lastEvent`: stored again below (once, by its id),
     // in case the process that wrote it died before inserting it — another process may take the
     // node over before any repair (shared runs).
     let replaced: EventDocument | null = null;
-    if (event) await this.#eventsStored(runId, nodeId);
     const document = await this.#call(
       `updating node ${nodeId}`,
       async (attempt) => {
@@ -270,10 +306,7 @@ export class MongoStore implements Store {
           throw new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
         // A retried write whose first attempt landed but whose answer was lost finds its own patch.
         if (attempt > 1 && isPatched(current, patch)) return current;
-        throw new ConflictError(
-          `node ${nodeId} was changed by another writer (expected version ${expectedVersion}, found ${current.version})`,
-          { runId, nodeId },
-        );
+        throw conflict(runId, nodeId, expectedVersion, current.version);
       },
       { runId, nodeId },
     );
@@ -301,7 +334,7 @@ export class MongoStore implements Store {
   async recordCall(call: ModelCall): Promise<void> {
     const valid = parseModelCall(call, `model call of node ${call.nodeId} in run ${call.runId}`);
     // Our own `_id`, so that an insert retried after a lost answer cannot store the call twice.
-    await this.#calls.insert([{ ...valid, _id: new ObjectId() }]);
+    await this.#calls.write([{ ...valid, _id: new ObjectId() }]);
   }
 
   async listCalls(runId: string, nodeId?: string): Promise<ModelCall[]> {
@@ -465,8 +498,10 @@ export class MongoStore implements Store {
       await lease.release().catch(() => lease.abandon());
       throw error;
     }
+    this.#driving.add(runId);
     return {
       release: async () => {
+        this.#driving.delete(runId);
         this.#leases.delete(lease);
         await lease.release();
       },
@@ -475,7 +510,7 @@ export class MongoStore implements Store {
 
   /** Resolves once the event and model-call inserts queued so far are stored (or failed). */
   async settled(): Promise<void> {
-    await Promise.all([this.#events.settled(), this.#calls.settled()]);
+    await Promise.all([this.#events.settled(), this.#calls.settled(), this.#nodeWrites.settled()]);
   }
 
   async close(): Promise<void> {
@@ -483,6 +518,7 @@ export class MongoStore implements Store {
     await this.settled();
     const leases = [...this.#leases];
     this.#leases.clear();
+    this.#driving.clear();
     // Best effort: a lease that cannot be released now expires on its own.
     await Promise.all(leases.map((lease) => lease.release().catch(() => lease.abandon())));
     this.#closed = true;
@@ -517,6 +553,31 @@ export class MongoStore implements Store {
     return latest.filter((event) => !known.has(event._id));
   }
 
+  /**
+   * One round trip for many nodes' conditional updates. When some did not match, each of those is
+   * read back: written after all (an earlier attempt of this write landed), moved on by another
+   * writer, or missing.
+   */
+  async #writeNodes(writes: readonly NodeWrite[]): Promise<NodeWriteResult[]> {
+    const result = await this.#collections.nodes.bulkWrite(
+      writes.map(({ runId, nodeId, expectedVersion, set }) => ({
+        updateOne: { filter: { runId, id: nodeId, version: expectedVersion }, update: { $set: set } },
+      })),
+      { ordered: false },
+    );
+    if (result.matchedCount === writes.length) return writes.map(() => 'written');
+    return Promise.all(
+      writes.map(async ({ runId, nodeId, patch }): Promise<NodeWriteResult> => {
+        const current = await this.#collections.nodes.findOne(
+          { runId, id: nodeId },
+          { projection: nodeFields },
+        );
+        if (!current) return 'missing';
+        return isPatched(current, patch) ? 'written' : { found: current.version };
+      }),
+    );
+  }
+
   /** Inserts events by their derived `_id`s; ones already stored (a retry, a repair) are skipped. */
   #insertEvents(events: readonly EventDocument[]): Promise<void> {
     return insertNew(this.#collections.events, events);
@@ -530,7 +591,7 @@ export class MongoStore implements Store {
     if (events.length === 0) return;
     const entry: { stored: Promise<void>; error?: Error } = { stored: Promise.resolve() };
     const keys = [...new Set(events.map((event) => nodeKey(event.runId, event.nodeId)))];
-    entry.stored = this.#events.insert(events).then(
+    entry.stored = this.#events.write(events).then(
       () => {
         for (const key of keys) if (this.#eventInserts.get(key) === entry) this.#eventInserts.delete(key);
       },
@@ -569,6 +630,33 @@ export class MongoStore implements Store {
   }
 }
 
+/** A conditional node update waiting for its group commit. */
+interface NodeWrite {
+  runId: string;
+  nodeId: string;
+  expectedVersion: number;
+  /** Arbor's patch (to recognise the write once it landed). */
+  patch: NodePatch;
+  /** What is set: the patch, with the node's `lastEvent` when the write carries an event. */
+  set: NodePatch & { lastEvent?: EventDocument };
+}
+
+/** Whether a node write landed; otherwise the version found instead, or that the node is gone. */
+type NodeWriteResult = 'written' | 'missing' | { found: number };
+
+function conflict(runId: string, nodeId: string, expected: number, found: number): ConflictError {
+  return new ConflictError(
+    `node ${nodeId} was changed by another writer (expected version ${expected}, found ${found})`,
+    { runId, nodeId },
+  );
+}
+
+/** The run of a group commit's documents when they all belong to one (for error messages). */
+function sharedRunId(documents: ReadonlyArray<{ runId: string }>): string | undefined {
+  const runId = documents[0]?.runId;
+  return documents.every((document) => document.runId === runId) ? runId : undefined;
+}
+
 function nodeKey(runId: string, nodeId: string): string {
   return `${runId}\u0000${nodeId}`;
 }
@@ -587,10 +675,21 @@ async function insertNew<D extends Document>(
       { ordered: false },
     );
   } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
-    if (writeErrors.some((writeError) => writeError.code !== duplicateKey)) throw error;
+    if (onlyDuplicates(error) === null) throw error;
   }
+}
+
+/**
+ * The write errors of a bulk insert that failed only on documents already stored, or null when it
+ * failed otherwise — including a lost connection, which the driver also reports as a bulk write
+ * error, without write errors.
+ */
+function onlyDuplicates(error: unknown): WriteError[] | null {
+  if (!(error instanceof MongoBulkWriteError)) return null;
+  const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
+  if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== duplicateKey))
+    return null;
+  return writeErrors;
 }
 
 function byTime(a: EventDocument, b: EventDocument): number {
