@@ -12,6 +12,10 @@ export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescri
   ],
   nodes: [
     { key: { runId: 1, id: 1 }, name: 'runId_id', unique: true },
+    // Every node write is conditional on the version. MongoDB would serve it from runId_id; the CI
+    // test server (mongo-java-server) only uses an index whose keys are exactly the query's, and
+    // scanned the whole collection on each write without this one (time per node grew with the tree).
+    { key: { runId: 1, id: 1, version: 1 }, name: 'runId_id_version', unique: true },
     { key: { runId: 1, status: 1 }, name: 'runId_status' },
     { key: { runId: 1, parentId: 1, order: 1 }, name: 'runId_parentId_order' },
     { key: { runId: 1, depth: 1, order: 1, id: 1 }, name: 'runId_depth_order_id' },
