@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick|--full] [--embedded-only] [NAME…]`: runs the benchmarks (all by
+ * `npm run bench [-- --quick|--full] [--embedded-only|--mongodb-only] [NAME…]`: runs the benchmarks (all by
  * default: scheduling, overhead, memory, prompt-size, store-costs, workers), writes `bench/results/<name>.json` and prints
  * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set (`store-costs` and `workers` are MongoDB only).
  */
@@ -27,7 +27,8 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const full = args.includes('--full');
 const embeddedOnly = args.includes('--embedded-only');
-const flags = ['--quick', '--full', '--embedded-only'];
+const mongodbOnly = args.includes('--mongodb-only');
+const flags = ['--quick', '--full', '--embedded-only', '--mongodb-only'];
 const unknownFlags = args.filter((arg) => arg.startsWith('-') && !flags.includes(arg));
 if (unknownFlags.length > 0) {
   console.error(`unknown option ${unknownFlags.join(', ')}; use ${flags.join(', ')} and benchmark names`);
@@ -40,8 +41,20 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = names.length > 0 ? names : Object.keys(benchmarks);
+if (mongodbOnly && (embeddedOnly || benchMongoUri() === undefined)) {
+  console.error(
+    embeddedOnly
+      ? '--mongodb-only and --embedded-only exclude each other'
+      : '--mongodb-only needs MONGODB_URI (start a test server with .ci/mongo-server/start.sh)',
+  );
+  process.exit(2);
+}
 const stores: BenchStoreKind[] =
-  benchMongoUri() === undefined || embeddedOnly ? ['embedded'] : ['embedded', 'mongodb'];
+  benchMongoUri() === undefined || embeddedOnly
+    ? ['embedded']
+    : mongodbOnly
+      ? ['mongodb']
+      : ['embedded', 'mongodb'];
 const environment = benchEnvironment();
 console.log(
   `arbor bench${quick ? ' --quick' : ''}: ${selected.join(', ')} on ${stores.join(' + ')} — commit ${environment.commit.slice(0, 10)}` +
