@@ -356,6 +356,16 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect(await store.listNodesUpdatedSince(runId, at(20))).toEqual([]);
       });
 
+      it('leaves out the updated nodes the caller already holds at that version or newer', async () => {
+        const { runId, children } = await treeRun();
+        const { patch, event } = move(children[1]!, { type: 'deps-met' }, 20);
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch, event });
+        const held = (version: number) => (id: string) => (id === '2' ? version : undefined);
+        expect((await store.listNodesUpdatedSince(runId, at(10), held(0))).map((node) => node.id)).toEqual(['2']);
+        expect(await store.listNodesUpdatedSince(runId, at(10), held(1))).toEqual([]);
+        expect(await store.listNodesUpdatedSince(runId, at(10), held(2))).toEqual([]);
+      });
+
       it('renews a lease by its token without bumping the version, and refuses another token', async () => {
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { agentRoles, ConflictError, type AgentRole, type Lease, type Run, type TaskNode } from '../domain/index.js';
+import {
+  agentRoles,
+  ConflictError,
+  type AgentRole,
+  type Lease,
+  type Run,
+  type TaskNode,
+} from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { PriorityQueue } from './priority-queue.js';
 import type { TreeState } from './tree-state.js';
@@ -91,7 +98,11 @@ export class SharedRun {
     if (this.held.size >= this.host.capacity) {
       if (!this.queued.has(node.id)) {
         this.queued.add(node.id);
-        this.waiting.push({ nodeId: node.id, priority: this.host.priorityOf(node), sequence: this.sequence++ });
+        this.waiting.push({
+          nodeId: node.id,
+          priority: this.host.priorityOf(node),
+          sequence: this.sequence++,
+        });
       }
       return false;
     }
@@ -110,15 +121,23 @@ export class SharedRun {
     if (!lease || !this.held.has(node.id)) return;
     const previous = this.held.get(node.id);
     if (previous) clearInterval(previous);
-    const timer = setInterval(() => {
-      void this.host.store
-        .renewLease({ runId: this.host.runId, nodeId: node.id, token: lease.token, expiresAt: this.expiry() })
-        .then((renewed) => {
-          // Taken over: the next write of the node fails with a conflict and this worker lets go.
-          if (!renewed) clearInterval(timer);
-        })
-        .catch(() => undefined);
-    }, Math.max(Math.floor(this.options.leaseMs / 3), 10));
+    const timer = setInterval(
+      () => {
+        void this.host.store
+          .renewLease({
+            runId: this.host.runId,
+            nodeId: node.id,
+            token: lease.token,
+            expiresAt: this.expiry(),
+          })
+          .then((renewed) => {
+            // Taken over: the next write of the node fails with a conflict and this worker lets go.
+            if (!renewed) clearInterval(timer);
+          })
+          .catch(() => undefined);
+      },
+      Math.max(Math.floor(this.options.leaseMs / 3), 10),
+    );
     timer.unref();
     this.held.set(node.id, timer);
   }
@@ -195,7 +214,9 @@ export class SharedRun {
       const started = Date.now();
       const full = started - this.lastFullRead >= (this.options.resyncMs ?? 30_000);
       const since = new Date(this.lastRead - overlapMs).toISOString();
-      const nodes = full ? await store.listNodes(runId) : await store.listNodesUpdatedSince(runId, since);
+      const nodes = full
+        ? await store.listNodes(runId)
+        : await store.listNodesUpdatedSince(runId, since, (id) => tree.get(id)?.version);
       this.lastRead = started;
       if (full) this.lastFullRead = started;
       this.merge(nodes, tree);
@@ -231,7 +252,8 @@ export class SharedRun {
       if (!next) return;
       this.queued.delete(next.nodeId);
       const node = this.host.tree.get(next.nodeId);
-      if (!node || !(node.status === 'ready' || (node.status === 'checking' && node.lease === null))) continue;
+      if (!node || !(node.status === 'ready' || (node.status === 'checking' && node.lease === null)))
+        continue;
       this.host.kick(node.id);
     }
   }

@@ -110,9 +110,14 @@ export interface Store {
 
   /**
    * Nodes of a run whose `updatedAt` is later than `since`: how workers sharing a run keep their copy
-   * of the tree fresh without reading it whole.
+   * of the tree fresh without reading it whole. `known` answers the version the caller already holds
+   * of a node, if any: nodes it holds at that version or newer are left out, unread.
    */
-  listNodesUpdatedSince(runId: string, since: string): Promise<TaskNode[]>;
+  listNodesUpdatedSince(
+    runId: string,
+    since: string,
+    known?: (nodeId: string) => number | undefined,
+  ): Promise<TaskNode[]>;
   /**
    * Extends a node's lease if it still carries `token`, without bumping `version` (so the holder's
    * next conditional write still matches). False when the lease is gone or was taken over.

@@ -178,8 +178,16 @@ export class EmbeddedStore implements Store {
     return this.use(() => this.openRun(runId)?.pendingDecisions() ?? []);
   }
 
-  listNodesUpdatedSince(runId: string, since: string): Promise<TaskNode[]> {
-    return this.use(() => (this.openRun(runId)?.listNodes() ?? []).filter((node) => node.updatedAt > since));
+  listNodesUpdatedSince(
+    runId: string,
+    since: string,
+    known: (nodeId: string) => number | undefined = () => undefined,
+  ): Promise<TaskNode[]> {
+    return this.use(() =>
+      (this.openRun(runId)?.listNodes() ?? []).filter(
+        (node) => node.updatedAt > since && (known(node.id) ?? -1) < node.version,
+      ),
+    );
   }
 
   renewLease(options: RenewLeaseOptions): Promise<boolean> {
@@ -219,7 +227,9 @@ export class EmbeddedStore implements Store {
   listWorkers(withinMs: number): Promise<WorkerStatus[]> {
     const since = new Date(Date.now() - withinMs).toISOString();
     return this.use(() =>
-      [...this.workers.values()].filter((worker) => worker.heartbeatAt >= since).sort((a, b) => compare(a.id, b.id)),
+      [...this.workers.values()]
+        .filter((worker) => worker.heartbeatAt >= since)
+        .sort((a, b) => compare(a.id, b.id)),
     );
   }
 

@@ -400,13 +400,26 @@ export class MongoStore implements Store {
       });
   }
 
-  async listNodesUpdatedSince(runId: string, since: string): Promise<TaskNode[]> {
+  async listNodesUpdatedSince(
+    runId: string,
+    since: string,
+    known: (nodeId: string) => number | undefined = () => undefined,
+  ): Promise<TaskNode[]> {
     const documents = await this.#call(
       `listing the nodes of run ${runId} updated since ${since}`,
-      () =>
-        this.#collections.nodes
-          .find({ runId, updatedAt: { $gt: since } }, { projection: nodeFields })
-          .toArray(),
+      async () => {
+        // Ids and versions first: a worker polls often and already holds most of what changed.
+        const versions = await this.#collections.nodes
+          .find({ runId, updatedAt: { $gt: since } }, { projection: { _id: 0, id: 1, version: 1 } })
+          .toArray();
+        const wanted = versions
+          .filter((node) => (known(node.id) ?? -1) < node.version)
+          .map((node) => node.id);
+        if (wanted.length === 0) return [];
+        return this.#collections.nodes
+          .find({ runId, id: { $in: wanted } }, { projection: nodeFields })
+          .toArray();
+      },
       { runId },
     );
     return documents.map((document) => parseNode(document, `nodes/${runId}/${document.id}`));
