@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MongoClient } from 'mongodb';
 import { openEmbeddedStore, type Store } from '../src/store/index.js';
-import { openMongoStore } from '../src/store/mongodb/index.js';
 
 /** Which store a benchmark run lives in. */
 export type BenchStoreKind = 'embedded' | 'mongodb';
@@ -39,6 +37,11 @@ export async function openBenchStore(kind: BenchStoreKind): Promise<BenchStore> 
   const uri = benchMongoUri();
   if (uri === undefined) throw new Error('the MongoDB variant needs MONGODB_URI');
   const dbName = `arbor_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  // Loaded only here, as `arbor` loads the driver only for a MongoDB store.
+  const [{ MongoClient }, { openMongoStore }] = await Promise.all([
+    import('mongodb'),
+    import('../src/store/mongodb/index.js'),
+  ]);
   const store = await openMongoStore(uri, { dbName });
   return {
     store,
