@@ -77,6 +77,20 @@ describe('GroupCommit', () => {
     ]);
   });
 
+  it('with a linger, waits that long for more documents before writing', async () => {
+    const { batches, finish, write } = recordingWrite();
+    const group = new GroupCommit({ write, lingerMs: 30 });
+    const written = [group.write([1])];
+    await turn();
+    expect(batches).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    written.push(group.write([2]));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(batches).toEqual([[1, 2]]);
+    finish[0]!();
+    await Promise.all(written);
+  });
+
   it('settled() waits for every queued write', async () => {
     const { batches, finish, write } = recordingWrite();
     const group = new GroupCommit({ write });

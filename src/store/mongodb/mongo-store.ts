@@ -123,6 +123,8 @@ export class MongoStore implements Store {
           },
           { runId: sharedRunId(calls) },
         ),
+      // Nobody waits on a stored call (the engine records them in the background).
+      lingerMs: 50,
     });
     this.#nodeWrites = new GroupCommit({
       write: (writes) =>
