@@ -8,8 +8,6 @@ import type { Verdict } from './verdict.js';
 export interface BenchContext {
   /** Small sizes, for development. */
   quick: boolean;
-  /** MongoDB at the full sizes too (10,000-node scheduling, 100,000-node overhead and memory). */
-  full: boolean;
   stores: readonly BenchStoreKind[];
   environment: BenchEnvironment;
   log: (line: string) => void;

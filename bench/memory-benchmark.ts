@@ -21,7 +21,7 @@ export async function memoryBenchmark(context: BenchContext): Promise<BenchResul
   const rows: Array<Record<string, unknown>> = [];
   const verdicts: Verdict[] = [];
   for (const store of context.stores) {
-    const sizes = zeroLatencySizes(context, store);
+    const sizes = zeroLatencySizes(context);
     const perNode: number[] = [];
     for (const nodes of sizes) {
       const figures = await measureZeroLatencyRun({ nodes, store, concurrency: zeroLatencyConcurrency });

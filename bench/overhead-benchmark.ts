@@ -1,5 +1,4 @@
 import type { BenchContext, BenchResult } from './bench-result.js';
-import type { BenchStoreKind } from './bench-store.js';
 import { measureZeroLatencyRun } from './measure-zero-latency-run.js';
 import { verdict, type Verdict } from './verdict.js';
 
@@ -9,23 +8,15 @@ const throughputTargets = { embedded: 1000, mongodb: 300 } as const;
 /** "Flat": CPU per node at the largest size at most this much above the smallest. */
 const flatTolerance = 1.25;
 
-/**
- * The sizes of the zero-latency runs the overhead and memory benchmarks share. MongoDB stops at
- * 3,000 unless `full`: on the in-memory CI test server 10,000 nodes already take several minutes,
- * and a default `npm run bench` should stay within about ten.
- */
-export function zeroLatencySizes(
-  context: Pick<BenchContext, 'quick' | 'full'>,
-  store: BenchStoreKind,
-): number[] {
-  if (context.quick) return [1_000, 5_000];
-  return store === 'mongodb' && !context.full ? [1_000, 3_000] : [10_000, 100_000];
+/** The sizes of the zero-latency runs the overhead and memory benchmarks share, on either store. */
+export function zeroLatencySizes(context: Pick<BenchContext, 'quick'>): number[] {
+  return context.quick ? [1_000, 5_000] : [10_000, 100_000];
 }
 
 /** The parameters the overhead and memory benchmarks record: the same zero-latency runs. */
 export function zeroLatencyParameters(context: BenchContext): Record<string, unknown> {
   return {
-    sizes: Object.fromEntries(context.stores.map((store) => [store, zeroLatencySizes(context, store)])),
+    sizes: Object.fromEntries(context.stores.map((store) => [store, zeroLatencySizes(context)])),
     latencyMs: 0,
     concurrency: zeroLatencyConcurrency,
     seed: 1,
@@ -47,7 +38,7 @@ export async function overheadBenchmark(context: BenchContext): Promise<BenchRes
   const rows: Array<Record<string, unknown>> = [];
   const verdicts: Verdict[] = [];
   for (const store of context.stores) {
-    const sizes = zeroLatencySizes(context, store);
+    const sizes = zeroLatencySizes(context);
     const perNode: number[] = [];
     for (const nodes of sizes) {
       const figures = await measureZeroLatencyRun({ nodes, store, concurrency: zeroLatencyConcurrency });

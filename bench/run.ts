@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick|--full] [--embedded-only|--mongodb-only] [NAME…]`: runs the benchmarks (all by
+ * `npm run bench [-- --quick] [--embedded-only|--mongodb-only] [NAME…]`: runs the benchmarks (all by
  * default: scheduling, overhead, memory, prompt-size, store-costs, workers), writes `bench/results/<name>.json` and prints
  * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set (`store-costs` and `workers` are MongoDB only).
  */
@@ -25,10 +25,9 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const full = args.includes('--full');
 const embeddedOnly = args.includes('--embedded-only');
 const mongodbOnly = args.includes('--mongodb-only');
-const flags = ['--quick', '--full', '--embedded-only', '--mongodb-only'];
+const flags = ['--quick', '--embedded-only', '--mongodb-only'];
 const unknownFlags = args.filter((arg) => arg.startsWith('-') && !flags.includes(arg));
 if (unknownFlags.length > 0) {
   console.error(`unknown option ${unknownFlags.join(', ')}; use ${flags.join(', ')} and benchmark names`);
@@ -60,7 +59,7 @@ console.log(
   `arbor bench${quick ? ' --quick' : ''}: ${selected.join(', ')} on ${stores.join(' + ')} — commit ${environment.commit.slice(0, 10)}` +
     `${environment.dirtySource ? ' (+ uncommitted src changes)' : ''}, Node ${environment.node}, ${environment.cpus} CPUs, load ${environment.loadAverage.join(' ')}`,
 );
-const context: BenchContext = { quick, full, stores, environment, log: (line) => console.log(`  ${line}`) };
+const context: BenchContext = { quick, stores, environment, log: (line) => console.log(`  ${line}`) };
 const verdicts: Verdict[] = [];
 for (const name of selected) {
   const started = Date.now();

@@ -1,5 +1,4 @@
 import type { BenchContext, BenchResult } from './bench-result.js';
-import type { BenchStoreKind } from './bench-store.js';
 import { driveSyntheticRun } from './drive-synthetic-run.js';
 import { syntheticTree } from './synthetic-tree.js';
 import { makespanLowerBound, treeBounds } from './tree-bounds.js';
@@ -19,7 +18,7 @@ export async function schedulingBenchmark(context: BenchContext): Promise<BenchR
   const rows: Array<Record<string, unknown>> = [];
   const verdicts: Verdict[] = [];
   for (const store of context.stores) {
-    for (const nodes of schedulingSizes(context, store)) {
+    for (const nodes of schedulingSizes(context)) {
       const tree = syntheticTree({ nodes, seed: 1 });
       const bounds = treeBounds(tree);
       for (const concurrency of concurrencies) {
@@ -65,7 +64,7 @@ export async function schedulingBenchmark(context: BenchContext): Promise<BenchR
     parameters: {
       latencyMs,
       concurrencies,
-      sizes: Object.fromEntries(context.stores.map((store) => [store, schedulingSizes(context, store)])),
+      sizes: Object.fromEntries(context.stores.map((store) => [store, schedulingSizes(context)])),
       seed: 1,
       maxBranching: 5,
       maxDepth: 6,
@@ -76,10 +75,8 @@ export async function schedulingBenchmark(context: BenchContext): Promise<BenchR
   };
 }
 
-/** 10,000 nodes on MongoDB only with `--full`: the in-memory test server makes it take minutes. */
-function schedulingSizes(context: Pick<BenchContext, 'quick' | 'full'>, store: BenchStoreKind): number[] {
-  if (context.quick) return [100, 300];
-  return store === 'mongodb' && !context.full ? [100, targetNodes] : [100, targetNodes, 10_000];
+function schedulingSizes(context: Pick<BenchContext, 'quick'>): number[] {
+  return context.quick ? [100, 300] : [100, targetNodes, 10_000];
 }
 
 function round(value: number, digits: number): number {
