@@ -226,11 +226,14 @@ export class NodePipeline {
     for (const [index, child] of children.nodes.entries())
       this.host.emit({ type: 'node-create', node: child, event: children.events[index]! });
     // The children now hold the plan; keeping it on the parent too would double the tree's size.
-    await writer.apply(
+    const decomposed = writer.apply(
       node,
       { type: 'decompose' },
       { pipeline: { ...emptyPipeline, execution: node.pipeline.execution } },
     );
+    // The children are stored, so they start while the parent's own write is on its way (after a
+    // crash in between, resume decomposes the parent again and keeps the children it finds).
     for (const child of children.nodes) this.host.kick(child.id);
+    await decomposed;
   }
 }
