@@ -65,3 +65,13 @@ export async function retryTransient<T>(
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * How the MongoDB store's parts run an operation: with {@link retryTransient} on the store's
+ * window, refused once the store is closed.
+ */
+export type StoreCall = <T>(
+  what: string,
+  operation: (attempt: number) => Promise<T>,
+  context?: { runId?: string; nodeId?: string },
+) => Promise<T>;

@@ -1,0 +1,216 @@
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ConflictError,
+  StoreError,
+  type NodeEvent,
+  type NodePatch,
+  type TaskNode,
+} from '../../domain/index.js';
+import { parseEvent, parseNode, parseNodePatch } from '../read-documents.js';
+import type { UpdateNodeOptions } from '../store.js';
+import { eventDocumentId, type EventDocument, type NodeDocument } from './event-document.js';
+import type { EventLog } from './event-log.js';
+import { GroupCommit } from './group-commit.js';
+import { onlyDuplicates, sharedRunId } from './insert-new.js';
+import type { MongoCollections } from './mongo-collections.js';
+import type { StoreCall } from './retry-transient.js';
+
+/** A conditional node update waiting for its group commit. */
+interface NodeWrite {
+  runId: string;
+  nodeId: string;
+  expectedVersion: number;
+  /** Arbor's patch (to recognise the write once it landed). */
+  patch: NodePatch;
+  /** What is set: the patch, with the node's `lastEvent` when the write carries an event. */
+  set: NodePatch & { lastEvent?: EventDocument };
+}
+
+type NodeWriteResult = 'written' | 'missing' | { found: number };
+
+/** A projection that leaves out MongoDB's `_id` and the bookkeeping `lastEvent`: Arbor's node. */
+export const nodeFields = { _id: 0, lastEvent: 0 } as const;
+
+/**
+ * How the MongoDB store inserts and moves nodes. Every write is conditional on the node's `version`
+ * and carries the event that explains it as the node's `lastEvent` (see {@link EventLog}). The
+ * process that drives a run sends its writes in group commits, one `bulkWrite` of conditional
+ * updates for whatever is handed in while the previous one is on its way; other writers (workers
+ * of a shared run, `arbor cancel`) use `findOneAndUpdate`, which also returns the event their write
+ * replaces, in case the process that wrote it died before storing it.
+ */
+export class NodeUpdates {
+  readonly #grouped: GroupCommit<NodeWrite, NodeWriteResult>;
+
+  constructor(
+    private readonly nodes: MongoCollections['nodes'],
+    private readonly events: EventLog,
+    private readonly call: StoreCall,
+  ) {
+    this.#grouped = new GroupCommit({
+      write: (writes) =>
+        call(`updating ${writes.length} nodes`, () => this.writeAll(writes), { runId: sharedRunId(writes) }),
+    });
+  }
+
+  /**
+   * Inserts new nodes, each carrying its creation event as `lastEvent`; nodes already stored (a
+   * resumed insert) are left as they are, and so are their events.
+   */
+  async insert(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
+    const validNodes = nodes.map((node) => parseNode(node, `new node ${node.id} of run ${node.runId}`));
+    const validEvents = events.map((event) =>
+      parseEvent(event, `event of node ${event.nodeId} in run ${event.runId}`),
+    );
+    const runId = nodes[0]?.runId ?? events[0]?.runId;
+    const existing = new Set<string>();
+    const documents = validEvents.map((event) => ({ _id: eventDocumentId(event, 0), ...event }));
+    const creation = new Map(documents.map((document) => [document.nodeId, document]));
+    if (nodes.length > 0) {
+      await this.call(
+        `inserting ${nodes.length} nodes`,
+        async () => {
+          try {
+            // Copies: the driver adds `_id` to the documents it inserts. Each node carries its
+            // creation event, so that the event survives a crash before the events are inserted.
+            const nodeDocuments: NodeDocument[] = validNodes.map((node) => ({
+              ...node,
+              lastEvent: creation.get(node.id) ?? null,
+            }));
+            await this.nodes.insertMany(nodeDocuments, { ordered: false });
+          } catch (error) {
+            const duplicates = onlyDuplicates(error);
+            if (duplicates === null) throw error;
+            for (const writeError of duplicates) {
+              const node = validNodes[writeError.index];
+              if (node) existing.add(node.id);
+            }
+          }
+        },
+        { runId },
+      );
+    }
+    // Events of nodes that were already there were stored with them the first time.
+    this.events.record(documents.filter((event) => !existing.has(event.nodeId)));
+  }
+
+  /**
+   * A conditional write of a node (on `expectedVersion`) with the event that explains it. `driving`:
+   * this process holds the run's lease, so no other process moves its nodes.
+   */
+  async update(options: UpdateNodeOptions, driving: boolean): Promise<TaskNode> {
+    const { runId, nodeId, expectedVersion } = options;
+    const source = `nodes/${runId}/${nodeId}`;
+    const patch = parseNodePatch({ ...options.patch, version: expectedVersion + 1 }, source);
+    const parsedEvent = options.event ? parseEvent(options.event, `event of ${source}`) : null;
+    const event: EventDocument | null = parsedEvent && {
+      _id: eventDocumentId(parsedEvent, expectedVersion + 1),
+      ...parsedEvent,
+    };
+    if (event) await this.events.stored(runId, nodeId);
+
+    if (options.current && driving) {
+      // This process drives the run, so the `lastEvent` this write replaces is one it wrote and
+      // stored (see EventLog.stored): a plain conditional update, grouped with the run's other writes.
+      await this.writeGrouped({
+        runId,
+        nodeId,
+        expectedVersion,
+        patch,
+        set: event ? { ...patch, lastEvent: event } : patch,
+      });
+      if (event) this.events.record([event]);
+      return { ...options.current, ...patch };
+    }
+
+    // The event this write replaces as the node's `lastEvent`: stored again below (once, by its id),
+    // in case the process that wrote it died before inserting it — another process may take the
+    // node over before any repair (shared runs).
+    let replaced: EventDocument | null = null;
+    const document = await this.call(
+      `updating node ${nodeId}`,
+      async (attempt) => {
+        if (event) {
+          // The event rides on the node's own write: a crash before its insert below loses nothing.
+          const before = await this.nodes.findOneAndUpdate(
+            { runId, id: nodeId, version: expectedVersion },
+            { $set: { ...patch, lastEvent: event } },
+            { returnDocument: 'before', projection: { _id: 0 } },
+          );
+          if (before) {
+            const { lastEvent, ...node } = before;
+            replaced = lastEvent ?? null;
+            return { ...node, ...patch };
+          }
+        } else {
+          const updated = await this.nodes.findOneAndUpdate(
+            { runId, id: nodeId, version: expectedVersion },
+            { $set: patch },
+            { returnDocument: 'after', projection: nodeFields },
+          );
+          if (updated) return updated;
+        }
+        const current = await this.nodes.findOne({ runId, id: nodeId }, { projection: nodeFields });
+        if (!current)
+          throw new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
+        // A retried write whose first attempt landed but whose answer was lost finds its own patch.
+        if (attempt > 1 && isPatched(current, patch)) return current;
+        throw conflict(runId, nodeId, expectedVersion, current.version);
+      },
+      { runId, nodeId },
+    );
+    if (event) this.events.record(replaced === null ? [event] : [replaced, event]);
+    return parseNode(document, source);
+  }
+
+  /** Resolves once the grouped writes queued so far are done. */
+  settled(): Promise<void> {
+    return this.#grouped.settled();
+  }
+
+  /** One node's write in the next group commit. */
+  private async writeGrouped(write: NodeWrite): Promise<void> {
+    const [result = 'missing'] = await this.#grouped.write([write]);
+    const { runId, nodeId, expectedVersion } = write;
+    if (result === 'missing')
+      throw new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
+    if (result !== 'written') throw conflict(runId, nodeId, expectedVersion, result.found);
+  }
+
+  /**
+   * One round trip for many nodes' conditional updates. When some did not match, each of those is
+   * read back: written after all (an earlier attempt of this write landed), moved on by another
+   * writer, or missing.
+   */
+  private async writeAll(writes: readonly NodeWrite[]): Promise<NodeWriteResult[]> {
+    const result = await this.nodes.bulkWrite(
+      writes.map(({ runId, nodeId, expectedVersion, set }) => ({
+        updateOne: { filter: { runId, id: nodeId, version: expectedVersion }, update: { $set: set } },
+      })),
+      { ordered: false },
+    );
+    if (result.matchedCount === writes.length) return writes.map(() => 'written');
+    return Promise.all(
+      writes.map(async ({ runId, nodeId, patch }): Promise<NodeWriteResult> => {
+        const current = await this.nodes.findOne({ runId, id: nodeId }, { projection: nodeFields });
+        if (!current) return 'missing';
+        return isPatched(current, patch) ? 'written' : { found: current.version };
+      }),
+    );
+  }
+}
+
+/** The refusal of a write whose node another writer moved on. */
+export function conflict(runId: string, nodeId: string, expected: number, found: number): ConflictError {
+  return new ConflictError(
+    `node ${nodeId} was changed by another writer (expected version ${expected}, found ${found})`,
+    { runId, nodeId },
+  );
+}
+
+/** True when the node holds every field of the patch: the write landed. */
+export function isPatched(node: TaskNode, patch: NodePatch): boolean {
+  return Object.entries(patch).every(([key, value]) =>
+    isDeepStrictEqual((node as Record<string, unknown>)[key], value),
+  );
+}
