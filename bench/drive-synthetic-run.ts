@@ -1,9 +1,15 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadAgentsConfig, loadPromptTemplates, type AgentsConfig } from '../src/agents/index.js';
-import { agentRoles, type Limits } from '../src/domain/index.js';
+import {
+  loadAgentsConfig,
+  loadPromptTemplates,
+  type AgentsConfig,
+  type PromptTemplates,
+} from '../src/agents/index.js';
+import { agentRoles, type Limits, type Run } from '../src/domain/index.js';
 import { createRun, RunEngine, type RunOutcome } from '../src/engine/index.js';
 import type { Model, ModelRequest } from '../src/llm/model.js';
+import type { Store } from '../src/store/index.js';
 import { openBenchStore, type BenchStoreKind } from './bench-store.js';
 import { createFakeModel } from './fake-model.js';
 import type { SyntheticNode, SyntheticTree } from './synthetic-tree.js';
@@ -39,8 +45,7 @@ export interface SyntheticRunMeasure {
  */
 export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Promise<SyntheticRunMeasure> {
   const { tree, concurrency } = options;
-  const agents = withConcurrency(await loadAgentsConfig(path.join(repoRoot, 'agents')), concurrency);
-  const templates = await loadPromptTemplates(path.join(repoRoot, 'prompts'), agents);
+  const { agents, templates } = await benchAgents(concurrency);
   let calls = 0;
   let inFlight = 0;
   let peakInFlight = 0;
@@ -58,27 +63,10 @@ export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Prom
       }
     },
   };
-  const limits: Limits = {
-    maxDepth: tree.spec.maxDepth,
-    maxNodes: tree.nodes.length,
-    maxCalls: null,
-    maxTokens: null,
-    maxCostUsd: null,
-    concurrency,
-    maxAttempts: 3,
-  };
   const opened = await openBenchStore(options.store);
   const { store } = opened;
   try {
-    const { run } = await createRun({
-      store,
-      prompt: tree.root.title,
-      notes: [],
-      llm: 'fake',
-      agentsDir: null,
-      promptsDir: null,
-      limits,
-    });
+    const run = await createSyntheticRun(store, tree, concurrency);
     // As `arbor run` does: this process drives the run, holding its lock.
     const lock = await store.acquireRun(run.id, 'bench');
     const engine = new RunEngine(
@@ -107,6 +95,44 @@ export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Prom
   } finally {
     await opened.remove();
   }
+}
+
+/**
+ * The repository's agent files, every role's `concurrency` raised to the run's, and its prompt
+ * templates: what a synthetic run is driven with.
+ */
+export async function benchAgents(
+  concurrency: number,
+): Promise<{ agents: AgentsConfig; templates: PromptTemplates }> {
+  const agents = withConcurrency(await loadAgentsConfig(path.join(repoRoot, 'agents')), concurrency);
+  return { agents, templates: await loadPromptTemplates(path.join(repoRoot, 'prompts'), agents) };
+}
+
+/** Creates a run of a synthetic tree in `store`: its prompt the root's title, limited to its size and depth. */
+export async function createSyntheticRun(
+  store: Store,
+  tree: SyntheticTree,
+  concurrency: number,
+): Promise<Run> {
+  const limits: Limits = {
+    maxDepth: tree.spec.maxDepth,
+    maxNodes: tree.nodes.length,
+    maxCalls: null,
+    maxTokens: null,
+    maxCostUsd: null,
+    concurrency,
+    maxAttempts: 3,
+  };
+  const { run } = await createRun({
+    store,
+    prompt: tree.root.title,
+    notes: [],
+    llm: 'fake',
+    agentsDir: null,
+    promptsDir: null,
+    limits,
+  });
+  return run;
 }
 
 function withConcurrency(agents: AgentsConfig, concurrency: number): AgentsConfig {

@@ -1,21 +1,17 @@
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { loadAgentsConfig, loadPromptTemplates, type AgentsConfig } from '../src/agents/index.js';
-import { agentRoles, type Limits } from '../src/domain/index.js';
-import { createRun, RunEngine } from '../src/engine/index.js';
+import { RunEngine } from '../src/engine/index.js';
 import type { Model } from '../src/llm/model.js';
 import { openMongoStore, type MongoStore } from '../src/store/mongodb/index.js';
 import type { BenchContext, BenchResult } from './bench-result.js';
 import { benchMongoUri } from './bench-store.js';
-import { driveSyntheticRun } from './drive-synthetic-run.js';
+import { benchAgents, createSyntheticRun, driveSyntheticRun } from './drive-synthetic-run.js';
 import { createFakeModel } from './fake-model.js';
 import { syntheticTree, type SyntheticTree } from './synthetic-tree.js';
 import { makespanLowerBound, treeBounds } from './tree-bounds.js';
 import { verdict, type Verdict } from './verdict.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..');
 const latencyMs = 100;
 /** `--concurrency` of each worker; the combined concurrency is this times the workers. */
 const perWorker = 8;
@@ -95,8 +91,7 @@ async function driveWithWorkers(
   tree: SyntheticTree,
   workers: number,
 ): Promise<{ makespanMs: number; calls: number; nodesPerWorker: number[] }> {
-  const agents = withConcurrency(await loadAgentsConfig(path.join(repoRoot, 'agents')), perWorker);
-  const templates = await loadPromptTemplates(path.join(repoRoot, 'prompts'), agents);
+  const { agents, templates } = await benchAgents(perWorker);
   const fake = createFakeModel({ tree, latencyMs });
   let calls = 0;
   const model: Model = {
@@ -104,28 +99,11 @@ async function driveWithWorkers(
     modelId: fake.modelId,
     generate: (request) => (calls++, fake.generate(request)),
   };
-  const limits: Limits = {
-    maxDepth: tree.spec.maxDepth,
-    maxNodes: tree.nodes.length,
-    maxCalls: null,
-    maxTokens: null,
-    maxCostUsd: null,
-    concurrency: perWorker,
-    maxAttempts: 3,
-  };
   const dbName = `arbor_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const stores: MongoStore[] = [];
   try {
     for (let index = 0; index < workers; index++) stores.push(await openMongoStore(uri, { dbName }));
-    const { run } = await createRun({
-      store: stores[0]!,
-      prompt: tree.root.title,
-      notes: [],
-      llm: 'fake',
-      agentsDir: null,
-      promptsDir: null,
-      limits,
-    });
+    const run = await createSyntheticRun(stores[0]!, tree, perWorker);
     const engines = await Promise.all(
       stores.map(async (store, index) => {
         const id = `w${index + 1}`;
@@ -166,11 +144,4 @@ async function driveWithWorkers(
       await client.close();
     }
   }
-}
-
-function withConcurrency(agents: AgentsConfig, concurrency: number): AgentsConfig {
-  const roles = { ...agents.roles };
-  for (const role of agentRoles)
-    roles[role] = { ...roles[role], concurrency: Math.max(roles[role].concurrency, concurrency) };
-  return { ...agents, roles };
 }
