@@ -26,7 +26,11 @@ interface NodeWrite {
   set: NodePatch & { lastEvent?: EventDocument };
 }
 
-type NodeWriteResult = 'written' | 'missing' | { found: number };
+/** Whether a write landed; if not, the node as it was found instead (null: it is gone). */
+interface NodeWriteResult {
+  landed: boolean;
+  found: TaskNode | null;
+}
 
 /** A projection that leaves out MongoDB's `_id` and the bookkeeping `lastEvent`: Arbor's node. */
 export const nodeFields = { _id: 0, lastEvent: 0 } as const;
@@ -150,12 +154,10 @@ export class NodeUpdates {
           );
           if (updated) return updated;
         }
-        const current = await this.nodes.findOne({ runId, id: nodeId }, { projection: nodeFields });
-        if (!current)
-          throw new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
+        const { landed, found } = await this.readBack(runId, nodeId, patch);
         // A retried write whose first attempt landed but whose answer was lost finds its own patch.
-        if (attempt > 1 && isPatched(current, patch)) return current;
-        throw conflict(runId, nodeId, expectedVersion, current.version);
+        if (attempt > 1 && landed && found) return found;
+        throw refused(runId, nodeId, expectedVersion, found);
       },
       { runId, nodeId },
     );
@@ -170,11 +172,9 @@ export class NodeUpdates {
 
   /** One node's write in the next group commit. */
   private async writeGrouped(write: NodeWrite): Promise<void> {
-    const [result = 'missing'] = await this.#grouped.write([write]);
-    const { runId, nodeId, expectedVersion } = write;
-    if (result === 'missing')
-      throw new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
-    if (result !== 'written') throw conflict(runId, nodeId, expectedVersion, result.found);
+    const [result] = await this.#grouped.write([write]);
+    if (!result?.landed)
+      throw refused(write.runId, write.nodeId, write.expectedVersion, result?.found ?? null);
   }
 
   /**
@@ -189,27 +189,28 @@ export class NodeUpdates {
       })),
       { ordered: false },
     );
-    if (result.matchedCount === writes.length) return writes.map(() => 'written');
-    return Promise.all(
-      writes.map(async ({ runId, nodeId, patch }): Promise<NodeWriteResult> => {
-        const current = await this.nodes.findOne({ runId, id: nodeId }, { projection: nodeFields });
-        if (!current) return 'missing';
-        return isPatched(current, patch) ? 'written' : { found: current.version };
-      }),
-    );
+    if (result.matchedCount === writes.length) return writes.map(() => ({ landed: true, found: null }));
+    return Promise.all(writes.map(({ runId, nodeId, patch }) => this.readBack(runId, nodeId, patch)));
+  }
+
+  /** Reads back the node of a write that did not match: it may have landed on an earlier attempt. */
+  private async readBack(runId: string, nodeId: string, patch: NodePatch): Promise<NodeWriteResult> {
+    const found = await this.nodes.findOne({ runId, id: nodeId }, { projection: nodeFields });
+    return { landed: found !== null && isPatched(found, patch), found };
   }
 }
 
-/** The refusal of a write whose node another writer moved on. */
-export function conflict(runId: string, nodeId: string, expected: number, found: number): ConflictError {
+/** The refusal of a write that did not land: the node is gone, or another writer moved it on. */
+function refused(runId: string, nodeId: string, expected: number, found: TaskNode | null): Error {
+  if (!found) return new StoreError(`node ${nodeId} of run ${runId} does not exist`, { runId, nodeId });
   return new ConflictError(
-    `node ${nodeId} was changed by another writer (expected version ${expected}, found ${found})`,
+    `node ${nodeId} was changed by another writer (expected version ${expected}, found ${found.version})`,
     { runId, nodeId },
   );
 }
 
 /** True when the node holds every field of the patch: the write landed. */
-export function isPatched(node: TaskNode, patch: NodePatch): boolean {
+function isPatched(node: TaskNode, patch: NodePatch): boolean {
   return Object.entries(patch).every(([key, value]) =>
     isDeepStrictEqual((node as Record<string, unknown>)[key], value),
   );
