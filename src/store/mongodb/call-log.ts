@@ -20,14 +20,9 @@ export class CallLog {
   ) {
     this.#inserts = new GroupCommit<ModelCall & { _id: ObjectId }>({
       write: (documents) =>
-        call(
-          `recording ${documents.length} model calls`,
-          async () => {
-            await insertNew(calls, documents);
-            return [];
-          },
-          { runId: sharedRunId(documents) },
-        ),
+        call(`recording ${documents.length} model calls`, () => insertNew(calls, documents), {
+          runId: sharedRunId(documents),
+        }),
       lingerMs: 50,
     });
   }

@@ -29,14 +29,7 @@ export class EventLog {
   ) {
     this.#inserts = new GroupCommit<EventDocument>({
       write: (events) =>
-        call(
-          `recording ${events.length} events`,
-          async () => {
-            await this.insert(events);
-            return [];
-          },
-          { runId: sharedRunId(events) },
-        ),
+        call(`recording ${events.length} events`, () => this.insert(events), { runId: sharedRunId(events) }),
     });
   }
 

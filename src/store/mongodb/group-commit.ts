@@ -1,10 +1,10 @@
 /** Options of {@link GroupCommit}. */
 export interface GroupCommitOptions<D, R> {
   /**
-   * Writes one batch and answers one result per document, in order; a rejection fails every caller
-   * whose documents were in it.
+   * Writes one batch and answers one result per document, in order (or nothing, when the writes
+   * have no results); a rejection fails every caller whose documents were in it.
    */
-  write: (documents: D[]) => Promise<readonly R[]>;
+  write: (documents: D[]) => Promise<readonly R[] | void>;
   /** Most documents per write (default 500); a caller's documents are never split. */
   maxDocuments?: number;
   /**
@@ -27,7 +27,7 @@ interface Queued<D, R> {
  * its documents did, with their results, so a caller that awaits it knows they are stored.
  */
 export class GroupCommit<D, R = void> {
-  readonly #write: (documents: D[]) => Promise<readonly R[]>;
+  readonly #write: (documents: D[]) => Promise<readonly R[] | void>;
   readonly #maxDocuments: number;
   readonly #lingerMs: number;
   #queued: Queued<D, R>[] = [];
@@ -62,7 +62,7 @@ export class GroupCommit<D, R = void> {
         const results = await this.#write(batch.flatMap((queued) => queued.documents));
         let offset = 0;
         for (const queued of batch) {
-          queued.resolve(results.slice(offset, offset + queued.documents.length));
+          queued.resolve(results ? results.slice(offset, offset + queued.documents.length) : []);
           offset += queued.documents.length;
         }
       } catch (error) {
