@@ -59,7 +59,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         nodeId: child.id,
         expectedVersion: 0,
         patch,
-        event,
+        events: [event],
       });
       return { runId: run.id, node };
     }
@@ -124,7 +124,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
       it('bumps the version on a conditional update and returns the stored node', async () => {
         const { runId, children } = await treeRun();
         const { node, patch, event } = move(children[1]!, { type: 'deps-met' });
-        const stored = await store.updateNode({ runId, nodeId: node.id, expectedVersion: 0, patch, event });
+        const stored = await store.updateNode({ runId, nodeId: node.id, expectedVersion: 0, patch, events: [event] });
         expect(stored).toEqual(node);
         expect(stored).toMatchObject({ status: 'ready', version: 1 });
         expect(await store.getNode(runId, node.id)).toEqual(node);
@@ -219,7 +219,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           nodeId: '2',
           expectedVersion: 0,
           patch: ready.patch,
-          event: ready.event,
+          events: [ready.event],
         });
         const started = move(
           ready.node,
@@ -231,7 +231,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           nodeId: '2',
           expectedVersion: 1,
           patch: started.patch,
-          event: started.event,
+          events: [started.event],
         });
 
         const events = await store.listEvents(runId);
@@ -248,6 +248,26 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           'start',
         ]);
         expect(await store.listEvents(runId, '1.1')).toEqual([]);
+      });
+
+      it('stores several transitions in one write, one version each, and refuses the next write on a stale version', async () => {
+        const { runId, children } = await treeRun();
+        const ready = move(children[1]!, { type: 'deps-met' });
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } });
+        const stored = await store.updateNode({
+          runId,
+          nodeId: '2',
+          expectedVersion: 0,
+          patch: { ...ready.patch, ...started.patch },
+          events: [ready.event, started.event],
+        });
+        expect(stored).toEqual(started.node);
+        expect(await store.getNode(runId, '2')).toEqual(started.node);
+        expect(await store.listEvents(runId, '2')).toEqual([createdEvent(children[1]!), ready.event, started.event]);
+        // The node moved two versions: a writer that read version 1 lost the race.
+        await expect(
+          store.updateNode({ runId, nodeId: '2', expectedVersion: 1, patch: { title: 'late' } }),
+        ).rejects.toThrow(ConflictError);
       });
 
       it('does not store the events of a repeated insert twice', async () => {
@@ -311,7 +331,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           nodeId: node.id,
           expectedVersion: seen.version,
           patch: decided.patch,
-          event: decided.event,
+          events: [decided.event],
         });
 
         expect(await store.pendingDecisions(runId)).toEqual([]);
@@ -349,7 +369,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
       it('lists the nodes updated after a moment, and none of the others', async () => {
         const { runId, children } = await treeRun();
         const { patch, event } = move(children[1]!, { type: 'deps-met' }, 20);
-        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch, event });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch, events: [event] });
         const updated = await store.listNodesUpdatedSince(runId, at(10));
         expect(updated.map((node) => node.id)).toEqual(['2']);
         expect(updated[0]).toMatchObject({ status: 'ready', version: 1 });
@@ -359,7 +379,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
       it('leaves out the updated nodes the caller already holds at that version or newer', async () => {
         const { runId, children } = await treeRun();
         const { patch, event } = move(children[1]!, { type: 'deps-met' }, 20);
-        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch, event });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch, events: [event] });
         const held = (version: number) => (id: string) => (id === '2' ? version : undefined);
         expect((await store.listNodesUpdatedSince(runId, at(10), held(0))).map((node) => node.id)).toEqual(['2']);
         expect(await store.listNodesUpdatedSince(runId, at(10), held(1))).toEqual([]);
@@ -390,12 +410,12 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, patch: started.patch });
         // Another worker finds the lease expired and takes the node back to ready.
         const paused = move(started.node, { type: 'pause', reason: 'lease of w1 expired' });
-        await store.updateNode({ runId, nodeId: '2', expectedVersion: 2, patch: paused.patch, event: paused.event });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 2, patch: paused.patch, events: [paused.event] });
 
         expect(await store.renewLease({ runId, nodeId: '2', token: 't1', expiresAt: at(90) })).toBe(false);
         const late = move(started.node, { type: 'submit' });
         await expect(
-          store.updateNode({ runId, nodeId: '2', expectedVersion: 2, patch: late.patch, event: late.event }),
+          store.updateNode({ runId, nodeId: '2', expectedVersion: 2, patch: late.patch, events: [late.event] }),
         ).rejects.toBeInstanceOf(ConflictError);
         expect(await store.getNode(runId, '2')).toMatchObject({ status: 'ready', lease: null, version: 3 });
       });

@@ -38,7 +38,7 @@ export async function cancelRun(options: CancelRunOptions): Promise<CancelRunOut
     }
     const moved = transition(node, { type: 'cancel', reason }, { at, actor });
     if (!moved.success) throw new ArborError(`internal: ${moved.error}`, { runId, nodeId: node.id });
-    await store.updateNode({ runId, nodeId: node.id, expectedVersion: node.version, patch: moved.value.patch, event: moved.value.event });
+    await store.updateNode({ runId, nodeId: node.id, expectedVersion: node.version, patch: moved.value.patch, events: [moved.value.event] });
     cancelled++;
   }
   await store.updateRun(runId, { status: 'cancelled', stopReason: { kind: 'cancelled', message: reason }, updatedAt: at, endedAt: at });

@@ -57,12 +57,16 @@ export interface PipelineHost {
 export class NodePipeline {
   constructor(private readonly host: PipelineHost) {}
 
-  /** Starts a ready node and takes it to `checking`, `decomposed` or a failure. */
-  async work(ready: TaskNode): Promise<void> {
+  /**
+   * Starts a ready node (or a pending one whose dependencies are met, made ready in the same write)
+   * and takes it to `checking`, `decomposed` or a failure.
+   */
+  async work(startable: TaskNode): Promise<void> {
     const { writer, sharing } = this.host;
+    const start = { type: 'start', lease: sharing?.newLease() ?? this.ownLease() } as const;
     let node = await writer.apply(
-      ready,
-      { type: 'start', lease: sharing?.newLease() ?? this.ownLease() },
+      startable,
+      startable.status === 'pending' ? [{ type: 'deps-met' }, start] : start,
       sharing ? { worker: sharing.workerId } : {},
     );
     sharing?.renew(node);

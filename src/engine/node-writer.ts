@@ -28,8 +28,8 @@ export interface NodeWriterOptions {
   actor: string;
   tree: TreeState;
   totals: RunTotals;
-  /** After a stored transition (the tree already holds the new node). */
-  onTransition: (node: TaskNode, event: NodeEvent) => void;
+  /** After a stored write of transitions, with their events (the tree already holds the new node). */
+  onTransition: (node: TaskNode, events: readonly NodeEvent[]) => void;
 }
 
 /**
@@ -39,21 +39,37 @@ export interface NodeWriterOptions {
 export class NodeWriter {
   constructor(private readonly options: NodeWriterOptions) {}
 
-  /** Applies a legal transition and stores it with its event. */
-  async apply(node: TaskNode, event: NodeTransitionEvent, extra: NodePatch = {}): Promise<TaskNode> {
+  /**
+   * Applies legal transitions, each from where the one before left the node, and stores them with
+   * their events in one write (e.g. `deps-met` and `start` of a node that can start at once).
+   */
+  async apply(
+    node: TaskNode,
+    transitions: NodeTransitionEvent | readonly NodeTransitionEvent[],
+    extra: NodePatch = {},
+  ): Promise<TaskNode> {
     const { runId, actor } = this.options;
-    const moved = transition(node, event, { at: now(), actor });
-    if (!moved.success) throw new ArborError(`internal: ${moved.error}`, { runId, nodeId: node.id });
+    const at = now();
+    let moved = node;
+    let patch: NodePatch = {};
+    const events: NodeEvent[] = [];
+    for (const step of 'type' in transitions ? [transitions] : transitions) {
+      const outcome = transition(moved, step, { at, actor });
+      if (!outcome.success) throw new ArborError(`internal: ${outcome.error}`, { runId, nodeId: node.id });
+      moved = outcome.value.node;
+      patch = { ...patch, ...outcome.value.patch };
+      events.push(outcome.value.event);
+    }
     const stored = await this.options.store.updateNode({
       runId,
       nodeId: node.id,
       expectedVersion: node.version,
-      patch: { ...extra, ...moved.value.patch },
-      event: moved.value.event,
+      patch: { ...extra, ...patch },
+      events,
       current: node,
     });
     this.options.tree.put(stored);
-    this.options.onTransition(stored, moved.value.event);
+    this.options.onTransition(stored, events);
     return stored;
   }
 

@@ -123,8 +123,8 @@ export class RunEngine {
       actor: options.owner,
       tree: this.tree,
       totals: this.totals,
-      onTransition: (node, event) => {
-        this.emit({ type: 'node-transition', node, event });
+      onTransition: (node, events) => {
+        for (const event of events) this.emit({ type: 'node-transition', node, event });
         this.afterChange(node);
       },
     });
@@ -282,11 +282,13 @@ export class RunEngine {
           const blocker = this.tree.blockingDependency(node);
           if (blocker) {
             await this.writer.apply(node, { type: 'skip', error: dependencyError(blocker) });
-          } else if (this.tree.dependenciesSettled(node)) {
-            await this.writer.apply(node, { type: 'deps-met' });
-            continue;
+            return;
           }
-          return;
+          if (!this.tree.dependenciesSettled(node)) return;
+          // A node that can start now is made ready and started in one write.
+          if (this.canStartWork() && (await this.steps.claimed(node, (pending) => this.pipeline.work(pending)))) continue;
+          await this.writer.apply(node, { type: 'deps-met' });
+          continue;
         }
         case 'ready':
           if (!this.canStartWork()) return;

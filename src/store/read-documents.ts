@@ -75,6 +75,21 @@ export function parseNodePatch(value: unknown, source: string): NodePatch {
   return validate(nodePatchSchema, value, 'node update', source);
 }
 
+/**
+ * Validates a node write (`Store.updateNode`): its patch, with the node's new version set (one per
+ * event, one without events), and its events, oldest first. `source` names the node for errors.
+ */
+export function parseNodeUpdate(
+  update: { expectedVersion: number; patch: NodePatch; events?: readonly NodeEvent[] },
+  source: string,
+): { patch: NodePatch; events: NodeEvent[] } {
+  const steps = Math.max(1, update.events?.length ?? 0);
+  return {
+    patch: parseNodePatch({ ...update.patch, version: update.expectedVersion + steps }, source),
+    events: (update.events ?? []).map((event, index) => parseEvent(event, `event ${index + 1} of ${source}`)),
+  };
+}
+
 function upgrade(kind: keyof typeof upgrades, value: unknown, source: string): RawDocument {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new StoreError(`${source}: not a stored ${kind} (found ${describe(value)})`);

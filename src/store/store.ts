@@ -19,10 +19,14 @@ export interface UpdateNodeOptions {
   nodeId: string;
   /** The version the caller read; the write fails with `ConflictError` if another writer moved on. */
   expectedVersion: number;
-  /** Must include `version: expectedVersion + 1`. */
+  /** Must include the node's new version: `expectedVersion` plus one per event (one without events). */
   patch: NodePatch;
-  /** The transition event that explains the write, stored with it. */
-  event?: NodeEvent;
+  /**
+   * The transition events that explain the write, oldest first, stored with it in the same atomic
+   * write. Each event is one version of the node (e.g. `deps-met` and `start` together move a
+   * pending node from version v to v + 2); a write without events moves it one version.
+   */
+  events?: readonly NodeEvent[];
   /**
    * The caller's copy of the node at `expectedVersion`. A store may answer it with the patch
    * applied instead of reading the node back.

@@ -28,17 +28,19 @@ for (let write = 1; write <= 3000; write++) {
     nodeId: '1',
     expectedVersion: node.version,
     patch: { version, description: `${filler} ${write}`, updatedAt: at(write % 60) },
-    event: {
-      schemaVersion: 1,
-      runId,
-      nodeId: '1',
-      type: 'note',
-      from: node.status,
-      to: node.status,
-      actor: 'journal-writer',
-      reason: `write ${write}`,
-      at: at(write % 60),
-    },
+    events: [
+      {
+        schemaVersion: 1,
+        runId,
+        nodeId: '1',
+        type: 'note',
+        from: node.status,
+        to: node.status,
+        actor: 'journal-writer',
+        reason: `write ${write}`,
+        at: at(write % 60),
+      },
+    ],
   });
   writeSync(1, `version ${version}\n`);
   if (write % 10 === 0) {

@@ -13,7 +13,7 @@ import {
   type Result,
   type TaskNode,
 } from '../../domain/index.js';
-import { parseEvent, parseNode, parseNodePatch } from '../read-documents.js';
+import { parseEvent, parseNode, parseNodeUpdate } from '../read-documents.js';
 import type { PendingDecision, UpdateNodeOptions } from '../store.js';
 import { RunCalls } from './run-calls.js';
 import { RunDecisions } from './run-decisions.js';
@@ -42,7 +42,12 @@ export class EmbeddedRun {
     if (journal === null) return null;
     try {
       const calls = new RunCalls(join(directory, 'calls.jsonl'), options.fsync);
-      return new EmbeddedRun(runId, journal, RunDecisions.open(join(directory, 'decisions.jsonl'), options), calls);
+      return new EmbeddedRun(
+        runId,
+        journal,
+        RunDecisions.open(join(directory, 'decisions.jsonl'), options),
+        calls,
+      );
     } catch (error) {
       journal.close();
       throw error;
@@ -73,9 +78,8 @@ export class EmbeddedRun {
     this.journal.refresh();
     this.checkVersion(nodeId, expectedVersion);
     const source = `update of node ${nodeId} in run ${this.runId}`;
-    const patch = parseNodePatch({ ...options.patch, version: expectedVersion + 1 }, source);
-    const event = options.event ? parseEvent(options.event, `event of ${source}`) : null;
-    if (!this.journal.patch({ id: nodeId, expected: expectedVersion, patch, event })) {
+    const { patch, events } = parseNodeUpdate(options, source);
+    if (!this.journal.patch({ id: nodeId, expected: expectedVersion, patch, events })) {
       this.checkVersion(nodeId, expectedVersion);
       throw new StoreError(`${source} was not applied`, { runId: this.runId, nodeId });
     }
@@ -92,7 +96,7 @@ export class EmbeddedRun {
     const node = this.journal.get(nodeId);
     if (!node?.lease || node.lease.token !== token) return false;
     const lease = { ...node.lease, expiresAt };
-    return this.journal.patch({ id: nodeId, expected: node.version, patch: { lease }, event: null });
+    return this.journal.patch({ id: nodeId, expected: node.version, patch: { lease }, events: [] });
   }
 
   listEvents(nodeId?: string): NodeEvent[] {

@@ -68,11 +68,11 @@ describe('embedded store', () => {
     const child = sampleChild(root, 0);
     await store.insertNodes([child]);
     const { patch, event } = move(child, { type: 'deps-met' });
-    await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, patch, event });
+    await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, patch, events: [event] });
     const lines = (await readFile(join(directory, 'runs', run.id, 'journal.jsonl'), 'utf8'))
       .trimEnd()
       .split('\n');
-    expect(JSON.parse(lines[2]!)).toEqual({ t: 'patch', id: child.id, expected: 0, patch, event });
+    expect(JSON.parse(lines[2]!)).toEqual({ t: 'patch', id: child.id, expected: 0, patch, events: [event] });
   });
 
   it('shows a second instance what the first wrote, and the first what the second decided', async () => {
@@ -180,6 +180,8 @@ describe('embedded store', () => {
   });
 });
 
-function pick<T extends { patch: unknown; event: unknown }>(outcome: T): Pick<T, 'patch' | 'event'> {
-  return { patch: outcome.patch, event: outcome.event };
+function pick<T extends { patch: unknown; event: unknown }>(
+  outcome: T,
+): { patch: T['patch']; events: T['event'][] } {
+  return { patch: outcome.patch, events: [outcome.event] };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,10 +34,10 @@ describe('run journal', () => {
 
     // Both writers read version 0; `first` appends before `second` has seen it.
     expect(second.get(child.id)?.version).toBe(0);
-    expect(first.patch({ id: child.id, expected: 0, patch, event })).toBe(true);
-    expect(second.patch({ id: child.id, expected: 0, patch: { ...patch, description: 'lost' }, event })).toBe(
-      false,
-    );
+    expect(first.patch({ id: child.id, expected: 0, patch, events: [event] })).toBe(true);
+    expect(
+      second.patch({ id: child.id, expected: 0, patch: { ...patch, description: 'lost' }, events: [event] }),
+    ).toBe(false);
 
     expect(second.get(child.id)).toEqual(move(child, { type: 'deps-met' }).node);
     expect(open().get(child.id)?.description).toBe(child.description);
@@ -53,5 +53,25 @@ describe('run journal', () => {
     const sibling = sampleChild(root, 1);
     journal.insert([child, sibling], [createdEvent(child), createdEvent(sibling)]);
     expect(open().events()).toEqual([createdEvent(child), createdEvent(sibling)]);
+  });
+
+  it('reads the patch lines of earlier journals, which hold one `event` or null', async () => {
+    const { root } = sampleRun();
+    const child = sampleChild(root, 0);
+    open().insert([root, child], []);
+    const ready = move(child, { type: 'deps-met' });
+    const edited = { ...ready.node, title: 'edited', version: 2 };
+    await appendFile(
+      path,
+      [
+        { t: 'patch', id: child.id, expected: 0, patch: ready.patch, event: ready.event },
+        { t: 'patch', id: child.id, expected: 1, patch: { title: 'edited', version: 2 }, event: null },
+      ]
+        .map((line) => `${JSON.stringify(line)}\n`)
+        .join(''),
+    );
+    const journal = open();
+    expect(journal.get(child.id)).toEqual(edited);
+    expect(journal.events(child.id)).toEqual([ready.event]);
   });
 });

@@ -14,7 +14,7 @@ export interface JournalPatch {
   id: string;
   expected: number;
   patch: NodePatch;
-  event: NodeEvent | null;
+  events: NodeEvent[];
 }
 
 /**
@@ -121,7 +121,7 @@ export class RunJournal {
     // A patch written against a version another writer already moved past lost the race.
     if (node.version !== record.expected) return false;
     this.nodes.set(record.id, Object.freeze({ ...node, ...record.patch }));
-    if (record.event) this.eventLines.push(position.offset);
+    if (record.events.length > 0) this.eventLines.push(position.offset);
     return true;
   }
 }

@@ -7,12 +7,20 @@ import type { NodeEvent, TaskNode } from '../../domain/index.js';
 export type EventDocument = NodeEvent & { _id: string };
 
 /**
- * A stored node: the node plus `lastEvent`, its latest event, written in the same single-document
- * update as the status it explains. The event's own insert follows; if the process dies between the
- * two, `lastEvent` still holds it and {@link MongoStore} lists it and copies it over before the run
- * is driven again. Not part of Arbor's node (reads project it away).
+ * A stored node: the node plus `recentEvents`, the events of its latest writes that may not be in
+ * `events` yet, written in the same single-document update as the status they explain. The events'
+ * own insert follows; if the process dies before it, the node still holds them and
+ * {@link MongoStore} lists them and copies them over before the run is driven again. Stores written
+ * by earlier versions hold one `lastEvent` instead; it is read the same way. Neither is part of
+ * Arbor's node (reads project them away).
  */
-export type NodeDocument = TaskNode & { lastEvent?: EventDocument | null };
+export type NodeDocument = TaskNode & { recentEvents?: EventDocument[]; lastEvent?: EventDocument | null };
+
+/** The events a stored node carries that may not be in `events` yet, oldest first. */
+export function eventsOnNode(document: Pick<NodeDocument, 'recentEvents' | 'lastEvent'>): EventDocument[] {
+  const recent = document.recentEvents ?? [];
+  return document.lastEvent ? [document.lastEvent, ...recent] : recent;
+}
 
 /** The `_id` of the event that moved node `nodeId` of `runId` to `version` (0: its creation). */
 export function eventDocumentId(event: Pick<NodeEvent, 'runId' | 'nodeId'>, version: number): string {

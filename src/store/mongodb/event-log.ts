@@ -1,27 +1,25 @@
 import { StoreError, type NodeEvent } from '../../domain/index.js';
 import { parseEvent } from '../read-documents.js';
-import type { EventDocument } from './event-document.js';
+import { eventsOnNode, type EventDocument } from './event-document.js';
 import { GroupCommit } from './group-commit.js';
 import { insertNew, sharedRunId } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import type { StoreCall } from './retry-transient.js';
 
-interface QueuedInsert {
-  stored: Promise<void>;
-  error?: Error;
-}
-
 /**
- * The `events` collection as the MongoDB store keeps it. A node's status and its event are one write
- * (the node's `lastEvent`), so an event's own insert need not hold up the writer: inserts go out in
- * group commits, and before a node's next event-bearing write replaces its `lastEvent`, the event it
- * replaces must be stored ({@link EventLog.stored}). A process that died between the two leaves the
- * event on its node only; listing and {@link EventLog.repair} find it there.
+ * The `events` collection as the MongoDB store keeps it. A node's status and its events are one
+ * write (the node's `recentEvents`), so an event's own insert need not hold up the writer: inserts
+ * go out in group commits, and until one is acknowledged, the node's next writes carry its events
+ * again ({@link EventLog.unrecordedOf}), so no write waits for an insert and none drops an event
+ * that is not stored yet. A process that died before the insert leaves the events on their node
+ * only; listing and {@link EventLog.repair} find them there.
  */
 export class EventLog {
   readonly #inserts: GroupCommit<EventDocument>;
-  /** Event inserts not yet acknowledged, by node. */
-  readonly #queued = new Map<string, QueuedInsert>();
+  /** Events whose insert is not acknowledged yet, by node, oldest first. */
+  readonly #unacknowledged = new Map<string, EventDocument[]>();
+  /** Nodes whose events' insert failed: the node's next write reports it (once). */
+  readonly #failures = new Map<string, Error>();
 
   constructor(
     private readonly collections: Pick<MongoCollections, 'events' | 'nodes'>,
@@ -38,33 +36,35 @@ export class EventLog {
     return insertNew(this.collections.events, events);
   }
 
-  /** Queues the insert of events whose nodes already carry the latest of them as `lastEvent`. */
+  /** Queues the insert of events that their nodes already carry in `recentEvents`. */
   record(events: readonly EventDocument[]): void {
-    if (events.length === 0) return;
-    const entry: QueuedInsert = { stored: Promise.resolve() };
-    const keys = [...new Set(events.map((event) => nodeKey(event.runId, event.nodeId)))];
-    entry.stored = this.#inserts.write(events).then(
+    const queued = events.filter((event) => this.queue(event));
+    if (queued.length === 0) return;
+    void this.#inserts.write(queued).then(
       () => {
-        for (const key of keys) if (this.#queued.get(key) === entry) this.#queued.delete(key);
+        for (const event of queued) this.acknowledge(event);
       },
       (error: unknown) => {
-        entry.error = error instanceof Error ? error : new StoreError(String(error));
+        // The events stay on their nodes (they ride on every write until a repair stores them).
+        const failure = error instanceof Error ? error : new StoreError(String(error));
+        for (const event of queued) this.#failures.set(nodeKey(event.runId, event.nodeId), failure);
       },
     );
-    for (const key of keys) this.#queued.set(key, entry);
   }
 
   /**
-   * Waits until the node's events queued so far are stored: a write that replaces the node's
-   * `lastEvent` must not be the only copy of the event before it. Throws (once) if their insert failed.
+   * The node's events whose insert is not acknowledged yet, oldest first: a write that replaces the
+   * node's `recentEvents` carries them again, so it never holds the only copy of an event it drops.
+   * Throws (once) if an insert of the node's events failed.
    */
-  async stored(runId: string, nodeId: string): Promise<void> {
+  unrecordedOf(runId: string, nodeId: string): EventDocument[] {
     const key = nodeKey(runId, nodeId);
-    const entry = this.#queued.get(key);
-    if (!entry) return;
-    await entry.stored;
-    if (this.#queued.get(key) === entry) this.#queued.delete(key);
-    if (entry.error !== undefined) throw entry.error;
+    const failure = this.#failures.get(key);
+    if (failure !== undefined) {
+      this.#failures.delete(key);
+      throw failure;
+    }
+    return [...(this.#unacknowledged.get(key) ?? [])];
   }
 
   /** Resolves once the inserts queued so far are stored (or failed). */
@@ -83,8 +83,8 @@ export class EventLog {
       },
       { runId, nodeId },
     );
-    // A node's unrecorded event is its latest: after the stored ones of the same moment.
-    const documents = unrecorded.length === 0 ? stored : [...stored, ...unrecorded].sort(byTime);
+    // By time, then by `_id`: a node's events of one moment in the order of the versions they made.
+    const documents = unrecorded.length === 0 ? stored : [...stored, ...unrecorded].sort(byTimeAndId);
     return documents.map(({ _id, ...document }) =>
       parseEvent(document, `events/${runId}/${document.nodeId}`),
     );
@@ -106,9 +106,9 @@ export class EventLog {
   }
 
   /**
-   * The `lastEvent`s of a run's nodes (or of one node) that are not in `events`: written with their
-   * node by a process that died before inserting them. `stored` is what the caller already read
-   * from `events` for the same filter, or null to look them up.
+   * The events on a run's nodes (or one node's) that are not in `events`: written with their node by
+   * a process that died before inserting them. `stored` is what the caller already read from
+   * `events` for the same filter, or null to look them up.
    */
   private async unrecorded(
     runId: string,
@@ -116,13 +116,13 @@ export class EventLog {
     stored: readonly EventDocument[] | null,
   ): Promise<EventDocument[]> {
     const filter = nodeId === undefined ? { runId } : { runId, id: nodeId };
-    const latest = (
+    const onNodes = (
       await this.collections.nodes
-        .find({ ...filter, lastEvent: { $type: 'object' } }, { projection: { _id: 0, lastEvent: 1 } })
+        .find(filter, { projection: { _id: 0, recentEvents: 1, lastEvent: 1 } })
         .toArray()
-    ).flatMap((node) => (node.lastEvent ? [node.lastEvent] : []));
-    if (latest.length === 0) return [];
-    const ids = latest.map((event) => event._id);
+    ).flatMap(eventsOnNode);
+    if (onNodes.length === 0) return [];
+    const ids = onNodes.map((event) => event._id);
     const known = new Set(
       stored !== null
         ? stored.map((event) => event._id)
@@ -130,7 +130,29 @@ export class EventLog {
             await this.collections.events.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()
           ).map((event) => event._id),
     );
-    return latest.filter((event) => !known.has(event._id));
+    // A write that carried an event again (its insert was not acknowledged yet) holds it twice.
+    return [
+      ...new Map(
+        onNodes.filter((event) => !known.has(event._id)).map((event) => [event._id, event]),
+      ).values(),
+    ];
+  }
+
+  /** Adds an event to its node's unacknowledged ones; false when it is there already. */
+  private queue(event: EventDocument): boolean {
+    const key = nodeKey(event.runId, event.nodeId);
+    const queued = this.#unacknowledged.get(key);
+    if (!queued) this.#unacknowledged.set(key, [event]);
+    else if (queued.some((other) => other._id === event._id)) return false;
+    else queued.push(event);
+    return true;
+  }
+
+  private acknowledge(event: EventDocument): void {
+    const key = nodeKey(event.runId, event.nodeId);
+    const left = (this.#unacknowledged.get(key) ?? []).filter((other) => other !== event);
+    if (left.length > 0) this.#unacknowledged.set(key, left);
+    else this.#unacknowledged.delete(key);
   }
 }
 
@@ -138,6 +160,6 @@ function nodeKey(runId: string, nodeId: string): string {
   return `${runId}\u0000${nodeId}`;
 }
 
-function byTime(a: EventDocument, b: EventDocument): number {
-  return a.at < b.at ? -1 : a.at > b.at ? 1 : 0;
+function byTimeAndId(a: EventDocument, b: EventDocument): number {
+  return a.at < b.at ? -1 : a.at > b.at ? 1 : a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
 }

@@ -102,7 +102,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
           nodeId: child.id,
           expectedVersion: 0,
           patch: { ...move(child, { type: 'deps-met' }).patch, description: `writer ${index}` },
-          event: move(child, { type: 'deps-met' }).event,
+          events: [move(child, { type: 'deps-met' }).event],
         }),
       ),
     );
@@ -152,7 +152,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
               nodeId,
               expectedVersion: node.version,
               patch: outcome.patch,
-              event: { ...outcome.event, actor: `worker ${offset}` },
+              events: [{ ...outcome.event, actor: `worker ${offset}` }],
             });
             wins++;
           } catch (error) {
@@ -261,7 +261,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       nodeId: child.id,
       expectedVersion: 0,
       patch: moved.patch,
-      event: moved.event,
+      events: [moved.event],
     });
     const events = raw.db(dbName).collection('events');
     const expected = [createdEvent(child), moved.event];
@@ -288,8 +288,34 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
         .toArray(),
     ).toEqual(expected);
     expect(await store.listEvents(run.id)).toEqual(expected);
-    // Arbor's node never shows the bookkeeping field.
+    // Arbor's node never shows the bookkeeping fields.
+    expect(await store.getNode(run.id, child.id)).not.toHaveProperty('recentEvents');
     expect(await store.getNode(run.id, child.id)).not.toHaveProperty('lastEvent');
+  });
+
+  it("lists and stores the event an earlier Arbor left unrecorded in a node's `lastEvent`", async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    await store.settled();
+    const child = sampleChild(root, 0);
+    const ready = move(child, { type: 'deps-met' });
+    // What the earlier store wrote: one `lastEvent` per node, here never inserted into `events`.
+    await raw
+      .db(dbName)
+      .collection('nodes')
+      .insertOne({ ...ready.node, lastEvent: { _id: `${run.id}/${child.id}/000001`, ...ready.event } });
+    expect(await store.listEvents(run.id, child.id)).toEqual([ready.event]);
+    expect(await store.getNode(run.id, child.id)).toEqual(ready.node);
+    const lock = await store.acquireRun(run.id, 'engine B');
+    await lock.release();
+    expect(
+      await raw
+        .db(dbName)
+        .collection('events')
+        .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0 } })
+        .toArray(),
+    ).toEqual([ready.event]);
   });
 
   it('stores the event a dead process left unrecorded when another process moves the node on', async () => {
@@ -304,7 +330,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       nodeId: child.id,
       expectedVersion: 0,
       patch: ready.patch,
-      event: ready.event,
+      events: [ready.event],
     });
     const events = raw.db(dbName).collection('events');
     await store.settled();
@@ -321,7 +347,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       nodeId: child.id,
       expectedVersion: 1,
       patch: started.patch,
-      event: started.event,
+      events: [started.event],
     });
     await store.settled();
     expect(
@@ -376,35 +402,37 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       return { store, open, writes };
     }
 
-    it("holds a node's next event-bearing write until the event it replaces is stored", async () => {
+    it("carries a node's unacknowledged events on its next write instead of waiting for their insert", async () => {
       const { store, open } = await gatedStore();
       const { run, root } = sampleRun();
       await store.createRun(run, root);
+      const lock = await store.acquireRun(run.id, 'engine A');
       const child = sampleChild(root, 0);
-      // Returns once the node is written: its creation event rides on it as `lastEvent`.
+      // Returns once the node is written: its creation event rides on it in `recentEvents`.
       await store.insertNodes([child], [createdEvent(child)]);
+      // Made ready and started in one write: two events, two versions.
       const ready = move(child, { type: 'deps-met' });
-      let written = false;
-      const update = store
-        .updateNode({
-          runId: run.id,
-          nodeId: child.id,
-          expectedVersion: 0,
-          patch: ready.patch,
-          event: ready.event,
-        })
-        .then(() => (written = true));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(written).toBe(false);
-      expect(await raw.db(dbName).collection('nodes').findOne({ runId: run.id, id: child.id })).toMatchObject(
-        {
-          version: 0,
-        },
-      );
-      // Events are still listed meanwhile: the latest from the node itself.
-      expect(await store.listEvents(run.id, child.id)).toEqual([createdEvent(child)]);
+      const started = move(ready.node, {
+        type: 'start',
+        lease: { owner: 'engine A', token: 't', expiresAt: 'x' },
+      });
+      const stored = await store.updateNode({
+        runId: run.id,
+        nodeId: child.id,
+        expectedVersion: 0,
+        patch: { ...ready.patch, ...started.patch },
+        events: [ready.event, started.event],
+        current: child,
+      });
+      expect(stored).toEqual(started.node);
+      expect(stored.version).toBe(2);
+      // The events' inserts are still held at the gate; the node carries all three.
+      const document = await raw.db(dbName).collection('nodes').findOne({ runId: run.id, id: child.id });
+      expect(document).toMatchObject({ version: 2, status: 'running' });
+      expect(document?.recentEvents).toHaveLength(3);
+      const all = [createdEvent(child), ready.event, started.event];
+      expect(await store.listEvents(run.id, child.id)).toEqual(all);
       open();
-      await update;
       await store.settled();
       expect(
         await raw
@@ -413,7 +441,8 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
           .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0 } })
           .sort({ at: 1, _id: 1 })
           .toArray(),
-      ).toEqual([createdEvent(child), ready.event]);
+      ).toEqual(all);
+      await lock.release();
     });
 
     it('stores the model calls recorded close together in one insert', async () => {
@@ -477,7 +506,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
             nodeId: child.id,
             expectedVersion: 0,
             patch: ready.patch,
-            event: ready.event,
+            events: [ready.event],
             current: child,
           });
         }),

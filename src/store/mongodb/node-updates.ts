@@ -6,9 +6,9 @@ import {
   type NodePatch,
   type TaskNode,
 } from '../../domain/index.js';
-import { parseEvent, parseNode, parseNodePatch } from '../read-documents.js';
+import { parseEvent, parseNode, parseNodeUpdate } from '../read-documents.js';
 import type { UpdateNodeOptions } from '../store.js';
-import { eventDocumentId, type EventDocument, type NodeDocument } from './event-document.js';
+import { eventDocumentId, eventsOnNode, type EventDocument, type NodeDocument } from './event-document.js';
 import type { EventLog } from './event-log.js';
 import { GroupCommit } from './group-commit.js';
 import { onlyDuplicates, sharedRunId } from './insert-new.js';
@@ -22,8 +22,8 @@ interface NodeWrite {
   expectedVersion: number;
   /** Arbor's patch (to recognise the write once it landed). */
   patch: NodePatch;
-  /** What is set: the patch, with the node's `lastEvent` when the write carries an event. */
-  set: NodePatch & { lastEvent?: EventDocument };
+  /** What is set: the patch, with the node's `recentEvents` when the write carries events. */
+  set: NodePatch & { recentEvents?: EventDocument[] };
 }
 
 /** Whether a write landed; if not, the node as it was found instead (null: it is gone). */
@@ -32,16 +32,16 @@ interface NodeWriteResult {
   found: TaskNode | null;
 }
 
-/** A projection that leaves out MongoDB's `_id` and the bookkeeping `lastEvent`: Arbor's node. */
-export const nodeFields = { _id: 0, lastEvent: 0 } as const;
+/** A projection that leaves out MongoDB's `_id` and the bookkeeping of events: Arbor's node. */
+export const nodeFields = { _id: 0, recentEvents: 0, lastEvent: 0 } as const;
 
 /**
  * How the MongoDB store inserts and moves nodes. Every write is conditional on the node's `version`
- * and carries the event that explains it as the node's `lastEvent` (see {@link EventLog}). The
+ * and carries the events that explain it in the node's `recentEvents` (see {@link EventLog}). The
  * process that drives a run sends its writes in group commits, one `bulkWrite` of conditional
  * updates for whatever is handed in while the previous one is on its way; other writers (workers
- * of a shared run, `arbor cancel`) use `findOneAndUpdate`, which also returns the event their write
- * replaces, in case the process that wrote it died before storing it.
+ * of a shared run, `arbor cancel`) use `findOneAndUpdate`, which also returns the events their write
+ * replaces, in case the process that wrote them died before storing them.
  */
 export class NodeUpdates {
   readonly #grouped: GroupCommit<NodeWrite, NodeWriteResult>;
@@ -58,7 +58,7 @@ export class NodeUpdates {
   }
 
   /**
-   * Inserts new nodes, each carrying its creation event as `lastEvent`; nodes already stored (a
+   * Inserts new nodes, each carrying its creation event in `recentEvents`; nodes already stored (a
    * resumed insert) are left as they are, and so are their events.
    */
   async insert(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
@@ -79,7 +79,7 @@ export class NodeUpdates {
             // creation event, so that the event survives a crash before the events are inserted.
             const nodeDocuments: NodeDocument[] = validNodes.map((node) => ({
               ...node,
-              lastEvent: creation.get(node.id) ?? null,
+              recentEvents: creation.has(node.id) ? [creation.get(node.id)!] : [],
             }));
             await this.nodes.insertMany(nodeDocuments, { ordered: false });
           } catch (error) {
@@ -99,51 +99,51 @@ export class NodeUpdates {
   }
 
   /**
-   * A conditional write of a node (on `expectedVersion`) with the event that explains it. `driving`:
+   * A conditional write of a node (on `expectedVersion`) with the events that explain it. `driving`:
    * this process holds the run's lease, so no other process moves its nodes.
    */
   async update(options: UpdateNodeOptions, driving: boolean): Promise<TaskNode> {
     const { runId, nodeId, expectedVersion } = options;
     const source = `nodes/${runId}/${nodeId}`;
-    const patch = parseNodePatch({ ...options.patch, version: expectedVersion + 1 }, source);
-    const parsedEvent = options.event ? parseEvent(options.event, `event of ${source}`) : null;
-    const event: EventDocument | null = parsedEvent && {
-      _id: eventDocumentId(parsedEvent, expectedVersion + 1),
-      ...parsedEvent,
-    };
-    if (event) await this.events.stored(runId, nodeId);
+    const parsed = parseNodeUpdate(options, source);
+    const { patch } = parsed;
+    const events: EventDocument[] = parsed.events.map((event, index) => ({
+      _id: eventDocumentId(event, expectedVersion + 1 + index),
+      ...event,
+    }));
+    // The node's earlier events whose insert is not acknowledged yet ride along again: the write
+    // replaces `recentEvents`, and must not drop the only copy of an event.
+    const set =
+      events.length > 0
+        ? { ...patch, recentEvents: [...this.events.unrecordedOf(runId, nodeId), ...events] }
+        : patch;
 
     if (options.current && driving) {
-      // This process drives the run, so the `lastEvent` this write replaces is one it wrote and
-      // stored (see EventLog.stored): a plain conditional update, grouped with the run's other writes.
-      await this.writeGrouped({
-        runId,
-        nodeId,
-        expectedVersion,
-        patch,
-        set: event ? { ...patch, lastEvent: event } : patch,
-      });
-      if (event) this.events.record([event]);
+      // This process drives the run, so the events this write replaces are ones it wrote itself (a
+      // stopped driver's were repaired before): a plain conditional update, grouped with the run's
+      // other writes.
+      await this.writeGrouped({ runId, nodeId, expectedVersion, patch, set });
+      this.events.record(events);
       return { ...options.current, ...patch };
     }
 
-    // The event this write replaces as the node's `lastEvent`: stored again below (once, by its id),
-    // in case the process that wrote it died before inserting it — another process may take the
-    // node over before any repair (shared runs).
-    let replaced: EventDocument | null = null;
+    // The events this write replaces on the node: stored again below (once, by their ids), in case
+    // the process that wrote them died before inserting them — another process may take the node
+    // over before any repair (shared runs).
+    let replaced: EventDocument[] = [];
     const document = await this.call(
       `updating node ${nodeId}`,
       async (attempt) => {
-        if (event) {
-          // The event rides on the node's own write: a crash before its insert below loses nothing.
+        if (events.length > 0) {
+          // The events ride on the node's own write: a crash before their insert loses nothing.
           const before = await this.nodes.findOneAndUpdate(
             { runId, id: nodeId, version: expectedVersion },
-            { $set: { ...patch, lastEvent: event } },
+            { $set: set },
             { returnDocument: 'before', projection: { _id: 0 } },
           );
           if (before) {
-            const { lastEvent, ...node } = before;
-            replaced = lastEvent ?? null;
+            const { lastEvent, recentEvents, ...node } = before;
+            replaced = eventsOnNode({ lastEvent, recentEvents });
             return { ...node, ...patch };
           }
         } else {
@@ -161,7 +161,7 @@ export class NodeUpdates {
       },
       { runId, nodeId },
     );
-    if (event) this.events.record(replaced === null ? [event] : [replaced, event]);
+    this.events.record([...replaced, ...events]);
     return parseNode(document, source);
   }
 
