@@ -203,21 +203,25 @@ export class NodePipeline {
     }
     const plan = node.pipeline.plan!;
     if (node.pipeline.sequence === null && (await this.host.handsOff(node, 'sequencer'))) return;
-    if (node.pipeline.sequence === null) {
-      const outcome = await sequenceTasks(runtime, this.host.context(node), plan.tasks);
-      if (outcome.fallbackReason !== null)
-        this.host.emit({ type: 'sequence-fallback', node, reason: outcome.fallbackReason });
-      node = await writer.record(node, 'sequencer', { ...outcome, success: true }, (sequence) => ({
-        pipeline: { ...node.pipeline, sequence },
-      }));
-    }
     // Children a crash left inserted (before the parent was marked decomposed) are not counted twice.
     if (tree.size - tree.childrenOf(node.id).length + plan.tasks.length > maxNodes)
       throw nodesExceeded(maxNodes);
+    let { sequence } = node.pipeline;
+    let sequencerCost: NodePatch = {};
+    if (sequence === null) {
+      const outcome = await sequenceTasks(runtime, this.host.context(node), plan.tasks);
+      if (outcome.fallbackReason !== null)
+        this.host.emit({ type: 'sequence-fallback', node, reason: outcome.fallbackReason });
+      sequence = outcome.value;
+      // The children below are the stored form of this answer, and its cost is stored with the
+      // decompose: no write of its own. After a crash in between, resume asks the sequencer again
+      // and keeps the children it finds.
+      sequencerCost = writer.spend(node, 'sequencer', outcome);
+    }
     const children = buildChildren({
       parent: node,
       plan,
-      sequence: node.pipeline.sequence!,
+      sequence,
       policies: this.host.agents.approvalPolicies,
       at: now(),
       actor: this.host.owner,
@@ -233,7 +237,7 @@ export class NodePipeline {
     const decomposed = writer.apply(
       node,
       { type: 'decompose' },
-      { pipeline: { ...emptyPipeline, execution: node.pipeline.execution } },
+      { ...sequencerCost, pipeline: { ...emptyPipeline, execution: node.pipeline.execution } },
     );
     // The children are stored, so they start while the parent's own write is on its way (after a
     // crash in between, resume decomposes the parent again and keeps the children it finds).

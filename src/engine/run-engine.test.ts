@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StoreError } from '../domain/index.js';
 import { createHarness, passingDefaults, tasks, type Harness } from '../../test/support/engine-harness.js';
 import { storesUnderTest } from '../../test/support/stores-under-test.js';
 
@@ -31,6 +32,48 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
     expect(nodes[2]!.dependsOn).toEqual(['1']);
     expect(outcome.run.usage.calls).toBe(harness.calls.length);
     expect(outcome.run.nodeCount).toBe(3);
+  });
+
+  it('starts a dependent in the write that makes it ready, and stores the sequence as the children it shapes', async () => {
+    harness = await createHarness({
+      store,
+      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }, { key: 'b', dependsOn: ['a'] }) } },
+    });
+    const updates = vi.spyOn(harness.store, 'updateNode');
+    expect((await harness.drive()).status).toBe('completed');
+    const writes = updates.mock.calls.map(([update]) => update);
+    const first = writes.find((update) => update.nodeId === '2')!;
+    expect(first.events?.map((event) => [event.from, event.to])).toEqual([
+      ['pending', 'ready'],
+      ['ready', 'running'],
+    ]);
+    expect(first.patch.version).toBe(first.expectedVersion + 2);
+    // No write of its own for the sequencer's answer: its cost rides on the decompose.
+    expect(writes.filter((update) => update.patch.pipeline?.sequence)).toEqual([]);
+    const decompose = writes.find((update) => update.events?.[0]?.type === 'decompose')!;
+    expect(decompose.patch.calls?.sequencer).toBe(1);
+    expect((await harness.nodes())[0]!.calls.sequencer).toBe(1);
+  });
+
+  it('after a crash between inserting the children and marking the parent decomposed, asks the sequencer again and keeps the children', async () => {
+    harness = await createHarness({
+      store,
+      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }, { key: 'b', dependsOn: ['a'] }) } },
+    });
+    const write = harness.store.updateNode.bind(harness.store);
+    const updates = vi.spyOn(harness.store, 'updateNode').mockImplementation(async (update) => {
+      if (update.events?.[0]?.type === 'decompose') throw new StoreError('the store went away');
+      return write(update);
+    });
+    await expect(harness.drive()).rejects.toThrow('the store went away');
+    expect((await harness.nodes()).map((node) => [node.id, node.status])).toContainEqual(['0', 'running']);
+    updates.mockRestore();
+    expect((await harness.drive()).status).toBe('completed');
+    const nodes = await harness.nodes();
+    expect(nodes.map((node) => node.id)).toEqual(['0', '1', '2']);
+    expect(harness.calls.filter((call) => call.role === 'sequencer')).toHaveLength(2);
+    expect(harness.calls.filter((call) => call.role === 'planner')).toHaveLength(1);
+    expect(nodes[0]!.calls.sequencer).toBe(1);
   });
 
   it('recurses through scoped planners until the leaves can be executed, three levels deep', async () => {
