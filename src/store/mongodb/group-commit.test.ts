@@ -91,6 +91,25 @@ describe('GroupCommit', () => {
     await Promise.all(written);
   });
 
+  it('with a linger, sends the next batch no sooner than that after the one before', async () => {
+    const { batches, finish, write } = recordingWrite();
+    const group = new GroupCommit({ write, lingerMs: 30 });
+    const written = [group.write([1])];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(batches).toEqual([[1]]);
+    written.push(group.write([2]));
+    finish[0]!();
+    await written[0];
+    written.push(group.write([3]));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Without the linger, [2] would have gone out as soon as the first write finished.
+    expect(batches).toEqual([[1]]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(batches).toEqual([[1], [2, 3]]);
+    finish[1]!();
+    await Promise.all(written);
+  });
+
   it('settled() waits for every queued write', async () => {
     const { batches, finish, write } = recordingWrite();
     const group = new GroupCommit({ write });

@@ -8,8 +8,9 @@ export interface GroupCommitOptions<D, R> {
   /** Most documents per write (default 500); a caller's documents are never split. */
   maxDocuments?: number;
   /**
-   * How long a write waits for more documents before it goes out (default 0: the end of the
-   * event-loop turn). For writes nobody waits on, a linger saves round trips.
+   * How long a write waits for more documents before it goes out, and after the one before it
+   * (default 0: the end of the event-loop turn, then back to back). For writes nobody waits on, a
+   * linger saves round trips.
    */
   lingerMs?: number;
 }
@@ -68,6 +69,9 @@ export class GroupCommit<D, R = void> {
       } catch (error) {
         for (const queued of batch) queued.reject(error);
       }
+      // With a linger, the next batch waits too: such writes go out at most once per linger.
+      if (this.#lingerMs > 0 && this.#queued.length > 0)
+        await new Promise((resolve) => setTimeout(resolve, this.#lingerMs));
     }
     this.#draining = null;
   }
