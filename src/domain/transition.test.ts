@@ -83,6 +83,40 @@ describe('transition', () => {
     expect(parent.success && parent.value.node.attempts).toBe(2);
   });
 
+  it('cancels a node that waits for a person, keeping its approval request as it was', () => {
+    for (const approval of [gate, escalation]) {
+      const moved = transition(
+        node('awaiting_approval', { approval }),
+        { type: 'cancel', reason: 'user' },
+        options,
+      );
+      expect(moved.success && [moved.value.node.status, moved.value.node.approval]).toEqual([
+        'cancelled',
+        approval,
+      ]);
+    }
+  });
+
+  it('reopens a node cancelled while it waited for a person to wait again, in the same round', () => {
+    const cancelled = node('cancelled', { approval: { ...escalation, round: 2 }, attempts: 3, endedAt: at });
+    const moved = transition(cancelled, { type: 'reopen', to: 'awaiting_approval' }, options);
+    expect(moved.success && moved.value.node).toMatchObject({
+      status: 'awaiting_approval',
+      approval: { kind: 'escalation', round: 2, decision: null },
+      attempts: 3,
+      endedAt: null,
+    });
+    expect(moved.success && moved.value.event).toMatchObject({ from: 'cancelled', to: 'awaiting_approval' });
+  });
+
+  it('refuses to reopen a node to wait for a decision it has not asked for or already got', () => {
+    const decided = node('cancelled', { approval: { ...gate, decision: decision('approve') } });
+    expect(transition(decided, { type: 'reopen', to: 'awaiting_approval' }, options).success).toBe(false);
+    expect(transition(node('cancelled'), { type: 'reopen', to: 'awaiting_approval' }, options).success).toBe(
+      false,
+    );
+  });
+
   it('counts attempts: the first start is attempt 1 and each failed check adds one', () => {
     const started = transition(
       node('ready'),

@@ -20,7 +20,11 @@ export type NodeTransitionEvent =
   | { type: 'fail'; error: NodeError }
   | { type: 'skip'; error: NodeError }
   | { type: 'cancel'; reason: string }
-  | { type: 'reopen'; to: 'ready' | 'pending' | 'decomposed' };
+  /**
+   * `resume` gives a finished branch another go. A node whose approval request was never decided
+   * (cancelled or skipped while it waited for a person) reopens to `awaiting_approval`, to be asked again.
+   */
+  | { type: 'reopen'; to: 'ready' | 'pending' | 'decomposed' | 'awaiting_approval' };
 
 /** The statuses each event may start from. */
 const allowedFrom: Record<NodeTransitionEvent['type'], readonly NodeStatus[]> = {
@@ -142,6 +146,16 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
     case 'cancel':
       return ok({ to: 'cancelled', reason: event.reason, patch: {} });
     case 'reopen':
+      if (event.to === 'awaiting_approval') {
+        if (node.approval === null || node.approval.decision !== null)
+          return err(`node ${node.id} has no undecided approval request to wait for again`);
+        // Back where it waited, as it was: the same round, so a decision recorded for it still applies.
+        return ok({
+          to: event.to,
+          reason: 'reopened by resume: waits for a decision again',
+          patch: { error: null, endedAt: null },
+        });
+      }
       return ok({
         to: event.to,
         reason: 'reopened by resume',

@@ -1,5 +1,8 @@
-import { ArborError, isTerminal, transition } from '../domain/index.js';
+import { emptyUsage, isTerminal } from '../domain/index.js';
 import type { Store } from '../store/index.js';
+import { ApprovalDesk } from './approval-desk.js';
+import { NodeWriter } from './node-writer.js';
+import { TreeState } from './tree-state.js';
 
 /** Options of {@link cancelRun}. */
 export interface CancelRunOptions {
@@ -12,35 +15,55 @@ export interface CancelRunOptions {
 
 /** What {@link cancelRun} did. */
 export interface CancelRunOutcome {
+  /** Unfinished nodes moved to `cancelled`. */
   cancelled: number;
-  /** Nodes left waiting at an undecided approval gate. */
-  gated: number;
+  /** Of those, the nodes that waited for a person's decision (a gate or an escalation). */
+  undecided: number;
+  /** Decisions recorded before the cancel but not yet applied, applied first. */
+  decided: number;
 }
 
 /**
  * Marks a run cancelled: every node that has not finished moves to `cancelled` through the
- * transition function (one event each), then the run. A node waiting at an approval gate nobody
- * decided keeps waiting: a cancelled node is reopened as ready by `resume`, and cancelling must
- * never let gated work run unapproved. The caller must hold the run (no engine is driving it), or
- * the engine's next write would conflict.
+ * transition function (one event each), then the run. Decisions people recorded are applied first,
+ * so a rejected node stays rejected; a node still waiting for a decision is cancelled too, and
+ * `resume` reopens it to wait again. The caller must hold the run (no engine is driving it), or the
+ * engine's next write would conflict.
  */
 export async function cancelRun(options: CancelRunOptions): Promise<CancelRunOutcome> {
   const { store, runId, actor, reason } = options;
-  const at = new Date().toISOString();
+  const tree = new TreeState(await store.listNodes(runId));
+  const writer = new NodeWriter({
+    store,
+    runId,
+    actor,
+    tree,
+    totals: { usage: emptyUsage, dirty: false },
+    onTransition: () => undefined,
+  });
+  const desk = new ApprovalDesk({ store, runId, tree, writer, emit: () => undefined, kick: () => undefined });
+  let decided = 0;
+  for (const node of [...tree.values()].filter((candidate) => candidate.status === 'awaiting_approval')) {
+    if (await desk.applyDecision(node)) decided++;
+  }
+
   let cancelled = 0;
-  let gated = 0;
+  let undecided = 0;
   // Deepest first, so no parent is cancelled while a child still looks open in a listing.
-  const open = (await store.listNodes(runId)).filter((node) => !isTerminal(node.status)).sort((a, b) => b.depth - a.depth);
+  const open = [...tree.values()]
+    .filter((node) => !isTerminal(node.status))
+    .sort((a, b) => b.depth - a.depth);
   for (const node of open) {
-    if (node.status === 'awaiting_approval' && node.approval?.kind === 'gate' && node.approval.decision === null) {
-      gated++;
-      continue;
-    }
-    const moved = transition(node, { type: 'cancel', reason }, { at, actor });
-    if (!moved.success) throw new ArborError(`internal: ${moved.error}`, { runId, nodeId: node.id });
-    await store.updateNode({ runId, nodeId: node.id, expectedVersion: node.version, patch: moved.value.patch, events: [moved.value.event] });
+    if (node.status === 'awaiting_approval') undecided++;
+    await writer.apply(node, { type: 'cancel', reason });
     cancelled++;
   }
-  await store.updateRun(runId, { status: 'cancelled', stopReason: { kind: 'cancelled', message: reason }, updatedAt: at, endedAt: at });
-  return { cancelled, gated };
+  const at = new Date().toISOString();
+  await store.updateRun(runId, {
+    status: 'cancelled',
+    stopReason: { kind: 'cancelled', message: reason },
+    updatedAt: at,
+    endedAt: at,
+  });
+  return { cancelled, undecided, decided };
 }

@@ -5,7 +5,8 @@ import type { TreeState } from './tree-state.js';
 /**
  * Makes a run whose previous driver stopped drivable again: nodes that were in flight go back to
  * `ready` (their stored answers kept), and on request failed and cancelled branches reopen — deepest
- * first, so children are open again before their parent looks at them.
+ * first, so children are open again before their parent looks at them. A node whose approval request
+ * was never decided reopens to wait for that decision.
  */
 export async function recoverRun(options: {
   tree: TreeState;
@@ -27,15 +28,19 @@ export async function recoverRun(options: {
   reopenable.sort((a, b) => b.depth - a.depth);
   for (const node of reopenable) {
     const hasChildren = tree.childrenOf(node.id).length > 0;
+    // A node that stopped while it waited for a person waits again: gated work never runs unapproved.
+    const undecided = node.approval !== null && node.approval.decision === null;
     const to = hasChildren
       ? 'decomposed'
-      : node.status === 'skipped' || !tree.dependenciesSettled(node)
-        ? 'pending'
-        : 'ready';
+      : undecided
+        ? 'awaiting_approval'
+        : node.status === 'skipped' || !tree.dependenciesSettled(node)
+          ? 'pending'
+          : 'ready';
     await writer.apply(
       tree.require(node.id),
       { type: 'reopen', to },
-      hasChildren ? {} : { pipeline: { ...emptyPipeline } },
+      hasChildren || undecided ? {} : { pipeline: { ...emptyPipeline } },
     );
   }
 }

@@ -36,6 +36,23 @@ defaults:
   checker: { verdict: pass, feedback: '' }
 `;
 
+/** One task whose first check fails; with --max-attempts 1 a person is asked at once. */
+const escalationScript = `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: web, title: Build the web UI, description: 'one page' }
+  - role: checker
+    attempt: 1
+    respond: { verdict: fail, feedback: 'no empty state' }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done', output: '' } }
+  checker: { verdict: pass, feedback: 'ok' }
+`;
+
 const statuses = async (runId: string, cwd: string) => {
   const tree = await readTree(runId, { cwd });
   return { run: tree.status, nodes: Object.fromEntries(flattenTree(tree.root).map((node) => [node.title, node.status])) };
@@ -69,7 +86,7 @@ describe('stopping a run', () => {
     });
   });
 
-  it('arbor cancel marks a stopped run and its unfinished nodes cancelled; resume takes it up again', async () => {
+  it('arbor cancel marks a stopped run and its unfinished nodes cancelled, a gate included; resume asks for the gate again', async () => {
     const cwd = await makeTempDir();
     await writeFile(path.join(cwd, 'gate.yaml'), gateScript);
     const run = await runCli(['run', '--prompt', 'Ship it', '--llm', 'script:gate.yaml'], { cwd });
@@ -78,20 +95,63 @@ describe('stopping a run', () => {
 
     const cancel = await runCli(['cancel', runId, '--reason', 'not this week'], { cwd });
     expect(cancel.code).toBe(0);
-    // The gate nobody decided keeps waiting: cancelling never lets gated work run unapproved.
-    expect(cancel.stdout).toContain(`Run ${runId} cancelled (1 unfinished node cancelled; 1 still waits for approval).`);
-    expect(cancel.stdout).toContain(`Continue it later with: arbor resume ${runId}`);
+    expect(cancel.stdout).toContain(`Run ${runId} cancelled (2 unfinished nodes cancelled, 1 of them waiting for a decision).`);
+    expect(cancel.stdout).toContain(`Continue it later with: arbor resume ${runId} (it asks again for the decision)`);
     expect(await statuses(runId, cwd)).toEqual({
       run: 'cancelled',
-      nodes: { 'Ship it': 'cancelled', 'Build the release': 'completed', 'Release it': 'awaiting_approval' },
+      nodes: { 'Ship it': 'cancelled', 'Build the release': 'completed', 'Release it': 'cancelled' },
     });
     const show = await runCli(['show', runId, '0'], { cwd });
     expect(show.stdout).toMatch(/decomposed → cancelled {2}\(cancel by .*\) {2}not this week/);
+    expect((await runCli(['show', runId, '2'], { cwd })).stdout).toMatch(/awaiting_approval → cancelled {2}\(cancel by .*\) {2}not this week/);
     expect((await runCli(['cancel', runId], { cwd })).stdout).toContain(`Run ${runId} is already cancelled.`);
 
+    // Cancelling never lets gated work run unapproved: resume waits for the gate again.
     const resumed = await runCli(['resume', runId], { cwd });
     expect(resumed.code).toBe(3);
     expect((await statuses(runId, cwd)).nodes['Release it']).toBe('awaiting_approval');
+    expect((await runCli(['approve', runId, '2'], { cwd })).code).toBe(0);
+    expect((await runCli(['resume', runId], { cwd })).code).toBe(0);
+    expect((await statuses(runId, cwd)).nodes['Release it']).toBe('completed');
+  });
+
+  it('arbor cancel applies a decision recorded before it: a rejected gate stays rejected after resume', async () => {
+    const cwd = await makeTempDir();
+    await writeFile(path.join(cwd, 'gate.yaml'), gateScript);
+    const runId = runIdFrom((await runCli(['run', '--prompt', 'Ship it', '--llm', 'script:gate.yaml'], { cwd })).stdout);
+    expect((await runCli(['approve', runId, '2', '--reject', '--comment', 'not public yet'], { cwd })).code).toBe(0);
+
+    const cancel = await runCli(['cancel', runId], { cwd });
+    expect(cancel.stdout).toContain('Applied 1 decision recorded before the cancel.');
+    expect(cancel.stdout).toContain(`Run ${runId} cancelled (1 unfinished node cancelled).`);
+    expect((await statuses(runId, cwd)).nodes['Release it']).toBe('skipped');
+
+    expect((await runCli(['resume', runId], { cwd })).code).toBe(0);
+    expect(await statuses(runId, cwd)).toEqual({
+      run: 'completed',
+      nodes: { 'Ship it': 'completed', 'Build the release': 'completed', 'Release it': 'skipped' },
+    });
+  });
+
+  it('arbor cancel cancels an escalated node too; resume asks the person again instead of running it', async () => {
+    const cwd = await makeTempDir();
+    await writeFile(path.join(cwd, 'escalate.yaml'), escalationScript);
+    const run = await runCli(['run', '--prompt', 'Build it', '--llm', 'script:escalate.yaml', '--max-attempts', '1'], { cwd });
+    expect(run.code).toBe(3);
+    const runId = runIdFrom(run.stdout);
+
+    const cancel = await runCli(['cancel', runId], { cwd });
+    expect(cancel.stdout).toContain(`Run ${runId} cancelled (2 unfinished nodes cancelled, 1 of them waiting for a decision).`);
+    expect((await statuses(runId, cwd)).nodes['Build the web UI']).toBe('cancelled');
+
+    const resumed = await runCli(['resume', runId], { cwd });
+    expect(resumed.code).toBe(3);
+    const tree = await readTree(runId, { cwd });
+    expect(flattenTree(tree.root).find((node) => node.title === 'Build the web UI')).toMatchObject({
+      status: 'awaiting_approval',
+      attempts: 1,
+      approval: { kind: 'escalation', round: 1, decision: null },
+    });
   });
 
   it('arbor cancel from another terminal stops the process driving the run', async () => {

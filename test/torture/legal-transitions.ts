@@ -46,6 +46,7 @@ function sampleEvents(approvalKind: Approval['kind']): NodeTransitionEvent[] {
     { type: 'reopen', to: 'ready' },
     { type: 'reopen', to: 'pending' },
     { type: 'reopen', to: 'decomposed' },
+    { type: 'reopen', to: 'awaiting_approval' },
   ];
 }
 

@@ -36,10 +36,12 @@ export function registerCancelCommand(program: Command): void {
           return;
         }
         try {
-          const { cancelled, gated } = await cancelRun({ store, runId, actor: personName(), reason });
-          const waiting = gated > 0 ? `; ${gated} still wait${gated === 1 ? 's' : ''} for approval` : '';
-          print(`Run ${runId} cancelled (${cancelled} unfinished node${cancelled === 1 ? '' : 's'} cancelled${waiting}).`);
-          print(`Continue it later with: arbor resume ${runId}${suffix}`);
+          const { cancelled, undecided, decided } = await cancelRun({ store, runId, actor: personName(), reason });
+          if (decided > 0) print(`Applied ${decided} decision${decided === 1 ? '' : 's'} recorded before the cancel.`);
+          const waited = undecided > 0 ? `, ${undecided} of them waiting for a decision` : '';
+          print(`Run ${runId} cancelled (${cancelled} unfinished node${cancelled === 1 ? '' : 's'} cancelled${waited}).`);
+          const askAgain = undecided > 0 ? ` (it asks again for the ${undecided === 1 ? 'decision' : 'decisions'})` : '';
+          print(`Continue it later with: arbor resume ${runId}${suffix}${askAgain}`);
         } finally {
           await lock.release();
         }
