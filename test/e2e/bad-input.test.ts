@@ -66,6 +66,24 @@ describe('bad input (exit 2, a clear message, nothing written)', () => {
     expect(result.stderr).toMatch(/fix: /);
   });
 
+  it('refuses on resume a notes file that turned binary since the run started, changing nothing stored', async () => {
+    const cwd = await workspace();
+    await writeFile(path.join(cwd, 'notes.md'), '# Todo app\nOne list, no accounts.\n');
+    await writeFile(path.join(cwd, 'gate.yaml'), okScript.replace("description: '' }", "description: '', requiresApproval: true, approvalReason: 'public' }"));
+    const first = await runCli(['run', '--prompt', 'Build a todo app', '--notes', 'notes.md', '--llm', 'script:gate.yaml'], { cwd });
+    expect(first.code).toBe(3);
+    const runId = runIdFrom(first.stdout);
+    await writeFile(path.join(cwd, 'notes.md'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x0d, 0x0a, 0x1a, 0x00]));
+    const before = await snapshot(cwd);
+
+    const resume = await runCli(['resume', runId], { cwd });
+    expect(resume.code, resume.stderr).toBe(2);
+    expect(resume.stderr).toMatch(/^error: notes file notes\.md looks binary, not text/);
+    expect(resume.stderr).toMatch(/fix: /);
+    expect(resume.stderr).not.toMatch(/\n\s+at /);
+    expect(await snapshot(cwd)).toEqual(before);
+  });
+
   it('refuses an empty prompt', async () => {
     const cwd = await workspace();
     const result = await runCli(['run', '--prompt', '   ', '--llm', 'script:ok.yaml'], { cwd });
