@@ -128,6 +128,17 @@ describe('transition', () => {
     expect(retried.success && retried.value.node.attempts).toBe(2);
   });
 
+  it('keeps a lease only while a node runs, or on a submit by the worker that keeps it for its check', () => {
+    const lease = { owner: 'w1', token: 't', expiresAt: at };
+    const running = node('running', { lease });
+    const kept = transition(running, { type: 'submit', lease }, options);
+    expect(kept.success && kept.value.patch.lease).toEqual(lease);
+    const handedOn = transition(running, { type: 'submit' }, options);
+    expect(handedOn.success && handedOn.value.patch.lease).toBeNull();
+    const passed = transition(node('checking', { lease }), { type: 'pass' }, options);
+    expect(passed.success && passed.value.patch.lease).toBeNull();
+  });
+
   it('opens a new approval round each time a node asks for a person', () => {
     const moved = transition(
       node('checking', { approval: { ...gate, round: 1, decision: decision('approve') } }),

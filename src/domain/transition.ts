@@ -10,7 +10,8 @@ export type NodeTransitionEvent =
   | { type: 'deps-met' }
   | { type: 'request-approval'; kind: Approval['kind']; reason: string }
   | { type: 'start'; lease: Lease }
-  | { type: 'submit' }
+  /** With a lease when the worker that ran the executor keeps the node for its check (shared runs). */
+  | { type: 'submit'; lease?: Lease | null }
   | { type: 'decompose' }
   | { type: 'pass' }
   | { type: 'retry'; feedback: string }
@@ -79,7 +80,8 @@ export function transition(
     version: node.version + 1,
     updatedAt: options.at,
   };
-  if (to !== 'running') patch.lease = null;
+  // A lease holds a node while it runs, or while the worker that submitted it checks it.
+  if (to !== 'running' && patch.lease === undefined) patch.lease = null;
   if (isEnd(to)) patch.endedAt = options.at;
   return ok({
     node: { ...node, ...patch },
@@ -126,7 +128,7 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
         patch: { lease: event.lease, attempts: Math.max(node.attempts, 1), startedAt: node.startedAt ?? at },
       });
     case 'submit':
-      return ok({ to: 'checking', reason: null, patch: {} });
+      return ok({ to: 'checking', reason: null, patch: { lease: event.lease ?? null } });
     case 'decompose':
       return ok({ to: 'decomposed', reason: node.pipeline.execution?.reason ?? null, patch: {} });
     case 'pass':

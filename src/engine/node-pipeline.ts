@@ -76,12 +76,19 @@ export class NodePipeline {
       const { execution } = answered.unsaved.pipeline ?? answered.node.pipeline;
       if (execution === null) return;
       if (execution.action === 'complete') {
-        // The answer is stored with the submit itself: one write, still before the checker acts.
-        await writer.apply(
+        // The answer is stored with the submit itself: one write, still before the checker acts. A
+        // worker of a shared run that runs the checker keeps the node (a lease on the submit) and
+        // checks it within the same claim, instead of claiming it again in a write of its own.
+        const kept = sharing?.serves('checker') ? sharing.newLease() : null;
+        const submitted = await writer.apply(
           answered.node,
-          { type: 'submit' },
+          { type: 'submit', lease: kept },
           { ...answered.unsaved, result: execution.result },
         );
+        if (kept && sharing) {
+          sharing.renew(submitted);
+          await this.check(submitted);
+        }
         return;
       }
       node = answered.unsaved.pipeline ? await writer.save(answered.node, answered.unsaved) : answered.node;
@@ -94,7 +101,8 @@ export class NodePipeline {
   /** Checks a node's result: pass (artifacts written), retry with the feedback, or escalate. */
   async check(unclaimed: TaskNode): Promise<void> {
     const { writer, tree } = this.host;
-    const node = this.host.sharing ? await this.host.claimCheck(unclaimed) : unclaimed;
+    // In a shared run, a check is claimed first, unless this worker kept the node when it submitted.
+    const node = this.host.sharing && unclaimed.lease === null ? await this.host.claimCheck(unclaimed) : unclaimed;
     try {
       const outcome = await checkNode(this.host.runtime, this.host.context(node));
       const spent = writer.spend(node, 'checker', outcome);

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, passingDefaults, tasks, type Harness } from '../../test/support/engine-harness.js';
 import { storesUnderTest } from '../../test/support/stores-under-test.js';
-import { nextRole } from './shared-run.js';
+import type { Store } from '../store/index.js';
+import { nextRole, SharedRun } from './shared-run.js';
+import { TreeState } from './tree-state.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -41,6 +43,23 @@ describe.each(storesUnderTest())('workers sharing a run on the %s store', (store
     expect((await harness.store.getRun(harness.runId))?.usage.calls).toBe(harness.calls.length);
   });
 
+  it('checks a node in the claim that ran it: no claim write of its own, and the same worker', async () => {
+    harness = await createHarness({ store, script: treeScript });
+    await harness.driveShared([
+      { id: 'w1', concurrency: 2 },
+      { id: 'w2', concurrency: 2 },
+    ]);
+    const leaves = (await harness.nodes()).filter((node) => node.depth === 2);
+    expect(leaves).toHaveLength(9);
+    // Created (ready or pending) → ready → running → checking → completed: one version per step.
+    for (const leaf of leaves) expect([leaf.id, leaf.version]).toEqual([leaf.id, leaf.dependsOn.length > 0 ? 4 : 3]);
+    const events = await harness.store.listEvents(harness.runId);
+    for (const leaf of leaves) {
+      const actors = events.filter((event) => event.nodeId === leaf.id && (event.type === 'submit' || event.type === 'pass'));
+      expect(new Set(actors.map((event) => event.actor)).size).toBe(1);
+    }
+  });
+
   it('hands a node to a worker that runs the agent it needs next', async () => {
     harness = await createHarness({ store, script: treeScript });
     const outcomes = await harness.driveShared([
@@ -61,6 +80,47 @@ describe.each(storesUnderTest())('workers sharing a run on the %s store', (store
     expect(harness.calls.length).toBeLessThanOrEqual(6);
     const run = await harness.store.getRun(harness.runId);
     expect(run).toMatchObject({ status: 'failed', stopReason: { kind: 'budget', budget: 'maxCalls' } });
+  });
+});
+
+describe('SharedRun', () => {
+  /** Reads of what changed in 500 ms by a worker of capacity 1 that holds `held` nodes. */
+  async function readsIn500ms(held: number): Promise<number> {
+    let reads = 0;
+    const store = {
+      listNodesUpdatedSince: () => (reads++, Promise.resolve([])),
+      getRun: () => Promise.resolve(null),
+    } as unknown as Store;
+    const sharing = new SharedRun(
+      { workerId: 'w', leaseMs: 60_000, refreshMs: 50 },
+      {
+        store,
+        runId: 'r',
+        tree: new TreeState(),
+        capacity: 1,
+        changed: () => undefined,
+        kick: () => undefined,
+        priorityOf: () => 0,
+        reclaim: () => Promise.resolve(),
+        runRead: () => undefined,
+        failed: (error) => {
+          throw error;
+        },
+      },
+    );
+    if (held > 0) expect(sharing.tryClaim({ id: 'n', status: 'ready', parentId: '0', pipeline: { execution: null } } as never)).toBe(true);
+    sharing.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sharing.stop();
+    return reads;
+  }
+
+  it('reads what other workers changed more often while it has room for more nodes', async () => {
+    // Every 50 ms when full (at most 10 reads), every 20 ms with room.
+    const withRoom = await readsIn500ms(0);
+    const full = await readsIn500ms(1);
+    expect(full).toBeLessThanOrEqual(10);
+    expect(withRoom).toBeGreaterThan(full * 1.5);
   });
 });
 
