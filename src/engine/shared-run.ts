@@ -19,7 +19,10 @@ export interface SharedRunOptions {
   roles?: readonly AgentRole[];
   /** How long a claim lasts without renewal; renewed at a third of it while the worker works. */
   leaseMs: number;
-  /** How often to read what other workers changed (default 50 ms). */
+  /**
+   * How often to read what other workers changed while this worker is full (default 50 ms); with room
+   * for more nodes it reads two and a half times as often, since what others changed may be work for it.
+   */
   refreshMs?: number;
   /** How often to read the whole tree, in case a clock skew hid a change (default 30 s). */
   resyncMs?: number;
@@ -70,6 +73,7 @@ export class SharedRun {
   private lastFullRead = Date.now();
   private lastReclaim = 0;
   private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
   private polling: Promise<void> | null = null;
 
   constructor(
@@ -157,12 +161,13 @@ export class SharedRun {
 
   /** Starts polling the store for changes. */
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.options.refreshMs ?? 50);
-    this.timer.unref();
+    this.stopped = false;
+    this.scheduleRead();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.polling;
     for (const timer of this.held.values()) if (timer) clearInterval(timer);
@@ -256,6 +261,15 @@ export class SharedRun {
         continue;
       this.host.kick(node.id);
     }
+  }
+
+  /** The next read: soon while this worker has room (others' changes may be work for it), else later. */
+  private scheduleRead(): void {
+    if (this.stopped) return;
+    const full = this.options.refreshMs ?? 50;
+    const delay = this.held.size < this.host.capacity ? full / 2.5 : full;
+    this.timer = setTimeout(() => void this.poll().finally(() => this.scheduleRead()), delay);
+    this.timer.unref();
   }
 
   private expiry(): string {
