@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import path from 'node:path';
 import { agentRoles, defaultLimits, type AgentRole, type Run, type WorkerStatus, type WorkerTask } from '../domain/index.js';
 import { RunEngine, type EngineEvent, type RunOutcome } from '../engine/index.js';
 import type { Store } from '../store/index.js';
+import { outputFolder } from './output-folder.js';
 import { prepareAgents } from './prepare-run.js';
 import { formatEngineEvent } from './progress-printer.js';
 import { rereadNotes } from './reread-notes.js';
@@ -97,7 +97,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         notes,
         owner: options.id,
         waitForApprovals: true,
-        outDir: path.resolve(options.outDir ?? path.join('arbor-out', run.id)),
+        outDir: outputFolder(run, options.outDir),
         onEvent: onEvent(run.id),
         shared: { workerId: options.id, roles: options.roles, leaseMs: options.leaseMs },
       },

@@ -43,6 +43,11 @@ export const runSchema = z.object({
   agentsDir: z.string().nullable(),
   promptsDir: z.string().nullable(),
   limits: limitsSchema,
+  /**
+   * The `--out` folder (absolute) for artifacts, reused by resume and workers unless overridden; null
+   * or absent (runs stored before it was kept) means the default, `./arbor-out/RUN`.
+   */
+  outDir: z.string().nullable().optional(),
   status: runStatusSchema,
   stopReason: stopReasonSchema.nullable(),
   usage: usageSchema,

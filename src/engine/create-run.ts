@@ -20,6 +20,8 @@ export interface CreateRunOptions {
   agentsDir: string | null;
   promptsDir: string | null;
   limits: Limits;
+  /** The `--out` folder the run was started with; null or absent: the default. */
+  outDir?: string | null;
   /** Fixed id (tests); otherwise a short random one. */
   id?: string;
 }
@@ -50,6 +52,7 @@ export async function createRun(options: CreateRunOptions): Promise<{ run: Run; 
     agentsDir: options.agentsDir,
     promptsDir: options.promptsDir,
     limits: options.limits,
+    outDir: options.outDir ?? null,
     status: 'running',
     stopReason: null,
     usage: { ...emptyUsage },

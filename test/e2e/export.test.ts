@@ -85,7 +85,46 @@ defaults:
   checker: { verdict: pass, feedback: '' }
 `;
 
+/** A build, then two releases that wait for approval; every task writes `KEY.txt`. */
+const gatedArtifactsScript = `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: build, title: Build, description: 'compile' }
+        - { key: release, title: Release, description: 'publish', dependsOn: [build], requiresApproval: true, approvalReason: 'public' }
+        - { key: announce, title: Announce, description: 'tell', dependsOn: [release], requiresApproval: true, approvalReason: 'public' }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done', output: '', artifacts: [{ path: '{{node.key}}.txt', content: '{{node.title}}' }] } }
+  checker: { verdict: pass, feedback: '' }
+`;
+
 describe('artifacts', () => {
+  it('of a resumed run go to the --out folder the run was started with, unless resume is given another', async () => {
+    const cwd = await makeTempDir();
+    await writeFile(path.join(cwd, 'gated.yaml'), gatedArtifactsScript);
+    const first = path.join(cwd, 'out', 'first');
+    const run = await runCli(['run', '--prompt', 'Ship', '--llm', 'script:gated.yaml', '--out', 'out/first'], { cwd });
+    expect(run.code, run.stderr).toBe(3);
+    const runId = runIdFrom(run.stdout);
+    expect(await readFile(path.join(first, 'build.txt'), 'utf8')).toBe('Build');
+
+    expect((await runCli(['approve', runId, '2'], { cwd })).code).toBe(0);
+    const resumed = await runCli(['resume', runId], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(3);
+    expect(await readFile(path.join(first, 'release.txt'), 'utf8')).toBe('Release');
+    expect(existsSync(path.join(cwd, 'arbor-out')), 'arbor-out/ was created').toBe(false);
+
+    expect((await runCli(['approve', runId, '3'], { cwd })).code).toBe(0);
+    const moved = await runCli(['resume', runId, '--out', 'out/second'], { cwd });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain(`Results: ${path.join(cwd, 'out', 'second')}`);
+    expect(await readFile(path.join(cwd, 'out', 'second', 'announce.txt'), 'utf8')).toBe('Announce');
+    expect(existsSync(path.join(first, 'announce.txt'))).toBe(false);
+  });
+
   it('are written under --out, and a path that leaves it is refused with a clear reason on the node after the re-ask', async () => {
     const cwd = await makeTempDir();
     await writeFile(path.join(cwd, 'escape.yaml'), escapingScript);

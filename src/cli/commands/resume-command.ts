@@ -7,6 +7,7 @@ import { driveRun } from '../drive-run.js';
 import { exitCodes } from '../exit-codes.js';
 import { checkCostLimit } from '../check-cost-limit.js';
 import { createLogger, logDirFor } from '../logger.js';
+import { outputFolder } from '../output-folder.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
 import { prepareAgents } from '../prepare-run.js';
 import { rereadNotes } from '../reread-notes.js';
@@ -40,6 +41,8 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
         llm,
       });
       const limits = limitsFrom(flags, stored.limits);
+      // A new --out is kept on the run, like new limits, for the resumes after this one.
+      const outDir = flags.out === undefined ? stored.outDir : path.resolve(flags.out);
       checkCostLimit(limits.maxCostUsd, prepared.modelFor);
       const notes = await rereadNotes(stored);
       const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: logDirFor(store), runId });
@@ -47,13 +50,13 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
         await driveRun({
           store,
           run: stored,
-          patch: { llm, limits },
+          patch: { llm, limits, ...(flags.out === undefined ? {} : { outDir }) },
           announce: `Resuming run ${runId} (${store.kind} store at ${store.location}).`,
           prepared,
           notes,
           ...progressSettings(flags),
           verbose: Boolean(flags.verbose),
-          outDir: path.resolve(flags.out ?? path.join('arbor-out', runId)),
+          outDir: outputFolder({ id: runId, outDir }),
           reopenFailed: stored.status === 'failed' || stored.status === 'cancelled',
           logger,
           storeArgument: storeArgument(flags),

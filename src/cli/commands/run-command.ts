@@ -9,6 +9,7 @@ import { resolveLlmSpec } from '../llm-spec.js';
 import { checkCostLimit } from '../check-cost-limit.js';
 import { createLogger, logDirFor } from '../logger.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
+import { outputFolder } from '../output-folder.js';
 import { noteTexts, prepareAgents } from '../prepare-run.js';
 import { readNotes } from '../read-notes.js';
 import { addLimitOptions, addRunOptions } from './shared-options.js';
@@ -56,6 +57,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
         agentsDir: prepared.agentsDir,
         promptsDir: prepared.promptsDir,
         limits,
+        outDir: flags.out === undefined ? null : path.resolve(flags.out),
       });
       if (flags.detach) {
         print(`Run ${run.id} created (${store.kind} store at ${store.location}); workers will run it.`);
@@ -73,7 +75,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
           notes: noteTexts(notes),
           ...progressSettings(flags),
           verbose: Boolean(flags.verbose),
-          outDir: path.resolve(flags.out ?? path.join('arbor-out', run.id)),
+          outDir: outputFolder(run),
           reopenFailed: false,
           logger,
           storeArgument: storeArgument(flags),

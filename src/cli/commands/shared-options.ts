@@ -7,7 +7,7 @@ export function addRunOptions(command: Command): Command {
     .option('--llm <spec>', 'openai[:MODEL], anthropic[:MODEL] or script:FILE (default: ARBOR_LLM)')
     .option('--agents <dir>', "folder of agent files (default: Arbor's agents/)")
     .option('--prompts <dir>', "folder of prompt templates (default: Arbor's prompts/)")
-    .option('--out <dir>', 'output folder for artifacts (default: ./arbor-out/RUN)')
+    .option('--out <dir>', 'output folder for artifacts (default: ./arbor-out/RUN; resume: the one the run was started with)')
     .option('--json', 'print one JSON line per engine event (no prompts, no control codes)')
     .option('--plain', 'plain progress lines instead of the live view on a terminal');
 }
