@@ -1,0 +1,91 @@
+import { isTerminal, type Run, type RunPatch, type StopReason } from '../domain/index.js';
+import type { Store } from '../store/index.js';
+import type { EngineEvent } from './engine-event.js';
+import { asError, now } from './engine-support.js';
+import type { RunTotals } from './node-writer.js';
+import type { TreeState } from './tree-state.js';
+
+/** Options of {@link RunControl}. */
+export interface RunControlOptions {
+  store: Store;
+  run: Run;
+  tree: TreeState;
+  totals: RunTotals;
+  /** A worker of a shared run: its usage reaches the stored run call by call, not from these totals. */
+  shared: boolean;
+  onEvent?: (event: EngineEvent) => void;
+}
+
+/**
+ * The run-level state one drive shares with the parts that can stop it or end it: the run document
+ * and its writes, why the run stops (a stop reason, a fatal error), and the waiter the drive loop
+ * sleeps on until node advances settle or something changes.
+ */
+export class RunControl {
+  /** The run document as last written or read. */
+  run: Run;
+  /** Why the run stops starting new work (budget, cancel, failure); the first reason wins. */
+  stopReason: StopReason | null = null;
+  /** A store failure or a bug: the drive throws it once advances settle. */
+  fatal: Error | null = null;
+  /** Node advances under way; the drive is settled when none are. */
+  inFlight = 0;
+  readonly shared: boolean;
+  private waiter: (() => void) | null = null;
+
+  constructor(private readonly options: RunControlOptions) {
+    this.run = options.run;
+    this.shared = options.shared;
+  }
+
+  /** Passes an event to the caller's listener. */
+  emit(event: EngineEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  /** Wakes the drive loop, if it sleeps. */
+  wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+
+  /** Sleeps until the next {@link wake}. */
+  woken(): Promise<void> {
+    return new Promise<void>((resolve) => (this.waiter = resolve));
+  }
+
+  /** Resolves once no node advance is under way. */
+  async settled(): Promise<void> {
+    while (this.inFlight > 0) await this.woken();
+  }
+
+  /** Stops the run on a store failure or a bug (the first error is kept) and wakes the drive to throw it. */
+  fail(error: unknown): void {
+    this.fatal ??= asError(error);
+    this.wake();
+  }
+
+  /** True while nothing stops the run from starting new work. */
+  canStartWork(): boolean {
+    return this.stopReason === null && this.fatal === null;
+  }
+
+  /** True once the root is settled for good. */
+  isFinished(): boolean {
+    return isTerminal(this.options.tree.require(this.run.rootId).status);
+  }
+
+  /** Writes the run document with the node count and (alone on a run) the usage this process counted. */
+  async updateRun(patch: RunPatch): Promise<void> {
+    const { store, tree, totals } = this.options;
+    this.run = await store.updateRun(this.run.id, {
+      nodeCount: tree.size,
+      ...patch,
+      // Workers of a shared run add their usage to the stored run as they settle each call.
+      ...(this.shared ? {} : { usage: totals.usage }),
+      updatedAt: now(),
+    });
+    totals.dirty = false;
+  }
+}
