@@ -24,6 +24,8 @@ export class CallLog {
           runId: sharedRunId(documents),
         }),
       lingerMs: 50,
+      // Calls carry whole prompts: a few MB at most wait in memory.
+      maxBacklog: 1_000,
     });
   }
 
@@ -41,6 +43,11 @@ export class CallLog {
       { runId, nodeId },
     );
     return documents.map((document) => parseModelCall(document, `calls/${runId}/${document.nodeId}`));
+  }
+
+  /** Null while few inserts wait; otherwise resolves once they have caught up (see GroupCommit.room). */
+  room(): Promise<void> | null {
+    return this.#inserts.room();
   }
 
   /** Resolves once the inserts queued so far are stored (or failed). */

@@ -110,6 +110,25 @@ describe('GroupCommit', () => {
     await Promise.all(written);
   });
 
+  it('makes callers wait for room while more than maxBacklog documents are queued or on their way', async () => {
+    const { batches, finish, write } = recordingWrite();
+    const group = new GroupCommit({ write, maxBacklog: 3 });
+    void group.write([1, 2]);
+    expect(group.room()).toBeNull();
+    void group.write([3]);
+    const room = group.room();
+    expect(room).not.toBeNull();
+    let roomy = false;
+    void room!.then(() => (roomy = true));
+    await turn();
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(roomy).toBe(false);
+    finish[0]!();
+    await turn();
+    expect(roomy).toBe(true);
+    expect(group.room()).toBeNull();
+  });
+
   it('settled() waits for every queued write', async () => {
     const { batches, finish, write } = recordingWrite();
     const group = new GroupCommit({ write });

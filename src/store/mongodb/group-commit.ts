@@ -13,6 +13,12 @@ export interface GroupCommitOptions<D, R> {
    * linger saves round trips.
    */
   lingerMs?: number;
+  /**
+   * How many documents may be queued or on their way before {@link GroupCommit.room} makes callers
+   * wait (default: no limit). For writes nobody awaits, so that a store slower than its writers holds
+   * them back instead of the queue growing without bound.
+   */
+  maxBacklog?: number;
 }
 
 interface Queued<D, R> {
@@ -31,18 +37,33 @@ export class GroupCommit<D, R = void> {
   readonly #write: (documents: D[]) => Promise<readonly R[] | void>;
   readonly #maxDocuments: number;
   readonly #lingerMs: number;
+  readonly #maxBacklog: number;
   #queued: Queued<D, R>[] = [];
   #draining: Promise<void> | null = null;
+  /** Documents queued or being written. */
+  #backlog = 0;
+  #waitingForRoom: Array<() => void> = [];
 
   constructor(options: GroupCommitOptions<D, R>) {
     this.#write = options.write;
     this.#maxDocuments = options.maxDocuments ?? 500;
     this.#lingerMs = options.lingerMs ?? 0;
+    this.#maxBacklog = options.maxBacklog ?? Infinity;
+  }
+
+  /**
+   * Null while the backlog is under `maxBacklog`; otherwise a promise that resolves once it has
+   * fallen under it (null, not a resolved promise, so that the common case costs no await).
+   */
+  room(): Promise<void> | null {
+    if (this.#backlog < this.#maxBacklog) return null;
+    return new Promise<void>((resolve) => this.#waitingForRoom.push(resolve));
   }
 
   /** Queues documents for the next write; resolves with their results once they are written. */
   write(documents: readonly D[]): Promise<R[]> {
     if (documents.length === 0) return Promise.resolve([]);
+    this.#backlog += documents.length;
     const written = new Promise<R[]>((resolve, reject) => this.#queued.push({ documents, resolve, reject }));
     // setImmediate, not a microtask: documents from the answers handled in the same I/O phase join.
     this.#draining ??= new Promise<void>((resolve) =>
@@ -69,6 +90,8 @@ export class GroupCommit<D, R = void> {
       } catch (error) {
         for (const queued of batch) queued.reject(error);
       }
+      this.#backlog -= batch.reduce((count, queued) => count + queued.documents.length, 0);
+      if (this.#backlog < this.#maxBacklog) for (const resolve of this.#waitingForRoom.splice(0)) resolve();
       // With a linger, the next batch waits too: such writes go out at most once per linger.
       if (this.#lingerMs > 0 && this.#queued.length > 0)
         await new Promise((resolve) => setTimeout(resolve, this.#lingerMs));

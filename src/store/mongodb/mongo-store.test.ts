@@ -483,6 +483,47 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
         '4',
       ]);
     });
+    it('holds node writes back while 1,000 model calls wait for their insert', async () => {
+      const { store, open } = await gatedStore();
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const child = sampleChild(root, 0);
+      await store.insertNodes([child]);
+      const recorded = Array.from({ length: 1000 }, (_, index) =>
+        store.recordCall({
+          schemaVersion: 1,
+          runId: run.id,
+          nodeId: child.id,
+          role: 'executor',
+          attempt: index + 1,
+          system: 's',
+          messages: [{ role: 'user', content: 'u' }],
+          answer: '{}',
+          finishReason: 'complete',
+          usage: { calls: 1, inputTokens: 1, outputTokens: 1, cachedTokens: 0, costUsd: null },
+          error: null,
+          startedAt: '2026-01-01T00:00:00.000Z',
+          endedAt: '2026-01-01T00:00:01.000Z',
+        }),
+      );
+      const ready = move(child, { type: 'deps-met' });
+      let written = false;
+      const update = store
+        .updateNode({
+          runId: run.id,
+          nodeId: child.id,
+          expectedVersion: 0,
+          patch: ready.patch,
+          events: [ready.event],
+        })
+        .then(() => (written = true));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(written).toBe(false);
+      open();
+      await Promise.all([update, ...recorded]);
+      expect(await store.getNode(run.id, child.id)).toEqual(ready.node);
+    });
+
     it('groups the node writes of the process driving a run, and still refuses a stale version', async () => {
       const { store, open, writes } = await gatedStore();
       open();

@@ -169,8 +169,19 @@ export class MongoStore implements Store {
     return documents.map((document) => parseNode(document, `nodes/${runId}/${document.id}`));
   }
 
-  updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
+  async updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
+    const behind = this.#insertsBehind();
+    if (behind) await behind;
     return this.#nodeUpdates.update(options, this.#driving.has(options.runId));
+  }
+
+  /**
+   * Nobody waits for the inserts of events and model calls; when they fall behind, node writes wait
+   * here until they caught up, so that they do not pile up in memory. Null when they are not behind.
+   */
+  #insertsBehind(): Promise<void> | null {
+    const behind = this.#events.room() ?? this.#calls.room();
+    return behind && behind.then(() => this.#insertsBehind() ?? undefined);
   }
 
   listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]> {
