@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flattenTree, makeTempDir, readTree, runCli, runIdFrom, startCli, waitFor } from '../support/cli.js';
+import { escalationScript } from '../support/escalation-script.js';
 
 /** Three tasks in a chain; each executor call takes a while, so there is time to interrupt. */
 const slowChain = `
@@ -34,23 +35,6 @@ defaults:
   sequencer: auto
   executor: { action: complete, result: { summary: 'done', output: '' } }
   checker: { verdict: pass, feedback: '' }
-`;
-
-/** One task whose first check fails; with --max-attempts 1 a person is asked at once. */
-const escalationScript = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: web, title: Build the web UI, description: 'one page' }
-  - role: checker
-    attempt: 1
-    respond: { verdict: fail, feedback: 'no empty state' }
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done', output: '' } }
-  checker: { verdict: pass, feedback: 'ok' }
 `;
 
 const statuses = async (runId: string, cwd: string) => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flattenTree, makeTempDir, readTree, runCli, runIdFrom } from '../support/cli.js';
 import { hasTmux, startInTerminal } from '../support/tmux.js';
+import { escalationScript } from '../support/escalation-script.js';
 
 /** Four tasks; each executor call takes a while, so the live view has something to show. */
 const slowScript = `
@@ -127,23 +128,6 @@ describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
     expect(nodes['Email the customers']!.status).toBe('completed');
   });
 });
-
-/** One task whose first check fails; with --max-attempts 1 a person is asked at once. */
-const escalationScript = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: web, title: Build the web UI, description: 'one page' }
-  - role: checker
-    attempt: 1
-    respond: { verdict: fail, feedback: 'no empty state' }
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done', output: '' } }
-  checker: { verdict: pass, feedback: 'ok' }
-`;
 
 describe.skipIf(!hasTmux)('an escalated node on a terminal (tmux)', () => {
   it('takes retry with guidance, and the executor gets the guidance', async () => {
