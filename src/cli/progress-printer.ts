@@ -22,7 +22,8 @@ export function formatEngineEvent(event: EngineEvent, options: FormatOptions): s
     case 'node-transition': {
       const { node } = event;
       const from = event.event.from ? `${event.event.from} → ` : 'new → ';
-      const status = paint(statusColors[node.status], node.status);
+      // The event's own status: one write may carry several (pending → ready → running).
+      const status = paint(statusColors[event.event.to], event.event.to);
       const reason = event.event.reason ? `  (${event.event.reason})` : '';
       return `${time}  ${node.id.padEnd(8)} ${from}${status}  ${node.title}${reason}`;
     }
