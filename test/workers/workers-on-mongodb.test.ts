@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,38 @@ describe.skipIf(mongoTestUri === undefined)('workers sharing runs on MongoDB', (
     // Workers that stopped remove their heartbeat.
     const listed = await runCli(['workers', '--store', setup.uri], { cwd: setup.cwd });
     expect(listed.stdout).toContain('No live workers');
+  });
+
+  it('write artifacts to the --out folder the detached run was created with', slowProcesses, async () => {
+    const dbName = testDatabaseName('workers');
+    databases.push(dbName);
+    const uri = databaseUri(mongoTestUri!, dbName);
+    const cwd = await makeTempDir();
+    await writeFile(
+      path.join(cwd, 'files.yaml'),
+      `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: notes, title: Notes, description: 'write them' }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done', output: '', artifacts: [{ path: '{{node.key}}.txt', content: '{{node.title}}' }] } }
+  checker: { verdict: pass, feedback: '' }
+`,
+    );
+    const created = await runCli(
+      ['run', '--detach', '--prompt', 'Files', '--llm', 'script:files.yaml', '--store', uri, '--out', 'out/shared'],
+      { cwd },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const runId = /Run (r-[0-9a-z]+) created/.exec(created.stdout)?.[1];
+    const worker = await runCli(['worker', '--store', uri, '--run', runId!, '--id', 'w1'], { cwd });
+    expect(worker.code, worker.stderr).toBe(0);
+    expect(await readFile(path.join(cwd, 'out', 'shared', 'notes.txt'), 'utf8')).toBe('Notes');
+    expect(existsSync(path.join(cwd, 'arbor-out')), 'arbor-out/ was created').toBe(false);
   });
 
   it('finishes the run after a worker is killed, re-running only the nodes it held', slowProcesses, async () => {
