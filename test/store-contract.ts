@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, StoreError, UsageError, type ModelCall, type TaskNode } from '../src/domain/index.js';
 import type { Store } from '../src/store/index.js';
-import { at, createdEvent, decisionOf, move, sampleChild, sampleRun } from './support/sample-documents.js';
+import { at, createdEvent, decisionOf, move, sampleChild, sampleRun, transitionWrite } from './support/sample-documents.js';
 
 /** A fresh store for one test, a way to open a second instance on the same data, and clean-up. */
 export interface StoreContractContext {
@@ -218,8 +218,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           runId,
           nodeId: '2',
           expectedVersion: 0,
-          patch: ready.patch,
-          events: [ready.event],
+          ...transitionWrite(ready),
         });
         const started = move(
           ready.node,
@@ -230,8 +229,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           runId,
           nodeId: '2',
           expectedVersion: 1,
-          patch: started.patch,
-          events: [started.event],
+          ...transitionWrite(started),
         });
 
         const events = await store.listEvents(runId);
@@ -330,8 +328,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           runId,
           nodeId: node.id,
           expectedVersion: seen.version,
-          patch: decided.patch,
-          events: [decided.event],
+          ...transitionWrite(decided),
         });
 
         expect(await store.pendingDecisions(runId)).toEqual([]);
@@ -410,12 +407,12 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, patch: started.patch });
         // Another worker finds the lease expired and takes the node back to ready.
         const paused = move(started.node, { type: 'pause', reason: 'lease of w1 expired' });
-        await store.updateNode({ runId, nodeId: '2', expectedVersion: 2, patch: paused.patch, events: [paused.event] });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 2, ...transitionWrite(paused) });
 
         expect(await store.renewLease({ runId, nodeId: '2', token: 't1', expiresAt: at(90) })).toBe(false);
         const late = move(started.node, { type: 'submit' });
         await expect(
-          store.updateNode({ runId, nodeId: '2', expectedVersion: 2, patch: late.patch, events: [late.event] }),
+          store.updateNode({ runId, nodeId: '2', expectedVersion: 2, ...transitionWrite(late) }),
         ).rejects.toBeInstanceOf(ConflictError);
         expect(await store.getNode(runId, '2')).toMatchObject({ status: 'ready', lease: null, version: 3 });
       });

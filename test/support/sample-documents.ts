@@ -103,6 +103,14 @@ export function move(node: TaskNode, event: NodeTransitionEvent, seconds = 2): T
   return outcome.value;
 }
 
+/** The fields of a `Store.updateNode` that stores one transition: its patch and its event. */
+export function transitionWrite(outcome: TransitionOutcome): {
+  patch: TransitionOutcome['patch'];
+  events: [TransitionOutcome['event']];
+} {
+  return { patch: outcome.patch, events: [outcome.event] };
+}
+
 /** A person's decision on approval round `round`. */
 export function decisionOf(action: Decision['action'], round = 1, by = 'ana'): Decision {
   return { action, comment: null, description: null, by, at: at(30), round };

@@ -4,13 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../domain/index.js';
 import { describeStoreContract } from '../../../test/store-contract.js';
-import {
-  createdEvent,
-  decisionOf,
-  move,
-  sampleChild,
-  sampleRun,
-} from '../../../test/support/sample-documents.js';
+import { createdEvent, decisionOf, move, sampleChild, sampleRun, transitionWrite } from '../../../test/support/sample-documents.js';
 import { openEmbeddedStore, type EmbeddedStore } from './embedded-store.js';
 
 describeStoreContract('embedded store', async () => {
@@ -85,7 +79,7 @@ describe('embedded store', () => {
     const child = sampleChild(root, 0, { requiresApproval: true });
     await driver.insertNodes([child], [createdEvent(child)]);
     const waiting = move(child, { type: 'request-approval', kind: 'gate', reason: 'spends money' });
-    await driver.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, ...pick(waiting) });
+    await driver.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, ...transitionWrite(waiting) });
     expect(await approver.getNode(run.id, child.id)).toEqual(waiting.node);
     expect(await approver.listEvents(run.id, child.id)).toEqual([createdEvent(child), waiting.event]);
 
@@ -179,9 +173,3 @@ describe('embedded store', () => {
     await expect(store.updateRun('../escape', { status: 'failed' })).rejects.toBeInstanceOf(StoreError);
   });
 });
-
-function pick<T extends { patch: unknown; event: unknown }>(
-  outcome: T,
-): { patch: T['patch']; events: T['event'][] } {
-  return { patch: outcome.patch, events: [outcome.event] };
-}

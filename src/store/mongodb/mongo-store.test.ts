@@ -8,7 +8,7 @@ import {
   mongoTestUri,
   testDatabaseName,
 } from '../../../test/support/mongodb-test-database.js';
-import { createdEvent, move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
+import { createdEvent, move, sampleChild, sampleRun, transitionWrite } from '../../../test/support/sample-documents.js';
 import { mongoIndexes } from './ensure-indexes.js';
 import { mongoCollections, type MongoCollections } from './mongo-collections.js';
 import { MongoStore } from './mongo-store.js';
@@ -260,8 +260,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       runId: run.id,
       nodeId: child.id,
       expectedVersion: 0,
-      patch: moved.patch,
-      events: [moved.event],
+      ...transitionWrite(moved),
     });
     const events = raw.db(dbName).collection('events');
     const expected = [createdEvent(child), moved.event];
@@ -329,8 +328,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       runId: run.id,
       nodeId: child.id,
       expectedVersion: 0,
-      patch: ready.patch,
-      events: [ready.event],
+      ...transitionWrite(ready),
     });
     const events = raw.db(dbName).collection('events');
     await store.settled();
@@ -346,8 +344,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       runId: run.id,
       nodeId: child.id,
       expectedVersion: 1,
-      patch: started.patch,
-      events: [started.event],
+      ...transitionWrite(started),
     });
     await store.settled();
     expect(
@@ -513,8 +510,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
           runId: run.id,
           nodeId: child.id,
           expectedVersion: 0,
-          patch: ready.patch,
-          events: [ready.event],
+          ...transitionWrite(ready),
         })
         .then(() => (written = true));
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -546,8 +542,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
             runId: run.id,
             nodeId: child.id,
             expectedVersion: 0,
-            patch: ready.patch,
-            events: [ready.event],
+            ...transitionWrite(ready),
             current: child,
           });
         }),
