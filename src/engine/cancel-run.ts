@@ -1,6 +1,7 @@
 import { emptyUsage, isTerminal } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { ApprovalDesk } from './approval-desk.js';
+import { now } from './engine-support.js';
 import { NodeWriter } from './node-writer.js';
 import { TreeState } from './tree-state.js';
 
@@ -58,7 +59,7 @@ export async function cancelRun(options: CancelRunOptions): Promise<CancelRunOut
     await writer.apply(node, { type: 'cancel', reason });
     cancelled++;
   }
-  const at = new Date().toISOString();
+  const at = now();
   await store.updateRun(runId, {
     status: 'cancelled',
     stopReason: { kind: 'cancelled', message: reason },

@@ -61,14 +61,14 @@ export class EventLog {
    * node's `recentEvents` carries them again, so it never holds the only copy of an event it drops.
    * Throws (once) if an insert of the node's events failed.
    */
-  unrecordedOf(runId: string, nodeId: string): EventDocument[] {
+  unrecordedOf(runId: string, nodeId: string): readonly EventDocument[] {
     const key = nodeKey(runId, nodeId);
     const failure = this.#failures.get(key);
     if (failure !== undefined) {
       this.#failures.delete(key);
       throw failure;
     }
-    return [...(this.#unacknowledged.get(key) ?? [])];
+    return this.#unacknowledged.get(key) ?? [];
   }
 
   /** Null while few inserts wait; otherwise resolves once they have caught up (see GroupCommit.room). */

@@ -80,8 +80,9 @@ export class GroupCommit<D, R = void> {
   async #drain(): Promise<void> {
     while (this.#queued.length > 0) {
       const batch = this.#takeBatch();
+      const documents = batch.flatMap((queued) => queued.documents);
       try {
-        const results = await this.#write(batch.flatMap((queued) => queued.documents));
+        const results = await this.#write(documents);
         let offset = 0;
         for (const queued of batch) {
           queued.resolve(results ? results.slice(offset, offset + queued.documents.length) : []);
@@ -90,7 +91,7 @@ export class GroupCommit<D, R = void> {
       } catch (error) {
         for (const queued of batch) queued.reject(error);
       }
-      this.#backlog -= batch.reduce((count, queued) => count + queued.documents.length, 0);
+      this.#backlog -= documents.length;
       if (this.#backlog < this.#maxBacklog) for (const resolve of this.#waitingForRoom.splice(0)) resolve();
       // With a linger, the next batch waits too: such writes go out at most once per linger.
       if (this.#lingerMs > 0 && this.#queued.length > 0)
