@@ -16,7 +16,12 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
   it('plans the prompt, runs every task and rolls the results up to the root', async () => {
     harness = await createHarness({
       store,
-      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a', title: 'Model' }, { key: 'b', title: 'API', dependsOn: ['a'] }) } },
+      script: {
+        defaults: {
+          ...passingDefaults,
+          planner: tasks({ key: 'a', title: 'Model' }, { key: 'b', title: 'API', dependsOn: ['a'] }),
+        },
+      },
     });
     const outcome = await harness.drive();
     expect(outcome.status).toBe('completed');
@@ -37,7 +42,9 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
   it('starts a dependent in the write that makes it ready, and stores the sequence as the children it shapes', async () => {
     harness = await createHarness({
       store,
-      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }, { key: 'b', dependsOn: ['a'] }) } },
+      script: {
+        defaults: { ...passingDefaults, planner: tasks({ key: 'a' }, { key: 'b', dependsOn: ['a'] }) },
+      },
     });
     const updates = vi.spyOn(harness.store, 'updateNode');
     expect((await harness.drive()).status).toBe('completed');
@@ -58,7 +65,9 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
   it('after a crash between inserting the children and marking the parent decomposed, asks the sequencer again and keeps the children', async () => {
     harness = await createHarness({
       store,
-      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }, { key: 'b', dependsOn: ['a'] }) } },
+      script: {
+        defaults: { ...passingDefaults, planner: tasks({ key: 'a' }, { key: 'b', dependsOn: ['a'] }) },
+      },
     });
     const write = harness.store.updateNode.bind(harness.store);
     const updates = vi.spyOn(harness.store, 'updateNode').mockImplementation(async (update) => {
@@ -74,6 +83,67 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
     expect(harness.calls.filter((call) => call.role === 'sequencer')).toHaveLength(2);
     expect(harness.calls.filter((call) => call.role === 'planner')).toHaveLength(1);
     expect(nodes[0]!.calls.sequencer).toBe(1);
+  });
+
+  it("asks a node's executor while its start is stored, and its checker while its submit is", async () => {
+    harness = await createHarness({
+      store,
+      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }) } },
+    });
+    const write = harness.store.updateNode.bind(harness.store);
+    const askedDuringWrite: string[] = [];
+    vi.spyOn(harness.store, 'updateNode').mockImplementation(async (update) => {
+      const type = update.events?.at(-1)?.type;
+      const role = type === 'start' ? 'executor' : type === 'submit' ? 'checker' : null;
+      if (update.nodeId === '1' && role) {
+        // Held until the node's call goes out; a pipeline that waits for the write never sends it.
+        const asked = () => harness!.calls.some((call) => call.nodeId === '1' && call.role === role);
+        await vi
+          .waitFor(() => expect(asked()).toBe(true), { timeout: 1000 })
+          .then(
+            () => askedDuringWrite.push(role),
+            () => undefined,
+          );
+      }
+      return write(update);
+    });
+    expect((await harness.drive()).status).toBe('completed');
+    expect(askedDuringWrite).toEqual(['executor', 'checker']);
+    expect(harness.calls.filter((call) => call.nodeId === '1').map((call) => call.role)).toEqual([
+      'executor',
+      'checker',
+    ]);
+  });
+
+  it('keeps nothing of an answer whose start write failed, and asks again on resume', async () => {
+    harness = await createHarness({
+      store,
+      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a' }) } },
+    });
+    const write = harness.store.updateNode.bind(harness.store);
+    const updates = vi.spyOn(harness.store, 'updateNode').mockImplementation(async (update) => {
+      if (update.nodeId === '1' && update.events?.at(-1)?.type === 'start') {
+        // The executor has answered by the time the write fails.
+        await vi.waitFor(() => expect(harness!.calls.some((call) => call.nodeId === '1')).toBe(true));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new StoreError('the store went away');
+      }
+      return write(update);
+    });
+    await expect(harness.drive()).rejects.toThrow('the store went away');
+    const stranded = (await harness.nodes()).find((node) => node.id === '1')!;
+    expect([stranded.status, stranded.pipeline.execution, stranded.calls.executor]).toEqual([
+      'ready',
+      null,
+      0,
+    ]);
+    updates.mockRestore();
+    expect((await harness.drive()).status).toBe('completed');
+    expect(harness.calls.filter((call) => call.nodeId === '1').map((call) => call.role)).toEqual([
+      'executor',
+      'executor',
+      'checker',
+    ]);
   });
 
   it('recurses through scoped planners until the leaves can be executed, three levels deep', async () => {
@@ -133,15 +203,35 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
     const afterX = harness.callsFor('executor', 'after-x')[0]!;
     const slowIndex = harness.calls.indexOf(harness.callsFor('executor', 'slow')[0]!);
     expect(harness.calls.indexOf(afterX)).toBeGreaterThan(slowIndex);
-    expect(harness.events.findIndex((event) => event.type === 'node-transition' && event.node.title === 'after-x' && event.node.status === 'completed'))
-      .toBeLessThan(harness.events.findIndex((event) => event.type === 'node-transition' && event.node.title === 'slow' && event.node.status === 'completed'));
+    expect(
+      harness.events.findIndex(
+        (event) =>
+          event.type === 'node-transition' &&
+          event.node.title === 'after-x' &&
+          event.node.status === 'completed',
+      ),
+    ).toBeLessThan(
+      harness.events.findIndex(
+        (event) =>
+          event.type === 'node-transition' &&
+          event.node.title === 'slow' &&
+          event.node.status === 'completed',
+      ),
+    );
   });
 
   it('sends a failed check back to the executor with the feedback, then passes', async () => {
     harness = await createHarness({
       store,
       script: {
-        rules: [{ role: 'checker', title: '^tests$', attempt: 1, respond: { verdict: 'fail', feedback: 'no edge cases covered' } }],
+        rules: [
+          {
+            role: 'checker',
+            title: '^tests$',
+            attempt: 1,
+            respond: { verdict: 'fail', feedback: 'no edge cases covered' },
+          },
+        ],
         defaults: { ...passingDefaults, planner: tasks({ key: 'tests' }) },
       },
     });
@@ -165,7 +255,12 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
       script: {
         rules: [
           { role: 'checker', title: '^hard$', attempt: 1, respond: { verdict: 'fail', feedback: 'wrong' } },
-          { role: 'checker', title: '^hard$', attempt: 2, respond: { verdict: 'fail', feedback: 'still wrong' } },
+          {
+            role: 'checker',
+            title: '^hard$',
+            attempt: 2,
+            respond: { verdict: 'fail', feedback: 'still wrong' },
+          },
         ],
         defaults: { ...passingDefaults, planner: tasks({ key: 'hard' }, { key: 'easy' }) },
       },
@@ -224,7 +319,10 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
       store,
       waitForApprovals: true,
       script: {
-        defaults: { ...passingDefaults, planner: tasks({ key: 'deploy', title: 'Deploy', requiresApproval: true }) },
+        defaults: {
+          ...passingDefaults,
+          planner: tasks({ key: 'deploy', title: 'Deploy', requiresApproval: true }),
+        },
       },
     });
     const driving = harness.drive();
@@ -235,7 +333,18 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
       node = await other.getNode(harness.runId, '1');
     }
     const at = new Date().toISOString();
-    expect((await other.recordDecision(harness.runId, '1', { action: 'approve', comment: null, description: null, by: 'ana', at, round: 1 })).success).toBe(true);
+    expect(
+      (
+        await other.recordDecision(harness.runId, '1', {
+          action: 'approve',
+          comment: null,
+          description: null,
+          by: 'ana',
+          at,
+          round: 1,
+        })
+      ).success,
+    ).toBe(true);
     await other.close();
     expect((await driving).status).toBe('completed');
     const deploy = await harness.node('Deploy');
@@ -248,13 +357,23 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
       script: {
         defaults: {
           ...passingDefaults,
-          planner: tasks({ key: 'deploy', title: 'Deploy', requiresApproval: true }, { key: 'report', title: 'Report', dependsOn: ['deploy'] }),
+          planner: tasks(
+            { key: 'deploy', title: 'Deploy', requiresApproval: true },
+            { key: 'report', title: 'Report', dependsOn: ['deploy'] },
+          ),
         },
       },
     });
     await harness.drive();
     const at = new Date().toISOString();
-    await harness.store.recordDecision(harness.runId, '1', { action: 'reject', comment: 'not this week', description: null, by: 'ana', at, round: 1 });
+    await harness.store.recordDecision(harness.runId, '1', {
+      action: 'reject',
+      comment: 'not this week',
+      description: null,
+      by: 'ana',
+      at,
+      round: 1,
+    });
     expect((await harness.drive()).status).toBe('completed');
     const deploy = await harness.node('Deploy');
     expect(deploy.status).toBe('skipped');
@@ -266,11 +385,23 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
   it('runs an edited description instead of the planned one', async () => {
     harness = await createHarness({
       store,
-      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'deploy', title: 'Deploy', requiresApproval: true }) } },
+      script: {
+        defaults: {
+          ...passingDefaults,
+          planner: tasks({ key: 'deploy', title: 'Deploy', requiresApproval: true }),
+        },
+      },
     });
     await harness.drive();
     const at = new Date().toISOString();
-    await harness.store.recordDecision(harness.runId, '1', { action: 'edit', comment: null, description: 'Deploy to staging only', by: 'ana', at, round: 1 });
+    await harness.store.recordDecision(harness.runId, '1', {
+      action: 'edit',
+      comment: null,
+      description: 'Deploy to staging only',
+      by: 'ana',
+      at,
+      round: 1,
+    });
     await harness.drive();
     expect(userText(harness.callsFor('executor', 'Deploy')[0]!)).toContain('Deploy to staging only');
   });
@@ -278,7 +409,12 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
   it('flags nodes for approval by the policies in the agent files', async () => {
     harness = await createHarness({
       store,
-      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'ship', title: 'Deploy the API to production' }) } },
+      script: {
+        defaults: {
+          ...passingDefaults,
+          planner: tasks({ key: 'ship', title: 'Deploy the API to production' }),
+        },
+      },
     });
     expect((await harness.drive()).status).toBe('awaiting_approval');
     const node = await harness.node('Deploy the API to production');
