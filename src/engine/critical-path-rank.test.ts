@@ -23,7 +23,7 @@ function children(parent: TaskNode, dependsOn: number[][]): TaskNode[] {
 }
 
 describe('critical path rank', () => {
-  // Root children: 1 ← 2 ← 3 is a chain, 4 stands alone; node 1 has two independent children.
+  // Root children: 1 ← 2 ← 3 is a chain, 4 stands alone; node 1 has two independent children, 4 one.
   const root = newNode({
     runId: 'r',
     id: rootNodeId,
@@ -37,7 +37,8 @@ describe('critical path rank', () => {
   });
   const top = children(root, [[], [0], [1], []]);
   const underFirst = children(top[0]!, [[], []]);
-  const rank = new CriticalPathRank(new TreeState([root, ...top, ...underFirst]));
+  const underFourth = children(top[3]!, [[]]);
+  const rank = new CriticalPathRank(new TreeState([root, ...top, ...underFirst, ...underFourth]));
 
   it('puts nodes with longer chains of siblings waiting on them first', () => {
     expect(rank.priorityOf('1', 'executor')).toBeGreaterThan(rank.priorityOf('2', 'executor'));
@@ -46,8 +47,15 @@ describe('critical path rank', () => {
   });
 
   it('gives children the urgency of the ancestors that others wait on', () => {
-    expect(rank.priorityOf('1.1', 'executor')).toBe(rank.priorityOf('1', 'executor'));
     expect(rank.priorityOf('1.1', 'executor')).toBeGreaterThan(rank.priorityOf('2', 'executor'));
+  });
+
+  it('puts the shallower of two equally urgent nodes first, and urgency before depth', () => {
+    expect(rank.priorityOf('4', 'executor')).toBeGreaterThan(rank.priorityOf('4.1', 'executor'));
+    expect(rank.priorityOf('1', 'executor')).toBeGreaterThan(rank.priorityOf('1.1', 'executor'));
+    // Depth only breaks ties: a deeper node more urgent, or continuing its work, still goes first.
+    expect(rank.priorityOf('1.1', 'executor')).toBeGreaterThan(rank.priorityOf('2', 'planner'));
+    expect(rank.priorityOf('4.1', 'checker')).toBeGreaterThan(rank.priorityOf('4', 'executor'));
   });
 
   it('continues a started node before starting a new one of the same rank', () => {
