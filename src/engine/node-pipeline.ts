@@ -11,7 +11,6 @@ import {
   checkNode,
   executeNode,
   planNode,
-  type AgentOutcome,
   sequenceTasks,
   type AgentRuntime,
   type AgentsConfig,
@@ -26,12 +25,6 @@ import { rollUpResult } from './roll-up-result.js';
 import type { SharedRun } from './shared-run.js';
 import type { TreeState } from './tree-state.js';
 import { writeArtifacts } from './write-artifacts.js';
-
-/** A promise whose failure is handled once it is awaited, or dropped: no unhandled rejection meanwhile. */
-function meanwhile<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
 
 /** What the pipeline needs from the engine that drives it. */
 export interface PipelineHost {
@@ -54,63 +47,48 @@ export interface PipelineHost {
   handsOff(node: TaskNode, role: AgentRole): Promise<boolean>;
   /** Claims a check in a shared run. */
   claimCheck(node: TaskNode): Promise<TaskNode>;
-  /** False once the run stops starting new work (a stop, a budget, a failure). */
-  canStartWork(): boolean;
 }
 
 /**
  * One node's way through the agents (DESIGN §1): execute, then complete or decompose (plan,
  * sequence, insert the children), check with retries and escalation, and roll a parent up once its
- * children settle. Each answer is stored before the next step's answer is; a model call may go out
- * while the write before it is on its way (alone on a run), since nothing it answers is kept unless
- * that write lands.
+ * children settle. Each answer is stored before the next step.
  */
 export class NodePipeline {
   constructor(private readonly host: PipelineHost) {}
 
   /**
    * Starts a ready node (or a pending one whose dependencies are met, made ready in the same write)
-   * and takes it to `checking` (and on through its check), `decomposed` or a failure.
+   * and takes it to `checking`, `decomposed` or a failure.
    */
   async work(startable: TaskNode): Promise<void> {
     const { writer, sharing } = this.host;
     const start = { type: 'start', lease: sharing?.newLease() ?? this.ownLease() } as const;
-    const starting = writer.begin(
+    let node = await writer.apply(
       startable,
       startable.status === 'pending' ? [{ type: 'deps-met' }, start] : start,
       sharing ? { worker: sharing.workerId } : {},
     );
-    // Alone on a run, the executor is asked while the start is stored; its answer is used only once
-    // the start is. In a shared run the start is the claim: the call waits for it, so no two workers
-    // pay for one node.
-    const asking = sharing ? null : meanwhile(this.askExecutor(starting.expected));
-    let node = await starting.stored;
     sharing?.renew(node);
     try {
-      const answered = await this.execute(node, await (asking ?? this.askExecutor(node)));
+      const answered = await this.execute(node);
       if (answered === null) return;
       const { execution } = answered.unsaved.pipeline ?? answered.node.pipeline;
       if (execution === null) return;
       if (execution.action === 'complete') {
-        // The answer is stored with the submit itself: one write, still before the checker's answer
-        // is. A worker of a shared run that runs the checker keeps the node (a lease on the submit)
-        // and checks it within the same claim, instead of claiming it again in a write of its own.
+        // The answer is stored with the submit itself: one write, still before the checker acts. A
+        // worker of a shared run that runs the checker keeps the node (a lease on the submit) and
+        // checks it within the same claim, instead of claiming it again in a write of its own.
         const kept = sharing?.serves('checker') ? sharing.newLease() : null;
-        const submitting = writer.begin(
+        const submitted = await writer.apply(
           answered.node,
           { type: 'submit', lease: kept },
           { ...answered.unsaved, result: execution.result },
         );
-        const submitted = submitting.stored.then((stored) => {
-          if (kept) sharing?.renew(stored);
-          return stored;
-        });
-        if ((sharing && !kept) || !this.host.canStartWork()) {
-          await submitted;
-          return;
+        if (kept && sharing) {
+          sharing.renew(submitted);
+          await this.check(submitted);
         }
-        // The checker is asked while the submit is stored.
-        await this.check(submitting.expected, submitted);
         return;
       }
       node = answered.unsaved.pipeline ? await writer.save(answered.node, answered.unsaved) : answered.node;
@@ -120,21 +98,13 @@ export class NodePipeline {
     }
   }
 
-  /**
-   * Checks a node's result: pass (artifacts written), retry with the feedback, or escalate. With
-   * `storing`, the node's submit is still on its way: the checker is asked meanwhile, and its
-   * answer stored only after the submit.
-   */
-  async check(unclaimed: TaskNode, storing: Promise<TaskNode> | null = null): Promise<void> {
+  /** Checks a node's result: pass (artifacts written), retry with the feedback, or escalate. */
+  async check(unclaimed: TaskNode): Promise<void> {
     const { writer, tree } = this.host;
     // In a shared run, a check is claimed first, unless this worker kept the node when it submitted.
-    const claimed =
-      this.host.sharing && unclaimed.lease === null ? await this.host.claimCheck(unclaimed) : unclaimed;
-    let node = claimed;
+    const node = this.host.sharing && unclaimed.lease === null ? await this.host.claimCheck(unclaimed) : unclaimed;
     try {
-      const asking = meanwhile(checkNode(this.host.runtime, this.host.context(claimed)));
-      if (storing) node = await storing;
-      const outcome = await asking;
+      const outcome = await checkNode(this.host.runtime, this.host.context(node));
       const spent = writer.spend(node, 'checker', outcome);
       if (!outcome.success) {
         await writer.apply(
@@ -207,31 +177,20 @@ export class NodePipeline {
   }
 
   /**
-   * Asks the executor about a node that needs an answer; null when it has one already (stored, or
-   * the root's fixed one). Asks only: nothing is stored, so it may run while the node's start is.
+   * The node's execution: the stored one, or a new answer (the root's is fixed, others ask the
+   * executor) returned unsaved with what it cost, so the caller stores it with its next step.
+   * Null when the executor gave no valid answer (the node was failed).
    */
-  private async askExecutor(node: TaskNode): Promise<AgentOutcome<'executor'> | null> {
-    if (node.pipeline.execution !== null || node.parentId === null) return null;
+  private async execute(node: TaskNode): Promise<{ node: TaskNode; unsaved: NodePatch } | null> {
+    if (node.pipeline.execution !== null) return { node, unsaved: {} };
+    if (node.parentId === null)
+      return { node, unsaved: { pipeline: { ...node.pipeline, execution: rootExecution } } };
     const guidance = node.approval?.decision?.action === 'retry' ? node.approval.decision.comment : null;
-    return executeNode(this.host.runtime, this.host.context(node), {
+    const outcome = await executeNode(this.host.runtime, this.host.context(node), {
       canDecompose: node.depth < this.host.run().limits.maxDepth,
       guidance,
     });
-  }
-
-  /**
-   * The node's execution: the stored one, or the executor's answer `asked` (the root's is fixed),
-   * returned unsaved with what it cost, so the caller stores it with its next step. Null when the
-   * executor gave no valid answer (the node was failed).
-   */
-  private async execute(
-    node: TaskNode,
-    asked: AgentOutcome<'executor'> | null,
-  ): Promise<{ node: TaskNode; unsaved: NodePatch } | null> {
-    if (node.pipeline.execution !== null) return { node, unsaved: {} };
-    if (asked === null)
-      return { node, unsaved: { pipeline: { ...node.pipeline, execution: rootExecution } } };
-    const answered = await this.host.writer.answer(node, 'executor', asked, (execution) => ({
+    const answered = await this.host.writer.answer(node, 'executor', outcome, (execution) => ({
       pipeline: { ...node.pipeline, execution },
     }));
     return answered && { node, unsaved: answered };

@@ -21,14 +21,6 @@ export interface RunTotals {
   dirty: boolean;
 }
 
-/** A node write on its way. */
-export interface NodeWrite {
-  /** The node as the write stores it, for work that need not wait for the store (e.g. a model call). */
-  expected: TaskNode;
-  /** The node as stored; the write's failure rejects it. */
-  stored: Promise<TaskNode>;
-}
-
 /** Options of {@link NodeWriter}. */
 export interface NodeWriterOptions {
   store: Store;
@@ -56,19 +48,6 @@ export class NodeWriter {
     transitions: NodeTransitionEvent | readonly NodeTransitionEvent[],
     extra: NodePatch = {},
   ): Promise<TaskNode> {
-    return this.begin(node, transitions, extra).stored;
-  }
-
-  /**
-   * Starts the write of {@link apply} and returns at once with the node as it will be stored, so a
-   * model call may go out while the write is on its way. An illegal transition throws here, before
-   * anything is sent.
-   */
-  begin(
-    node: TaskNode,
-    transitions: NodeTransitionEvent | readonly NodeTransitionEvent[],
-    extra: NodePatch = {},
-  ): NodeWrite {
     const { runId, actor } = this.options;
     const at = now();
     let moved = node;
@@ -81,22 +60,17 @@ export class NodeWriter {
       patch = { ...patch, ...outcome.value.patch };
       events.push(outcome.value.event);
     }
-    const written = { ...extra, ...patch };
-    const stored = this.options.store
-      .updateNode({
-        runId,
-        nodeId: node.id,
-        expectedVersion: node.version,
-        patch: written,
-        events,
-        current: node,
-      })
-      .then((stored) => {
-        this.options.tree.put(stored);
-        this.options.onTransition(stored, events);
-        return stored;
-      });
-    return { expected: { ...node, ...written }, stored };
+    const stored = await this.options.store.updateNode({
+      runId,
+      nodeId: node.id,
+      expectedVersion: node.version,
+      patch: { ...extra, ...patch },
+      events,
+      current: node,
+    });
+    this.options.tree.put(stored);
+    this.options.onTransition(stored, events);
+    return stored;
   }
 
   /** Stores fields without a status change (an answer, usage, a lease). */

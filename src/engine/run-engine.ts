@@ -183,7 +183,6 @@ export class RunEngine {
       onWorkError: (node, error) => this.failures.onWorkError(node, error),
       handsOff: (node, role) => this.steps.handsOff(node, role),
       claimCheck: (node) => this.steps.claimCheck(node),
-      canStartWork: () => this.control.canStartWork(),
     });
     this.scheduler = new NodeScheduler({
       tree: this.tree,
