@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { agentRoles, defaultLimits, type AgentRole, type Run, type WorkerStatus, type WorkerTask } from '../domain/index.js';
 import { RunEngine, type EngineEvent, type RunOutcome } from '../engine/index.js';
 import type { Store } from '../store/index.js';
@@ -20,6 +21,10 @@ export interface RunWorkerOptions {
   runId: string | null;
   /** Overrides of the run's own settings. */
   llm: string | null;
+  /**
+   * `--out`: the output folder of the one run (`runId`); serving any run, the folder that holds one
+   * folder per run (`DIR/RUN`), so that runs never write over each other's artifacts.
+   */
   outDir: string | null;
   /** How long in-flight calls may run on after a stop before their nodes are released. */
   graceMs: number;
@@ -97,7 +102,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         notes,
         owner: options.id,
         waitForApprovals: true,
-        outDir: outputFolder(run, options.outDir),
+        outDir: outputFolder(
+          run,
+          options.outDir === null || options.runId !== null ? options.outDir : path.join(options.outDir, run.id),
+        ),
         onEvent: onEvent(run.id),
         shared: { workerId: options.id, roles: options.roles, leaseMs: options.leaseMs },
       },

@@ -95,10 +95,10 @@ describe.skipIf(mongoTestUri === undefined)('workers sharing runs on MongoDB', (
     expect(listed.stdout).toContain('No live workers');
   });
 
-  it('write artifacts to the --out folder the detached run was created with', slowProcesses, async () => {
+  /** A workspace whose script makes a one-task run that writes `notes.txt`, and a database for it. */
+  async function filesWorkspace(): Promise<{ cwd: string; uri: string }> {
     const dbName = testDatabaseName('workers');
     databases.push(dbName);
-    const uri = databaseUri(mongoTestUri!, dbName);
     const cwd = await makeTempDir();
     await writeFile(
       path.join(cwd, 'files.yaml'),
@@ -111,20 +111,48 @@ rules:
         - { key: notes, title: Notes, description: 'write them' }
 defaults:
   sequencer: auto
-  executor: { action: complete, result: { summary: 'done', output: '', artifacts: [{ path: '{{node.key}}.txt', content: '{{node.title}}' }] } }
+  executor: { action: complete, result: { summary: 'done', output: '', artifacts: [{ path: '{{node.key}}.txt', content: '{{run.id}}' }] } }
   checker: { verdict: pass, feedback: '' }
 `,
     );
+    return { cwd, uri: databaseUri(mongoTestUri!, dbName) };
+  }
+
+  async function detachedFilesRun(workspace: { cwd: string; uri: string }, extra: string[] = []): Promise<string> {
     const created = await runCli(
-      ['run', '--detach', '--prompt', 'Files', '--llm', 'script:files.yaml', '--store', uri, '--out', 'out/shared'],
-      { cwd },
+      ['run', '--detach', '--prompt', 'Files', '--llm', 'script:files.yaml', '--store', workspace.uri, ...extra],
+      { cwd: workspace.cwd },
     );
     expect(created.code, created.stderr).toBe(0);
     const runId = /Run (r-[0-9a-z]+) created/.exec(created.stdout)?.[1];
-    const worker = await runCli(['worker', '--store', uri, '--run', runId!, '--id', 'w1'], { cwd });
+    if (!runId) throw new Error(`no run id in:\n${created.stdout}`);
+    return runId;
+  }
+
+  it('write artifacts to the --out folder the detached run was created with', slowProcesses, async () => {
+    const workspace = await filesWorkspace();
+    const { cwd, uri } = workspace;
+    const runId = await detachedFilesRun(workspace, ['--out', 'out/shared']);
+    const worker = await runCli(['worker', '--store', uri, '--run', runId, '--id', 'w1'], { cwd });
     expect(worker.code, worker.stderr).toBe(0);
-    expect(await readFile(path.join(cwd, 'out', 'shared', 'notes.txt'), 'utf8')).toBe('Notes');
+    expect(await readFile(path.join(cwd, 'out', 'shared', 'notes.txt'), 'utf8')).toBe(runId);
     expect(existsSync(path.join(cwd, 'arbor-out')), 'arbor-out/ was created').toBe(false);
+  });
+
+  it('serving any run with --out DIR, write each run into DIR/RUN', slowProcesses, async () => {
+    const workspace = await filesWorkspace();
+    const { cwd, uri } = workspace;
+    const runIds = [await detachedFilesRun(workspace), await detachedFilesRun(workspace)];
+    const worker = startCli(['worker', '--store', uri, '--id', 'w1', '--out', 'out/all'], { cwd });
+    await waitFor('both runs written', () =>
+      Promise.resolve(runIds.every((runId) => existsSync(path.join(cwd, 'out', 'all', runId, 'notes.txt')))),
+    );
+    worker.child.kill('SIGTERM');
+    const exited = await worker.exited;
+    expect(exited.code, `${exited.stdout}${exited.stderr}`).toBe(0);
+    for (const runId of runIds)
+      expect(await readFile(path.join(cwd, 'out', 'all', runId, 'notes.txt'), 'utf8')).toBe(runId);
+    expect(existsSync(path.join(cwd, 'out', 'all', 'notes.txt')), 'a run wrote into out/all itself').toBe(false);
   });
 
   it('finishes the run after a worker is killed, re-running only the nodes it held', slowProcesses, async () => {

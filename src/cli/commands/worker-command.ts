@@ -39,7 +39,10 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lease-ms <ms>', 'how long a claim lasts without renewal; a dead worker’s nodes are taken back after it (default 30000)', positiveInteger)
     .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish before their nodes are released (default 10000)', positiveInteger)
     .option('--llm <spec>', "model for every run, instead of each run's own --llm")
-    .option('--out <dir>', "output folder for artifacts (default: the run's own --out, else ./arbor-out/RUN)")
+    .option(
+      '--out <dir>',
+      "output folder for artifacts: with --run, that run's; otherwise DIR/RUN for each run (default: each run's own --out, else ./arbor-out/RUN)",
+    )
     .action(async (flags: WorkerFlags) => {
       const store = await openStore(flags.store);
       try {
