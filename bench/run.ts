@@ -3,6 +3,7 @@
  * default: scheduling, overhead, memory, prompt-size, store-costs, workers), writes `bench/results/<name>.json` and prints
  * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set (`store-costs` and `workers` are MongoDB only).
  */
+import { applyHeapPolicy } from '../src/cli/heap-policy.js';
 import { benchEnvironment } from './bench-environment.js';
 import { writeBenchResult, type BenchContext, type BenchResult } from './bench-result.js';
 import { benchMongoUri, type BenchStoreKind } from './bench-store.js';
@@ -23,6 +24,8 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>
   workers: workersBenchmark,
 };
 
+// The heap policy of the `arbor` command, for the runs driven in this process too.
+applyHeapPolicy();
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const embeddedOnly = args.includes('--embedded-only');

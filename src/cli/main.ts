@@ -12,6 +12,7 @@ import { registerTreeCommand } from './commands/tree-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
 import { registerWorkersCommand } from './commands/workers-command.js';
 import { exitCodes } from './exit-codes.js';
+import { applyHeapPolicy } from './heap-policy.js';
 import { redactSecrets } from './logger.js';
 
 /** Builds the `arbor` command line. */
@@ -68,6 +69,7 @@ function reportError(error: unknown): number {
 
 const isEntryPoint = process.argv[1] !== undefined && /[\\/](main\.(ts|js)|arbor(\.js)?)$/.test(process.argv[1]);
 if (isEntryPoint) {
+  applyHeapPolicy();
   // `arbor tree RUN | head` closes the pipe early; that is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
