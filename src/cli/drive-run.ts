@@ -31,6 +31,8 @@ export interface DriveRunOptions {
   verbose: boolean;
   outDir: string;
   reopenFailed: boolean;
+  /** Most calls in flight per provider (`--provider-concurrency`); none named: no limit of their own. */
+  providerConcurrency?: Readonly<Record<string, number>>;
   logger: winston.Logger;
   /** How the user names the store in commands we suggest (`--store X`), or '' for the default. */
   storeArgument: string;
@@ -111,6 +113,7 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
         waitForApprovals: options.interactive,
         outDir: options.outDir,
         reopenFailed: options.reopenFailed,
+        providerConcurrency: options.providerConcurrency,
         onEvent,
       },
       nodes,

@@ -36,6 +36,27 @@ export function positiveNumber(value: string): number {
   return number;
 }
 
+/** Providers a `--provider-concurrency` limit may name. */
+const limitedProviders = ['openai', 'anthropic', 'script'] as const;
+
+/**
+ * Parses `PROVIDER=N[,PROVIDER=N…]` (e.g. `openai=4,anthropic=2`): most calls in flight per
+ * provider, whichever roles make them.
+ */
+export function providerConcurrency(value: string): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const part of value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')) {
+    const [provider, count, ...rest] = part.split('=').map((side) => side.trim());
+    if (provider === undefined || count === undefined || rest.length > 0 || provider === '')
+      throw new InvalidArgumentError(`"${part}" is not PROVIDER=N; e.g. openai=4,anthropic=2.`);
+    if (!(limitedProviders as readonly string[]).includes(provider))
+      throw new InvalidArgumentError(`"${provider}" is not a provider; use ${limitedProviders.join(', ')}.`);
+    limits[provider] = positiveInteger(count);
+  }
+  if (Object.keys(limits).length === 0) throw new InvalidArgumentError(`"${value}" names no provider; e.g. openai=4.`);
+  return limits;
+}
+
 /** The limit flags shared by `run` and `resume`. */
 export interface LimitFlags {
   maxDepth?: number;
@@ -45,6 +66,8 @@ export interface LimitFlags {
   maxCost?: number;
   concurrency?: number;
   maxAttempts?: number;
+  /** This process's own limits per provider (not stored with the run). */
+  providerConcurrency?: Record<string, number>;
 }
 
 /** Limits from flags over a base (the defaults for `run`, the stored ones for `resume`). */

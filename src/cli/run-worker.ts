@@ -26,6 +26,8 @@ export interface RunWorkerOptions {
    * folder per run (`DIR/RUN`), so that runs never write over each other's artifacts.
    */
   outDir: string | null;
+  /** Most calls in flight per provider in this worker (`--provider-concurrency`), across its runs' roles. */
+  providerConcurrency?: Readonly<Record<string, number>>;
   /** How long in-flight calls may run on after a stop before their nodes are released. */
   graceMs: number;
   verbose: boolean;
@@ -106,6 +108,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
           run,
           options.outDir === null || options.runId !== null ? options.outDir : path.join(options.outDir, run.id),
         ),
+        providerConcurrency: options.providerConcurrency,
         onEvent: onEvent(run.id),
         shared: { workerId: options.id, roles: options.roles, leaseMs: options.leaseMs },
       },

@@ -88,4 +88,41 @@ describe('concurrency slots', () => {
     await Promise.all([busyPlanner, second]);
     expect(started).toEqual(['executor', 'second planner']);
   });
+
+  it('holds the calls of every role that goes to a provider at its limit, and passes them over for others', async () => {
+    // Executor and checker go to openai (limit 2), the planner to anthropic (no limit of its own).
+    const providers = {
+      providerOf: (role: AgentRole) => (role === 'planner' ? 'anthropic' : 'openai'),
+      limits: { openai: 2 },
+    };
+    const slots = new ConcurrencySlots(8, agentsWith({}), providers);
+    let openai = 0;
+    let peakOpenai = 0;
+    const gates: Array<() => void> = [];
+    const started: string[] = [];
+    const call = (role: AgentRole, label: string) =>
+      slots.run(role, async () => {
+        started.push(label);
+        if (role !== 'planner') peakOpenai = Math.max(peakOpenai, ++openai);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        if (role !== 'planner') openai--;
+      });
+    const calls = [
+      call('executor', 'e1'),
+      call('checker', 'c1'),
+      call('executor', 'e2'),
+      call('planner', 'p1'),
+    ];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['e1', 'c1', 'p1']);
+    gates.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['e1', 'c1', 'p1', 'e2']);
+    for (let index = 0; index < 10 && gates.length > 0; index++) {
+      gates.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(calls);
+    expect(peakOpenai).toBe(2);
+  });
 });

@@ -13,19 +13,44 @@ interface WaitingCall {
 const startsBefore = (a: WaitingCall, b: WaitingCall): boolean =>
   a.priority !== b.priority ? a.priority > b.priority : a.sequence < b.sequence;
 
+/** Limits of calls in flight per provider (`openai`, `anthropic`, `script`), across roles. */
+export interface ProviderLimits {
+  /** The provider each role's calls go to. */
+  providerOf: (role: AgentRole) => string;
+  /** Most calls in flight per provider; a provider not named here has no limit of its own. */
+  limits: Readonly<Record<string, number>>;
+}
+
 /**
- * One global limit of calls in flight plus one per role (DESIGN §7). When slots are scarce, the
- * waiting call with the highest priority starts first (first come, first served among equals), so
- * the engine can keep the critical path moving instead of serving calls in arrival order.
+ * One global limit of calls in flight plus one per role and, optionally, one per provider (DESIGN
+ * §7). When slots are scarce, the waiting call with the highest priority starts first (first come,
+ * first served among equals), so the engine can keep the critical path moving instead of serving
+ * calls in arrival order.
  */
 export class ConcurrencySlots {
   private globalFree: number;
   private readonly roleFree: Record<AgentRole, number>;
   private readonly waiting: Record<AgentRole, PriorityQueue<WaitingCall>>;
+  /** Free slots per limited provider. */
+  private readonly providerFree = new Map<string, number>();
+  private readonly providerOf: (role: AgentRole) => string | null;
   private sequence = 0;
 
-  constructor(globalLimit: number, agents: AgentsConfig) {
+  constructor(globalLimit: number, agents: AgentsConfig, providers?: ProviderLimits) {
     this.globalFree = globalLimit;
+    for (const [provider, limit] of Object.entries(providers?.limits ?? {}))
+      this.providerFree.set(provider, limit);
+    // Asked once per role, on its first call (a role's model is made when first needed).
+    const known = new Map<AgentRole, string | null>();
+    this.providerOf = (role) => {
+      if (!providers || this.providerFree.size === 0) return null;
+      let provider = known.get(role);
+      if (provider === undefined) {
+        const name = providers.providerOf(role);
+        known.set(role, (provider = this.providerFree.has(name) ? name : null));
+      }
+      return provider;
+    };
     this.roleFree = Object.fromEntries(
       agentRoles.map((role) => [role, agents.roles[role].concurrency]),
     ) as Record<AgentRole, number>;
@@ -46,8 +71,8 @@ export class ConcurrencySlots {
         }
         void running.then(resolve, reject).finally(() => this.release(role));
       };
-      // Free slots for this role mean every waiting call is held by its own role's limit.
-      if (this.globalFree > 0 && this.roleFree[role] > 0) {
+      // Free slots for this role mean every waiting call is held by its own role's or provider's limit.
+      if (this.globalFree > 0 && this.canStart(role)) {
         this.take(role);
         start();
       } else {
@@ -56,18 +81,28 @@ export class ConcurrencySlots {
     });
   }
 
+  /** The role's own slot and its provider's (if limited) are free. */
+  private canStart(role: AgentRole): boolean {
+    const provider = this.providerOf(role);
+    return this.roleFree[role] > 0 && (provider === null || this.providerFree.get(provider)! > 0);
+  }
+
   private take(role: AgentRole): void {
     this.globalFree--;
     this.roleFree[role]--;
+    const provider = this.providerOf(role);
+    if (provider !== null) this.providerFree.set(provider, this.providerFree.get(provider)! - 1);
   }
 
   private release(role: AgentRole): void {
     this.globalFree++;
     this.roleFree[role]++;
+    const provider = this.providerOf(role);
+    if (provider !== null) this.providerFree.set(provider, this.providerFree.get(provider)! + 1);
     while (this.globalFree > 0) {
       let next: WaitingCall | undefined;
       for (const candidate of agentRoles) {
-        const head = this.roleFree[candidate] > 0 ? this.waiting[candidate].peek() : undefined;
+        const head = this.canStart(candidate) ? this.waiting[candidate].peek() : undefined;
         if (head && (!next || startsBefore(head, next))) next = head;
       }
       if (!next) return;

@@ -53,6 +53,8 @@ export interface RunEngineOptions {
   outDir: string | null;
   /** On resume: give failed and cancelled branches another go. */
   reopenFailed?: boolean;
+  /** Most calls in flight per provider (a model's `provider`), across roles; unnamed providers: no limit of their own. */
+  providerConcurrency?: Readonly<Record<string, number>>;
   onEvent?: (event: EngineEvent) => void;
   /**
    * Share the run with other workers instead of driving it alone: claims with leases, budgets in
@@ -123,7 +125,10 @@ export class RunEngine {
       },
     });
     const budget = new Budget(options.run.limits, this.totals.usage);
-    const slots = new ConcurrencySlots(options.run.limits.concurrency, options.agents);
+    const slots = new ConcurrencySlots(options.run.limits.concurrency, options.agents, {
+      providerOf: (role) => options.modelFor(role).provider,
+      limits: options.providerConcurrency ?? {},
+    });
     this.rank = new CriticalPathRank(this.tree);
     this.calls = new CallRecorder(options.store, options.run.id);
     const member = options.shared ? this.joinSharedRun(options.shared) : null;

@@ -60,6 +60,7 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
           reopenFailed: stored.status === 'failed' || stored.status === 'cancelled',
           logger,
           storeArgument: storeArgument(flags),
+          providerConcurrency: flags.providerConcurrency,
         }),
       );
     } finally {

@@ -79,6 +79,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
           reopenFailed: false,
           logger,
           storeArgument: storeArgument(flags),
+          providerConcurrency: flags.providerConcurrency,
         }),
       );
     } finally {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { positiveInteger, positiveNumber } from '../parse-options.js';
+import { positiveInteger, positiveNumber, providerConcurrency } from '../parse-options.js';
 
 /** Model, agents and output flags of `run` and `resume`. */
 export function addRunOptions(command: Command): Command {
@@ -21,5 +21,13 @@ export function addLimitOptions(command: Command): Command {
     .option('--max-tokens <n>', 'most tokens, input plus output', positiveInteger)
     .option('--max-cost <usd>', 'most cost in USD', positiveNumber)
     .option('--max-attempts <n>', 'executor attempts per node before a person is asked (default 3)', positiveInteger)
-    .option('-c, --concurrency <n>', 'LLM calls in flight at once (default 8)', positiveInteger);
+    .option('-c, --concurrency <n>', 'LLM calls in flight at once (default 8)', positiveInteger)
+    .option(...providerConcurrencyOption);
 }
+
+/** `--provider-concurrency` of `run`, `resume` and `worker`: a limit of this process, not stored with the run. */
+export const providerConcurrencyOption = [
+  '--provider-concurrency <list>',
+  'most LLM calls in flight per provider in this process, e.g. openai=4,anthropic=2 (default: no limit but --concurrency)',
+  providerConcurrency,
+] as const;

@@ -5,9 +5,11 @@ import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { positiveInteger } from '../parse-options.js';
 import { parseRoles, runWorker } from '../run-worker.js';
+import { providerConcurrencyOption } from './shared-options.js';
 
 interface WorkerFlags extends CommonFlags {
   concurrency?: number;
+  providerConcurrency?: Record<string, number>;
   roles?: AgentRole[];
   id?: string;
   run?: string;
@@ -39,6 +41,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lease-ms <ms>', 'how long a claim lasts without renewal; a dead worker’s nodes are taken back after it (default 30000)', positiveInteger)
     .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish before their nodes are released (default 10000)', positiveInteger)
     .option('--llm <spec>', "model for every run, instead of each run's own --llm")
+    .option(...providerConcurrencyOption)
     .option(
       '--out <dir>',
       "output folder for artifacts: with --run, that run's; otherwise DIR/RUN for each run (default: each run's own --out, else ./arbor-out/RUN)",
@@ -62,6 +65,7 @@ export function registerWorkerCommand(program: Command): void {
             id: flags.id ?? `${hostname()}:${process.pid}`,
             roles: flags.roles ?? agentRoles,
             concurrency: flags.concurrency ?? null,
+            providerConcurrency: flags.providerConcurrency,
             leaseMs: flags.leaseMs ?? 30_000,
             runId: flags.run ?? null,
             llm: flags.llm ?? null,
