@@ -125,4 +125,24 @@ describe('concurrency slots', () => {
     await Promise.all(calls);
     expect(peakOpenai).toBe(2);
   });
+
+  it('lets the call of a role whose model cannot be made fail with its own error', async () => {
+    const providers = {
+      providerOf: (role: AgentRole) => {
+        if (role === 'planner') throw new Error('no model for the planner');
+        return 'script';
+      },
+      limits: { script: 1 },
+    };
+    const slots = new ConcurrencySlots(8, agentsWith({}), providers);
+    const started: string[] = [];
+    await expect(
+      slots.run('planner', () => Promise.reject(new Error('OPENAI_API_KEY is not set'))),
+    ).rejects.toThrow('OPENAI_API_KEY is not set');
+    await Promise.all([
+      slots.run('executor', record(started, 'e1')),
+      slots.run('checker', record(started, 'c1')),
+    ]);
+    expect(started).toEqual(['e1', 'c1']);
+  });
 });

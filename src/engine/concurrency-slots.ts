@@ -46,8 +46,8 @@ export class ConcurrencySlots {
       if (!providers || this.providerFree.size === 0) return null;
       let provider = known.get(role);
       if (provider === undefined) {
-        const name = providers.providerOf(role);
-        known.set(role, (provider = this.providerFree.has(name) ? name : null));
+        const name = providerName(providers, role);
+        known.set(role, (provider = name !== null && this.providerFree.has(name) ? name : null));
       }
       return provider;
     };
@@ -110,5 +110,14 @@ export class ConcurrencySlots {
       this.take(next.role);
       next.start();
     }
+  }
+}
+
+/** The provider of a role's calls; null when its model cannot be made (the call itself then fails and says why). */
+function providerName(providers: ProviderLimits, role: AgentRole): string | null {
+  try {
+    return providers.providerOf(role);
+  } catch {
+    return null;
   }
 }
