@@ -15,9 +15,9 @@ const flag = '--heap-growing-percent';
 export function applyHeapPolicy(
   options: { execArgv?: readonly string[]; setFlags?: (flags: string) => void } = {},
 ): boolean {
+  // Only on node's command line: node refuses this flag in NODE_OPTIONS.
   const execArgv = options.execArgv ?? process.execArgv;
-  const nodeOptions = options.execArgv ? '' : (process.env.NODE_OPTIONS ?? '');
-  if (execArgv.some((argument) => argument.startsWith(flag)) || nodeOptions.includes(flag)) return false;
+  if (execArgv.some((argument) => argument.startsWith(flag))) return false;
   (options.setFlags ?? setFlagsFromString)(`${flag}=${heapGrowingPercent}`);
   return true;
 }

@@ -40,7 +40,8 @@ export class ConcurrencySlots {
     this.globalFree = globalLimit;
     for (const [provider, limit] of Object.entries(providers?.limits ?? {}))
       this.providerFree.set(provider, limit);
-    // Asked once per role, on its first call (a role's model is made when first needed).
+    // Asked once per role, on its first call, so that a call's release counts against the provider
+    // its start counted against.
     const known = new Map<AgentRole, string | null>();
     this.providerOf = (role) => {
       if (!providers || this.providerFree.size === 0) return null;
