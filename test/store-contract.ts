@@ -268,6 +268,30 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         ).rejects.toThrow(ConflictError);
       });
 
+      it('inserts a node already moved on with all its events, one version each', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        const child = sampleChild(root, 0, { status: 'ready' });
+        const started = move(child, { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } });
+        await store.insertNodes([started.node], [createdEvent(child), started.event]);
+        expect(await store.getNode(run.id, child.id)).toEqual(started.node);
+        expect(started.node).toMatchObject({ status: 'running', version: 1 });
+        // The node's next write takes it on from version 1, and its event is the third.
+        const submitted = move(started.node, { type: 'submit' }, 3);
+        await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 1, ...transitionWrite(submitted) });
+        expect(await store.listEvents(run.id, child.id)).toEqual([createdEvent(child), started.event, submitted.event]);
+        const reopened = await context.reopen();
+        try {
+          expect(await reopened.listEvents(run.id, child.id)).toEqual([
+            createdEvent(child),
+            started.event,
+            submitted.event,
+          ]);
+        } finally {
+          await reopened.close();
+        }
+      });
+
       it('does not store the events of a repeated insert twice', async () => {
         const { runId, children } = await treeRun();
         await store.insertNodes(

@@ -40,6 +40,10 @@ export interface PipelineHost {
   run(): Run;
   context(node: TaskNode): NodeContext;
   kick(nodeId: string): void;
+  /** Works a node this process inserted already started (no advance of it is under way). */
+  workStarted(nodeId: string): void;
+  /** False once the run stops starting new work (a cancel, a budget stop, a failure). */
+  canStartWork(): boolean;
   emit(event: EngineEvent): void;
   /** Budget stops, cancellation and provider faults while a node is worked on. */
   onWorkError(node: TaskNode, error: unknown): Promise<void>;
@@ -63,12 +67,16 @@ export class NodePipeline {
    */
   async work(startable: TaskNode): Promise<void> {
     const { writer, sharing } = this.host;
-    const start = { type: 'start', lease: sharing?.newLease() ?? this.ownLease() } as const;
-    let node = await writer.apply(
-      startable,
-      startable.status === 'pending' ? [{ type: 'deps-met' }, start] : start,
-      sharing ? { worker: sharing.workerId } : {},
-    );
+    const start = this.startEvent();
+    // A node inserted started (see `decompose`) is running already.
+    let node =
+      startable.status === 'running'
+        ? startable
+        : await writer.apply(
+            startable,
+            startable.status === 'pending' ? [{ type: 'deps-met' }, start] : start,
+            sharing ? { worker: sharing.workerId } : {},
+          );
     sharing?.renew(node);
     try {
       const answered = await this.execute(node);
@@ -102,7 +110,8 @@ export class NodePipeline {
   async check(unclaimed: TaskNode): Promise<void> {
     const { writer, tree } = this.host;
     // In a shared run, a check is claimed first, unless this worker kept the node when it submitted.
-    const node = this.host.sharing && unclaimed.lease === null ? await this.host.claimCheck(unclaimed) : unclaimed;
+    const node =
+      this.host.sharing && unclaimed.lease === null ? await this.host.claimCheck(unclaimed) : unclaimed;
     try {
       const outcome = await checkNode(this.host.runtime, this.host.context(node));
       const spent = writer.spend(node, 'checker', outcome);
@@ -168,12 +177,14 @@ export class NodePipeline {
     }
   }
 
-  private ownLease() {
-    return {
+  /** The `start` of a node's work, with this worker's lease (or this process's, alone on the run). */
+  private startEvent() {
+    const lease = this.host.sharing?.newLease() ?? {
       owner: this.host.owner,
       token: randomUUID(),
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     };
+    return { type: 'start', lease } as const;
   }
 
   /**
@@ -234,13 +245,29 @@ export class NodePipeline {
       at: now(),
       actor: this.host.owner,
     });
-    await this.host.store.insertNodes(children.nodes, children.events);
-    tree.add(children.nodes);
+    // Children that can start now are inserted started: their start is stored with their creation,
+    // one round trip before their executor call instead of two. Workers of a shared run claim each
+    // start on its own, and children a crash left stored (the tree has them) are kept as they are.
+    const startNow = !this.host.sharing && this.host.canStartWork();
+    const inserted = children.nodes.map((child, index) => {
+      const created = children.events[index]!;
+      if (!startNow || child.status !== 'ready' || tree.get(child.id))
+        return { new: child, node: child, created, started: [] };
+      const { node: started, events } = writer.moveNew(child, this.startEvent());
+      return { new: child, node: started, created, started: events };
+    });
+    await this.host.store.insertNodes(
+      inserted.map((child) => child.node),
+      inserted.flatMap((child) => [child.created, ...child.started]),
+    );
+    tree.add(inserted.map((child) => child.node));
     // The run document's node count is a progress figure: the periodic flush stores it, rather than
     // one more write of the run per decomposed node (the nodes themselves are already stored).
     this.host.totals.dirty = true;
-    for (const [index, child] of children.nodes.entries())
-      this.host.emit({ type: 'node-create', node: child, event: children.events[index]! });
+    for (const child of inserted) {
+      this.host.emit({ type: 'node-create', node: child.new, event: child.created });
+      writer.inserted(child.node, child.started);
+    }
     // The children now hold the plan; keeping it on the parent too would double the tree's size.
     const decomposed = writer.apply(
       node,
@@ -249,7 +276,9 @@ export class NodePipeline {
     );
     // The children are stored, so they start while the parent's own write is on its way (after a
     // crash in between, resume decomposes the parent again and keeps the children it finds).
-    for (const child of children.nodes) this.host.kick(child.id);
+    for (const child of inserted)
+      if (child.started.length > 0) this.host.workStarted(child.node.id);
+      else this.host.kick(child.node.id);
     await decomposed;
   }
 }

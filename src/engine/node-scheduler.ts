@@ -27,6 +27,8 @@ export interface NodeSchedulerHost {
 export class NodeScheduler {
   private readonly busy = new Set<string>();
   private readonly dirty = new Set<string>();
+  /** Nodes stored started whose work has not begun (see {@link workStarted}). */
+  private readonly started = new Set<string>();
 
   constructor(private readonly host: NodeSchedulerHost) {}
 
@@ -47,6 +49,15 @@ export class NodeScheduler {
         if (this.dirty.delete(nodeId)) this.kick(nodeId);
         control.wake();
       });
+  }
+
+  /**
+   * Works a node that was stored already started by this process (inserted running, see
+   * `NodePipeline.decompose`): its advance goes straight to the executor.
+   */
+  workStarted(nodeId: string): void {
+    this.started.add(nodeId);
+    this.kick(nodeId);
   }
 
   /** Advances the node once more after the advance under way ends. */
@@ -83,6 +94,11 @@ export class NodeScheduler {
         case 'ready':
           if (!control.canStartWork()) return;
           if (!(await steps.claimed(node, (ready) => pipeline.work(ready)))) return;
+          continue;
+        case 'running':
+          // Whether it could start was decided when it was inserted.
+          if (!this.started.delete(nodeId)) return;
+          await pipeline.work(node);
           continue;
         case 'checking':
           if (!control.canStartWork()) return;

@@ -48,6 +48,39 @@ export class NodeWriter {
     transitions: NodeTransitionEvent | readonly NodeTransitionEvent[],
     extra: NodePatch = {},
   ): Promise<TaskNode> {
+    const { patch, events } = this.move(node, transitions);
+    const stored = await this.options.store.updateNode({
+      runId: this.options.runId,
+      nodeId: node.id,
+      expectedVersion: node.version,
+      patch: { ...extra, ...patch },
+      events,
+      current: node,
+    });
+    this.options.tree.put(stored);
+    this.options.onTransition(stored, events);
+    return stored;
+  }
+
+  /**
+   * Moves a node that is not stored yet (a new child), for the caller to insert with its events;
+   * {@link inserted} then tells the run about them.
+   */
+  moveNew(node: TaskNode, transitions: NodeTransitionEvent | readonly NodeTransitionEvent[]) {
+    const { patch, events } = this.move(node, transitions);
+    return { node: { ...node, ...patch }, events };
+  }
+
+  /** After moved nodes were inserted: the transitions their events record are the run's news. */
+  inserted(node: TaskNode, events: readonly NodeEvent[]): void {
+    if (events.length > 0) this.options.onTransition(node, events);
+  }
+
+  /** The patch and events of legal transitions, each from where the one before left the node. */
+  private move(
+    node: TaskNode,
+    transitions: NodeTransitionEvent | readonly NodeTransitionEvent[],
+  ): { patch: NodePatch; events: NodeEvent[] } {
     const { runId, actor } = this.options;
     const at = now();
     let moved = node;
@@ -60,17 +93,7 @@ export class NodeWriter {
       patch = { ...patch, ...outcome.value.patch };
       events.push(outcome.value.event);
     }
-    const stored = await this.options.store.updateNode({
-      runId,
-      nodeId: node.id,
-      expectedVersion: node.version,
-      patch: { ...extra, ...patch },
-      events,
-      current: node,
-    });
-    this.options.tree.put(stored);
-    this.options.onTransition(stored, events);
-    return stored;
+    return { patch, events };
   }
 
   /** Stores fields without a status change (an answer, usage, a lease). */

@@ -103,9 +103,21 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
       if (update.nodeId !== '0') callsWhenStored.push(`${update.nodeId} ${types}: ${roles.join(',') || '-'}`);
       return stored;
     });
+    const insert = harness.store.insertNodes.bind(harness.store);
+    vi.spyOn(harness.store, 'insertNodes').mockImplementation(async (nodes, events = []) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await insert(nodes, events);
+      for (const node of nodes) {
+        const types = events.filter((event) => event.nodeId === node.id).map((event) => event.type);
+        const roles = harness!.calls.filter((call) => call.nodeId === node.id).map((call) => call.role);
+        callsWhenStored.push(`${node.id} ${types.join('+')} (${node.status}): ${roles.join(',') || '-'}`);
+      }
+    });
     expect((await harness.drive()).status).toBe('completed');
     expect(callsWhenStored).toEqual([
-      '1 start: -',
+      // A child that can start at once is inserted started: still stored before its executor's call.
+      '1 create+start (running): -',
+      '2 create (pending): -',
       '1 submit: executor',
       '1 pass: executor,checker',
       '2 deps-met+start: -',

@@ -184,6 +184,8 @@ export class RunEngine {
       context: (node) =>
         buildNodeContext({ run: this.control.run, node, tree: this.tree, notes: this.options.notes }),
       kick: (nodeId) => this.scheduler.kick(nodeId),
+      workStarted: (nodeId) => this.scheduler.workStarted(nodeId),
+      canStartWork: () => this.control.canStartWork(),
       emit: (event) => this.control.emit(event),
       onWorkError: (node, error) => this.failures.onWorkError(node, error),
       handsOff: (node, role) => this.steps.handsOff(node, role),

@@ -89,7 +89,11 @@ export interface Store {
   listRuns(): Promise<Run[]>;
   updateRun(runId: string, patch: RunPatch): Promise<Run>;
 
-  /** Inserts children in one round trip; nodes whose id already exists are left as they are. */
+  /**
+   * Inserts children in one round trip; nodes whose id already exists are left as they are. `events`
+   * are each node's events from its creation (version 0) on, oldest first: a node may be inserted
+   * already moved on (a child started at once is stored `running` at version 1).
+   */
   insertNodes(nodes: readonly TaskNode[], events?: readonly NodeEvent[]): Promise<void>;
   getNode(runId: string, nodeId: string): Promise<TaskNode | null>;
   /** Every node of a run, ordered by depth then order. */

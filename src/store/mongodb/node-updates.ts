@@ -58,8 +58,9 @@ export class NodeUpdates {
   }
 
   /**
-   * Inserts new nodes, each carrying its creation event in `recentEvents`; nodes already stored (a
-   * resumed insert) are left as they are, and so are their events.
+   * Inserts new nodes, each carrying its events in `recentEvents` (its creation, and the moves of a
+   * node inserted already moved on); nodes already stored (a resumed insert) are left as they are,
+   * and so are their events.
    */
   async insert(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
     const validNodes = nodes.map((node) => parseNode(node, `new node ${node.id} of run ${node.runId}`));
@@ -68,18 +69,24 @@ export class NodeUpdates {
     );
     const runId = nodes[0]?.runId ?? events[0]?.runId;
     const existing = new Set<string>();
-    const documents = validEvents.map((event) => ({ _id: eventDocumentId(event, 0), ...event }));
-    const creation = new Map(documents.map((document) => [document.nodeId, document]));
+    // A node's events are its versions from 0, its creation (a node may be inserted already moved on).
+    const byNode = new Map<string, EventDocument[]>();
+    const documents = validEvents.map((event) => {
+      const ofNode = byNode.get(event.nodeId) ?? [];
+      const document = { _id: eventDocumentId(event, ofNode.length), ...event };
+      byNode.set(event.nodeId, [...ofNode, document]);
+      return document;
+    });
     if (nodes.length > 0) {
       await this.call(
         `inserting ${nodes.length} nodes`,
         async () => {
           try {
             // Copies: the driver adds `_id` to the documents it inserts. Each node carries its
-            // creation event, so that the event survives a crash before the events are inserted.
+            // events, so that they survive a crash before the events are inserted.
             const nodeDocuments: NodeDocument[] = validNodes.map((node) => ({
               ...node,
-              recentEvents: creation.has(node.id) ? [creation.get(node.id)!] : [],
+              recentEvents: byNode.get(node.id) ?? [],
             }));
             await this.nodes.insertMany(nodeDocuments, { ordered: false });
           } catch (error) {
