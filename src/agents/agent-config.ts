@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentRoleSchema } from '../domain/index.js';
+import { providerNames } from '../llm/model.js';
 
 /** Retry settings for provider faults (DESIGN §8). */
 export const retrySettingsSchema = z
@@ -16,7 +17,7 @@ export const agentConfigSchema = z
   .object({
     role: agentRoleSchema,
     /** `default` uses the run's `--llm`; otherwise this role's own provider. */
-    provider: z.enum(['default', 'openai', 'anthropic', 'script']).default('default'),
+    provider: z.enum(['default', ...providerNames]).default('default'),
     model: z.string().nullable().default(null),
     /** OpenAI-compatible servers (Ollama, vLLM, …). */
     baseURL: z.string().url().nullable().default(null),

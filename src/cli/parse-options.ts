@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { defaultLimits, nodeStatusSchema, type Limits, type NodeStatus } from '../domain/index.js';
+import { providerNames } from '../llm/model.js';
 
 /** Parses a positive whole number flag. */
 export function positiveInteger(value: string): number {
@@ -36,9 +37,6 @@ export function positiveNumber(value: string): number {
   return number;
 }
 
-/** Providers a `--provider-concurrency` limit may name. */
-const limitedProviders = ['openai', 'anthropic', 'script'] as const;
-
 /**
  * Parses `PROVIDER=N[,PROVIDER=N…]` (e.g. `openai=4,anthropic=2`): most calls in flight per
  * provider, whichever roles make them.
@@ -49,8 +47,8 @@ export function providerConcurrency(value: string): Record<string, number> {
     const [provider, count, ...rest] = part.split('=').map((side) => side.trim());
     if (provider === undefined || count === undefined || rest.length > 0 || provider === '')
       throw new InvalidArgumentError(`"${part}" is not PROVIDER=N; e.g. openai=4,anthropic=2.`);
-    if (!(limitedProviders as readonly string[]).includes(provider))
-      throw new InvalidArgumentError(`"${provider}" is not a provider; use ${limitedProviders.join(', ')}.`);
+    if (!(providerNames as readonly string[]).includes(provider))
+      throw new InvalidArgumentError(`"${provider}" is not a provider; use ${providerNames.join(', ')}.`);
     limits[provider] = positiveInteger(count);
   }
   if (Object.keys(limits).length === 0) throw new InvalidArgumentError(`"${value}" names no provider; e.g. openai=4.`);

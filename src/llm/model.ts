@@ -59,6 +59,9 @@ export interface ModelResponse {
   usage: Usage;
 }
 
+/** The providers Arbor can call: the two vendors (and OpenAI-compatible servers), and the scripted model. */
+export const providerNames = ['openai', 'anthropic', 'script'] as const;
+
 /**
  * A model: a provider's model, or the scripted one. `generate` throws a `ProviderError` for faults
  * (marked retryable when a retry may help); it does not retry by itself.
