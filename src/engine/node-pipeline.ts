@@ -139,7 +139,8 @@ export class NodePipeline {
           );
           return;
         }
-        await writer.apply(node, { type: 'pass' }, history);
+        // The step is done: its answer's result is the node's `result`, not kept a second time.
+        await writer.apply(node, { type: 'pass' }, { ...history, pipeline: { ...emptyPipeline } });
       } else if (node.attempts < this.host.run().limits.maxAttempts) {
         await writer.apply(
           node,

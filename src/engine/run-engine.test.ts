@@ -35,6 +35,9 @@ describe.each(storesUnderTest())('run engine on the %s store', (store) => {
     expect(root.result?.summary).toBe('2 of 2 subtasks completed');
     expect(root.result?.output).toContain('API: done: API');
     expect(nodes[2]!.dependsOn).toEqual(['1']);
+    // A passed leaf keeps its result once: the executor answer it came from is not kept beside it.
+    expect(nodes[2]!.result).toMatchObject({ summary: 'done: API', output: 'output of API' });
+    expect(nodes[2]!.pipeline).toEqual({ execution: null, plan: null, sequence: null });
     expect(outcome.run.usage.calls).toBe(harness.calls.length);
     expect(outcome.run.nodeCount).toBe(3);
   });

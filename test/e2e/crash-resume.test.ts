@@ -5,7 +5,7 @@ import type { TaskNode } from '../../src/domain/index.js';
 import { readCallLog } from '../../src/llm/scripted/index.js';
 import { openStore } from '../../src/store/index.js';
 import { flattenTree, makeTempDir, readTree, runCli, runIdFrom, startCli, waitFor, type JsonTree } from '../support/cli.js';
-import { growingTreeScript } from '../support/growing-tree-script.js';
+import { completedLeaves, growingTreeScript } from '../support/growing-tree-script.js';
 
 /**
  * A 22-node synthetic tree: the root plans three tasks, every depth-1 task decomposes into three,
@@ -87,8 +87,7 @@ describe(`kill -9 during a run, then resume (seed ${seed})`, () => {
       await waitFor(`${leavesBeforeKill} completed leaves`, async () => {
         if (run.child.exitCode !== null) throw new Error(`the run ended before the kill:\n${run.stdout()}${run.stderr()}`);
         const nodes = await store.listNodes(runId);
-        const leaves = nodes.filter((node) => node.status === 'completed' && node.pipeline.execution?.action === 'complete');
-        return leaves.length >= leavesBeforeKill;
+        return completedLeaves(nodes).length >= leavesBeforeKill;
       });
       run.child.kill('SIGKILL');
     } finally {

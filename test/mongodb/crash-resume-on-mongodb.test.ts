@@ -21,7 +21,7 @@ import {
   mongoTestUri,
   testDatabaseName,
 } from '../support/mongodb-test-database.js';
-import { growingTreeScript } from '../support/growing-tree-script.js';
+import { completedLeaves, growingTreeScript } from '../support/growing-tree-script.js';
 
 /** Several CLI processes (and a server) start one after the other: more than the default 30 s on a busy machine. */
 const slowProcesses = { timeout: 90_000 };
@@ -86,10 +86,7 @@ describe.skipIf(mongoTestUri === undefined)('kill -9 during a run on MongoDB, th
         if (run.child.exitCode !== null)
           throw new Error(`the run ended before the kill:\n${run.stdout()}${run.stderr()}`);
         const nodes = await rawNodes(raw, dbName, runId);
-        const leaves = nodes.filter(
-          (node) => node.status === 'completed' && node.pipeline.execution?.action === 'complete',
-        );
-        return leaves.length >= leavesBeforeKill;
+        return completedLeaves(nodes).length >= leavesBeforeKill;
       });
       run.child.kill('SIGKILL');
       expect((await run.exited).signal).toBe('SIGKILL');

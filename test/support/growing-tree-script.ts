@@ -1,3 +1,5 @@
+import type { TaskNode } from '../../src/domain/index.js';
+
 /** Options of {@link growingTreeScript}. */
 export interface GrowingTreeOptions {
   delayMs: number;
@@ -51,4 +53,10 @@ defaults:
     action: complete${result}
   checker: { verdict: pass, feedback: 'ok' }
 `;
+}
+
+/** The completed leaves of a stored tree (completed nodes no other node has as parent). */
+export function completedLeaves(nodes: readonly TaskNode[]): TaskNode[] {
+  const parents = new Set(nodes.map((node) => node.parentId));
+  return nodes.filter((node) => node.status === 'completed' && !parents.has(node.id));
 }
