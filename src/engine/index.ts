@@ -6,6 +6,7 @@ export { ConcurrencySlots } from './concurrency-slots.js';
 export { createRun, type CreateRunOptions } from './create-run.js';
 export type { EngineEvent } from './engine-event.js';
 export { rollUpResult } from './roll-up-result.js';
-export { RunEngine, type RunEngineOptions, type RunOutcome } from './run-engine.js';
+export { RunEngine, type RunEngineOptions } from './run-engine.js';
+export type { RunOutcome } from './run-end-status.js';
 export { TreeState } from './tree-state.js';
 export { writeArtifacts } from './write-artifacts.js';

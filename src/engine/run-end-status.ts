@@ -1,4 +1,11 @@
-import type { RunStatus, StopReason, TaskNode } from '../domain/index.js';
+import type { Run, RunStatus, StopReason, TaskNode } from '../domain/index.js';
+
+/** How a drive of the run ended. */
+export interface RunOutcome {
+  status: RunStatus;
+  stopReason: StopReason | null;
+  run: Run;
+}
 
 /**
  * How a drive of the run ends, from its root and why it stopped: completed with the root; cancelled

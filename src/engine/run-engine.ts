@@ -6,8 +6,6 @@ import {
   type Decision,
   type Result,
   type Run,
-  type RunStatus,
-  type StopReason,
   type TaskNode,
 } from '../domain/index.js';
 import type { AgentsConfig, NoteText, PromptTemplates } from '../agents/index.js';
@@ -30,7 +28,7 @@ import { NodeScheduler } from './node-scheduler.js';
 import { NodeWriter, type RunTotals } from './node-writer.js';
 import { recoverRun } from './recover-run.js';
 import { RunControl } from './run-control.js';
-import { runEndStatus } from './run-end-status.js';
+import { runEndStatus, type RunOutcome } from './run-end-status.js';
 import { SharedNodeSteps } from './shared-node-steps.js';
 import { SharedRunMember } from './shared-run-member.js';
 import { WorkFailures } from './work-failures.js';
@@ -61,13 +59,6 @@ export interface RunEngineOptions {
    * the store, a tree kept fresh by polling (see {@link SharedRun}). The caller must not hold the run.
    */
   shared?: SharedRunOptions;
-}
-
-/** How a drive of the run ended. */
-export interface RunOutcome {
-  status: RunStatus;
-  stopReason: StopReason | null;
-  run: Run;
 }
 
 /**

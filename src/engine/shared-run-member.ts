@@ -3,7 +3,7 @@ import type { Store } from '../store/index.js';
 import type { CriticalPathRank } from './critical-path-rank.js';
 import type { RunTotals } from './node-writer.js';
 import type { RunControl } from './run-control.js';
-import type { RunOutcome } from './run-engine.js';
+import type { RunOutcome } from './run-end-status.js';
 import { nextRole, SharedRun, type SharedRunOptions } from './shared-run.js';
 import type { TreeState } from './tree-state.js';
 
