@@ -40,14 +40,13 @@ export class NodeScheduler {
       return;
     }
     this.busy.add(nodeId);
-    control.inFlight++;
+    control.advanceBegan();
     void this.advance(nodeId)
       .catch((error: unknown) => this.host.onAdvanceError(nodeId, error))
       .finally(() => {
         this.busy.delete(nodeId);
-        control.inFlight--;
         if (this.dirty.delete(nodeId)) this.kick(nodeId);
-        control.wake();
+        control.advanceEnded();
       });
   }
 

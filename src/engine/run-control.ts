@@ -22,20 +22,59 @@ export interface RunControlOptions {
  * sleeps on until node advances settle or something changes.
  */
 export class RunControl {
-  /** The run document as last written or read. */
-  run: Run;
-  /** Why the run stops starting new work (budget, cancel, failure); the first reason wins. */
-  stopReason: StopReason | null = null;
-  /** A store failure or a bug: the drive throws it once advances settle. */
-  fatal: Error | null = null;
-  /** Node advances under way; the drive is settled when none are. */
-  inFlight = 0;
   readonly shared: boolean;
+  #run: Run;
+  #stopReason: StopReason | null = null;
+  #fatal: Error | null = null;
+  #inFlight = 0;
   private waiter: (() => void) | null = null;
 
   constructor(private readonly options: RunControlOptions) {
-    this.run = options.run;
+    this.#run = options.run;
     this.shared = options.shared;
+  }
+
+  /** The run document as last written or read. */
+  get run(): Run {
+    return this.#run;
+  }
+
+  /** Why the run stops starting new work (budget, cancel, failure); the first reason wins. */
+  get stopReason(): StopReason | null {
+    return this.#stopReason;
+  }
+
+  /** A store failure or a bug: the drive throws it once advances settle. */
+  get fatal(): Error | null {
+    return this.#fatal;
+  }
+
+  /** Node advances under way; the drive is settled when none are. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Stops the run starting new work, unless it already stops for another reason; true if this one is it. */
+  stop(reason: StopReason): boolean {
+    if (this.#stopReason !== null) return false;
+    this.#stopReason = reason;
+    return true;
+  }
+
+  /** Counts a node advance that begins; {@link advanceEnded} when it ends. */
+  advanceBegan(): void {
+    this.#inFlight++;
+  }
+
+  /** Counts a node advance that ended and wakes the drive loop. */
+  advanceEnded(): void {
+    this.#inFlight--;
+    this.wake();
+  }
+
+  /** The status and usage of the run as another worker of a shared run stored them. */
+  adoptStored(run: Pick<Run, 'status' | 'usage'>): void {
+    this.#run = { ...this.#run, status: run.status, usage: run.usage };
   }
 
   /** Passes an event to the caller's listener. */
@@ -57,29 +96,29 @@ export class RunControl {
 
   /** Resolves once no node advance is under way. */
   async settled(): Promise<void> {
-    while (this.inFlight > 0) await this.woken();
+    while (this.#inFlight > 0) await this.woken();
   }
 
   /** Stops the run on a store failure or a bug (the first error is kept) and wakes the drive to throw it. */
   fail(error: unknown): void {
-    this.fatal ??= asError(error);
+    this.#fatal ??= asError(error);
     this.wake();
   }
 
   /** True while nothing stops the run from starting new work. */
   canStartWork(): boolean {
-    return this.stopReason === null && this.fatal === null;
+    return this.#stopReason === null && this.#fatal === null;
   }
 
   /** True once the root is settled for good. */
   isFinished(): boolean {
-    return isTerminal(this.options.tree.require(this.run.rootId).status);
+    return isTerminal(this.options.tree.require(this.#run.rootId).status);
   }
 
   /** Writes the run document with the node count and (alone on a run) the usage this process counted. */
   async updateRun(patch: RunPatch): Promise<void> {
     const { store, tree, totals } = this.options;
-    this.run = await store.updateRun(this.run.id, {
+    this.#run = await store.updateRun(this.#run.id, {
       nodeCount: tree.size,
       ...patch,
       // Workers of a shared run add their usage to the stored run as they settle each call.

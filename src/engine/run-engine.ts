@@ -255,7 +255,7 @@ export class RunEngine {
 
   /** Stops starting new work; in-flight calls are abandoned after `graceMs`. */
   stop(reason: string, graceMs = 5000): void {
-    this.control.stopReason ??= { kind: 'cancelled', message: reason };
+    this.control.stop({ kind: 'cancelled', message: reason });
     setTimeout(() => this.abort.abort(new ArborError(`cancelled: ${reason}`)), graceMs).unref();
     this.control.wake();
   }

@@ -94,15 +94,12 @@ export class SharedRunMember {
     if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') {
       if (this.endedElsewhere === null && !control.isFinished()) {
         this.endedElsewhere = run;
-        control.stopReason ??= run.stopReason ?? {
-          kind: 'cancelled',
-          message: `the run was ${run.status} elsewhere`,
-        };
+        control.stop(run.stopReason ?? { kind: 'cancelled', message: `the run was ${run.status} elsewhere` });
         control.wake();
       }
       return;
     }
-    control.run = { ...control.run, status: run.status, usage: run.usage };
+    control.adoptStored(run);
     const busy =
       control.inFlight > 0 || tree.count('ready') + tree.count('running') + tree.count('checking') > 0;
     const status: RunStatus = !busy && this.host.waitsForPeople() ? 'awaiting_approval' : 'running';

@@ -8,7 +8,7 @@ import {
   type TaskNode,
 } from '../domain/index.js';
 import { spentBeforeError } from '../agents/index.js';
-import { asError, now } from './engine-support.js';
+import { now } from './engine-support.js';
 import type { NodeWriter } from './node-writer.js';
 import type { RunControl } from './run-control.js';
 
@@ -40,10 +40,8 @@ export class WorkFailures {
       if (spent) await writer.save(node, paid);
     };
     if (error instanceof BudgetExceededError) {
-      if (control.stopReason === null) {
-        control.stopReason = { kind: 'budget', budget: error.budget, message: error.message };
+      if (control.stop({ kind: 'budget', budget: error.budget, message: error.message }))
         control.emit({ type: 'budget-stop', budget: error.budget, message: error.message });
-      }
       if (node.status === 'running') await writer.apply(node, { type: 'pause', reason: error.message }, paid);
       else await keepPaid();
       return;
@@ -76,8 +74,8 @@ export class WorkFailures {
     // In a shared run, a conflict means another worker moved the node: read it again and go on.
     if (refetch && error instanceof ConflictError) return refetch(nodeId);
     // Store failures and bugs stop the whole run; it stays resumable from what was stored.
-    control.fatal ??= asError(error);
-    control.stopReason ??= { kind: 'failure', message: `node ${nodeId}: ${(error as Error).message}` };
+    control.fail(error);
+    control.stop({ kind: 'failure', message: `node ${nodeId}: ${(error as Error).message}` });
     abort.abort(error);
   }
 
