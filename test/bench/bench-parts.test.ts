@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { driveSyntheticRun } from '../../bench/drive-synthetic-run.js';
+import { syntheticTree, type SyntheticNode, type SyntheticTree } from '../../bench/synthetic-tree.js';
+import { makespanLowerBound, treeBounds } from '../../bench/tree-bounds.js';
+import { verdict } from '../../bench/verdict.js';
+
+/** A hand-built node: only the fields the bounds read matter. */
+function node(
+  key: string,
+  depth: number,
+  children: SyntheticNode[] = [],
+  dependsOn: string[] = [],
+): SyntheticNode {
+  return { title: key, key, description: '', depth, path: key, dependsOn, children, output: '' };
+}
+
+/** A tree of the given root, its nodes listed root first. */
+function treeOf(root: SyntheticNode): SyntheticTree {
+  const nodes: SyntheticNode[] = [];
+  const walk = (at: SyntheticNode) => {
+    nodes.push(at);
+    at.children.forEach(walk);
+  };
+  walk(root);
+  return {
+    spec: { nodes: nodes.length, seed: 0, maxBranching: 5, maxDepth: 6, dependencyChance: 0 },
+    root,
+    byTitle: new Map(nodes.map((each) => [each.title, each])),
+    nodes,
+  };
+}
+
+describe('the makespan lower bound of the scheduling benchmark', () => {
+  // root → a (→ a1, a2 after a1), b after a, c.
+  const tree = treeOf(
+    node('root', 0, [
+      node('a', 1, [node('a1', 2), node('a2', 2, [], ['a1'])]),
+      node('b', 1, [], ['a']),
+      node('c', 1),
+    ]),
+  );
+
+  it('counts every call: the root plans and sequences, an inner node also executes, a leaf executes and is checked', () => {
+    // root 2 + a 3 + a1, a2, b, c 2 each.
+    expect(treeBounds(tree)).toMatchObject({ nodes: 6, calls: 13, depth: 2 });
+  });
+
+  it('finds the longest chain of calls through children and sibling dependencies', () => {
+    // root's children inserted after 2 calls; a inserts its own after 3 more (5); a1 is done at 7,
+    // a2 (after a1) at 9, so a at 9; b (after a) is done at 11. c, done at 4, is not on the path.
+    expect(treeBounds(tree).criticalPath).toBe(11);
+  });
+
+  it('is L · max(D, ⌈N/C⌉)', () => {
+    const bounds = treeBounds(tree);
+    expect(makespanLowerBound(bounds, 20, 1)).toBe(20 * 13);
+    expect(makespanLowerBound(bounds, 20, 2)).toBe(20 * 11);
+    expect(makespanLowerBound(bounds, 10, 32)).toBe(10 * 11);
+  });
+});
+
+describe('synthetic trees', () => {
+  it('have exactly the nodes asked for, no deeper than allowed, the same for the same seed', () => {
+    for (const nodes of [1, 2, 37, 400]) {
+      const tree = syntheticTree({ nodes, seed: 7, maxDepth: 4 });
+      expect(tree.nodes).toHaveLength(nodes);
+      expect(Math.max(...tree.nodes.map((each) => each.depth))).toBeLessThanOrEqual(4);
+      const again = syntheticTree({ nodes, seed: 7, maxDepth: 4 });
+      expect(again.nodes.map((each) => [each.title, each.dependsOn, each.description])).toEqual(
+        tree.nodes.map((each) => [each.title, each.dependsOn, each.description]),
+      );
+    }
+    expect(syntheticTree({ nodes: 50, seed: 8 }).nodes.map((each) => each.title)).not.toEqual(
+      syntheticTree({ nodes: 50, seed: 7 }).nodes.map((each) => each.title),
+    );
+  });
+
+  it('make siblings depend only on earlier siblings, so dependency chains form but never cycles', () => {
+    const tree = syntheticTree({ nodes: 1000, seed: 1 });
+    let dependencies = 0;
+    for (const parent of tree.nodes)
+      parent.children.forEach((child, index) => {
+        const earlier = parent.children.slice(0, index).map((sibling) => sibling.key);
+        for (const key of child.dependsOn) expect(earlier).toContain(key);
+        dependencies += child.dependsOn.length;
+      });
+    expect(dependencies).toBeGreaterThan(100);
+  });
+
+  it('are driven to completion by the engine with exactly the calls the bound counts', async () => {
+    const tree = syntheticTree({ nodes: 40, seed: 3 });
+    const measured = await driveSyntheticRun({ tree, latencyMs: 0, concurrency: 4, store: 'embedded' });
+    expect(measured.outcome.status).toBe('completed');
+    expect(measured.outcome.run.nodeCount).toBe(40);
+    expect(measured.calls).toBe(treeBounds(tree).calls);
+    expect(measured.peakInFlight).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('bench verdicts', () => {
+  it('pass at the limit and miss beyond it, either way round', () => {
+    expect(verdict({ target: 't', value: 1.25, limit: 1.25, kind: 'at-most' }).pass).toBe(true);
+    expect(verdict({ target: 't', value: 1.2501, limit: 1.25, kind: 'at-most' }).pass).toBe(false);
+    expect(verdict({ target: 't', value: 300, limit: 300, kind: 'at-least' }).pass).toBe(true);
+    expect(verdict({ target: 't', value: 299, limit: 300, kind: 'at-least' }).pass).toBe(false);
+    expect(verdict({ target: 't', value: 1.246, limit: 1.25, kind: 'at-most', digits: 3 }).figure).toBe(
+      '1.246 (target ≤ 1.25)',
+    );
+  });
+});
