@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../domain/index.js';
 
@@ -42,4 +43,9 @@ function isBinary(bytes: Buffer): boolean {
   } catch {
     return true;
   }
+}
+
+/** The hash a run stores of each notes file (`NoteRef.sha256`), to tell a changed file on resume. */
+export function noteHash(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { NoteRef } from '../domain/index.js';
 import type { NoteText } from '../agents/index.js';
-import { readNoteFile } from './read-note-file.js';
+import { noteHash, readNoteFile } from './read-note-file.js';
 
 /** A notes file read and checked: its text for prompts, its hash for the run document. */
 export interface ReadNote {
@@ -16,7 +15,7 @@ export async function readNotes(paths: readonly string[]): Promise<ReadNote[]> {
     const bytes = await readNoteFile(notePath, { hint: 'check the path given to --notes' });
     notes.push({
       text: { path: notePath, content: bytes.toString('utf8') },
-      ref: { path: notePath, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length },
+      ref: { path: notePath, sha256: noteHash(bytes), bytes: bytes.length },
     });
   }
   return notes;

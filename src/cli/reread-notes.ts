@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { NoteText } from '../agents/index.js';
 import type { Run } from '../domain/index.js';
-import { readNoteFile } from './read-note-file.js';
+import { noteHash, readNoteFile } from './read-note-file.js';
 
 /**
  * The run's notes as they are now, checked like on `arbor run` (a missing, directory or binary file
@@ -13,7 +12,7 @@ export async function rereadNotes(run: Run): Promise<NoteText[]> {
     const bytes = await readNoteFile(ref.path, {
       hint: `restore it: run ${run.id} was started with it (resume runs from the directory the run was started in)`,
     });
-    if (createHash('sha256').update(bytes).digest('hex') !== ref.sha256)
+    if (noteHash(bytes) !== ref.sha256)
       process.stderr.write(`warning: notes file ${ref.path} changed since the run started; using the new text\n`);
     notes.push({ path: ref.path, content: bytes.toString('utf8') });
   }
