@@ -130,9 +130,19 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     if (stopping !== null) engine.stop(stopping, options.graceMs);
   };
 
+  let toldHeld = false;
   const look = async (): Promise<boolean> => {
-    const runs = options.runId === null ? await store.listOpenRuns() : await openRun(store, options.runId);
-    if (options.runId !== null && runs.length === 0 && working.size === 0) return false;
+    const open = await store.listOpenRuns();
+    let runs = open;
+    if (options.runId !== null) {
+      // The named run: joined once no process drives it alone; the worker leaves once it is over.
+      if (!(await isUnfinished(store, options.runId))) return working.size > 0;
+      runs = open.filter((run) => run.id === options.runId);
+      if (runs.length === 0 && !toldHeld) {
+        toldHeld = true;
+        print(`worker ${options.id}: run ${options.runId} is driven by a process of its own; waiting until it stops`);
+      }
+    }
     for (const run of runs) if (!working.has(run.id) && !refused.has(run.id) && stopping === null) await join(run);
     return true;
   };
@@ -163,10 +173,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   print(`worker ${options.id} stopped`);
 }
 
-/** The run, when it is still open for work. */
-async function openRun(store: Store, runId: string): Promise<Run[]> {
+/** True while the run exists and is not over (it may still be driven by a process of its own). */
+async function isUnfinished(store: Store, runId: string): Promise<boolean> {
   const run = await store.getRun(runId);
-  return run && (run.status === 'running' || run.status === 'awaiting_approval') ? [run] : [];
+  return run !== null && (run.status === 'running' || run.status === 'awaiting_approval');
 }
 
 /** Parses `--roles planner,executor`. */

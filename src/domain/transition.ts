@@ -9,7 +9,11 @@ import type { Lease, NodeError, NodePatch, TaskNode } from './task-node.js';
 export type NodeTransitionEvent =
   | { type: 'deps-met' }
   | { type: 'request-approval'; kind: Approval['kind']; reason: string }
-  | { type: 'start'; lease: Lease }
+  /**
+   * A worker of a shared run claims the node with a lease; the process that drives a run alone
+   * starts it without one (the run's own lock keeps other processes off its nodes).
+   */
+  | { type: 'start'; lease: Lease | null }
   /** With a lease when the worker that ran the executor keeps the node for its check (shared runs). */
   | { type: 'submit'; lease?: Lease | null }
   | { type: 'decompose' }

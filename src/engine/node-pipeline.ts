@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   emptyPipeline,
   isTerminal,
@@ -178,14 +177,12 @@ export class NodePipeline {
     }
   }
 
-  /** The `start` of a node's work, with this worker's lease (or this process's, alone on the run). */
+  /**
+   * The `start` of a node's work: in a shared run with this worker's lease; alone on a run without
+   * one, so that workers taking the run over after this process died take its nodes back at once.
+   */
   private startEvent() {
-    const lease = this.host.sharing?.newLease() ?? {
-      owner: this.host.owner,
-      token: randomUUID(),
-      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-    };
-    return { type: 'start', lease } as const;
+    return { type: 'start', lease: this.host.sharing?.newLease() ?? null } as const;
   }
 
   /**

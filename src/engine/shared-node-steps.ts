@@ -57,10 +57,15 @@ export class SharedNodeSteps {
     return true;
   }
 
-  /** Takes a node back from a worker whose lease expired; its late writes then fail (fencing). */
+  /**
+   * Takes a node back from a worker whose lease expired (its late writes then fail: fencing), or from
+   * a process that drove the run alone and is gone.
+   */
   async reclaim(node: TaskNode): Promise<void> {
     const { writer } = this.options;
-    const reason = `reclaimed: the lease of ${node.lease?.owner ?? 'its worker'} expired`;
+    const reason = node.lease
+      ? `reclaimed: the lease of ${node.lease.owner} expired`
+      : 'reclaimed: the process that drove the run alone is gone';
     if (node.status === 'running') await writer.apply(node, { type: 'pause', reason });
     else await writer.save(node, { lease: null });
     this.options.kick(node.id);

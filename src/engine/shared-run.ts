@@ -179,19 +179,21 @@ export class SharedRun {
     return this.polling;
   }
 
-  /** Takes back nodes whose holder's lease expired, read fresh before each take-over. */
+  /**
+   * Takes back nodes whose holder is gone, read fresh before each take-over: those whose lease
+   * expired, and those a process that drove the run alone started without a lease (workers work a
+   * run only while no such process holds it).
+   */
   async reclaimExpired(): Promise<void> {
     this.lastReclaim = Date.now();
     const now = new Date().toISOString();
     const { store, runId, tree } = this.host;
-    const expired = [...tree.values()].filter(
-      (node) =>
-        (node.status === 'running' || node.status === 'checking') &&
-        node.lease !== null &&
-        node.lease.expiresAt < now &&
-        !this.held.has(node.id),
-    );
-    for (const cached of expired) {
+    const abandoned = (node: TaskNode) =>
+      !this.held.has(node.id) &&
+      (node.lease === null
+        ? node.status === 'running'
+        : (node.status === 'running' || node.status === 'checking') && node.lease.expiresAt < now);
+    for (const cached of [...tree.values()].filter(abandoned)) {
       const node = await store.getNode(runId, cached.id);
       if (!node) continue;
       if (node.version > cached.version) {
@@ -200,7 +202,7 @@ export class SharedRun {
         continue;
       }
       // Renewed since we read it: renewals do not show in what changed, so keep the fresh lease.
-      if (!node.lease || node.lease.expiresAt >= now || this.held.has(node.id)) {
+      if (!abandoned(node)) {
         tree.put(node);
         continue;
       }

@@ -182,6 +182,61 @@ defaults:
     for (const nodeId of twice) expect(held).toContain(nodeId);
   });
 
+  it("take over a run whose own `arbor run` process was killed, without waiting for that process's node leases", slowProcesses, async () => {
+    const dbName = testDatabaseName('workers');
+    databases.push(dbName);
+    const uri = databaseUri(mongoTestUri!, dbName);
+    const cwd = await makeTempDir();
+    await writeFile(path.join(cwd, 'tree.yaml'), treeScript);
+    const callLog = path.join(cwd, 'calls.jsonl');
+    const driver = startCli(['run', '--prompt', 'Grow', '--llm', 'script:tree.yaml', '--store', uri], {
+      cwd,
+      env: { ARBOR_SCRIPT_LOG: callLog },
+    });
+    await waitFor('the run id', () => /Run r-\S+ started/.test(driver.stdout()));
+    const runId = /Run (r-\S+) started/.exec(driver.stdout())![1]!;
+    await waitFor('nodes in flight well into the run', async () => {
+      const nodes = await rawNodes(raw, dbName, runId);
+      return nodes.filter((node) => node.status === 'completed').length >= 4 && nodes.some((node) => node.status === 'running');
+    }, 60_000);
+    driver.child.kill('SIGKILL');
+    expect((await driver.exited).signal).toBe('SIGKILL');
+    const inFlight = (await rawNodes(raw, dbName, runId)).filter((node) => node.status === 'running' || node.status === 'checking');
+    expect(inFlight.length).toBeGreaterThan(0);
+    // As if the dead process's run lease had run out (30 s): the run is open to workers.
+    await raw.db(dbName).collection('runs').updateOne({ id: runId }, { $set: { 'driver.expiresAt': new Date(Date.now() - 1000) } });
+
+    const worker = startWorker('heir', { cwd, uri, callLog, runId });
+    const result = await worker.exited;
+    expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+    const nodes = await rawNodes(raw, dbName, runId);
+    expect(nodes).toHaveLength(nodeCount);
+    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+    // Only what the dead process had in flight was called again.
+    const twice = [...repeated(readCallLog(callLog))].map((key) => key.split(':')[1]!);
+    for (const nodeId of twice) expect(inFlight.map((node) => node.id)).toContain(nodeId);
+  });
+
+  it('leave a run to the `arbor run` process that drives it, even when named with --run', slowProcesses, async () => {
+    const dbName = testDatabaseName('workers');
+    databases.push(dbName);
+    const uri = databaseUri(mongoTestUri!, dbName);
+    const cwd = await makeTempDir();
+    await writeFile(path.join(cwd, 'tree.yaml'), treeScript);
+    const callLog = path.join(cwd, 'calls.jsonl');
+    const driver = startCli(['run', '--prompt', 'Grow', '--llm', 'script:tree.yaml', '--store', uri], { cwd });
+    await waitFor('the run id', () => /Run r-\S+ started/.test(driver.stdout()));
+    const runId = /Run (r-\S+) started/.exec(driver.stdout())![1]!;
+    const worker = startWorker('waiter', { cwd, uri, callLog, runId });
+    const [driven, waited] = await Promise.all([driver.exited, worker.exited]);
+    expect(driven.code, `${driven.stdout}${driven.stderr}`).toBe(0);
+    expect(waited.code, `${waited.stdout}${waited.stderr}`).toBe(0);
+    expect(waited.stdout).toContain(`run ${runId} is driven by a process of its own; waiting until it stops`);
+    const nodes = await rawNodes(raw, dbName, runId);
+    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+    expect(nodes.filter((node) => node.worker !== null && node.worker !== undefined)).toEqual([]);
+  });
+
   it('stops on SIGTERM with exit 0, leaving no node claimed, and the others finish the run', slowProcesses, async () => {
     const setup = await detachedRun();
     const leaving = startWorker('leaving', setup, ['--grace-ms', '500']);
