@@ -66,16 +66,8 @@ export class NodePipeline {
    */
   async work(startable: TaskNode): Promise<void> {
     const { writer, sharing } = this.host;
-    const start = this.startEvent();
     // A node inserted started (see `decompose`) is running already.
-    let node =
-      startable.status === 'running'
-        ? startable
-        : await writer.apply(
-            startable,
-            startable.status === 'pending' ? [{ type: 'deps-met' }, start] : start,
-            sharing ? { worker: sharing.workerId } : {},
-          );
+    let node = startable.status === 'running' ? startable : await this.start(startable);
     sharing?.renew(node);
     try {
       const answered = await this.execute(node);
@@ -175,6 +167,17 @@ export class NodePipeline {
     } else {
       await this.host.writer.apply(node, { type: 'roll-up' }, { result: rollUpResult(children) });
     }
+  }
+
+  /** Marks a ready node (or a pending one whose dependencies are met, made ready in the same write) running. */
+  private start(startable: TaskNode): Promise<TaskNode> {
+    const { writer, sharing } = this.host;
+    const start = this.startEvent();
+    return writer.apply(
+      startable,
+      startable.status === 'pending' ? [{ type: 'deps-met' }, start] : start,
+      sharing ? { worker: sharing.workerId } : {},
+    );
   }
 
   /**

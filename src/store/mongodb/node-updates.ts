@@ -74,7 +74,7 @@ export class NodeUpdates {
     const documents = validEvents.map((event) => {
       const ofNode = byNode.get(event.nodeId) ?? [];
       const document = { _id: eventDocumentId(event, ofNode.length), ...event };
-      byNode.set(event.nodeId, [...ofNode, document]);
+      byNode.set(event.nodeId, ofNode).get(event.nodeId)!.push(document);
       return document;
     });
     if (nodes.length > 0) {
