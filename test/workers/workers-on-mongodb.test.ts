@@ -37,14 +37,18 @@ describe.skipIf(mongoTestUri === undefined)('workers sharing runs on MongoDB', (
     await dropTestDatabases(databases);
   });
 
-  /** A fresh database, a workspace with the script, and a detached run in it. */
-  async function detachedRun(): Promise<{ cwd: string; uri: string; dbName: string; callLog: string; runId: string }> {
+  /** A fresh database and a workspace with the script. */
+  async function workspace(): Promise<{ cwd: string; uri: string; dbName: string; callLog: string }> {
     const dbName = testDatabaseName('workers');
     databases.push(dbName);
-    const uri = databaseUri(mongoTestUri!, dbName);
     const cwd = await makeTempDir();
     await writeFile(path.join(cwd, 'tree.yaml'), treeScript);
-    const callLog = path.join(cwd, 'calls.jsonl');
+    return { cwd, uri: databaseUri(mongoTestUri!, dbName), dbName, callLog: path.join(cwd, 'calls.jsonl') };
+  }
+
+  /** A workspace with a detached run in it. */
+  async function detachedRun(): Promise<{ cwd: string; uri: string; dbName: string; callLog: string; runId: string }> {
+    const { cwd, uri, dbName, callLog } = await workspace();
     const created = await runCli(['run', '--detach', '--prompt', 'Grow', '--llm', 'script:tree.yaml', '--store', uri], { cwd });
     expect(created.code, created.stderr).toBe(0);
     const runId = /Run (r-[0-9a-z]+) created/.exec(created.stdout)?.[1];
@@ -183,12 +187,7 @@ defaults:
   });
 
   it("take over a run whose own `arbor run` process was killed, without waiting for that process's node leases", slowProcesses, async () => {
-    const dbName = testDatabaseName('workers');
-    databases.push(dbName);
-    const uri = databaseUri(mongoTestUri!, dbName);
-    const cwd = await makeTempDir();
-    await writeFile(path.join(cwd, 'tree.yaml'), treeScript);
-    const callLog = path.join(cwd, 'calls.jsonl');
+    const { cwd, uri, dbName, callLog } = await workspace();
     const driver = startCli(['run', '--prompt', 'Grow', '--llm', 'script:tree.yaml', '--store', uri], {
       cwd,
       env: { ARBOR_SCRIPT_LOG: callLog },
@@ -218,12 +217,7 @@ defaults:
   });
 
   it('leave a run to the `arbor run` process that drives it, even when named with --run', slowProcesses, async () => {
-    const dbName = testDatabaseName('workers');
-    databases.push(dbName);
-    const uri = databaseUri(mongoTestUri!, dbName);
-    const cwd = await makeTempDir();
-    await writeFile(path.join(cwd, 'tree.yaml'), treeScript);
-    const callLog = path.join(cwd, 'calls.jsonl');
+    const { cwd, uri, dbName, callLog } = await workspace();
     const driver = startCli(['run', '--prompt', 'Grow', '--llm', 'script:tree.yaml', '--store', uri], { cwd });
     await waitFor('the run id', () => /Run r-\S+ started/.test(driver.stdout()));
     const runId = /Run (r-\S+) started/.exec(driver.stdout())![1]!;
