@@ -132,16 +132,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 
   let toldHeld = false;
   const look = async (): Promise<boolean> => {
+    const { runId } = options;
+    // A named run: the worker leaves once it is over, and joins it once no process drives it alone.
+    if (runId !== null && !(await isUnfinished(store, runId))) return working.size > 0;
     const open = await store.listOpenRuns();
-    let runs = open;
-    if (options.runId !== null) {
-      // The named run: joined once no process drives it alone; the worker leaves once it is over.
-      if (!(await isUnfinished(store, options.runId))) return working.size > 0;
-      runs = open.filter((run) => run.id === options.runId);
-      if (runs.length === 0 && !toldHeld) {
-        toldHeld = true;
-        print(`worker ${options.id}: run ${options.runId} is driven by a process of its own; waiting until it stops`);
-      }
+    const runs = runId === null ? open : open.filter((run) => run.id === runId);
+    if (runId !== null && runs.length === 0 && !toldHeld) {
+      toldHeld = true;
+      print(`worker ${options.id}: run ${runId} is driven by a process of its own; waiting until it stops`);
     }
     for (const run of runs) if (!working.has(run.id) && !refused.has(run.id) && stopping === null) await join(run);
     return true;

@@ -74,7 +74,8 @@ export class NodeUpdates {
     const documents = validEvents.map((event) => {
       const ofNode = byNode.get(event.nodeId) ?? [];
       const document = { _id: eventDocumentId(event, ofNode.length), ...event };
-      byNode.set(event.nodeId, ofNode).get(event.nodeId)!.push(document);
+      ofNode.push(document);
+      byNode.set(event.nodeId, ofNode);
       return document;
     });
     if (nodes.length > 0) {
