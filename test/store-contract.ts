@@ -460,6 +460,16 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect((await store.getRun(run.id))?.usage).toEqual(usage);
       });
 
+      it('reserves every call asked for at once while the budget has room, the first ones included', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        const limits = { maxCalls: 100, maxTokens: 10_000, maxCostUsd: null };
+        const asked = await Promise.all(
+          Array.from({ length: 8 }, () => store.reserveBudget({ runId: run.id, limits, tokens: 10 })),
+        );
+        expect(asked).toEqual(Array.from({ length: 8 }, () => ({ reserved: true })));
+      });
+
       it('refuses a call once the tokens or the cost are spent', async () => {
         const { run, root } = sampleRun();
         await store.createRun(run, root);

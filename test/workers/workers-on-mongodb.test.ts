@@ -207,10 +207,11 @@ defaults:
 
     const worker = startWorker('heir', { cwd, uri, callLog, runId });
     const result = await worker.exited;
-    expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+    const output = `${result.stdout}${result.stderr}`;
+    expect(result.code, output).toBe(0);
     const nodes = await rawNodes(raw, dbName, runId);
-    expect(nodes).toHaveLength(nodeCount);
-    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+    expect(nodes, output).toHaveLength(nodeCount);
+    expect(nodes.every((node) => node.status === 'completed'), output).toBe(true);
     // Only what the dead process had in flight was called again.
     const twice = [...repeated(readCallLog(callLog))].map((key) => key.split(':')[1]!);
     for (const nodeId of twice) expect(inFlight.map((node) => node.id)).toContain(nodeId);

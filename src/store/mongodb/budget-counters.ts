@@ -26,7 +26,7 @@ export async function reserveRunBudget(
     ...(limits.maxTokens === null ? {} : { 'committed.tokens': { $lt: limits.maxTokens } }),
     ...(limits.maxCostUsd === null ? {} : { 'usage.costUsd': { $ne: null, $lt: limits.maxCostUsd } }),
   };
-  for (let attempt = 1; attempt <= 2; attempt++) {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const taken = await call(`reserving budget in run ${runId}`, () =>
       runs.updateOne(filter, { $inc: { 'committed.calls': 1, 'committed.tokens': tokens } }),
     );
@@ -45,10 +45,16 @@ export async function reserveRunBudget(
       );
       continue;
     }
-    return { reserved: false, budget: spentBudget(committed, run.usage.costUsd, limits), run };
+    const spent = spentBudget(committed, run.usage.costUsd, limits);
+    if (spent !== null) return { reserved: false, budget: spent, run };
+    // Nothing is spent: the counters were started, or a call settled, between the write and the
+    // read (calls asked for at once when a run is taken over race here). Ask again.
   }
-  throw new StoreError(`the budget counters of run ${runId} could not be started`, { runId });
+  throw new StoreError(`no budget could be reserved in run ${runId} after ${maxAttempts} attempts`, { runId });
 }
+
+/** Reservations that find nothing spent but still miss (counters starting, calls settling) are tried again this often. */
+const maxAttempts = 10;
 
 /** Settles a reservation: the call's usage goes into the run's `usage`, what it held is released. */
 export async function settleRunBudget(
@@ -81,16 +87,16 @@ export async function settleRunBudget(
   await call(what, () => runs.updateOne({ id: runId }, { $inc: inc }));
 }
 
+/** The budget the counters show spent, or null when none is. */
 function spentBudget(
   committed: { calls: number; tokens: number },
   costUsd: number | null,
   limits: ReserveBudgetOptions['limits'],
-): BudgetName {
+): BudgetName | null {
   if (limits.maxCalls !== null && committed.calls >= limits.maxCalls) return 'maxCalls';
   if (limits.maxTokens !== null && committed.tokens >= limits.maxTokens) return 'maxTokens';
   if (limits.maxCostUsd !== null && (costUsd === null || costUsd >= limits.maxCostUsd)) return 'maxCostUsd';
-  // Settled between our two reads: call it the calls budget; the caller may simply try again.
-  return 'maxCalls';
+  return null;
 }
 
 function stripped(document: RunDocument): Record<string, unknown> {
