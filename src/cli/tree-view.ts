@@ -1,21 +1,9 @@
 import { styleText } from 'node:util';
-import { addUsage, totalTokens, type NodeStatus, type Run, type TaskNode, type Usage } from '../domain/index.js';
+import { addUsage, totalTokens, type NodeStatus, type TaskNode, type Usage } from '../domain/index.js';
+import type { TreeNode } from '../api/index.js';
 import { formatUsage } from './format-usage.js';
 
-/** A node with its children, as `arbor tree --json` prints it (DESIGN §5). */
-export type TreeNode = TaskNode & { children: TreeNode[] };
-
-/** Nests a run's flat node list under its root. */
-export function assembleTree(run: Run, nodes: readonly TaskNode[]): TreeNode {
-  const byId = new Map<string, TreeNode>(nodes.map((node) => [node.id, { ...node, children: [] }]));
-  for (const node of byId.values()) {
-    if (node.parentId !== null) byId.get(node.parentId)?.children.push(node);
-  }
-  for (const node of byId.values()) node.children.sort((a, b) => a.order - b.order);
-  const root = byId.get(run.rootId);
-  if (!root) throw new Error(`run ${run.id} has no root node`);
-  return root;
-}
+export { assembleTree, type TreeNode } from '../api/index.js';
 
 /** One symbol per status, the same in `tree`, the live view and exports. */
 export const statusSymbols: Record<NodeStatus, string> = {

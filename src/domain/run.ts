@@ -16,6 +16,8 @@ export const noteRefSchema = z.object({
   path: z.string(),
   sha256: z.string(),
   bytes: z.number().int().nonnegative(),
+  /** The text itself, for a note given as text (library API, service) rather than read from a file. */
+  content: z.string().optional(),
 });
 
 /** A notes file as the run read it. */

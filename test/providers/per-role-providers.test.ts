@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAgentsConfig } from '../../src/agents/index.js';
-import { createModelFactory } from '../../src/cli/model-factory.js';
+import { createModelFactory } from '../../src/api/model-factory.js';
 import { createHarness, type Harness } from '../support/engine-harness.js';
 import { fakeVendor, type VendorAnswer, type VendorCall } from '../support/fake-vendor.js';
 import { useLlmHttp } from '../support/llm-http.js';

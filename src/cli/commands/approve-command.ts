@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { decisionActionSchema, decisionsFor, UsageError, type DecisionAction, type TaskNode } from '../../domain/index.js';
+import { decisionActionSchema, UsageError, type DecisionAction, type TaskNode } from '../../domain/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
 import { ApprovalPrompter } from '../interactive-approvals.js';
-import { personName } from '../person-name.js';
-import { requireRun } from './resume-command.js';
+import { getRun, personName, recordDecision, unknownNode } from '../../api/index.js';
 
 interface ApproveFlags extends CommonFlags {
   reject?: boolean;
@@ -27,14 +26,14 @@ export function registerApproveCommand(program: Command): void {
     .action(async (runId: string, nodeId: string | undefined, flags: ApproveFlags) => {
       const store = await openStore(flags.store);
       try {
-        await requireRun(store, runId);
+        await getRun(store, runId);
         const nodes = await store.listNodes(runId);
         const waiting = nodes.filter((node) => node.status === 'awaiting_approval' && node.approval?.decision === null);
         const by = personName();
         const next = `A running \`arbor run\` picks this up within a second; otherwise continue with: arbor resume ${runId}${storeSuffix(flags)}`;
         if (nodeId !== undefined) {
           const node = nodes.find((candidate) => candidate.id === nodeId);
-          if (!node) throw new UsageError(`run ${runId} has no node "${nodeId}"`, { hint: `see the node ids with: arbor tree ${runId}` });
+          if (!node) throw unknownNode(runId, nodeId);
           await decideOne(store, node, flags, by);
           print(next);
           return;
@@ -66,32 +65,18 @@ export function registerApproveCommand(program: Command): void {
 }
 
 async function decideOne(store: Store, node: TaskNode, flags: ApproveFlags, by: string): Promise<void> {
-  if (node.status !== 'awaiting_approval' || !node.approval)
-    throw new UsageError(`node ${node.id} "${node.title}" is ${node.status}, not waiting for a decision`);
-  if (node.approval.decision)
-    throw new UsageError(`node ${node.id} was already decided (${node.approval.decision.action} by ${node.approval.decision.by})`);
-  const kind = node.approval.kind;
-  const action = chooseAction(kind, flags);
-  const allowed: readonly DecisionAction[] = decisionsFor[kind];
-  if (!allowed.includes(action))
-    throw new UsageError(`"${action}" does not answer ${kind === 'gate' ? 'an approval gate' : 'an escalated node'}`, {
-      hint: `use --action ${allowed.join(' | ')}`,
-    });
-  if (action === 'edit' && !flags.description?.trim())
-    throw new UsageError('edit needs the new description', { hint: 'pass --description "…"' });
-  const result = await store.recordDecision(node.runId, node.id, {
-    action,
-    comment: flags.comment?.trim() || null,
-    description: action === 'edit' ? flags.description!.trim() : null,
+  const decision = await recordDecision(store, node.runId, node.id, {
+    action: chooseAction(node, flags),
+    comment: flags.comment,
+    description: flags.description,
     by,
-    at: new Date().toISOString(),
-    round: node.approval.round,
   });
-  if (!result.success) throw new UsageError(`decision not recorded: ${result.error}`);
-  print(`Recorded: ${action} ${node.id} "${node.title}" by ${by}.`);
+  print(`Recorded: ${decision.action} ${node.id} "${node.title}" by ${by}.`);
 }
 
-function chooseAction(kind: 'gate' | 'escalation', flags: ApproveFlags): DecisionAction {
+/** The action the flags ask for; checked against the node by {@link recordDecision}. */
+function chooseAction(node: TaskNode, flags: ApproveFlags): DecisionAction {
+  const kind = node.approval?.kind ?? 'gate';
   if (flags.action !== undefined) {
     const parsed = decisionActionSchema.safeParse(flags.action);
     if (!parsed.success)

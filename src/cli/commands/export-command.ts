@@ -5,7 +5,7 @@ import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { exportFormats, exportRun, type ExportFormat } from '../export-run.js';
 import { assembleTree } from '../tree-view.js';
-import { requireRun } from './resume-command.js';
+import { getRun } from '../../api/index.js';
 
 interface ExportFlags extends CommonFlags {
   format: ExportFormat;
@@ -29,7 +29,7 @@ export function registerExportCommand(program: Command): void {
     .action(async (runId: string, flags: ExportFlags) => {
       const store = await openStore(flags.store);
       try {
-        const run = await requireRun(store, runId);
+        const run = await getRun(store, runId);
         const text = exportRun(flags.format, run, assembleTree(run, await store.listNodes(runId)));
         if (flags.out === undefined) {
           process.stdout.write(text);

@@ -6,7 +6,7 @@ import { print, type CommonFlags } from '../command-context.js';
 import { followLog, LogTail } from '../follow-log.js';
 import { formatLogLine } from '../format-log-line.js';
 import { logDirFor } from '../logger.js';
-import { requireRun } from './resume-command.js';
+import { getRun } from '../../api/index.js';
 
 interface LogsFlags extends CommonFlags {
   follow?: boolean;
@@ -24,7 +24,7 @@ export function registerLogsCommand(program: Command): void {
     .action(async (runId: string, flags: LogsFlags) => {
       const store = await openStore(flags.store);
       try {
-        await requireRun(store, runId);
+        await getRun(store, runId);
         const file = path.join(logDirFor(store), `${runId}.jsonl`);
         const show = (line: string) => print(flags.json ? line : formatLogLine(line, { color: Boolean(process.stdout.isTTY) }));
         const tail = new LogTail(file);

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../domain/index.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { renderNodeReport } from '../node-report.js';
-import { requireRun } from './resume-command.js';
+import { getNode } from '../../api/index.js';
 
 /** `arbor show RUN NODE [--json]`: one node's full record, with every prompt and answer. */
 export function registerShowCommand(program: Command): void {
@@ -16,15 +15,13 @@ export function registerShowCommand(program: Command): void {
     .action(async (runId: string, nodeId: string, flags: CommonFlags & { json?: boolean }) => {
       const store = await openStore(flags.store);
       try {
-        await requireRun(store, runId);
-        const nodes = await store.listNodes(runId);
-        const node = nodes.find((candidate) => candidate.id === nodeId);
-        if (!node) throw new UsageError(`run ${runId} has no node "${nodeId}"`, { hint: `see the node ids with: arbor tree ${runId}` });
-        const [events, calls] = await Promise.all([store.listEvents(runId, nodeId), store.listCalls(runId, nodeId)]);
+        const record = await getNode(store, runId, nodeId);
         if (flags.json) {
-          print(JSON.stringify({ node, events, calls }, null, 2));
+          print(JSON.stringify(record, null, 2));
           return;
         }
+        const { node, events, calls } = record;
+        const nodes = await store.listNodes(runId);
         const byId = new Map(nodes.map((entry) => [entry.id, entry]));
         const lines = renderNodeReport({ node, events, calls, lookup: (id) => byId.get(id), color: Boolean(process.stdout.isTTY) });
         lines.forEach((line) => print(line));

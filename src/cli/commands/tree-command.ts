@@ -4,8 +4,8 @@ import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { formatUsage } from '../format-usage.js';
 import { nodeStatuses, nonNegativeInteger } from '../parse-options.js';
-import { assembleTree, renderTree } from '../tree-view.js';
-import { requireRun } from './resume-command.js';
+import { renderTree } from '../tree-view.js';
+import { getRun, getTree } from '../../api/index.js';
 
 interface TreeFlags extends CommonFlags {
   json?: boolean;
@@ -25,12 +25,13 @@ export function registerTreeCommand(program: Command): void {
     .action(async (runId: string, flags: TreeFlags) => {
       const store = await openStore(flags.store);
       try {
-        const run = await requireRun(store, runId);
-        const root = assembleTree(run, await store.listNodes(runId));
+        const run = await getRun(store, runId);
+        const tree = await getTree(store, runId);
         if (flags.json) {
-          print(JSON.stringify({ runId, status: run.status, root }, null, 2));
+          print(JSON.stringify(tree, null, 2));
           return;
         }
+        const { root } = tree;
         print(`Run ${runId}  ${run.status}  ${run.nodeCount} nodes  ${run.usage.calls} calls  ${formatUsage(run.usage)}`);
         const filter = { depth: flags.depth, statuses: flags.status };
         renderTree(root, { color: Boolean(process.stdout.isTTY), filter }).forEach((line) => print(line));

@@ -4,7 +4,8 @@ import { agentRoles, UsageError, type AgentRole } from '../../domain/index.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { positiveInteger } from '../parse-options.js';
-import { parseRoles, runWorker } from '../run-worker.js';
+import { runWorker } from '../../api/index.js';
+import { formatEngineEvent } from '../progress-printer.js';
 import { providerConcurrencyOption } from './shared-options.js';
 
 interface WorkerFlags extends CommonFlags {
@@ -71,8 +72,11 @@ export function registerWorkerCommand(program: Command): void {
             llm: flags.llm ?? null,
             outDir: flags.out ?? null,
             graceMs: flags.graceMs ?? 10_000,
-            verbose: Boolean(flags.verbose),
             print,
+            onEvent: (runId, event) => {
+              const line = formatEngineEvent(event, { color: false, verbose: Boolean(flags.verbose) });
+              if (line !== null) print(`${runId} ${line}`);
+            },
             stopped,
           });
         } finally {
@@ -83,4 +87,16 @@ export function registerWorkerCommand(program: Command): void {
         await store.close();
       }
     });
+}
+
+/** Parses `--roles planner,executor`. */
+function parseRoles(value: string): AgentRole[] {
+  const roles = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  for (const role of roles)
+    if (!(agentRoles as readonly string[]).includes(role))
+      throw new Error(`"${role}" is not an agent role; use ${agentRoles.join(', ')}`);
+  return roles as AgentRole[];
 }

@@ -9,9 +9,20 @@ describe('createModelFactory', () => {
   it('gives every role the run’s model unless its agent file names its own', async () => {
     const agents = await loadAgentsConfig(agentsDir);
     agents.roles.planner = { ...agents.roles.planner, provider: 'anthropic', model: 'claude-haiku-4-5' };
-    agents.roles.executor = { ...agents.roles.executor, structuredOutput: 'json_object', baseURL: 'http://127.0.0.1:9/v1' };
-    const modelFor = createModelFactory({ llm: 'openai:gpt-4.1-mini', agents, env: { OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k' } });
-    expect([modelFor('planner').provider, modelFor('planner').modelId]).toEqual(['anthropic', 'claude-haiku-4-5']);
+    agents.roles.executor = {
+      ...agents.roles.executor,
+      structuredOutput: 'json_object',
+      baseURL: 'http://127.0.0.1:9/v1',
+    };
+    const modelFor = createModelFactory({
+      llm: 'openai:gpt-4.1-mini',
+      agents,
+      env: { OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k' },
+    });
+    expect([modelFor('planner').provider, modelFor('planner').modelId]).toEqual([
+      'anthropic',
+      'claude-haiku-4-5',
+    ]);
     expect([modelFor('executor').provider, modelFor('executor').modelId]).toEqual(['openai', 'gpt-4.1-mini']);
     expect(modelFor('checker')).toBe(modelFor('sequencer'));
     expect(modelFor('executor')).not.toBe(modelFor('checker'));

@@ -11,12 +11,18 @@ const model = (provider: string, modelId: string): Model => ({
 
 describe('checkCostLimit', () => {
   it('accepts priced models and scripts under a cost limit', () => {
-    expect(() => checkCostLimit(1, (role) => (role === 'planner' ? model('openai', 'gpt-4.1-mini') : model('script', 'demo')))).not.toThrow();
+    expect(() =>
+      checkCostLimit(1, (role) =>
+        role === 'planner' ? model('openai', 'gpt-4.1-mini') : model('script', 'demo'),
+      ),
+    ).not.toThrow();
   });
 
   it('refuses to start a cost-limited run on a model without a price, naming it', () => {
     expect(() => checkCostLimit(1, () => model('openai', 'my-local-llama'))).toThrow(UsageError);
-    expect(() => checkCostLimit(1, () => model('openai', 'my-local-llama'))).toThrow(/"my-local-llama" \(planner\) has none/);
+    expect(() => checkCostLimit(1, () => model('openai', 'my-local-llama'))).toThrow(
+      /"my-local-llama" \(planner\) has none/,
+    );
   });
 
   it('allows any model without a cost limit', () => {

@@ -14,12 +14,18 @@ export const defaultModels = { openai: 'gpt-4.1-mini', anthropic: 'claude-sonnet
  * own provider and model). Models are created up front, so a missing key or script fails before
  * any work starts.
  */
-export function createModelFactory(options: { llm: string; agents: AgentsConfig; env?: NodeJS.ProcessEnv }): (role: AgentRole) => Model {
+export function createModelFactory(options: {
+  llm: string;
+  agents: AgentsConfig;
+  env?: NodeJS.ProcessEnv;
+}): (role: AgentRole) => Model {
   const env = options.env ?? process.env;
   const fallback = parseLlmSpec(options.llm);
   const cache = new Map<string, Model>();
   const models = {} as Record<AgentRole, Model>;
-  for (const [role, config] of Object.entries(options.agents.roles) as Array<[AgentRole, AgentsConfig['roles'][AgentRole]]>) {
+  for (const [role, config] of Object.entries(options.agents.roles) as Array<
+    [AgentRole, AgentsConfig['roles'][AgentRole]]
+  >) {
     const provider = config.provider === 'default' ? fallback.provider : config.provider;
     let key: string;
     let create: () => Model;
@@ -30,9 +36,11 @@ export function createModelFactory(options: { llm: string; agents: AgentsConfig;
           hint: 'set "model: FILE" in its agent file, or run with --llm script:FILE',
         });
       key = `script:${path.resolve(file)}`;
-      create = () => createScriptedModel({ file, ...(env.ARBOR_SCRIPT_LOG ? { callLog: env.ARBOR_SCRIPT_LOG } : {}) });
+      create = () =>
+        createScriptedModel({ file, ...(env.ARBOR_SCRIPT_LOG ? { callLog: env.ARBOR_SCRIPT_LOG } : {}) });
     } else {
-      const model = config.model ?? (fallback.provider === provider ? fallback.model : null) ?? defaultModels[provider];
+      const model =
+        config.model ?? (fallback.provider === provider ? fallback.model : null) ?? defaultModels[provider];
       key = `${provider}:${model}:${config.baseURL ?? ''}:${config.apiKeyEnv ?? ''}:${config.timeoutMs}:${config.structuredOutput ?? ''}`;
       create = () =>
         createProviderModel(

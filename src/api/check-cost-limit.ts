@@ -13,8 +13,11 @@ export function checkCostLimit(maxCostUsd: number | null, modelFor: (role: Agent
     const model = modelFor(role);
     if (model.provider === 'script') continue;
     if (!priceOf(table, model.provider, model.modelId))
-      throw new UsageError(`--max-cost needs prices, but ${model.provider} model "${model.modelId}" (${role}) has none`, {
-        hint: 'add the model to src/llm/prices.json, choose a priced model, or drop --max-cost and use --max-tokens',
-      });
+      throw new UsageError(
+        `--max-cost needs prices, but ${model.provider} model "${model.modelId}" (${role}) has none`,
+        {
+          hint: 'add the model to src/llm/prices.json, choose a priced model, or drop --max-cost and use --max-tokens',
+        },
+      );
   }
 }

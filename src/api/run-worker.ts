@@ -1,11 +1,16 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { agentRoles, defaultLimits, type AgentRole, type Run, type WorkerStatus, type WorkerTask } from '../domain/index.js';
+import {
+  defaultLimits,
+  type AgentRole,
+  type Run,
+  type WorkerStatus,
+  type WorkerTask,
+} from '../domain/index.js';
 import { RunEngine, type EngineEvent, type RunOutcome } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { outputFolder } from './output-folder.js';
 import { prepareAgents } from './prepare-run.js';
-import { formatEngineEvent } from './progress-printer.js';
 import { rereadNotes } from './reread-notes.js';
 
 /** Options of {@link runWorker}. */
@@ -30,8 +35,10 @@ export interface RunWorkerOptions {
   providerConcurrency?: Readonly<Record<string, number>>;
   /** How long in-flight calls may run on after a stop before their nodes are released. */
   graceMs: number;
-  verbose: boolean;
+  /** Lines about the worker itself (joined, left, stopping). */
   print: (line: string) => void;
+  /** Every engine event of every run the worker works on. */
+  onEvent?: (runId: string, event: EngineEvent) => void;
   /** Resolves when the worker should stop (SIGTERM, SIGINT). */
   stopped: Promise<string>;
   /** How often to look for runs and to beat (default 1 s). */
@@ -73,10 +80,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   };
 
   const onEvent = (runId: string) => (event: EngineEvent) => {
-    if (event.type === 'call-start') calls.set(`${runId}/${event.node.id}/${event.role}`, { runId, nodeId: event.node.id, role: event.role });
+    if (event.type === 'call-start')
+      calls.set(`${runId}/${event.node.id}/${event.role}`, {
+        runId,
+        nodeId: event.node.id,
+        role: event.role,
+      });
     if (event.type === 'call-end') calls.delete(`${runId}/${event.node.id}/${event.role}`);
-    const line = formatEngineEvent(event, { color: false, verbose: options.verbose });
-    if (line !== null) print(`${runId} ${line}`);
+    options.onEvent?.(runId, event);
   };
 
   const join = async (run: Run): Promise<void> => {
@@ -106,7 +117,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         waitForApprovals: true,
         outDir: outputFolder(
           run,
-          options.outDir === null || options.runId !== null ? options.outDir : path.join(options.outDir, run.id),
+          options.outDir === null || options.runId !== null
+            ? options.outDir
+            : path.join(options.outDir, run.id),
         ),
         providerConcurrency: options.providerConcurrency,
         onEvent: onEvent(run.id),
@@ -114,10 +127,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       },
       nodes,
     );
-    print(`worker ${options.id} joined run ${run.id} (${options.roles.join(', ')}; ${concurrency} calls at a time)`);
+    print(
+      `worker ${options.id} joined run ${run.id} (${options.roles.join(', ')}; ${concurrency} calls at a time)`,
+    );
     const done = engine.drive().then(
       (outcome) => {
-        print(`worker ${options.id} left run ${run.id}: ${outcome.status}${outcome.stopReason ? ` (${outcome.stopReason.message})` : ''}`);
+        print(
+          `worker ${options.id} left run ${run.id}: ${outcome.status}${outcome.stopReason ? ` (${outcome.stopReason.message})` : ''}`,
+        );
         return outcome;
       },
       (error: unknown) => {
@@ -141,20 +158,28 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       toldHeld = true;
       print(`worker ${options.id}: run ${runId} is driven by a process of its own; waiting until it stops`);
     }
-    for (const run of runs) if (!working.has(run.id) && !refused.has(run.id) && stopping === null) await join(run);
+    for (const run of runs)
+      if (!working.has(run.id) && !refused.has(run.id) && stopping === null) await join(run);
     return true;
   };
 
   await beat();
-  print(`worker ${options.id} started (${store.kind} store at ${store.location}; roles ${options.roles.join(', ')})`);
+  print(
+    `worker ${options.id} started (${store.kind} store at ${store.location}; roles ${options.roles.join(', ')})`,
+  );
   void options.stopped.then((reason) => {
     stopping = reason;
-    print(`worker ${options.id} stopping (${reason}): no new claims; calls in flight get ${Math.round(options.graceMs / 1000)} s`);
+    print(
+      `worker ${options.id} stopping (${reason}): no new claims; calls in flight get ${Math.round(options.graceMs / 1000)} s`,
+    );
     for (const { engine } of working.values()) engine.stop(reason, options.graceMs);
   });
   let wake: (() => void) | null = null;
   void options.stopped.then(() => wake?.());
-  const ticker = setInterval(() => void beat().catch(() => undefined), Math.min(pollMs, Math.max(options.leaseMs / 3, 50)));
+  const ticker = setInterval(
+    () => void beat().catch(() => undefined),
+    Math.min(pollMs, Math.max(options.leaseMs / 3, 50)),
+  );
   try {
     while (stopping === null) {
       if (!(await look())) break;
@@ -175,16 +200,4 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 async function isUnfinished(store: Store, runId: string): Promise<boolean> {
   const run = await store.getRun(runId);
   return run !== null && (run.status === 'running' || run.status === 'awaiting_approval');
-}
-
-/** Parses `--roles planner,executor`. */
-export function parseRoles(value: string): AgentRole[] {
-  const roles = value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
-  for (const role of roles)
-    if (!(agentRoles as readonly string[]).includes(role))
-      throw new Error(`"${role}" is not an agent role; use ${agentRoles.join(', ')}`);
-  return roles as AgentRole[];
 }

@@ -28,11 +28,16 @@ export async function readNoteFile(notePath: string, options: ReadNoteFileOption
       hint: options.hint,
     });
   }
+  checkNoteText(`notes file ${notePath}`, bytes);
+  return bytes;
+}
+
+/** Refuses notes that are not text (a NUL byte, or not UTF-8); `what` names them in the message. */
+export function checkNoteText(what: string, bytes: Buffer): void {
   if (isBinary(bytes))
-    throw new UsageError(`notes file ${notePath} looks binary, not text`, {
+    throw new UsageError(`${what} looks binary, not text`, {
       hint: 'notes must be markdown or plain text (UTF-8)',
     });
-  return bytes;
 }
 
 function isBinary(bytes: Buffer): boolean {

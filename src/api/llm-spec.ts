@@ -2,8 +2,7 @@ import { UsageError } from '../domain/index.js';
 
 /** A parsed `--llm` value. */
 export type LlmSpec =
-  | { provider: 'script'; file: string }
-  | { provider: 'openai' | 'anthropic'; model: string | null };
+  { provider: 'script'; file: string } | { provider: 'openai' | 'anthropic'; model: string | null };
 
 const usageHint = 'use --llm openai[:MODEL], --llm anthropic[:MODEL] or --llm script:FILE (or set ARBOR_LLM)';
 
@@ -14,7 +13,8 @@ export function parseLlmSpec(spec: string): LlmSpec {
   const rest = colon === -1 ? '' : spec.slice(colon + 1).trim();
   switch (provider) {
     case 'script':
-      if (rest === '') throw new UsageError('--llm script needs a file: --llm script:FILE', { hint: usageHint });
+      if (rest === '')
+        throw new UsageError('--llm script needs a file: --llm script:FILE', { hint: usageHint });
       return { provider, file: rest };
     case 'openai':
     case 'anthropic':

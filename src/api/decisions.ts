@@ -1,0 +1,144 @@
+import {
+  decisionActionSchema,
+  decisionsFor,
+  UsageError,
+  type Approval,
+  type Decision,
+  type DecisionAction,
+  type TaskNode,
+} from '../domain/index.js';
+import type { Store } from '../store/index.js';
+import { personName } from './person-name.js';
+import { getRun, unknownNode } from './queries.js';
+
+/** A person's answer to a node that waits, as callers give it (the CLI, the service, code). */
+export interface DecisionInput {
+  action: DecisionAction;
+  /** Why, or guidance for a retry. */
+  comment?: string | null;
+  /** `edit`: the new description the executor gets. */
+  description?: string | null;
+  /** Who decides; default: the user name of this process. */
+  by?: string;
+  /** The approval round the decision answers (a prompt opened earlier); default: the current one. */
+  round?: number;
+}
+
+/** A node that waits for a person, with what a prompt needs to ask for the decision. */
+export interface PendingApproval {
+  runId: string;
+  nodeId: string;
+  title: string;
+  description: string;
+  kind: Approval['kind'];
+  reason: string;
+  round: number;
+  requestedAt: string;
+  /** The decisions that answer it. */
+  actions: readonly DecisionAction[];
+}
+
+/** The nodes among `nodes` that wait for a decision nobody has made yet. */
+export function pendingApprovals(nodes: Iterable<TaskNode>): PendingApproval[] {
+  const pending: PendingApproval[] = [];
+  for (const node of nodes) {
+    const approval = node.approval;
+    if (node.status !== 'awaiting_approval' || !approval || approval.decision !== null) continue;
+    pending.push({
+      runId: node.runId,
+      nodeId: node.id,
+      title: node.title,
+      description: node.description,
+      kind: approval.kind,
+      reason: approval.reason,
+      round: approval.round,
+      requestedAt: approval.requestedAt,
+      actions: decisionsFor[approval.kind],
+    });
+  }
+  return pending;
+}
+
+/**
+ * Checks a decision against the node it answers and completes it (trimmed texts, the round), or
+ * throws a {@link UsageError} that says what to do instead.
+ */
+export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decision, 'at'> {
+  const { runId, id: nodeId } = node;
+  if (node.status !== 'awaiting_approval' || !node.approval)
+    throw new UsageError(`node ${nodeId} "${node.title}" is ${node.status}, not waiting for a decision`, {
+      runId,
+      nodeId,
+      hint: `see what waits with: arbor approve ${runId}`,
+    });
+  if (node.approval.decision)
+    throw new UsageError(
+      `node ${nodeId} was already decided (${node.approval.decision.action} by ${node.approval.decision.by})`,
+      {
+        runId,
+        nodeId,
+        hint: `nothing to do: the run applies that decision (see it with: arbor show ${runId} ${nodeId})`,
+      },
+    );
+  const action = decisionActionSchema.safeParse(input.action);
+  if (!action.success)
+    throw new UsageError(`unknown decision "${String(input.action)}"`, {
+      runId,
+      nodeId,
+      hint: `use one of ${decisionActionSchema.options.join(', ')}`,
+    });
+  const kind = node.approval.kind;
+  const allowed: readonly DecisionAction[] = decisionsFor[kind];
+  if (!allowed.includes(action.data))
+    throw new UsageError(
+      `"${action.data}" does not answer ${kind === 'gate' ? 'an approval gate' : 'an escalated node'}`,
+      {
+        runId,
+        nodeId,
+        hint: `use --action ${allowed.join(' | ')}`,
+      },
+    );
+  if (input.round !== undefined && input.round !== node.approval.round)
+    throw new UsageError(
+      `node ${nodeId} was asked again since (round ${node.approval.round}, the decision answers round ${input.round})`,
+      {
+        runId,
+        nodeId,
+        hint: `decide the current request: arbor approve ${runId} ${nodeId}`,
+      },
+    );
+  const description = input.description?.trim() || null;
+  if (action.data === 'edit' && description === null)
+    throw new UsageError('edit needs the new description', { runId, nodeId, hint: 'pass --description "…"' });
+  return {
+    action: action.data,
+    comment: input.comment?.trim() || null,
+    description: action.data === 'edit' ? description : null,
+    by: input.by?.trim() || personName(),
+    round: node.approval.round,
+  };
+}
+
+/**
+ * Records a decision in the store, from any process: the process driving the run applies it within
+ * a poll, or the next `resume` does. Returns the decision as stored.
+ */
+export async function recordDecision(
+  store: Store,
+  runId: string,
+  nodeId: string,
+  input: DecisionInput,
+): Promise<Decision> {
+  await getRun(store, runId);
+  const node = await store.getNode(runId, nodeId);
+  if (!node) throw unknownNode(runId, nodeId);
+  const decision: Decision = { ...checkDecision(node, input), at: new Date().toISOString() };
+  const result = await store.recordDecision(runId, nodeId, decision);
+  if (!result.success)
+    throw new UsageError(`decision not recorded: ${result.error}`, {
+      runId,
+      nodeId,
+      hint: `see what still waits with: arbor approve ${runId}`,
+    });
+  return decision;
+}

@@ -1,0 +1,41 @@
+// Arbor as a library: everything the CLI and the service use, for code of your own (README "Use from code").
+export { cancelRun, type CancelOutcome } from './cancel.js';
+export {
+  checkDecision,
+  pendingApprovals,
+  recordDecision,
+  type DecisionInput,
+  type PendingApproval,
+} from './decisions.js';
+export { outputFolder } from './output-folder.js';
+export { personName } from './person-name.js';
+export {
+  assembleTree,
+  getNode,
+  getRun,
+  getTree,
+  listRuns,
+  unknownNode,
+  type NodeRecord,
+  type RunTree,
+  type TreeNode,
+} from './queries.js';
+export { runWorker, type RunWorkerOptions } from './run-worker.js';
+export {
+  checkRun,
+  createRun,
+  prepareResume,
+  resumeRun,
+  RunHandle,
+  startRun,
+  type CheckedRun,
+  type CreateRunOptions,
+  type DriveOptions,
+  type ModelChoice,
+  type NoteInput,
+  type ReadyRun,
+  type ResumeRunOptions,
+  type RunSettings,
+  type RunSpec,
+  type StartRunOptions,
+} from './runs.js';

@@ -1,0 +1,87 @@
+import {
+  UsageError,
+  type ModelCall,
+  type NodeEvent,
+  type Run,
+  type RunStatus,
+  type TaskNode,
+} from '../domain/index.js';
+import type { Store } from '../store/index.js';
+
+/** A node with its children, in order: the shape of `arbor tree --json` and `GET /v1/runs/:run/tree`. */
+export type TreeNode = TaskNode & { children: TreeNode[] };
+
+/** A run's whole tree: `{ runId, status, root }`. */
+export interface RunTree {
+  runId: string;
+  status: RunStatus;
+  root: TreeNode;
+}
+
+/** One node's full record: `arbor show --json` and `GET /v1/runs/:run/nodes/:node`. */
+export interface NodeRecord {
+  node: TaskNode;
+  events: NodeEvent[];
+  calls: ModelCall[];
+}
+
+/** The stored run, or a {@link UsageError} that says how to find run ids. */
+export async function getRun(store: Store, runId: string): Promise<Run> {
+  const run = await store.getRun(runId);
+  if (!run)
+    throw new UsageError(`no run "${runId}" in ${store.location}`, {
+      runId,
+      hint: 'list runs with `arbor runs` (and pass the same --store the run used)',
+    });
+  return run;
+}
+
+/** Runs, newest first; `status` keeps only runs in that state, `limit` the first N. */
+export async function listRuns(
+  store: Store,
+  options: { status?: RunStatus; limit?: number } = {},
+): Promise<Run[]> {
+  const runs = (await store.listRuns()).filter(
+    (run) => options.status === undefined || run.status === options.status,
+  );
+  return options.limit === undefined ? runs : runs.slice(0, options.limit);
+}
+
+/** The run's nodes nested under its root, children in order. */
+export async function getTree(store: Store, runId: string): Promise<RunTree> {
+  const run = await getRun(store, runId);
+  return { runId, status: run.status, root: assembleTree(run, await store.listNodes(runId)) };
+}
+
+/** One node with its events and model calls; a {@link UsageError} when the run or node is unknown. */
+export async function getNode(store: Store, runId: string, nodeId: string): Promise<NodeRecord> {
+  await getRun(store, runId);
+  const node = await store.getNode(runId, nodeId);
+  if (!node) throw unknownNode(runId, nodeId);
+  const [events, calls] = await Promise.all([
+    store.listEvents(runId, nodeId),
+    store.listCalls(runId, nodeId),
+  ]);
+  return { node, events, calls };
+}
+
+/** Nests the nodes under the run's root, children sorted by their order. */
+export function assembleTree(run: Pick<Run, 'id' | 'rootId'>, nodes: readonly TaskNode[]): TreeNode {
+  const byId = new Map<string, TreeNode>(nodes.map((node) => [node.id, { ...node, children: [] }]));
+  for (const node of byId.values()) {
+    if (node.parentId !== null) byId.get(node.parentId)?.children.push(node);
+  }
+  for (const node of byId.values()) node.children.sort((a, b) => a.order - b.order);
+  const root = byId.get(run.rootId);
+  if (!root) throw new Error(`run ${run.id} has no root node`);
+  return root;
+}
+
+/** The error for a node id the run does not have. */
+export function unknownNode(runId: string, nodeId: string): UsageError {
+  return new UsageError(`run ${runId} has no node "${nodeId}"`, {
+    runId,
+    nodeId,
+    hint: `see the node ids with: arbor tree ${runId}`,
+  });
+}

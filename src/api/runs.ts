@@ -1,0 +1,447 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { NoteText } from '../agents/index.js';
+import {
+  defaultLimits,
+  limitsSchema,
+  UsageError,
+  type AgentRole,
+  type Limits,
+  type NoteRef,
+  type Run,
+  type RunPatch,
+  type TaskNode,
+} from '../domain/index.js';
+import {
+  cancelRun as cancelStoredRun,
+  createRun as storeNewRun,
+  RunEngine,
+  type EngineEvent,
+  type RunOutcome,
+} from '../engine/index.js';
+import type { Model } from '../llm/model.js';
+import type { Store } from '../store/index.js';
+import { checkCostLimit } from './check-cost-limit.js';
+import { checkDecision, pendingApprovals, type DecisionInput, type PendingApproval } from './decisions.js';
+import { EventQueue } from './event-queue.js';
+import { resolveLlmSpec } from './llm-spec.js';
+import { outputFolder } from './output-folder.js';
+import { personName } from './person-name.js';
+import { prepareAgents, type PreparedAgents } from './prepare-run.js';
+import { getRun, unknownNode } from './queries.js';
+import { inlineNotes, readNotes } from './read-notes.js';
+import { rereadNotes } from './reread-notes.js';
+
+/** A model of your own: one for every role, or one per role. */
+export type ModelChoice = Model | ((role: AgentRole) => Model);
+
+/** A notes file to read (its path), or a note given as text. */
+export type NoteInput = string | { name: string; content: string };
+
+/** Settings every run takes, on start and (as overrides of the stored ones) on resume. */
+export interface RunSettings {
+  store: Store;
+  /** `openai[:MODEL]`, `anthropic[:MODEL]` or `script:FILE` (DESIGN §5); default: `ARBOR_LLM`, then a provider whose key is set. */
+  llm?: string;
+  /** A model object instead of `llm`: any provider, plugged in without a fork. */
+  model?: ModelChoice;
+  /** Folder of agent files; default: Arbor's own `agents/`. */
+  agents?: string;
+  /** Folder of prompt templates; default: Arbor's own `prompts/`. */
+  prompts?: string;
+  /** Budgets and limits; unset ones: the defaults (start) or the run's own (resume). */
+  limits?: Partial<Limits>;
+  /** Where executor artifacts go; default: `./arbor-out/RUN`. */
+  outDir?: string;
+  /** Most calls in flight per provider, across roles. */
+  providerConcurrency?: Readonly<Record<string, number>>;
+}
+
+/** How this process drives a run. */
+export interface DriveOptions {
+  /**
+   * Keep driving while nodes wait for people, until someone decides (through {@link RunHandle.decide},
+   * `arbor approve` or the service). False: the drive ends with the run `awaiting_approval`, to be resumed
+   * after the decisions. Default true.
+   */
+  waitForApprovals?: boolean;
+  /** Called for every engine event, in order, as it happens (before any iterator sees it). */
+  onEvent?: (event: EngineEvent) => void;
+  /** Who drives the run, recorded on its lease and events; default `HOST:PID`. */
+  owner?: string;
+  /** How often to look for a cancel from another process (ms, default 500). */
+  cancelPollMs?: number;
+}
+
+/** What {@link createRun} takes: the work, and the settings it runs with. */
+export interface CreateRunOptions extends RunSettings {
+  prompt: string;
+  notes?: readonly NoteInput[];
+}
+
+/** What {@link startRun} takes. */
+export interface StartRunOptions extends CreateRunOptions, DriveOptions {}
+
+/** What {@link resumeRun} takes: the run, and any settings to change. */
+export interface ResumeRunOptions extends RunSettings, DriveOptions {
+  runId: string;
+}
+
+/** A run stored and checked, ready to be driven by this process (or left to workers). */
+export interface ReadyRun {
+  /** The run as stored. */
+  readonly run: Run;
+  /** Takes the run (its lock) and starts driving it. */
+  start(options?: DriveOptions): Promise<RunHandle>;
+}
+
+/** A new run as the caller describes it, without the store it goes into. */
+export type RunSpec = Omit<CreateRunOptions, 'store'>;
+
+/** A new run checked and ready to be stored. */
+export interface CheckedRun {
+  /** Stores the run and its root node; nothing is driven until `start()` (or a worker takes it). */
+  create(store: Store): Promise<ReadyRun>;
+}
+
+/**
+ * Checks everything a new run needs (prompt, notes, agent files, templates, models, limits) before
+ * anything is stored or even opened: a problem throws a {@link UsageError}.
+ */
+export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
+  const prompt = spec.prompt.trim();
+  if (prompt === '')
+    throw new UsageError('the prompt is empty', {
+      hint: 'pass --prompt "what to build", e.g. --prompt "Build a todo app"',
+    });
+  const notes = await notesFrom(spec.notes ?? []);
+  const llm = llmOf(spec);
+  const prepared = await prepareAgents({
+    agentsDir: spec.agents,
+    promptsDir: spec.prompts,
+    llm,
+    model: spec.model,
+  });
+  const limits = checkLimits(spec.limits ?? {}, defaultLimits);
+  checkCostLimit(limits.maxCostUsd, prepared.modelFor);
+  return {
+    async create(store) {
+      const { run } = await storeNewRun({
+        store,
+        prompt,
+        notes: notes.map((note) => note.ref),
+        llm,
+        agentsDir: prepared.agentsDir,
+        promptsDir: prepared.promptsDir,
+        limits,
+        outDir: spec.outDir === undefined ? null : path.resolve(spec.outDir),
+      });
+      return {
+        run,
+        start: (drive = {}) =>
+          RunHandle.take({
+            store,
+            run,
+            prepared,
+            notes: notes.map((note) => note.text),
+            outDir: outputFolder(run),
+            reopenFailed: false,
+            providerConcurrency: spec.providerConcurrency,
+            drive,
+          }),
+      };
+    },
+  };
+}
+
+/**
+ * Stores a new run after checking everything it needs (see {@link checkRun}): a problem throws a
+ * {@link UsageError} and nothing is stored. The run is not driven until `start()` (or a worker takes it).
+ */
+export async function createRun(options: CreateRunOptions): Promise<ReadyRun> {
+  return (await checkRun(options)).create(options.store);
+}
+
+/** Creates a run and drives it in this process: the handle reports, asks and controls. */
+export async function startRun(options: StartRunOptions): Promise<RunHandle> {
+  return (await createRun(options)).start(options);
+}
+
+/**
+ * Checks a stored run and what a resume changes (llm, agents, limits, output folder), without
+ * taking it: `start()` takes the run, stores the changes and drives it from where it stopped.
+ */
+export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun> {
+  const stored = await getRun(options.store, options.runId);
+  if (stored.status === 'completed')
+    throw new UsageError(`run ${stored.id} is already completed`, {
+      runId: stored.id,
+      hint: `see its results with: arbor tree ${stored.id}`,
+    });
+  const llm = options.model || options.llm ? llmOf(options) : stored.llm;
+  const prepared = await prepareAgents({
+    agentsDir: options.agents ?? stored.agentsDir,
+    promptsDir: options.prompts ?? stored.promptsDir,
+    llm,
+    model: options.model,
+  });
+  const limits = checkLimits(options.limits ?? {}, stored.limits);
+  checkCostLimit(limits.maxCostUsd, prepared.modelFor);
+  // A new output folder is kept on the run, like new limits, for the resumes after this one.
+  const outDir = options.outDir === undefined ? stored.outDir : path.resolve(options.outDir);
+  const notes = await rereadNotes(stored);
+  const patch: RunPatch = { llm, limits, ...(options.outDir === undefined ? {} : { outDir }) };
+  return {
+    run: stored,
+    start: (drive = {}) =>
+      RunHandle.take({
+        store: options.store,
+        run: stored,
+        patch,
+        prepared,
+        notes,
+        outDir: outputFolder({ id: stored.id, outDir }),
+        reopenFailed: stored.status === 'failed' || stored.status === 'cancelled',
+        providerConcurrency: options.providerConcurrency,
+        drive,
+      }),
+  };
+}
+
+/** Continues a stored run in this process from its stored state, with the settings it started with. */
+export async function resumeRun(options: ResumeRunOptions): Promise<RunHandle> {
+  return (await prepareResume(options)).start(options);
+}
+
+/** Everything {@link RunHandle.take} needs. */
+interface TakeOptions {
+  store: Store;
+  run: Run;
+  /** Changes to the stored run, applied only once this process holds it. */
+  patch?: RunPatch;
+  prepared: PreparedAgents;
+  notes: readonly NoteText[];
+  outDir: string;
+  reopenFailed: boolean;
+  providerConcurrency: Readonly<Record<string, number>> | undefined;
+  drive: DriveOptions;
+}
+
+/**
+ * A run this process drives. Driving begins on the next turn of the event loop, so listeners set up
+ * right after `await startRun(…)` see every event. `done` settles once the drive is over and the run
+ * is released: with the outcome, or the error that stopped it.
+ */
+export class RunHandle {
+  /** The run's outcome once this drive is over (completed, failed, cancelled, or awaiting approval). */
+  readonly done: Promise<RunOutcome>;
+  private readonly queues = new Set<EventQueue<EngineEvent>>();
+  private cancelReason: string | null = null;
+  private over = false;
+
+  private constructor(
+    private readonly engine: RunEngine,
+    /** The run as it was when this process took it. */
+    readonly run: Run,
+    private readonly store: Store,
+    private readonly owner: string,
+    release: () => Promise<void>,
+    cancelPollMs: number,
+  ) {
+    this.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      this.drive(release, cancelPollMs),
+    );
+    // The caller may never look at `done`; an error is still reported to whoever awaits it.
+    this.done.catch(() => undefined);
+  }
+
+  /** Takes the run's lock, applies the patch and builds the engine (not yet driving). */
+  static async take(options: TakeOptions): Promise<RunHandle> {
+    const { store, drive } = options;
+    const owner = drive.owner ?? `${hostname()}:${process.pid}`;
+    const lock = await store.acquireRun(options.run.id, owner);
+    let handle: RunHandle | undefined;
+    try {
+      const run = options.patch ? await store.updateRun(options.run.id, options.patch) : options.run;
+      const engine = new RunEngine(
+        {
+          store,
+          run,
+          agents: options.prepared.agents,
+          templates: options.prepared.templates,
+          modelFor: options.prepared.modelFor,
+          notes: options.notes,
+          owner,
+          waitForApprovals: drive.waitForApprovals ?? true,
+          outDir: options.outDir,
+          reopenFailed: options.reopenFailed,
+          providerConcurrency: options.providerConcurrency,
+          onEvent: (event) => {
+            drive.onEvent?.(event);
+            for (const queue of handle?.queues ?? []) queue.push(event);
+          },
+        },
+        await store.listNodes(run.id),
+      );
+      handle = new RunHandle(engine, run, store, owner, () => lock.release(), drive.cancelPollMs ?? 500);
+      return handle;
+    } catch (error) {
+      await lock.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The run's id. */
+  get runId(): string {
+    return this.run.id;
+  }
+
+  /** The nodes as this process sees them now. */
+  nodes(): TaskNode[] {
+    return [...this.engine.state.values()];
+  }
+
+  /** One node as this process sees it now. */
+  node(nodeId: string): TaskNode | undefined {
+    return this.engine.state.get(nodeId);
+  }
+
+  /** Nodes waiting for a person's decision now. */
+  approvals(): PendingApproval[] {
+    return pendingApprovals(this.engine.state.values());
+  }
+
+  /**
+   * The engine's events from now until the drive is over, in order. Each call gives an iterator of
+   * its own; one taken right after `startRun` sees every event.
+   */
+  events(): AsyncIterableIterator<EngineEvent> {
+    const queue = new EventQueue<EngineEvent>(() => this.queues.delete(queue));
+    if (this.over) queue.end();
+    else this.queues.add(queue);
+    return queue;
+  }
+
+  /** Decides a node that waits; throws a {@link UsageError} when it does not wait for this decision. */
+  async decide(nodeId: string, input: DecisionInput): Promise<void> {
+    const node = this.engine.state.get(nodeId);
+    if (!node) throw unknownNode(this.runId, nodeId);
+    const decision = checkDecision(node, input);
+    const result = await this.engine.decide(nodeId, decision);
+    if (!result.success)
+      throw new UsageError(result.error, {
+        runId: this.runId,
+        nodeId,
+        hint: `see what still waits with: arbor approve ${this.runId}`,
+      });
+  }
+
+  /** Stops starting new work; calls in flight may finish for `graceMs`. The run can be resumed. */
+  stop(reason: string, graceMs?: number): void {
+    this.engine.stop(reason, graceMs);
+  }
+
+  /** Cancels the run: no new work, then unfinished nodes become `cancelled` (resume reopens them). */
+  cancel(reason = `cancelled by ${personName()}`): Promise<RunOutcome> {
+    this.cancelReason ??= reason;
+    this.engine.stop(reason);
+    return this.done;
+  }
+
+  private async drive(release: () => Promise<void>, cancelPollMs: number): Promise<RunOutcome> {
+    let failed = false;
+    const watcher = this.watchForCancel(cancelPollMs);
+    try {
+      let outcome = await this.engine.drive().finally(() => clearInterval(watcher));
+      if (this.cancelReason !== null) {
+        await cancelStoredRun({
+          store: this.store,
+          runId: this.runId,
+          actor: this.owner,
+          reason: this.cancelReason,
+        });
+        outcome = { ...outcome, run: (await this.store.getRun(this.runId)) ?? outcome.run };
+      }
+      return outcome;
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      this.over = true;
+      for (const queue of this.queues) queue.end();
+      this.queues.clear();
+      // After a failure (often the store itself), releasing is best effort: its own error must not
+      // replace the one that stopped the run. A lease left behind expires, or dies with this process.
+      await release().catch((error: unknown) => {
+        if (!failed) throw error;
+      });
+    }
+  }
+
+  /**
+   * Notices `arbor cancel` from another process: it marks the stored run cancelled, and this drive
+   * stops starting work. Only a cancel written after this drive began counts (a cancelled run being
+   * resumed starts out cancelled).
+   */
+  private watchForCancel(pollMs: number): NodeJS.Timeout {
+    const since = new Date().toISOString();
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || this.cancelReason !== null) return;
+      busy = true;
+      this.store
+        .getRun(this.runId)
+        .then((run) => {
+          if (
+            run?.status === 'cancelled' &&
+            run.stopReason?.kind === 'cancelled' &&
+            run.updatedAt > since &&
+            this.cancelReason === null
+          ) {
+            this.cancelReason = run.stopReason.message;
+            this.engine.stop(this.cancelReason);
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    }, pollMs);
+    timer.unref();
+    return timer;
+  }
+
+  /** Why the run was cancelled (here or by another process), or null. */
+  get cancelledBecause(): string | null {
+    return this.cancelReason;
+  }
+}
+
+/** The run's `llm` setting: a custom model is recorded by name, so a resume knows to ask for it. */
+function llmOf(options: Pick<RunSettings, 'llm' | 'model'>): string {
+  if (options.model) {
+    const named = typeof options.model === 'function' ? null : options.model;
+    return named ? `custom:${named.provider}:${named.modelId}` : 'custom';
+  }
+  return resolveLlmSpec(options.llm);
+}
+
+/** Limits over `base`, checked: a bad value throws a {@link UsageError} naming the limit. */
+function checkLimits(limits: Partial<Limits>, base: Limits): Limits {
+  const parsed = limitsSchema.strict().safeParse({ ...base, ...limits });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join('.') || '(limits)';
+  throw new UsageError(`limit ${field} is invalid: ${issue.message}`, {
+    hint: `give ${field} a positive number (see the limits in the README)`,
+  });
+}
+
+async function notesFrom(inputs: readonly NoteInput[]): Promise<Array<{ text: NoteText; ref: NoteRef }>> {
+  const files = inputs.filter((input): input is string => typeof input === 'string');
+  const texts = inputs.filter(
+    (input): input is { name: string; content: string } => typeof input !== 'string',
+  );
+  const read = await readNotes(files);
+  const inline = inlineNotes(texts);
+  // Keep the caller's order.
+  return inputs.map((input) => (typeof input === 'string' ? read.shift()! : inline.shift()!));
+}

@@ -1,0 +1,21 @@
+// The package root (`import { startRun } from 'arbor'`): the library API and the types it speaks in.
+export * from './api/index.js';
+export { openStore } from './store/index.js';
+export type { Store } from './store/index.js';
+export type { EngineEvent, RunOutcome } from './engine/index.js';
+export type { AnswerSchema, ChatMessage, FinishReason, Model, ModelRequest, ModelResponse } from './llm/model.js';
+export { createScriptedModel } from './llm/scripted/index.js';
+export {
+  ArborError,
+  UsageError,
+  type AgentRole,
+  type Decision,
+  type DecisionAction,
+  type Limits,
+  type NodeEvent,
+  type NodeStatus,
+  type Run,
+  type RunStatus,
+  type TaskNode,
+  type Usage,
+} from './domain/index.js';
