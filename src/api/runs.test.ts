@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeTempDir, repoRoot } from '../../test/support/cli.js';
+import { UsageError } from '../domain/index.js';
+import { openStore } from '../store/index.js';
+import { getTree } from './queries.js';
+import { resumeRun, startRun } from './runs.js';
+
+const script = `script:${path.join(repoRoot, 'examples', 'release-gate.script.yaml')}`;
+
+describe('RunHandle', () => {
+  it('cancels from the handle, refuses a decision on a node that does not wait, and a resume finishes the run', async () => {
+    const dir = await makeTempDir();
+    const store = await openStore(dir);
+    try {
+      const handle = await startRun({ store, prompt: 'Ship release 1.2', llm: script, outDir: path.join(dir, 'out') });
+      let gate: string | null = null;
+      for await (const event of handle.events()) {
+        if (event.type !== 'approval-request') continue;
+        gate = event.node.id;
+        await expect(handle.decide('0', { action: 'approve' })).rejects.toThrow(/not waiting for a decision/);
+        await expect(handle.decide(gate, { action: 'retry' })).rejects.toThrow(UsageError);
+        await handle.cancel('stopped by the test');
+      }
+      const outcome = await handle.done;
+      expect(outcome.status).toBe('cancelled');
+      expect(outcome.run.stopReason).toEqual({ kind: 'cancelled', message: 'stopped by the test' });
+      expect((await store.getNode(handle.runId, gate!))?.status).toBe('cancelled');
+
+      // The cancelled gate asks again on resume; without a person waiting, the drive ends there.
+      const resumed = await resumeRun({ store, runId: handle.runId, waitForApprovals: false });
+      expect((await resumed.done).status).toBe('awaiting_approval');
+      expect(resumed.approvals().map((approval) => approval.nodeId)).toEqual([gate]);
+
+      const last = await resumeRun({ store, runId: handle.runId });
+      const decided = last.events();
+      await last.decide(gate!, { action: 'approve', comment: 'fine', by: 'test' });
+      for await (const _event of decided);
+      expect((await last.done).status).toBe('completed');
+      expect((await getTree(store, handle.runId)).root.status).toBe('completed');
+      await expect(resumeRun({ store, runId: handle.runId })).rejects.toThrow(/already completed/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses bad input before storing anything', async () => {
+    const dir = await makeTempDir();
+    const store = await openStore(dir);
+    try {
+      await expect(startRun({ store, prompt: '  ', llm: script })).rejects.toThrow(/prompt is empty/);
+      await expect(startRun({ store, prompt: 'x', llm: script, limits: { maxDepth: 0 } })).rejects.toThrow(/limit maxDepth is invalid/);
+      await expect(startRun({ store, prompt: 'x', llm: script, notes: [{ name: '', content: 'x' }] })).rejects.toThrow(/has no name/);
+      await expect(startRun({ store, prompt: 'x', model: {} as never })).rejects.toThrow(/is not a model/);
+      expect(await store.listRuns()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
