@@ -1,6 +1,27 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx, so `arbor` works from a clone without a build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `npm install` and `npm run build`). In a clone whose
+// sources are newer than dist/ (or without dist/), it runs the TypeScript sources through tsx
+// instead, so an edit never runs stale code.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const built = `${root}dist/cli/main.js`;
+
+/** Newest modification time under `dir` (0 when it does not exist). */
+function newest(dir) {
+  let latest = 0;
+  if (!existsSync(dir)) return 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (entry.isFile() && !entry.name.endsWith('.test.ts')) latest = Math.max(latest, statSync(`${entry.parentPath}/${entry.name}`).mtimeMs);
+  return latest;
+}
+
+const sources = `${root}src`;
+if (existsSync(built) && (!existsSync(sources) || newest(sources) <= statSync(built).mtimeMs)) {
+  await import(built);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}
