@@ -1,3 +1,4 @@
+import { input } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { decisionActionSchema, decisionsFor, UsageError, type DecisionAction, type TaskNode } from '../../domain/index.js';
 import { openStore, type Store } from '../../store/index.js';
@@ -67,15 +68,25 @@ export function registerApproveCommand(program: Command): void {
 
 async function decideOne(store: Store, node: TaskNode, flags: ApproveFlags, by: string): Promise<void> {
   if (node.status !== 'awaiting_approval' || !node.approval)
-    throw new UsageError(`node ${node.id} "${node.title}" is ${node.status}, not waiting for a decision`);
+    throw new UsageError(`node ${node.id} "${node.title}" is ${node.status}, not waiting for a decision`, {
+      hint: `see which nodes wait with: arbor approve ${node.runId}${storeSuffix(flags)}`,
+    });
   if (node.approval.decision)
-    throw new UsageError(`node ${node.id} was already decided (${node.approval.decision.action} by ${node.approval.decision.by})`);
+    throw new UsageError(`node ${node.id} was already decided (${node.approval.decision.action} by ${node.approval.decision.by})`, {
+      hint: `nothing to do; continue the run with: arbor resume ${node.runId}${storeSuffix(flags)}`,
+    });
   const kind = node.approval.kind;
   const action = chooseAction(kind, flags);
   const allowed: readonly DecisionAction[] = decisionsFor[kind];
   if (!allowed.includes(action))
     throw new UsageError(`"${action}" does not answer ${kind === 'gate' ? 'an approval gate' : 'an escalated node'}`, {
       hint: `use --action ${allowed.join(' | ')}`,
+    });
+  if ((action === 'reject' || action === 'fail') && !flags.comment?.trim() && isInteractive())
+    flags = { ...flags, comment: await input({ message: `Why ${action} ${node.id}? (required):`, required: true }) };
+  if ((action === 'reject' || action === 'fail') && !flags.comment?.trim())
+    throw new UsageError(`a ${action === 'reject' ? 'rejection' : 'failure'} needs a comment saying why`, {
+      hint: `pass --comment "…": arbor approve ${node.runId} ${node.id} --${action === 'reject' ? 'reject' : 'action fail'} --comment "why"`,
     });
   if (action === 'edit' && !flags.description?.trim())
     throw new UsageError('edit needs the new description', { hint: 'pass --description "…"' });
@@ -87,7 +98,10 @@ async function decideOne(store: Store, node: TaskNode, flags: ApproveFlags, by: 
     at: new Date().toISOString(),
     round: node.approval.round,
   });
-  if (!result.success) throw new UsageError(`decision not recorded: ${result.error}`);
+  if (!result.success)
+    throw new UsageError(`decision not recorded: ${result.error}`, {
+      hint: `see the node's state with: arbor tree ${node.runId}${storeSuffix(flags)}`,
+    });
   print(`Recorded: ${action} ${node.id} "${node.title}" by ${by}.`);
 }
 
