@@ -69,7 +69,7 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
     throw new UsageError(`node ${nodeId} "${node.title}" is ${node.status}, not waiting for a decision`, {
       runId,
       nodeId,
-      hint: `see what waits with: arbor approve ${runId}`,
+      hint: `see which nodes wait with: arbor approve ${runId}`,
     });
   if (node.approval.decision)
     throw new UsageError(
@@ -77,7 +77,7 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
       {
         runId,
         nodeId,
-        hint: `nothing to do: the run applies that decision (see it with: arbor show ${runId} ${nodeId})`,
+        hint: `nothing to do; continue the run with: arbor resume ${runId}`,
       },
     );
   const action = decisionActionSchema.safeParse(input.action);
@@ -108,11 +108,18 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
       },
     );
   const description = input.description?.trim() || null;
+  const comment = input.comment?.trim() || null;
+  if ((action.data === 'reject' || action.data === 'fail') && comment === null)
+    throw new UsageError(`a ${action.data === 'reject' ? 'rejection' : 'failure'} needs a comment saying why`, {
+      runId,
+      nodeId,
+      hint: `pass --comment "…": arbor approve ${runId} ${nodeId} --${action.data === 'reject' ? 'reject' : 'action fail'} --comment "why"`,
+    });
   if (action.data === 'edit' && description === null)
     throw new UsageError('edit needs the new description', { runId, nodeId, hint: 'pass --description "…"' });
   return {
     action: action.data,
-    comment: input.comment?.trim() || null,
+    comment,
     description: action.data === 'edit' ? description : null,
     by: input.by?.trim() || personName(),
     round: node.approval.round,

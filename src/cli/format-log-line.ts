@@ -1,4 +1,6 @@
 import { styleText } from 'node:util';
+import { usageSchema } from '../domain/index.js';
+import { formatCost, formatTokens } from './format-usage.js';
 
 /**
  * One line of a run's JSON-lines log (`logDirFor`) for people: time, the node and its move for
@@ -28,7 +30,16 @@ export function formatLogLine(text: string, options: { color: boolean }): string
   delete fields.nodeId;
   const rest = Object.entries(fields)
     .filter(([, value]) => value !== null && value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => `${key}=${key === 'usage' ? formatLoggedUsage(value) : typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
   return `${time}  ${nodeId}${levelText === 'debug' || levelText === 'info' ? '' : `${levelLabel} `}${messageText}${rest ? `  ${paint('gray', rest)}` : ''}`;
+}
+
+/** A logged usage (`call-end`) as the live view shows one: `1.2k tok (900 in, 300 out, 400 cached) · $0.0031`. */
+function formatLoggedUsage(value: unknown): string {
+  const parsed = usageSchema.safeParse(value);
+  if (!parsed.success) return JSON.stringify(value);
+  const usage = parsed.data;
+  const cached = usage.cachedTokens > 0 ? `, ${formatTokens(usage.cachedTokens)} cached` : '';
+  return `${formatTokens(usage.inputTokens + usage.outputTokens)} tok (${formatTokens(usage.inputTokens)} in, ${formatTokens(usage.outputTokens)} out${cached}) · ${formatCost(usage.costUsd)}`;
 }

@@ -134,7 +134,10 @@ export class ApprovalPrompter {
       description = text.trim() || node.description;
     }
     if (action !== 'approve' && action !== 'edit') {
-      const text = await input({ message: action === 'retry' ? 'Guidance for the executor:' : 'Comment:' }, context);
+      const text = await input(
+        { message: action === 'retry' ? 'Guidance for the executor:' : 'Comment (required):', required: action !== 'retry' },
+        context,
+      );
       comment = text.trim() || null;
     }
     const result = await this.options.decide(node.id, { action, comment, description, by: this.options.by, round: approval.round });

@@ -101,6 +101,10 @@ describe('approvals', () => {
     expect(run.stdout).toContain(`arbor resume ${runId}`);
     const gated = { id: nodeIdIn(run.stdout, 'new → awaiting_approval', 'Release to customers') };
 
+    const bare = await runCli(['approve', runId, gated.id, '--reject'], { cwd });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^error: a rejection needs a comment saying why\n\s+fix: pass --comment/);
+
     const reject = await runCli(['approve', runId, gated.id, '--reject', '--comment', 'no'], { cwd });
     expect(reject.code).toBe(0);
     expect(reject.stdout).toContain(`Recorded: reject ${gated.id}`);
@@ -108,6 +112,7 @@ describe('approvals', () => {
     const again = await runCli(['approve', runId, gated.id], { cwd });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(new RegExp(`^error: node ${gated.id} was already decided \\(reject by `));
+    expect(again.stderr).toContain(`fix: nothing to do; continue the run with: arbor resume ${runId}`);
 
     const resume = await runCli(['resume', runId], { cwd });
     expect(resume.code).toBe(0);
@@ -135,6 +140,7 @@ describe('approvals', () => {
     const notWaiting = await runCli(['approve', runId, build.id], { cwd });
     expect(notWaiting.code).toBe(2);
     expect(notWaiting.stderr).toMatch(new RegExp(`^error: node ${build.id} "Build the release" is completed, not waiting for a decision`));
+    expect(notWaiting.stderr).toContain(`fix: see which nodes wait with: arbor approve ${runId}`);
     expect(notWaiting.stderr).not.toMatch(/\n\s+at /);
 
     const unnamed = await runCli(['approve', runId], { cwd });

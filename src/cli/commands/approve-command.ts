@@ -1,3 +1,4 @@
+import { input } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { decisionActionSchema, UsageError, type DecisionAction, type TaskNode } from '../../domain/index.js';
 import { openStore, type Store } from '../../store/index.js';
@@ -65,9 +66,14 @@ export function registerApproveCommand(program: Command): void {
 }
 
 async function decideOne(store: Store, node: TaskNode, flags: ApproveFlags, by: string): Promise<void> {
+  const action = chooseAction(node, flags);
+  let comment = flags.comment;
+  // A rejection carries a reason: ask for it on a terminal (off one, the API refuses it without one).
+  if ((action === 'reject' || action === 'fail') && !comment?.trim() && isInteractive() && node.status === 'awaiting_approval')
+    comment = await input({ message: `Why ${action} ${node.id}? (required):`, required: true });
   const decision = await recordDecision(store, node.runId, node.id, {
-    action: chooseAction(node, flags),
-    comment: flags.comment,
+    action,
+    comment,
     description: flags.description,
     by,
   });
