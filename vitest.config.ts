@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     globalSetup: ['test/support/build-dist.ts'],
+    reporters: ['default', './test/support/mongodb-skip-reporter.ts'],
   },
 });
