@@ -9,7 +9,12 @@ export function addRunOptions(command: Command): Command {
     .option('--prompts <dir>', "folder of prompt templates (default: Arbor's prompts/)")
     .option('--out <dir>', 'output folder for artifacts (default: ./arbor-out/RUN; resume: the one the run was started with)')
     .option('--json', 'print one JSON line per engine event (no prompts, no control codes)')
-    .option('--plain', 'plain progress lines instead of the live view on a terminal');
+    .option('--plain', 'plain progress lines instead of the live view on a terminal')
+    .option('--pace <ms>', 'scripted model: every call takes at least this long, to watch a demo (ARBOR_SCRIPT_PACE_MS)', positiveInteger)
+    .hook('preAction', (action) => {
+      const pace = action.getOptionValue('pace') as number | undefined;
+      if (pace !== undefined) process.env.ARBOR_SCRIPT_PACE_MS = String(pace);
+    });
 }
 
 /** Budget and concurrency flags of `run` and `resume`. */

@@ -61,6 +61,21 @@ afterEach(() => {
 });
 
 describe('createScriptedModel', () => {
+  it('paces every call to at least paceMs (the paced demo), keeping longer scripted delays', async () => {
+    const waits: number[] = [];
+    const scripted = createScriptedModel({
+      script: parseScript({ delayMs: 20, rules: [{ role: 'planner', delayMs: 900, respond: { tasks: [] } }], defaults: { checker: pass } }, 'paced.yaml'),
+      paceMs: 400,
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    });
+    await scripted.generate(request('checker'));
+    await scripted.generate(request('planner'));
+    expect(waits).toEqual([400, 900]);
+  });
+
   it('reports provider script and the file name as model id', () => {
     const scripted = model({ defaults: { checker: pass } });
     expect(scripted.provider).toBe('script');

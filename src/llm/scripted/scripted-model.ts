@@ -20,6 +20,10 @@ export type ScriptedModelOptions = ({ file: string } | { script: Script }) & {
   callLog?: string;
   /** The clock of call-log lines; tests pin it. */
   now?: () => Date;
+  /** Every call takes at least this long (ms): the paced demo, `--pace MS` (`ARBOR_SCRIPT_PACE_MS`). */
+  paceMs?: number;
+  /** How a call waits out its latency; tests replace it. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 };
 
 /**
@@ -70,7 +74,8 @@ export function createScriptedModel(options: ScriptedModelOptions): Model {
         ruleUses.set(useKey, (ruleUses.get(useKey) ?? 0) + 1);
       }
       signal?.throwIfAborted();
-      if (match.delayMs > 0) await sleep(match.delayMs, signal);
+      const delayMs = Math.max(match.delayMs, options.paceMs ?? 0);
+      if (delayMs > 0) await (options.sleep ?? sleep)(delayMs, signal);
       const text = answerText(script, match, request);
       return { text, finishReason: 'complete', refusal: null, usage: estimateUsage(request, text) };
     },
