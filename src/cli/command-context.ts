@@ -1,5 +1,6 @@
 import { resolveStoreSpec } from '../store/index.js';
 import { hideUriPasswords } from './logger.js';
+import { runnableHints } from './runnable-hints.js';
 
 /** Flags every command takes. */
 export interface CommonFlags {
@@ -20,7 +21,7 @@ export function isInteractive(): boolean {
 
 /** Prints a line to standard output. */
 export function print(line: string): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${runnableHints(line)}\n`);
 }
 
 /** Flags that choose how `run` and `resume` show progress. */
@@ -41,7 +42,7 @@ export function progressSettings(flags: ProgressFlags): {
   write: (text: string) => void;
 } {
   const write = (text: string) => void process.stdout.write(text);
-  if (flags.json) return { interactive: false, progress: 'json', print: (line) => void process.stderr.write(`${line}\n`), write };
+  if (flags.json) return { interactive: false, progress: 'json', print: (line) => void process.stderr.write(`${runnableHints(line)}\n`), write };
   const interactive = isInteractive();
   return { interactive, progress: interactive && !flags.plain ? 'live' : 'plain', print, write };
 }

@@ -7,6 +7,7 @@ import { exitCodes } from './exit-codes.js';
 import { ApprovalPrompter } from './interactive-approvals.js';
 import { LiveView } from './live-view.js';
 import { formatEngineEvent } from './progress-printer.js';
+import { runnableHints } from './runnable-hints.js';
 
 /** How progress is shown: a redrawn live view (terminal), plain lines, or JSON lines. */
 export type ProgressMode = 'live' | 'plain' | 'json';
@@ -37,7 +38,7 @@ export interface DriveRunOptions {
 export async function driveRun(options: DriveRunOptions): Promise<number> {
   const { logger, print } = options;
   const store_ = options.storeArgument ? ` ${options.storeArgument}` : '';
-  const resumeHint = `Continue later with: arbor resume ${options.ready.run.id}${store_}`;
+  const resumeHint = runnableHints(`Continue later with: arbor resume ${options.ready.run.id}${store_}`);
   let held: string[] | null = null;
   let live: LiveView | null = null;
   /** Lines for people: above the live frame, or held while a prompt is open. */

@@ -14,6 +14,7 @@ import { registerWorkersCommand } from './commands/workers-command.js';
 import { exitCodes } from './exit-codes.js';
 import { applyHeapPolicy } from './heap-policy.js';
 import { redactSecrets } from './logger.js';
+import { runnableHints } from './runnable-hints.js';
 
 /** Builds the `arbor` command line. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -61,8 +62,8 @@ function reportError(error: unknown): number {
     return exitCodes.usage;
   }
   const message = String(redactSecrets(error instanceof Error ? error.message : String(error)));
-  process.stderr.write(`error: ${message}\n`);
-  if (error instanceof ArborError && error.hint) process.stderr.write(`  fix: ${String(redactSecrets(error.hint))}\n`);
+  process.stderr.write(`error: ${runnableHints(message)}\n`);
+  if (error instanceof ArborError && error.hint) process.stderr.write(`  fix: ${runnableHints(String(redactSecrets(error.hint)))}\n`);
   if (process.env.ARBOR_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return error instanceof UsageError ? exitCodes.usage : exitCodes.failed;
 }
