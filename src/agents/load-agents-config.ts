@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { agentRoles, UsageError, type AgentRole } from '../domain/index.js';
+import { agentRoles, didYouMean, UsageError, type AgentRole } from '../domain/index.js';
 import { agentConfigSchema, policiesFileSchema, type AgentConfig } from './agent-config.js';
 import type { AgentsConfig } from './agents-config.js';
 
@@ -54,8 +54,10 @@ async function readYamlFile<S extends z.ZodType>(
   try {
     data = parseYaml(text);
   } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
-    throw new UsageError(`agent file ${file} is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`, {
+    const frame = error instanceof YAMLParseError && error.linePos ? codeFrame(text, error.linePos[0]) : null;
+    const what = (error as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const where = frame ? ` at line ${frame.line}` : '';
+    throw new UsageError(`agent file ${file} is not valid YAML${where}: ${what}${frame ? `\n${frame.text}` : ''}`, {
       cause: error,
       hint: 'fix the YAML syntax in that file',
     });
@@ -64,9 +66,27 @@ async function readYamlFile<S extends z.ZodType>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue && issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'the file';
-    throw new UsageError(`agent file ${file}: ${field}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'see "Agent files" in the README for the fields and their types',
+    const known = 'shape' in schema && typeof schema.shape === 'object' && schema.shape !== null ? Object.keys(schema.shape) : [];
+    const typo = issue?.code === 'unrecognized_keys' ? issue.keys.map((key) => [key, didYouMean(key, known)] as const).find(([, meant]) => meant) : undefined;
+    throw new UsageError(`agent file ${file}: ${field}: ${issue?.message ?? 'invalid'}${typo ? ` (did you mean "${typo[1]}"?)` : ''}`, {
+      hint: typo ? `rename "${typo[0]}" to "${typo[1]}" in that file` : 'see "Agent files" in the README for the fields and their types',
     });
   }
   return parsed.data;
+}
+
+/**
+ * The line a YAML error points at, with a caret under the column. An error at the end of the text
+ * (an unclosed bracket) points at the last line that has text, with the caret after it.
+ */
+function codeFrame(text: string, at: { line: number; col: number }): { line: number; text: string } {
+  const lines = text.split('\n');
+  let line = Math.min(at.line, lines.length);
+  let col = at.col;
+  while (line > 1 && (lines[line - 1] ?? '').trim() === '') {
+    line--;
+    col = (lines[line - 1] ?? '').length + 1;
+  }
+  const number = String(line);
+  return { line, text: `  ${number} | ${lines[line - 1] ?? ''}\n  ${' '.repeat(number.length)} | ${' '.repeat(Math.max(0, col - 1))}^` };
 }

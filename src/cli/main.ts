@@ -22,7 +22,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('Recursive LLM agent-tree runtime: plan, sequence, execute, check and approve a tree of work.')
     .option('--store <dir|uri>', 'where runs are stored (default: ARBOR_STORE, then MONGODB_URI, then .arbor/)')
     .option('-v, --verbose', 'more detail on the console')
-    .showHelpAfterError()
+    .showHelpAfterError('see arbor --help')
     .exitOverride();
   program.configureHelp({ showGlobalOptions: true });
   registerRunCommand(program, setExitCode);
@@ -36,6 +36,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerCancelCommand(program);
   registerWorkerCommand(program);
   registerWorkersCommand(program);
+  // A bad flag gets its message, a "did you mean" where one fits, and where to read more: not the whole help.
+  for (const command of program.commands) command.showHelpAfterError(`see arbor ${command.name()} --help`);
   // Global options reach every command's action.
   program.hook('preAction', (_program, action) => {
     action.setOptionValue('store', action.getOptionValue('store') ?? program.getOptionValue('store'));

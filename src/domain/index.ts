@@ -95,3 +95,4 @@ export { sequenceByDependencies } from './sequence-by-dependencies.js';
 export { topologicalLevels, type TaskDependencies } from './topological-levels.js';
 export { capCallText, maxStoredCallTextBytes, modelCallSchema, type ModelCall } from './model-call.js';
 export { workerStatusSchema, workerTaskSchema, type WorkerStatus, type WorkerTask } from './worker-status.js';
+export { didYouMean } from './did-you-mean.js';

@@ -96,8 +96,31 @@ describe('bad input (exit 2, a clear message, nothing written)', () => {
     await cp(path.join(repoRoot, 'agents'), path.join(cwd, 'agents'), { recursive: true });
     await writeFile(path.join(cwd, 'agents', 'planner.yaml'), 'role: planner\ntemperature: [0.2\n');
     const result = await runCli(['run', '--prompt', 'Build a todo app', '--agents', 'agents', '--llm', 'script:ok.yaml'], { cwd });
-    expectUsageError(result, cwd, /agent file .*planner\.yaml is not valid YAML/);
+    expectUsageError(result, cwd, /agent file .*planner\.yaml is not valid YAML at line 2/);
+    // The offending line, with a caret after the unclosed bracket.
+    expect(result.stderr).toContain('  2 | temperature: [0.2\n    |                  ^\n');
     expect(result.stderr).toMatch(/fix: /);
+  });
+
+  it('suggests the key an agent file meant', async () => {
+    const cwd = await workspace();
+    await cp(path.join(repoRoot, 'agents'), path.join(cwd, 'agents'), { recursive: true });
+    const file = path.join(cwd, 'agents', 'executor.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/^temperature:/m, 'temprature:'));
+    const result = await runCli(['run', '--prompt', 'Build a todo app', '--agents', 'agents', '--llm', 'script:ok.yaml'], { cwd });
+    expectUsageError(result, cwd, /Unrecognized key: "temprature" \(did you mean "temperature"\?\)/);
+    expect(result.stderr).toContain('fix: rename "temprature" to "temperature" in that file');
+  });
+
+  it('answers a bad flag in two or three lines: the message, a suggestion, and where the help is', async () => {
+    const cwd = await workspace();
+    const typo = await runCli(['run', '--prompt', 'x', '--concurency', '4'], { cwd });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe("error: unknown option '--concurency'\n(Did you mean --concurrency?)\nsee arbor run --help\n");
+    const value = await runCli(['resume', 'r-1', '--max-depth', 'deep'], { cwd });
+    expect(value.code).toBe(2);
+    expect(value.stderr.trim().split('\n')).toHaveLength(2);
+    expect(value.stderr).toMatch(/--max-depth.*"deep" is not a positive whole number\.\nsee arbor resume --help\n$/);
   });
 
   it('refuses an agent file with a field of the wrong type', async () => {
