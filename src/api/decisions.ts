@@ -65,11 +65,15 @@ export function pendingApprovals(nodes: Iterable<TaskNode>): PendingApproval[] {
  */
 export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decision, 'at'> {
   const { runId, id: nodeId } = node;
+  // A cancel moves a waiting node to cancelled; a resume asks again, and then it takes the decision.
+  const cancelledWhileWaiting = node.status === 'cancelled' && node.approval !== null && node.approval.decision === null;
   if (node.status !== 'awaiting_approval' || !node.approval)
     throw new UsageError(`node ${nodeId} "${node.title}" is ${node.status}, not waiting for a decision`, {
       runId,
       nodeId,
-      hint: `see which nodes wait with: arbor approve ${runId}`,
+      hint: cancelledWhileWaiting
+        ? `the run was cancelled while it waited: resume the run (arbor resume ${runId}), and decide when it asks again (arbor approve ${runId} ${nodeId})`
+        : `see which nodes wait with: arbor approve ${runId}`,
     });
   if (node.approval.decision)
     throw new UsageError(

@@ -90,6 +90,11 @@ describe('stopping a run', () => {
     expect((await runCli(['show', runId, '2'], { cwd })).stdout).toMatch(/awaiting_approval → cancelled {2}\(cancel by .*\) {2}not this week/);
     expect((await runCli(['cancel', runId], { cwd })).stdout).toContain(`Run ${runId} is already cancelled.`);
 
+    // A decision on the cancelled gate says how to go on.
+    const early = await runCli(['approve', runId, '2'], { cwd });
+    expect(early.code).toBe(2);
+    expect(early.stderr).toContain(`fix: the run was cancelled while it waited: resume the run (arbor resume ${runId}), and decide when it asks again (arbor approve ${runId} 2)`);
+
     // Cancelling never lets gated work run unapproved: resume waits for the gate again.
     const resumed = await runCli(['resume', runId], { cwd });
     expect(resumed.code).toBe(3);
