@@ -9,6 +9,7 @@ import { exitCodes } from './exit-codes.js';
 import { ApprovalPrompter } from './interactive-approvals.js';
 import { LiveView } from './live-view.js';
 import { personName } from './person-name.js';
+import { roleLimitNotices } from './role-limit-notices.js';
 import type { PreparedAgents } from './prepare-run.js';
 import { formatEngineEvent } from './progress-printer.js';
 
@@ -100,6 +101,7 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
   try {
     const run = options.patch ? await store.updateRun(options.run.id, options.patch) : options.run;
     print(options.announce);
+    roleLimitNotices(options.prepared.agents, run.limits.concurrency).forEach(print);
     const nodes = await store.listNodes(run.id);
     engine = new RunEngine(
       {

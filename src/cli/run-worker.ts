@@ -7,6 +7,7 @@ import { outputFolder } from './output-folder.js';
 import { prepareAgents } from './prepare-run.js';
 import { formatEngineEvent } from './progress-printer.js';
 import { rereadNotes } from './reread-notes.js';
+import { roleLimitNotices } from './role-limit-notices.js';
 
 /** Options of {@link runWorker}. */
 export interface RunWorkerOptions {
@@ -115,6 +116,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       nodes,
     );
     print(`worker ${options.id} joined run ${run.id} (${options.roles.join(', ')}; ${concurrency} calls at a time)`);
+    roleLimitNotices(prepared.agents, concurrency).forEach((line) => print(`worker ${options.id}: ${line}`));
     const done = engine.drive().then(
       (outcome) => {
         print(`worker ${options.id} left run ${run.id}: ${outcome.status}${outcome.stopReason ? ` (${outcome.stopReason.message})` : ''}`);
