@@ -6,7 +6,7 @@ import {
   type AgentsConfig,
   type PromptTemplates,
 } from '../src/agents/index.js';
-import { agentRoles, type Limits, type Run } from '../src/domain/index.js';
+import { type Limits, type Run } from '../src/domain/index.js';
 import { createRun, RunEngine, type RunOutcome } from '../src/engine/index.js';
 import type { Model, ModelRequest } from '../src/llm/model.js';
 import type { Store } from '../src/store/index.js';
@@ -20,7 +20,7 @@ const repoRoot = path.resolve(import.meta.dirname, '..');
 export interface DriveSyntheticRunOptions {
   tree: SyntheticTree;
   latencyMs: number;
-  /** The run's `--concurrency`; every role's own limit is raised to it too. */
+  /** The run's `--concurrency` (the shipped agent files set no per-role limits). */
   concurrency: number;
   store: BenchStoreKind;
   onRequest?: (request: ModelRequest, node: SyntheticNode) => void;
@@ -45,7 +45,7 @@ export interface SyntheticRunMeasure {
  */
 export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Promise<SyntheticRunMeasure> {
   const { tree, concurrency } = options;
-  const { agents, templates } = await benchAgents(concurrency);
+  const { agents, templates } = await benchAgents();
   let calls = 0;
   let inFlight = 0;
   let peakInFlight = 0;
@@ -98,13 +98,11 @@ export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Prom
 }
 
 /**
- * The repository's agent files, every role's `concurrency` raised to the run's, and its prompt
- * templates: what a synthetic run is driven with.
+ * The repository's agent files (which set no per-role limits, so only the run's `--concurrency`
+ * counts) and its prompt templates: what a synthetic run is driven with.
  */
-export async function benchAgents(
-  concurrency: number,
-): Promise<{ agents: AgentsConfig; templates: PromptTemplates }> {
-  const agents = withConcurrency(await loadAgentsConfig(path.join(repoRoot, 'agents')), concurrency);
+export async function benchAgents(): Promise<{ agents: AgentsConfig; templates: PromptTemplates }> {
+  const agents = await loadAgentsConfig(path.join(repoRoot, 'agents'));
   return { agents, templates: await loadPromptTemplates(path.join(repoRoot, 'prompts'), agents) };
 }
 
@@ -135,9 +133,3 @@ export async function createSyntheticRun(
   return run;
 }
 
-function withConcurrency(agents: AgentsConfig, concurrency: number): AgentsConfig {
-  const roles = { ...agents.roles };
-  for (const role of agentRoles)
-    roles[role] = { ...roles[role], concurrency: Math.max(roles[role].concurrency, concurrency) };
-  return { ...agents, roles };
-}

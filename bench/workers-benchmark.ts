@@ -91,7 +91,7 @@ async function driveWithWorkers(
   tree: SyntheticTree,
   workers: number,
 ): Promise<{ makespanMs: number; calls: number; nodesPerWorker: number[] }> {
-  const { agents, templates } = await benchAgents(perWorker);
+  const { agents, templates } = await benchAgents();
   const fake = createFakeModel({ tree, latencyMs });
   let calls = 0;
   const model: Model = {

@@ -27,8 +27,11 @@ export const agentConfigSchema = z
     /** Handlebars template in the prompts folder. */
     template: z.string().min(1),
     maxOutputTokens: z.number().int().positive().default(4096),
-    /** Calls of this role in flight at once (the run's `--concurrency` caps all roles together). */
-    concurrency: z.number().int().positive().default(4),
+    /**
+     * Calls of this role in flight at once, within the run's `--concurrency` (which caps all roles
+     * together). Opt-in: null (unset) gives the role no limit of its own (DESIGN §7).
+     */
+    concurrency: z.number().int().positive().nullable().default(null),
     /** Re-asks after an invalid answer before the node fails. */
     reasks: z.number().int().nonnegative().default(1),
     timeoutMs: z.number().int().positive().default(120_000),

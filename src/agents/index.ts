@@ -10,6 +10,7 @@ export { type NodeContext, type NoteText } from './node-context.js';
 export { parseAnswer } from './parse-answer.js';
 export { planNode } from './plan-node.js';
 export { loadPromptTemplates, type PromptTemplate, type PromptTemplates, type RenderedPrompt } from './prompt-templates.js';
+export { roleLimitsBelow, type RoleLimit } from './role-limits.js';
 export { markSpentBeforeError, spentBeforeError, type SpentBeforeError } from './spent-before-error.js';
 export { sequenceTasks, type SequenceOutcome } from './sequence-tasks.js';
 export { fallbackSequence, mergedDependencies, validateSequence } from './validate-sequence.js';

@@ -12,6 +12,7 @@ import type { Store } from '../store/index.js';
 import { outputFolder } from './output-folder.js';
 import { prepareAgents } from './prepare-run.js';
 import { rereadNotes } from './reread-notes.js';
+import { roleLimitNotices } from './role-limit-notices.js';
 
 /** Options of {@link runWorker}. */
 export interface RunWorkerOptions {
@@ -127,9 +128,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       },
       nodes,
     );
-    print(
-      `worker ${options.id} joined run ${run.id} (${options.roles.join(', ')}; ${concurrency} calls at a time)`,
-    );
+    print(`worker ${options.id} joined run ${run.id} (${options.roles.join(', ')}; ${concurrency} calls at a time)`);
+    roleLimitNotices(prepared.agents, concurrency).forEach((line) => print(`worker ${options.id}: ${line}`));
     const done = engine.drive().then(
       (outcome) => {
         print(

@@ -31,6 +31,7 @@ import { prepareAgents, type PreparedAgents } from './prepare-run.js';
 import { getRun, unknownNode } from './queries.js';
 import { inlineNotes, readNotes } from './read-notes.js';
 import { rereadNotes } from './reread-notes.js';
+import { roleLimitNotices } from './role-limit-notices.js';
 
 /** A model of your own: one for every role, or one per role. */
 export type ModelChoice = Model | ((role: AgentRole) => Model);
@@ -91,6 +92,8 @@ export interface ResumeRunOptions extends RunSettings, DriveOptions {
 export interface ReadyRun {
   /** The run as stored. */
   readonly run: Run;
+  /** Things to tell the user once at start, e.g. a role limited below `--concurrency` by its agent file. */
+  readonly notices: readonly string[];
   /** Takes the run (its lock) and starts driving it. */
   start(options?: DriveOptions): Promise<RunHandle>;
 }
@@ -138,6 +141,7 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
       });
       return {
         run,
+        notices: roleLimitNotices(prepared.agents, limits.concurrency),
         start: (drive = {}) =>
           RunHandle.take({
             store,
@@ -193,6 +197,7 @@ export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun
   const patch: RunPatch = { llm, limits, ...(options.outDir === undefined ? {} : { outDir }) };
   return {
     run: stored,
+    notices: roleLimitNotices(prepared.agents, limits.concurrency),
     start: (drive = {}) =>
       RunHandle.take({
         store: options.store,

@@ -101,6 +101,7 @@ export async function driveRun(options: DriveRunOptions): Promise<number> {
   const running = handle;
   // The drive begins on the next turn of the event loop: the announcement and the live view come first.
   print(options.announce);
+  options.ready.notices.forEach(print);
   if (options.progress === 'live') {
     live = new LiveView({
       terminal: {

@@ -3,11 +3,16 @@ import { agentConfigSchema, type AgentsConfig } from '../agents/index.js';
 import { agentRoles, type AgentRole } from '../domain/index.js';
 import { ConcurrencySlots } from './concurrency-slots.js';
 
-function agentsWith(concurrency: Partial<Record<AgentRole, number>>): AgentsConfig {
+/** Agent settings with these per-role limits; other roles 8, or none with `unset`. */
+function agentsWith(concurrency: Partial<Record<AgentRole, number | null>>, unset = false): AgentsConfig {
   const roles = Object.fromEntries(
     agentRoles.map((role) => [
       role,
-      agentConfigSchema.parse({ role, template: `${role}.hbs`, concurrency: concurrency[role] ?? 8 }),
+      agentConfigSchema.parse({
+        role,
+        template: `${role}.hbs`,
+        ...(unset && concurrency[role] === undefined ? {} : { concurrency: concurrency[role] ?? 8 }),
+      }),
     ]),
   ) as AgentsConfig['roles'];
   return { roles, approvalPolicies: [], dir: 'agents' };
@@ -51,6 +56,39 @@ describe('concurrency slots', () => {
     ]);
     expect(peak).toBe(3);
     expect(peakExecutors).toBe(2);
+  });
+
+  it('gives a role without a limit of its own every global slot, and no more', async () => {
+    // An agent file that sets no `concurrency`: only the global limit counts (DESIGN §7).
+    const agents = agentsWith({}, true);
+    expect(agents.roles.executor.concurrency).toBeNull();
+    const slots = new ConcurrencySlots(20, agents);
+    const open = gate();
+    const started: string[] = [];
+    const calls = Array.from({ length: 25 }, (_, index) =>
+      slots.run('executor', () => (started.push(`e${index}`), open.opened)),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toHaveLength(20);
+    open.open();
+    await Promise.all(calls);
+    expect(started).toHaveLength(25);
+  });
+
+  it('holds a role at its own limit below the global one while other roles use the rest', async () => {
+    const slots = new ConcurrencySlots(20, agentsWith({ executor: 8 }, true));
+    const open = gate();
+    const started: AgentRole[] = [];
+    const calls = [
+      ...Array.from({ length: 12 }, () => slots.run('executor', () => (started.push('executor'), open.opened))),
+      ...Array.from({ length: 15 }, () => slots.run('checker', () => (started.push('checker'), open.opened))),
+    ];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started.filter((role) => role === 'executor')).toHaveLength(8);
+    expect(started.filter((role) => role === 'checker')).toHaveLength(12);
+    open.open();
+    await Promise.all(calls);
+    expect(started).toHaveLength(27);
   });
 
   it('starts the most urgent waiting call first, and equals in the order they came', async () => {

@@ -22,8 +22,8 @@ export interface ProviderLimits {
 }
 
 /**
- * One global limit of calls in flight plus one per role and, optionally, one per provider (DESIGN
- * §7). When slots are scarce, the waiting call with the highest priority starts first (first come,
+ * One global limit of calls in flight plus, where set, one per role (agent files, opt-in) and one
+ * per provider (DESIGN §7): a call starts once all of its slots are free. When slots are scarce, the waiting call with the highest priority starts first (first come,
  * first served among equals), so the engine can keep the critical path moving instead of serving
  * calls in arrival order.
  */
@@ -53,7 +53,7 @@ export class ConcurrencySlots {
       return provider;
     };
     this.roleFree = Object.fromEntries(
-      agentRoles.map((role) => [role, agents.roles[role].concurrency]),
+      agentRoles.map((role) => [role, agents.roles[role].concurrency ?? Number.POSITIVE_INFINITY]),
     ) as Record<AgentRole, number>;
     this.waiting = Object.fromEntries(
       agentRoles.map((role) => [role, new PriorityQueue<WaitingCall>(startsBefore)]),

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
 import { makeTempDir, runCli, runIdFrom } from '../support/cli.js';
+import { peakCallsInFlight } from '../support/peak-calls.js';
 
 /** Four independent tasks whose executors take 60 ms each. */
 const script = `
@@ -22,25 +22,6 @@ defaults:
   sequencer: auto
   checker: { verdict: pass, feedback: '' }
 `;
-
-/** The most model calls of the run that were in flight at once, from the calls the store recorded. */
-async function peakCallsInFlight(cwd: string, runId: string): Promise<number> {
-  const store = await openStore(path.join(cwd, '.arbor'));
-  try {
-    const moments = (await store.listCalls(runId)).flatMap((call) => [
-      { at: Date.parse(call.startedAt), change: 1 },
-      { at: Date.parse(call.endedAt), change: -1 },
-    ]);
-    // An end and a start in the same millisecond do not overlap.
-    moments.sort((a, b) => a.at - b.at || a.change - b.change);
-    let inFlight = 0;
-    let peak = 0;
-    for (const moment of moments) peak = Math.max(peak, (inFlight += moment.change));
-    return peak;
-  } finally {
-    await store.close();
-  }
-}
 
 describe('arbor run --provider-concurrency', () => {
   it('holds the calls to a provider at its limit, whatever the run allows', async () => {

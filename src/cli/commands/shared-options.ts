@@ -17,9 +17,27 @@ export function addRunOptions(command: Command): Command {
     });
 }
 
-/** Budget and concurrency flags of `run` and `resume`. */
+/** How the kinds of limits combine, after the flags in `run --help` and `resume --help`. */
+export const limitsHelp = `
+How limits combine:
+  A call starts only when a slot is free at every level that applies:
+    --concurrency N            all calls of the run together (default 8)
+    concurrency: N in agents/ROLE.yaml
+                               one role's calls (opt-in; unset = only --concurrency);
+                               a role limited below --concurrency is named at start
+    --provider-concurrency     one provider's calls in this process, across roles
+  With workers (arbor worker), each worker applies these to its own calls: N workers run up to
+  N times as many calls at once.
+  Budgets stop new work when reached and leave the run resumable with a higher limit:
+    --max-depth, --max-nodes   the tree's shape
+    --max-calls, --max-tokens, --max-cost
+                               shared by every process working on the run (workers included)
+`;
+
+/** Budget and concurrency flags of \`run\` and \`resume\`, with how they combine in the help. */
 export function addLimitOptions(command: Command): Command {
   return command
+    .addHelpText('after', limitsHelp)
     .option('--max-depth <n>', 'deepest level the tree may reach (default 4)', positiveInteger)
     .option('--max-nodes <n>', 'most nodes in the tree (default 500)', positiveInteger)
     .option('--max-calls <n>', 'most LLM calls (default 2000)', positiveInteger)
