@@ -41,6 +41,8 @@ export interface ApprovalPrompterOptions {
   onInterrupt?: () => void;
   /** Use `$VISUAL`/`$EDITOR` for edits when set (default); tests and dumb terminals type the text instead. */
   useEditor?: boolean;
+  /** The environment that names an editor (`ARBOR_EDITOR`); default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -80,6 +82,36 @@ export class ApprovalPrompter {
   idle(): Promise<void> {
     if (!this.busy && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * The edited description: typed inline, several lines ended by an empty one (the default: npm sets
+   * EDITOR=vi for every script, so EDITOR alone does not mean the user wants an editor), or in the
+   * editor `ARBOR_EDITOR` names. An editor that fails falls back to typing, so nothing is lost.
+   */
+  private async newDescription(node: TaskNode, context: { signal: AbortSignal }): Promise<string> {
+    const env = this.options.env ?? process.env;
+    const chosen = env.ARBOR_EDITOR?.trim();
+    if (chosen && (this.options.useEditor ?? true)) {
+      const previous = process.env.VISUAL;
+      process.env.VISUAL = chosen;
+      try {
+        return await editor({ message: `New description (opens ${chosen}):`, default: node.description }, context);
+      } catch (error) {
+        if (context.signal.aborted) throw error;
+        this.options.print(`The editor failed (${(error as Error).message}); type the description instead.`);
+      } finally {
+        if (previous === undefined) delete process.env.VISUAL;
+        else process.env.VISUAL = previous;
+      }
+    }
+    this.options.print('New description: type it line by line, then Enter on an empty line (nothing typed keeps the current one).');
+    const lines: string[] = [];
+    for (;;) {
+      const line = await input({ message: '›' }, context);
+      if (line === '') return lines.join('\n');
+      lines.push(line);
+    }
   }
 
   private async drain(): Promise<void> {
@@ -127,11 +159,7 @@ export class ApprovalPrompter {
     let comment: string | null = null;
     let description: string | null = null;
     if (action === 'edit') {
-      const useEditor = (this.options.useEditor ?? true) && Boolean(process.env.VISUAL ?? process.env.EDITOR);
-      const text = useEditor
-        ? await editor({ message: 'New description (opens your editor):', default: node.description }, context)
-        : await input({ message: 'New description:', default: node.description }, context);
-      description = text.trim() || node.description;
+      description = (await this.newDescription(node, context)).trim() || node.description;
     }
     if (action !== 'approve' && action !== 'edit') {
       const text = await input(

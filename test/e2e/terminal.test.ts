@@ -71,7 +71,8 @@ describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
   it('asks at a prompt, one node after another: approve, reject with a comment, edit the description', async () => {
     const cwd = await makeTempDir();
     await writeFile(path.join(cwd, 'gates.yaml'), gatesScript);
-    const term = startInTerminal(['run', '--prompt', 'Ship version 2', '--llm', 'script:gates.yaml'], { cwd });
+    // As under `npm start`, which sets EDITOR=vi for every script: Edit still asks inline, never opens vi.
+    const term = startInTerminal(['run', '--prompt', 'Ship version 2', '--llm', 'script:gates.yaml'], { cwd, env: { EDITOR: 'vi' } });
 
     const screen = await term.waitFor(/Approve node 2\?/);
     expect(screen).toContain('Node 2: Deploy to staging');
@@ -82,14 +83,19 @@ describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
 
     await term.waitFor(/Approve node 3\?/);
     term.keys('Down', 'Enter');
-    await term.waitFor(/Comment:/);
+    await term.waitFor(/Comment \(required\):/);
     term.type('not before the launch');
     term.keys('Enter');
 
     await term.waitFor(/Approve node 4\?/);
     term.keys('Down', 'Down', 'Enter');
-    await term.waitFor(/New description:/);
-    term.type('push to production in eu-west only');
+    await term.waitFor(/New description: type it line by line/);
+    term.type('push to production');
+    term.keys('Enter');
+    await term.waitFor(/✔ › push to production/);
+    term.type('in eu-west only');
+    term.keys('Enter');
+    await term.waitFor(/✔ › in eu-west only/);
     term.keys('Enter');
 
     expect(await term.exited()).toBe(0);
@@ -103,8 +109,8 @@ describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
     expect(nodes['Email the customers']).toMatchObject({ status: 'skipped', approval: { decision: { action: 'reject', comment: 'not before the launch' } } });
     expect(nodes['Deploy to production']).toMatchObject({ status: 'completed' });
     const show = await runCli(['show', runId, '4'], { cwd });
-    expect(show.stdout).toContain('Description\n  push to production in eu-west only');
-    expect(show.stdout).toContain('Summary: done: push to production in eu-west only');
+    expect(show.stdout).toContain('Description\n  push to production\n  in eu-west only');
+    expect(show.stdout).toContain('Summary: done: push to production\nin eu-west only');
   });
 
   it('closes an open prompt when its node is decided elsewhere, and goes on to the next one queued', async () => {

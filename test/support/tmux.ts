@@ -34,13 +34,17 @@ export interface TerminalSession {
  * tests never touch a user's sessions), with TERM set and Arbor's settings cleared. The session and
  * its server end when the test does.
  */
-export function startInTerminal(args: readonly string[], options: { cwd: string; width?: number; height?: number }): TerminalSession {
+export function startInTerminal(
+  args: readonly string[],
+  options: { cwd: string; width?: number; height?: number; env?: Readonly<Record<string, string>> },
+): TerminalSession {
   const socket = `arbor-test-${process.pid}-${++sessions}`;
   const tmux = (...tmuxArgs: string[]) => execFileSync('tmux', ['-L', socket, ...tmuxArgs], { encoding: 'utf8' });
   const command = [
     'env',
     ...cleared.flatMap((name) => ['-u', name]),
     'TERM=xterm-256color',
+    ...Object.entries(options.env ?? {}).map(([name, value]) => quote(`${name}=${value}`)),
     quote(process.execPath),
     quote(path.join(repoRoot, 'bin', 'arbor.js')),
     ...args.map(quote),
