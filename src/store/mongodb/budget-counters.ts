@@ -3,11 +3,10 @@ import { StoreError, totalTokens, type BudgetName } from '../../domain/index.js'
 import { parseRun } from '../read-documents.js';
 import type { BudgetReservation, ReserveBudgetOptions, SettleBudgetOptions } from '../store.js';
 import type { RunDocument } from './mongo-collections.js';
+import { runFields, withoutFields } from './without-fields.js';
 
 /** Wraps one MongoDB call (retries of transient failures). */
 type Call = <T>(what: string, operation: () => Promise<T>) => Promise<T>;
-
-const runFields = { _id: 0, driver: 0, committed: 0 } as const;
 
 /**
  * Holds one call against a run's budgets with a single conditional `$inc` on the run document, so
@@ -33,7 +32,7 @@ export async function reserveRunBudget(
     if (taken.matchedCount === 1) return { reserved: true };
     const document = await call(`reading run ${runId}`, () => runs.findOne({ id: runId }));
     if (!document) throw new StoreError(`run ${runId} does not exist`, { runId });
-    const run = parseRun(stripped(document), `runs/${runId}`);
+    const run = parseRun(withoutFields(document, runFields), `runs/${runId}`);
     const committed = document.committed;
     if (!committed) {
       // First reservation of a shared run: start counting from what the run has used so far.
@@ -97,10 +96,4 @@ function spentBudget(
   if (limits.maxTokens !== null && committed.tokens >= limits.maxTokens) return 'maxTokens';
   if (limits.maxCostUsd !== null && (costUsd === null || costUsd >= limits.maxCostUsd)) return 'maxCostUsd';
   return null;
-}
-
-function stripped(document: RunDocument): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...document };
-  for (const field of [...Object.keys(runFields), 'committed']) delete copy[field];
-  return copy;
 }

@@ -32,6 +32,7 @@ import type { MongoCollections } from './mongo-collections.js';
 import { nodeFields, NodeUpdates } from './node-updates.js';
 import { retryTransient, type StoreCall } from './retry-transient.js';
 import { WorkerRegistry } from './worker-registry.js';
+import { runFields, withoutFields } from './without-fields.js';
 
 /** Options of the {@link MongoStore} constructor; `openMongoStore` fills them in. */
 export interface MongoStoreOptions {
@@ -45,8 +46,6 @@ export interface MongoStoreOptions {
   leaseMs: number;
 }
 
-/** Projection that leaves out MongoDB's `_id`, the run lease and the shared budget counters: Arbor's run. */
-const runFields = { _id: 0, driver: 0, committed: 0 } as const;
 
 /**
  * The MongoDB store (DESIGN §4): one document per run, node and event in the `runs`, `nodes` and
@@ -132,11 +131,9 @@ export class MongoStore implements Store {
       () =>
         Object.keys(valid).length === 0
           ? this.#collections.runs.findOne({ id: runId }, { projection: runFields })
-          : this.#collections.runs.findOneAndUpdate(
-              { id: runId },
-              { $set: valid },
-              { returnDocument: 'after', projection: runFields },
-            ),
+          : this.#collections.runs
+              .findOneAndUpdate({ id: runId }, { $set: valid }, { returnDocument: 'after' })
+              .then((updated) => updated && withoutFields(updated, runFields)),
       { runId },
     );
     if (!document) throw new StoreError(`run ${runId} does not exist`, { runId });

@@ -14,6 +14,7 @@ import { GroupCommit } from './group-commit.js';
 import { onlyDuplicates, sharedRunId } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import type { StoreCall } from './retry-transient.js';
+import { withoutFields } from './without-fields.js';
 
 /** A conditional node update waiting for its group commit. */
 interface NodeWrite {
@@ -147,10 +148,10 @@ export class NodeUpdates {
           const before = await this.nodes.findOneAndUpdate(
             { runId, id: nodeId, version: expectedVersion },
             { $set: set },
-            { returnDocument: 'before', projection: { _id: 0 } },
+            { returnDocument: 'before' },
           );
           if (before) {
-            const { lastEvent, recentEvents, ...node } = before;
+            const { _id, lastEvent, recentEvents, ...node } = before;
             replaced = eventsOnNode({ lastEvent, recentEvents });
             return { ...node, ...patch };
           }
@@ -158,9 +159,9 @@ export class NodeUpdates {
           const updated = await this.nodes.findOneAndUpdate(
             { runId, id: nodeId, version: expectedVersion },
             { $set: patch },
-            { returnDocument: 'after', projection: nodeFields },
+            { returnDocument: 'after' },
           );
-          if (updated) return updated;
+          if (updated) return withoutFields(updated, nodeFields);
         }
         const { landed, found } = await this.readBack(runId, nodeId, patch);
         // A retried write whose first attempt landed but whose answer was lost finds its own patch.
