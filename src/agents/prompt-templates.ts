@@ -61,7 +61,10 @@ function compileTemplate(handlebars: typeof Handlebars, source: string, file: st
     try {
       user = template(data, { data: renderData });
     } catch (error) {
-      throw new UsageError(`prompt template ${file} failed to render: ${(error as Error).message}`, { cause: error });
+      throw new UsageError(`prompt template ${file} failed to render: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'check the helpers and fields that template uses (see "Prompts" in the README)',
+      });
     }
     return { system: tidy(renderData.systemParts.join('\n\n')), user: tidy(user) };
   };

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ArborError, UsageError } from '../domain/index.js';
+import { ArborError, StoreError, UsageError } from '../domain/index.js';
 import { registerApproveCommand } from './commands/approve-command.js';
 import { registerCancelCommand } from './commands/cancel-command.js';
 import { registerExportCommand } from './commands/export-command.js';
@@ -58,6 +58,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** What to do about an error that names no fix of its own: usually one Arbor did not expect. */
+function fallbackFix(error: unknown): string {
+  if (error instanceof StoreError) return 'check that the store is reachable and writable; run again with ARBOR_DEBUG=1 for details';
+  return 'run again with ARBOR_DEBUG=1 for the stack trace, and report it if it looks like a bug in Arbor';
+}
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
@@ -65,7 +71,8 @@ function reportError(error: unknown): number {
   }
   const message = String(redactSecrets(error instanceof Error ? error.message : String(error)));
   process.stderr.write(`error: ${runnableHints(message)}\n`);
-  if (error instanceof ArborError && error.hint) process.stderr.write(`  fix: ${runnableHints(String(redactSecrets(error.hint)))}\n`);
+  const hint = error instanceof ArborError && error.hint ? String(redactSecrets(error.hint)) : fallbackFix(error);
+  process.stderr.write(`  fix: ${runnableHints(hint)}\n`);
   if (process.env.ARBOR_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return error instanceof UsageError ? exitCodes.usage : exitCodes.failed;
 }

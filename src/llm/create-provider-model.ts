@@ -33,7 +33,9 @@ export function createProviderModel(
 ): Model {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new UsageError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+    throw new UsageError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`, {
+      hint: 'set timeoutMs in the agent file to a whole number of milliseconds, e.g. timeoutMs: 120000',
+    });
   if (!options.model.trim())
     throw new UsageError(`no ${options.provider} model given`, {
       hint: `use --llm ${options.provider}:MODEL`,

@@ -174,6 +174,16 @@ describe('bad input (exit 2, a clear message, nothing written)', () => {
     expect(result.stderr).toMatch(/fix: /);
   });
 
+  it('says what to do about a run document changed outside Arbor', async () => {
+    const cwd = await workspace();
+    const run = await runCli(['run', '--prompt', 'Build a todo app', '--llm', 'script:ok.yaml'], { cwd });
+    const runId = runIdFrom(run.stdout);
+    await writeFile(path.join(cwd, '.arbor', 'runs', runId, 'run.json'), '{not json');
+    const tree = await runCli(['tree', runId], { cwd });
+    expect(tree.code).toBe(1);
+    expect(tree.stderr).toMatch(/run\.json is corrupt: .*\n\s+fix: it was changed outside Arbor: restore it/);
+  });
+
   it('refuses --max-nodes that is not a number', async () => {
     const cwd = await workspace();
     const result = await runCli(['run', '--prompt', 'Build a todo app', '--llm', 'script:ok.yaml', '--max-nodes', 'abc'], { cwd });

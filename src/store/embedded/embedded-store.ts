@@ -323,6 +323,7 @@ export class EmbeddedStore implements Store {
       throw new StoreError(`${path} is corrupt: ${error instanceof Error ? error.message : String(error)}`, {
         cause: error,
         runId,
+        hint: 'it was changed outside Arbor: restore it from a copy, or move that run folder out of the store to use the other runs',
       });
     }
     return parseRun(value, path);
