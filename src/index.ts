@@ -7,6 +7,8 @@ export type { AnswerSchema, ChatMessage, FinishReason, Model, ModelRequest, Mode
 export { createScriptedModel } from './llm/scripted/index.js';
 export {
   ArborError,
+  NotFoundError,
+  StateConflictError,
   UsageError,
   type AgentRole,
   type Decision,

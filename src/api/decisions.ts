@@ -1,6 +1,7 @@
 import {
   decisionActionSchema,
   decisionsFor,
+  StateConflictError,
   UsageError,
   type Approval,
   type Decision,
@@ -68,7 +69,7 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
   // A cancel moves a waiting node to cancelled; a resume asks again, and then it takes the decision.
   const cancelledWhileWaiting = node.status === 'cancelled' && node.approval !== null && node.approval.decision === null;
   if (node.status !== 'awaiting_approval' || !node.approval)
-    throw new UsageError(`node ${nodeId} "${node.title}" is ${node.status}, not waiting for a decision`, {
+    throw new StateConflictError(`node ${nodeId} "${node.title}" is ${node.status}, not waiting for a decision`, {
       runId,
       nodeId,
       hint: cancelledWhileWaiting
@@ -76,7 +77,7 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
         : `see which nodes wait with: arbor approve ${runId}`,
     });
   if (node.approval.decision)
-    throw new UsageError(
+    throw new StateConflictError(
       `node ${nodeId} was already decided (${node.approval.decision.action} by ${node.approval.decision.by})`,
       {
         runId,
@@ -103,7 +104,7 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
       },
     );
   if (input.round !== undefined && input.round !== node.approval.round)
-    throw new UsageError(
+    throw new StateConflictError(
       `node ${nodeId} was asked again since (round ${node.approval.round}, the decision answers round ${input.round})`,
       {
         runId,
@@ -146,7 +147,7 @@ export async function recordDecision(
   const decision: Decision = { ...checkDecision(node, input), at: new Date().toISOString() };
   const result = await store.recordDecision(runId, nodeId, decision);
   if (!result.success)
-    throw new UsageError(`decision not recorded: ${result.error}`, {
+    throw new StateConflictError(`decision not recorded: ${result.error}`, {
       runId,
       nodeId,
       hint: `see what still waits with: arbor approve ${runId}`,

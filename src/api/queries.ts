@@ -1,5 +1,5 @@
 import {
-  UsageError,
+  NotFoundError,
   type ModelCall,
   type NodeEvent,
   type Run,
@@ -25,11 +25,11 @@ export interface NodeRecord {
   calls: ModelCall[];
 }
 
-/** The stored run, or a {@link UsageError} that says how to find run ids. */
+/** The stored run, or a {@link NotFoundError} that says how to find run ids. */
 export async function getRun(store: Store, runId: string): Promise<Run> {
   const run = await store.getRun(runId);
   if (!run)
-    throw new UsageError(`no run "${runId}" in ${store.location}`, {
+    throw new NotFoundError(`no run "${runId}" in ${store.location}`, {
       runId,
       hint: 'list runs with `arbor runs` (and pass the same --store the run used)',
     });
@@ -53,7 +53,7 @@ export async function getTree(store: Store, runId: string): Promise<RunTree> {
   return { runId, status: run.status, root: assembleTree(run, await store.listNodes(runId)) };
 }
 
-/** One node with its events and model calls; a {@link UsageError} when the run or node is unknown. */
+/** One node with its events and model calls; a {@link NotFoundError} when the run or node is unknown. */
 export async function getNode(store: Store, runId: string, nodeId: string): Promise<NodeRecord> {
   await getRun(store, runId);
   const node = await store.getNode(runId, nodeId);
@@ -78,8 +78,8 @@ export function assembleTree(run: Pick<Run, 'id' | 'rootId'>, nodes: readonly Ta
 }
 
 /** The error for a node id the run does not have. */
-export function unknownNode(runId: string, nodeId: string): UsageError {
-  return new UsageError(`run ${runId} has no node "${nodeId}"`, {
+export function unknownNode(runId: string, nodeId: string): NotFoundError {
+  return new NotFoundError(`run ${runId} has no node "${nodeId}"`, {
     runId,
     nodeId,
     hint: `see the node ids with: arbor tree ${runId}`,

@@ -4,6 +4,7 @@ import type { NoteText } from '../agents/index.js';
 import {
   defaultLimits,
   limitsSchema,
+  StateConflictError,
   UsageError,
   type AgentRole,
   type Limits,
@@ -178,7 +179,7 @@ export async function startRun(options: StartRunOptions): Promise<RunHandle> {
 export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun> {
   const stored = await getRun(options.store, options.runId);
   if (stored.status === 'completed')
-    throw new UsageError(`run ${stored.id} is already completed`, {
+    throw new StateConflictError(`run ${stored.id} is already completed`, {
       runId: stored.id,
       hint: `see its results with: arbor tree ${stored.id}`,
     });
@@ -334,7 +335,7 @@ export class RunHandle {
     const decision = checkDecision(node, input);
     const result = await this.engine.decide(nodeId, decision);
     if (!result.success)
-      throw new UsageError(result.error, {
+      throw new StateConflictError(result.error, {
         runId: this.runId,
         nodeId,
         hint: `see what still waits with: arbor approve ${this.runId}`,

@@ -7,6 +7,7 @@ import { registerLogsCommand } from './commands/logs-command.js';
 import { registerResumeCommand } from './commands/resume-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { registerShowCommand } from './commands/show-command.js';
 import { registerTreeCommand } from './commands/tree-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
@@ -36,6 +37,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerCancelCommand(program);
   registerWorkerCommand(program);
   registerWorkersCommand(program);
+  registerServeCommand(program);
   // A bad flag gets its message, a "did you mean" where one fits, and where to read more: not the whole help.
   for (const command of program.commands) command.showHelpAfterError(`see arbor ${command.name()} --help`);
   // Global options reach every command's action.

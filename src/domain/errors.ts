@@ -31,6 +31,12 @@ export class ArborError extends Error {
 /** Bad input or configuration from the user: the CLI exits with status 2 before any work starts. */
 export class UsageError extends ArborError {}
 
+/** A run or node that the store does not hold (the service answers 404). */
+export class NotFoundError extends UsageError {}
+
+/** A request that the run or node's state does not allow now, e.g. deciding a node that does not wait (409). */
+export class StateConflictError extends UsageError {}
+
 /** A model answered, but not usefully: invalid JSON, a schema violation, a refusal, truncation. */
 export class ModelBehaviourError extends ArborError {}
 

@@ -17,6 +17,8 @@ export {
   ModelBehaviourError,
   ProviderError,
   StoreError,
+  NotFoundError,
+  StateConflictError,
   UsageError,
   type ArborErrorOptions,
 } from './errors.js';

@@ -1,0 +1,78 @@
+import { ArborError, NotFoundError, StateConflictError, UsageError } from '../domain/index.js';
+import { RequestError } from './request-error.js';
+
+/** An `application/problem+json` body (RFC 9457), plus the field at fault and a fix. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** The request field at fault, for a 400. */
+  field?: string;
+  /** What to do about it: the CLI's `fix:` line. */
+  fix?: string;
+}
+
+/** Problem types are URNs: stable names to branch on, described in the README's service section. */
+const typeBase = 'urn:arbor:problem:';
+
+/** Fastify's own errors for requests it cannot read, by code. */
+const fastifyErrors: Record<string, { status: number; title: string; detail: (message: string) => string; fix: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    title: 'bad-json',
+    detail: (message) => `the body is not valid JSON: ${message}`,
+    fix: 'send a JSON object with Content-Type: application/json',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    title: 'bad-json',
+    detail: () => 'the body is empty, but Content-Type says JSON',
+    fix: 'send a JSON object, e.g. {"prompt": "…"}',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    title: 'body-too-large',
+    detail: () => 'the body is larger than this server accepts',
+    fix: 'send less (notes over the limit belong in files on the server), or start arbor serve with a higher --body-limit',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    title: 'unsupported-media-type',
+    detail: (message) => message,
+    fix: 'send the body as JSON with Content-Type: application/json',
+  },
+};
+
+/**
+ * The problem document for an error thrown while serving a request: Arbor's own errors keep their
+ * message and fix, anything unexpected becomes a 500 that says no more than that (never a stack).
+ */
+export function problemFor(error: unknown): Problem {
+  if (error instanceof RequestError)
+    return problem(error.status, error.title, error.message, { field: error.field, fix: error.hint });
+  if (error instanceof NotFoundError) return problem(404, 'not-found', error.message, { fix: error.hint });
+  if (error instanceof StateConflictError) return problem(409, 'conflict', error.message, { fix: error.hint });
+  if (error instanceof UsageError) return problem(400, 'bad-request', error.message, { fix: error.hint });
+  const code = (error as { code?: unknown } | null)?.code;
+  const known = typeof code === 'string' ? fastifyErrors[code] : undefined;
+  if (known) return problem(known.status, known.title, known.detail((error as Error).message), { fix: known.fix });
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return problem(status, 'bad-request', (error as Error).message);
+  if (error instanceof ArborError) return problem(500, 'failed', error.message, { fix: error.hint });
+  return problem(500, 'internal', 'the server failed while answering; its log says why', {
+    fix: 'try again; if it keeps failing, look at the arbor serve output',
+  });
+}
+
+function problem(status: number, title: string, detail: string, extra: { field?: string; fix?: string } = {}): Problem {
+  return {
+    type: `${typeBase}${title}`,
+    title,
+    status,
+    detail,
+    ...(extra.field === undefined ? {} : { field: extra.field }),
+    ...(extra.fix === undefined ? {} : { fix: extra.fix }),
+  };
+}

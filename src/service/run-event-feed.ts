@@ -1,0 +1,124 @@
+import type { NodeEvent, RunStatus } from '../domain/index.js';
+import type { Store } from '../store/index.js';
+import { eventsAfter, settledEvents, type SequencedEvent } from './run-event-log.js';
+
+/** What a feed tells its listeners: new events in order, and the run's status when it changes. */
+export interface FeedListener {
+  events(events: readonly SequencedEvent[]): void;
+  status(status: RunStatus): void;
+}
+
+/** How a feed finds out that something may have changed. */
+export interface RunEventFeedOptions {
+  store: Store;
+  runId: string;
+  /** Reads the store at least this often while anyone listens (ms): runs driven elsewhere. */
+  pollMs: number;
+  /** Logs a feed's read failures (the feed keeps trying). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * One run's stored events for everyone who streams them: it reads the store when told that the run
+ * moved (this process drives it) or on a timer (another process does), numbers the settled events
+ * (see {@link settledEvents}) and hands each new one to every listener once.
+ */
+export class RunEventFeed {
+  readonly #options: RunEventFeedOptions;
+  #events: NodeEvent[] = [];
+  #status: RunStatus | null = null;
+  readonly #listeners = new Set<FeedListener>();
+  #reading: Promise<void> | null = null;
+  #again = false;
+  #timer: NodeJS.Timeout | null = null;
+  #first: Promise<void> | null = null;
+  #soon: NodeJS.Timeout | null = null;
+
+  constructor(options: RunEventFeedOptions) {
+    this.#options = options;
+  }
+
+  /** The events numbered so far, after `after`. */
+  after(after: number): SequencedEvent[] {
+    return eventsAfter(this.#events, after);
+  }
+
+  /** The run's status as last read. */
+  get status(): RunStatus | null {
+    return this.#status;
+  }
+
+  /** Resolves once the feed has read the store at least once. */
+  ready(): Promise<void> {
+    this.#first ??= this.refresh();
+    return this.#first;
+  }
+
+  /** Adds a listener (and starts polling); returns how to remove it. */
+  listen(listener: FeedListener): () => void {
+    this.#listeners.add(listener);
+    if (this.#timer === null) {
+      this.#timer = setInterval(() => void this.refresh(), this.#options.pollMs);
+      this.#timer.unref();
+    }
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.stop();
+    };
+  }
+
+  /** Number of listeners now. */
+  get listeners(): number {
+    return this.#listeners.size;
+  }
+
+  /** Reads the store again (coalesced: one read at a time, one more if asked meanwhile). */
+  refresh(): Promise<void> {
+    if (this.#reading) {
+      this.#again = true;
+      return this.#reading;
+    }
+    this.#reading = this.read()
+      .catch((error: unknown) => this.#options.onError?.(error))
+      .finally(() => {
+        this.#reading = null;
+        if (this.#again) {
+          this.#again = false;
+          void this.refresh();
+        }
+      });
+    return this.#reading;
+  }
+
+  /** Reads the store again within `delayMs`: many pokes in that time make one read. */
+  soon(delayMs = 25): void {
+    if (this.#soon !== null) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = null;
+      void this.refresh();
+    }, delayMs);
+  }
+
+  /** Stops polling; listeners get nothing more. */
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    if (this.#soon !== null) clearTimeout(this.#soon);
+    this.#timer = null;
+    this.#soon = null;
+  }
+
+  private async read(): Promise<void> {
+    const { store, runId } = this.#options;
+    const [events, run] = await Promise.all([settledEvents(store, runId), store.getRun(runId)]);
+    if (events.length > this.#events.length) {
+      const known = this.#events.length;
+      this.#events = events;
+      const fresh = eventsAfter(events, known);
+      for (const listener of this.#listeners) listener.events(fresh);
+    }
+    if (run && run.status !== this.#status) {
+      this.#status = run.status;
+      for (const listener of this.#listeners) listener.status(run.status);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import type { NodeEvent } from '../domain/index.js';
+import type { Store } from '../store/index.js';
+
+/** A stored event and its place in the run's order. */
+export interface SequencedEvent {
+  seq: number;
+  event: NodeEvent;
+}
+
+/**
+ * How long after its time an event of a MongoDB run may still turn up among earlier ones: the
+ * store lists events by time, and writes of several nodes land in any order within a moment (and
+ * several workers' clocks differ a little). Events younger than this are held back, so the order
+ * the service numbers never changes under a client.
+ */
+export const mongoSettleMs = 1_000;
+
+/**
+ * The run's stored events numbered in the store's order: `seq` N is the N-th event. Only a settled
+ * prefix is numbered (see {@link mongoSettleMs}; the embedded store's journal only ever appends, so
+ * all of it is settled), which makes a `seq` mean the same event to every client and every request,
+ * and makes "everything after my last seq" exact: no gap, no duplicate.
+ */
+export async function settledEvents(store: Store, runId: string, now = Date.now()): Promise<NodeEvent[]> {
+  const events = await store.listEvents(runId);
+  if (store.kind === 'embedded') return events;
+  const cutoff = new Date(now - mongoSettleMs).toISOString();
+  let end = 0;
+  while (end < events.length && events[end]!.at <= cutoff) end++;
+  return end === events.length ? events : events.slice(0, end);
+}
+
+/** Events after `after` (a seq), at most `limit` of them, numbered. */
+export function eventsAfter(events: readonly NodeEvent[], after: number, limit = Infinity): SequencedEvent[] {
+  return events.slice(after, after + limit).map((event, index) => ({ seq: after + index + 1, event }));
+}

@@ -1,0 +1,174 @@
+import {
+  getNode,
+  getRun,
+  getTree,
+  listRuns,
+  pendingApprovals,
+} from '../api/index.js';
+import type { NodeStatus, Run } from '../domain/index.js';
+import type { Store } from '../store/index.js';
+import { RequestError } from './request-error.js';
+import { eventsAfter, settledEvents } from './run-event-log.js';
+import {
+  cancelBodySchema,
+  createRunBodySchema,
+  decisionBodySchema,
+  eventsQuerySchema,
+  listRunsQuerySchema,
+  nodeParamsSchema,
+  responseSchemas,
+  resumeBodySchema,
+  runParamsSchema,
+} from './service-schemas.js';
+import type { ServiceRuns } from './service-runs.js';
+import { defineRoute, type RouteResponse, type ServiceRoute } from './service-route.js';
+
+const problem = (description: string): RouteResponse => ({ description, schema: responseSchemas.problem });
+const notFound = problem('no such run (or node)');
+const badRequest = problem('the request is not valid; `field` names the part at fault');
+
+/** The `/v1` routes over runs, their trees, approvals and events. */
+export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v1/runs',
+      summary: 'start a run (it starts at once in the server, or is left to workers with "detach")',
+      body: createRunBodySchema,
+      responses: {
+        201: { description: 'the run is stored (and started)', schema: responseSchemas.created },
+        400: badRequest,
+        413: problem('the body is too large'),
+      },
+      handler: async ({ body, reply }) => {
+        const run = await runs.create(body);
+        void reply.header('location', `/v1/runs/${run.id}`);
+        return { runId: run.id };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs',
+      summary: 'runs, newest first',
+      query: listRunsQuerySchema,
+      responses: { 200: { description: 'a page of runs', schema: responseSchemas.runList }, 400: badRequest },
+      handler: async ({ query }) => {
+        const all = await listRuns(store, query.status === undefined ? {} : { status: query.status });
+        let start = 0;
+        if (query.cursor !== undefined) {
+          start = all.findIndex((run) => run.id === query.cursor) + 1;
+          if (start === 0)
+            throw new RequestError(`cursor "${query.cursor}" is not a run of this list`, {
+              status: 400,
+              title: 'invalid-field',
+              field: 'query.cursor',
+              hint: 'pass the nextCursor of the previous page, or leave it out for the first page',
+            });
+        }
+        const page = all.slice(start, start + query.limit);
+        const more = start + query.limit < all.length;
+        return {
+          runs: await Promise.all(page.map((run) => summary(store, run))),
+          nextCursor: more ? page[page.length - 1]!.id : null,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs/:run',
+      summary: 'a run, with its nodes counted per status (usage and cost are on the run)',
+      params: runParamsSchema,
+      responses: { 200: { description: 'the run', schema: responseSchemas.runSummary }, 404: notFound },
+      handler: async ({ params }) => summary(store, await getRun(store, params.run)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs/:run/tree',
+      summary: 'the whole tree (the document of `arbor tree --json`)',
+      params: runParamsSchema,
+      responses: { 200: { description: 'the tree', schema: responseSchemas.tree }, 404: notFound },
+      handler: ({ params }) => getTree(store, params.run),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs/:run/nodes/:node',
+      summary: 'one node with its events and model calls (the document of `arbor show --json`)',
+      params: nodeParamsSchema,
+      responses: { 200: { description: 'the node', schema: responseSchemas.node }, 404: notFound },
+      handler: ({ params }) => getNode(store, params.run, params.node),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs/:run/approvals',
+      summary: 'nodes waiting for a person, with what the CLI prompt shows',
+      params: runParamsSchema,
+      responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.approvals }, 404: notFound },
+      handler: async ({ params }) => {
+        await getRun(store, params.run);
+        return { approvals: pendingApprovals(await store.listNodes(params.run)) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/runs/:run/nodes/:node/decision',
+      summary: 'decide a node that waits (the decisions of `arbor approve`)',
+      params: nodeParamsSchema,
+      body: decisionBodySchema,
+      responses: {
+        200: { description: 'the decision is recorded', schema: responseSchemas.decided },
+        400: badRequest,
+        404: notFound,
+        409: problem('the node does not wait for this decision'),
+      },
+      handler: async ({ params, body }) => {
+        const decided = await runs.decide(params.run, params.node, body);
+        return { runId: params.run, nodeId: params.node, ...decided };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/runs/:run/cancel',
+      summary: 'cancel a run (resume continues it)',
+      params: runParamsSchema,
+      body: cancelBodySchema,
+      responses: { 200: { description: 'what the cancel did', schema: responseSchemas.cancelled }, 404: notFound },
+      handler: async ({ params, body }) => ({ runId: params.run, ...(await runs.cancel(params.run, body)) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/runs/:run/resume',
+      summary: 'continue a run in the server from its stored state (as `arbor resume`)',
+      params: runParamsSchema,
+      body: resumeBodySchema,
+      responses: {
+        200: { description: 'the run is driven again', schema: responseSchemas.resumed },
+        404: notFound,
+        409: problem('the run is completed, or already driven'),
+      },
+      handler: async ({ params, body }) => {
+        const run = await runs.resume(params.run, body);
+        return { runId: run.id, status: (await getRun(store, run.id)).status };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs/:run/events',
+      summary: 'stored events in order, after `after` (a seq); `last` is the seq to ask after next',
+      params: runParamsSchema,
+      query: eventsQuerySchema,
+      responses: { 200: { description: 'a page of events', schema: responseSchemas.events }, 404: notFound },
+      handler: async ({ params, query }) => {
+        await getRun(store, params.run);
+        const events = eventsAfter(await settledEvents(store, params.run), query.after, query.limit);
+        return { events, last: events.length === 0 ? query.after : events[events.length - 1]!.seq };
+      },
+    }),
+  ];
+}
+
+/** A run with its nodes counted per status. */
+async function summary(store: Store, run: Run) {
+  const counts: Partial<Record<NodeStatus, number>> = {};
+  for (const node of await store.listNodes(run.id)) counts[node.status] = (counts[node.status] ?? 0) + 1;
+  return { run, counts };
+}

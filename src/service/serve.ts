@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { packageRoot } from '../api/package-root.js';
+import { UsageError, type Limits, type Run } from '../domain/index.js';
+import type { EngineEvent } from '../engine/index.js';
+import type { Store } from '../store/index.js';
+import { buildService } from './build-service.js';
+import { RunEventFeeds } from './run-event-feeds.js';
+import { ServiceRuns } from './service-runs.js';
+import { resolveServiceToken, type ServiceToken } from './service-token.js';
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  store: Store;
+  /** Default 127.0.0.1; a host other than loopback needs ARBOR_TOKEN. */
+  host?: string;
+  /** Default 7070; 0 picks a free port. */
+  port?: number;
+  /** Limits a run gets when its request sets none. */
+  defaultLimits?: Partial<Limits>;
+  /** The model a run gets when its request names none. */
+  defaultLlm?: string;
+  /** An origin allowed to call from a browser; none by default. */
+  corsOrigin?: string | null;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** How often stream feeds read the store for runs driven by other processes (ms, default 1000). */
+  pollMs?: number;
+  /** Every engine event of every run this server drives (webhooks, logs). */
+  onEvent?: (run: Run, event: EngineEvent) => void;
+  /** Lines for the operator: runs driven, resumed, failures. */
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A service that listens. */
+export interface RunningService {
+  /** `http://HOST:PORT`. */
+  url: string;
+  token: ServiceToken;
+  app: FastifyInstance;
+  runs: ServiceRuns;
+  /** Runs taken up at start (open runs no live process held). */
+  resumed: readonly string[];
+  /** Stops taking requests, stops the runs' work (calls in flight may finish for `graceMs`) and waits; the store stays open. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * `arbor serve`: drives runs in this process and serves them over HTTP (README "Arbor as a
+ * service"). Before listening it takes up the store's open runs that no live process holds, so a
+ * restart continues what the last one was driving.
+ */
+export async function serve(options: ServeOptions): Promise<RunningService> {
+  const { store } = options;
+  const env = options.env ?? process.env;
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host) && !env.ARBOR_TOKEN?.trim())
+    throw new UsageError(`refusing to listen on ${host} without ARBOR_TOKEN: anyone who reaches it could drive runs`, {
+      hint: 'set ARBOR_TOKEN to a long random secret (e.g. $(openssl rand -hex 32)), or listen on --host 127.0.0.1',
+    });
+  const token = resolveServiceToken(store, env);
+  const log = options.log ?? (() => undefined);
+  const feeds = new RunEventFeeds({ store, pollMs: options.pollMs ?? 1_000, onError: (error) => log(`event feed: ${(error as Error).message}`) });
+  const runs = new ServiceRuns({
+    store,
+    defaultLimits: options.defaultLimits,
+    defaultLlm: options.defaultLlm,
+    log,
+    onEvent: (run, event) => {
+      feeds.poke(run.id);
+      options.onEvent?.(run, event);
+    },
+  });
+  const app = await buildService({
+    store,
+    runs,
+    feeds,
+    token: token.token,
+    bodyLimit: options.bodyLimit,
+    corsOrigin: options.corsOrigin ?? null,
+    version: arborVersion(),
+    log,
+  });
+  const resumed = await runs.resumeOpen();
+  let address: string;
+  try {
+    address = await app.listen({ host, port: options.port ?? 7070 });
+  } catch (error) {
+    await runs.close(0);
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new UsageError(`port ${options.port} on ${host} is taken`, { hint: 'pass another --port (0 picks a free one), or stop what listens there' });
+    throw error;
+  }
+  return {
+    url: address.replace('[::1]', 'localhost'),
+    token,
+    app,
+    runs,
+    resumed,
+    async close(graceMs) {
+      await app.close();
+      await runs.close(graceMs);
+    },
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+function arborVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}

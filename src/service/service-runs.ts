@@ -1,0 +1,167 @@
+import { hostname } from 'node:os';
+import {
+  cancelRun,
+  checkRun,
+  prepareResume,
+  recordDecision,
+  type DecisionInput,
+  type RunHandle,
+  type RunSpec,
+} from '../api/index.js';
+import { StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
+import type { EngineEvent } from '../engine/index.js';
+import type { Store } from '../store/index.js';
+
+/** Options of {@link ServiceRuns}. */
+export interface ServiceRunsOptions {
+  store: Store;
+  /** Limits a run gets when its request sets none (`arbor serve --concurrency`). */
+  defaultLimits?: Partial<Limits>;
+  /** The model a run gets when its request names none (`arbor serve --llm`). */
+  defaultLlm?: string;
+  /** Every engine event of every run this process drives. */
+  onEvent?: (run: Run, event: EngineEvent) => void;
+  /** Lines about runs starting, ending and failing to resume. */
+  log: (line: string) => void;
+}
+
+/** What a `POST /v1/runs` asks for. */
+export interface NewRunRequest extends RunSpec {
+  /** MongoDB: store the run and leave it to workers. */
+  detach?: boolean;
+}
+
+/**
+ * The runs `arbor serve` drives in its own process, each with its own limits: started, resumed,
+ * decided and cancelled through the library API, as the CLI's commands are.
+ */
+export class ServiceRuns {
+  readonly #options: ServiceRunsOptions;
+  readonly #driving = new Map<string, RunHandle>();
+  readonly #owner = `serve:${hostname()}:${process.pid}`;
+  #closing = false;
+
+  constructor(options: ServiceRunsOptions) {
+    this.#options = options;
+  }
+
+  /** Runs this process drives now. */
+  get driving(): number {
+    return this.#driving.size;
+  }
+
+  /** True while this process drives the run. */
+  drives(runId: string): boolean {
+    return this.#driving.has(runId);
+  }
+
+  /** Checks and stores a new run, and (unless detached) starts driving it. Nothing is stored for a bad one. */
+  async create(request: NewRunRequest): Promise<Run> {
+    this.refuseWhileClosing();
+    const { store } = this.#options;
+    if (request.detach && store.kind !== 'mongodb')
+      throw new UsageError('"detach" leaves a run to arbor worker processes, which need the MongoDB store', {
+        hint: 'leave out "detach" (the server drives the run), or start arbor serve with --store mongodb://…',
+      });
+    const checked = await checkRun({
+      ...request,
+      llm: request.model ? undefined : (request.llm ?? this.#options.defaultLlm),
+      limits: { ...this.#options.defaultLimits, ...request.limits },
+    });
+    const ready = await checked.create(store);
+    for (const notice of ready.notices) this.#options.log(`run ${ready.run.id}: ${notice}`);
+    if (!request.detach) this.drive(await ready.start(this.driveOptions(ready.run)));
+    return ready.run;
+  }
+
+  /** Continues a stored run in this process (as `arbor resume` would). */
+  async resume(runId: string, changes: { llm?: string; limits?: Partial<Limits> } = {}): Promise<Run> {
+    this.refuseWhileClosing();
+    if (this.#driving.has(runId))
+      throw new StateConflictError(`run ${runId} is already running in this server`, {
+        runId,
+        hint: `watch it: GET /v1/runs/${runId}/events/stream`,
+      });
+    const ready = await prepareResume({ store: this.#options.store, runId, ...changes });
+    const handle = await ready.start(this.driveOptions(ready.run));
+    this.drive(handle);
+    return handle.run;
+  }
+
+  /** Records a person's decision: applied at once when this process drives the run, else by whoever does. */
+  async decide(runId: string, nodeId: string, input: DecisionInput): Promise<Pick<Decision, 'action' | 'by'>> {
+    const handle = this.#driving.get(runId);
+    if (handle && handle.node(nodeId)) {
+      await handle.decide(nodeId, input);
+      const decided = handle.node(nodeId)?.approval?.decision;
+      return { action: input.action, by: decided?.by ?? input.by ?? '' };
+    }
+    const decision = await recordDecision(this.#options.store, runId, nodeId, input);
+    return { action: decision.action, by: decision.by };
+  }
+
+  /** Cancels a run: this process's drive stops it; a run driven elsewhere is told through the store. */
+  async cancel(runId: string, options: { reason?: string; by?: string }) {
+    const handle = this.#driving.get(runId);
+    if (handle) {
+      const by = options.by ?? 'the service';
+      const outcome = await handle.cancel(options.reason ?? `cancelled by ${by}`);
+      return { outcome: 'cancelled' as const, status: outcome.run.status };
+    }
+    const outcome = await cancelRun(this.#options.store, runId, options);
+    const status = outcome.kind === 'over' ? outcome.status : 'cancelled';
+    return { outcome: outcome.kind, status };
+  }
+
+  /**
+   * Takes up the store's open runs that no live process holds (`running` or `awaiting_approval`):
+   * after a restart, the runs this server was driving go on where they stopped.
+   */
+  async resumeOpen(): Promise<string[]> {
+    const resumed: string[] = [];
+    for (const run of await this.#options.store.listOpenRuns()) {
+      if (this.#driving.has(run.id)) continue;
+      try {
+        await this.resume(run.id);
+        resumed.push(run.id);
+      } catch (error) {
+        // Held by a live process (a CLI run, a worker), or no longer resumable: leave it be.
+        this.#options.log(`run ${run.id} not resumed: ${(error as Error).message}`);
+      }
+    }
+    return resumed;
+  }
+
+  /** Stops starting work in every run, lets calls in flight finish for `graceMs`, and waits for the drives to end. */
+  async close(graceMs = 5_000): Promise<void> {
+    this.#closing = true;
+    const handles = [...this.#driving.values()];
+    for (const handle of handles) handle.stop('the server is stopping', graceMs);
+    await Promise.allSettled(handles.map((handle) => handle.done));
+  }
+
+  private driveOptions(run: Run) {
+    return {
+      owner: this.#owner,
+      waitForApprovals: true,
+      onEvent: (event: EngineEvent) => this.#options.onEvent?.(run, event),
+    };
+  }
+
+  private drive(handle: RunHandle): void {
+    const { runId } = handle;
+    this.#driving.set(runId, handle);
+    this.#options.log(`run ${runId}: driving`);
+    handle.done.then(
+      (outcome) => this.#options.log(`run ${runId}: ${outcome.run.status}`),
+      (error: unknown) => this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
+    ).finally(() => this.#driving.delete(runId));
+  }
+
+  private refuseWhileClosing(): void {
+    if (this.#closing)
+      throw new StateConflictError('the server is stopping and starts no new work', {
+        hint: 'try again once arbor serve is back',
+      });
+  }
+}
