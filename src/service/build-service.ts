@@ -38,6 +38,8 @@ export async function buildService(options: BuildServiceOptions): Promise<Fastif
   const { store, runs, feeds, token } = options;
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // Bodies are JSON only: anything else is a 415, not a string for the schema to puzzle over.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
     if (options.corsOrigin) {

@@ -1,0 +1,65 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeTempDir, startCli, waitFor, type CliProcess } from '../support/cli.js';
+import { ServiceClient } from '../support/service-client.js';
+import { sixSlowTasks } from './service-scripts.js';
+
+const token = 'test-token-0123456789abcdef';
+
+/** Starts `arbor serve --port 0` and waits for the address it prints. */
+async function startServer(cwd: string, llm: string): Promise<{ server: CliProcess; client: ServiceClient }> {
+  const server = startCli(['serve', '--port', '0', '--llm', llm, '--grace-ms', '0'], { cwd, env: { ARBOR_TOKEN: token } });
+  let url = '';
+  await waitFor('the server to listen', () => {
+    url = /Arbor serving on (http:\/\/\S+)/.exec(server.stdout())?.[1] ?? '';
+    if (server.child.exitCode !== null) throw new Error(`arbor serve exited:\n${server.stderr()}`);
+    return url !== '';
+  }, 30_000);
+  return { server, client: new ServiceClient(url, token) };
+}
+
+interface NodeView {
+  id: string;
+  title: string;
+  status: string;
+  children: NodeView[];
+}
+
+describe('arbor serve as a process', () => {
+  it('killed with -9 mid-run, takes the run up again on restart without re-running a completed node, and exits 0 on SIGTERM', { timeout: 120_000 }, async () => {
+    const cwd = await makeTempDir('arbor-serve-');
+    const script = path.join(cwd, 'slow.script.yaml');
+    await writeFile(script, sixSlowTasks);
+    const first = await startServer(cwd, `script:${script}`);
+    const created = await first.client.post<{ runId: string }>('/v1/runs', { prompt: 'Build it', limits: { concurrency: 1 } });
+    expect(created.status).toBe(201);
+    const { runId } = created.body;
+    let doneBefore: string[] = [];
+    await waitFor('two tasks to complete', async () => {
+      const tree = await first.client.get<{ root: NodeView }>(`/v1/runs/${runId}/tree`);
+      doneBefore = tree.body.root.children.filter((child) => child.status === 'completed').map((child) => child.id);
+      return doneBefore.length >= 2;
+    }, 60_000);
+    first.server.child.kill('SIGKILL');
+    await first.server.exited;
+
+    const second = await startServer(cwd, `script:${script}`);
+    expect(second.server.stdout()).toContain(`resumed 1 run(s): ${runId}`);
+    await waitFor('the run to complete', async () => {
+      const run = await second.client.get<{ run: { status: string } }>(`/v1/runs/${runId}`);
+      return run.body.run.status === 'completed';
+    }, 60_000);
+    for (const nodeId of doneBefore) {
+      const record = await second.client.get<{ calls: Array<{ role: string }> }>(`/v1/runs/${runId}/nodes/${nodeId}`);
+      expect(record.body.calls.filter((call) => call.role === 'executor'), `node ${nodeId}`).toHaveLength(1);
+    }
+    const tree = await second.client.get<{ root: NodeView }>(`/v1/runs/${runId}/tree`);
+    expect(tree.body.root.children.map((child) => child.status)).toEqual(Array(6).fill('completed'));
+
+    second.server.child.kill('SIGTERM');
+    const result = await second.server.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('received SIGTERM: stopping');
+  });
+});

@@ -1,0 +1,258 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/index.js';
+import { serve, type RunningService } from '../../src/service/index.js';
+import { makeTempDir, waitFor } from '../support/cli.js';
+import { harnessStorage } from '../support/harness-storage.js';
+import { ServiceClient, type StreamMessage } from '../support/service-client.js';
+import { storesUnderTest } from '../support/stores-under-test.js';
+import { eightTasks, gateBesideSlowSibling, sixSlowTasks } from './service-scripts.js';
+
+const token = 'test-token-0123456789abcdef';
+const slow = { timeout: 60_000 };
+
+interface EventsPage {
+  events: Array<{ seq: number; event: Record<string, unknown> }>;
+  last: number;
+}
+
+describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
+  let dir: string;
+  let store: Store;
+  let service: RunningService;
+  let client: ServiceClient;
+  let remove: () => Promise<void>;
+
+  beforeEach(async () => {
+    dir = await makeTempDir('arbor-serve-');
+    const storage = await harnessStorage(kind, dir);
+    remove = storage.remove;
+    store = await storage.open();
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200 });
+    client = new ServiceClient(service.url, token);
+  });
+  afterEach(async () => {
+    await service.close(0);
+    await store.close();
+    await remove();
+  });
+
+  /** Writes a script into the test's folder and returns its `llm` spec. */
+  async function script(text: string): Promise<string> {
+    const file = path.join(dir, `script-${Math.random().toString(36).slice(2)}.yaml`);
+    await writeFile(file, text);
+    return `script:${file}`;
+  }
+
+  async function startRun(text: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const answer = await client.post<{ runId: string }>('/v1/runs', { prompt: 'Build it', llm: await script(text), ...extra });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.headers.get('location')).toBe(`/v1/runs/${answer.body.runId}`);
+    return answer.body.runId;
+  }
+
+  async function storedEvents(runId: string): Promise<EventsPage['events']> {
+    return (await client.get<EventsPage>(`/v1/runs/${runId}/events?limit=5000`)).body.events;
+  }
+
+  /** Waits until the run has `status` and the stream has every stored event. */
+  async function streamToEnd(stream: ReturnType<ServiceClient['stream']>, runId: string, status: string): Promise<void> {
+    await stream.until(`run ${status}`, (s) => s.messages.some((m) => m.kind === 'run' && m.status === status));
+    const stored = await storedEvents(runId);
+    await stream.until(`all ${stored.length} events`, (s) => (s.events[s.events.length - 1]?.seq ?? 0) >= stored.length);
+  }
+
+  it('starts a run and streams its events to the end, the same ones the events route lists', slow, async () => {
+    const runId = await startRun(eightTasks);
+    const stream = client.stream(runId, 0);
+    await streamToEnd(stream, runId, 'completed');
+    await stream.close();
+    const stored = await storedEvents(runId);
+    expect(stream.events.map((m) => m.seq)).toEqual(stored.map((_, index) => index + 1));
+    expect(stream.events.map((m) => m.event)).toEqual(stored.map((entry) => entry.event));
+
+    const summary = await client.get<{ run: { status: string; usage: { calls: number } }; counts: Record<string, number> }>(`/v1/runs/${runId}`);
+    expect(summary.body.run.status).toBe('completed');
+    expect(summary.body.counts).toEqual({ completed: 9 });
+    expect(summary.body.run.usage.calls).toBeGreaterThan(8);
+    const tree = await client.get<{ status: string; root: { children: Array<{ id: string; title: string }> } }>(`/v1/runs/${runId}/tree`);
+    expect(tree.body.status).toBe('completed');
+    expect(tree.body.root.children.map((child) => child.title)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((key) => `Task ${key}`));
+    const node = await client.get<{ node: { title: string }; calls: Array<{ role: string }> }>(`/v1/runs/${runId}/nodes/${tree.body.root.children[0]!.id}`);
+    expect(node.body.node.title).toBe('Task a');
+    expect(node.body.calls.map((call) => call.role)).toEqual(['executor', 'checker']);
+    const list = await client.get<{ runs: Array<{ run: { id: string } }>; nextCursor: string | null }>('/v1/runs?status=completed');
+    expect(list.body.runs.map((entry) => entry.run.id)).toEqual([runId]);
+  });
+
+  it('takes a decision through the API while a sibling branch runs on', slow, async () => {
+    const runId = await startRun(gateBesideSlowSibling);
+    let approvals: Array<{ nodeId: string; title: string; actions: string[] }> = [];
+    await waitFor('the gate to wait', async () => {
+      approvals = (await client.get<{ approvals: typeof approvals }>(`/v1/runs/${runId}/approvals`)).body.approvals;
+      return approvals.length === 1;
+    });
+    expect(approvals[0]).toMatchObject({ title: 'Ship it', actions: ['approve', 'reject', 'edit'] });
+    const tree = await client.get<{ root: { children: Array<{ id: string; title: string; status: string }> } }>(`/v1/runs/${runId}/tree`);
+    const sibling = tree.body.root.children.find((child) => child.title === 'Build the slow part')!;
+    expect(sibling.status).toBe('running');
+
+    const decided = await client.post(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}/decision`, { action: 'approve', by: 'ci-bot' });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(200);
+    expect(decided.body).toMatchObject({ action: 'approve', by: 'ci-bot' });
+    const again = await client.post(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}/decision`, { action: 'approve' });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(again.body.detail).toMatch(/not waiting|already decided/);
+
+    await waitFor('the run to complete', async () => (await client.get<{ run: { status: string } }>(`/v1/runs/${runId}`)).body.run.status === 'completed');
+    const gate = await client.get<{ node: { status: string; approval: { decision: { by: string } } } }>(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}`);
+    expect(gate.body.node.status).toBe('completed');
+    expect(gate.body.node.approval.decision.by).toBe('ci-bot');
+  });
+
+  it('gives a client that reconnects with its last seq every event once: no gap, no duplicate', slow, async () => {
+    const runId = await startRun(eightTasks, { limits: { concurrency: 2 } });
+    const first = client.stream(runId, 0);
+    await first.until('a few events', (s) => s.events.length >= 5);
+    await first.close();
+    const last = first.events[first.events.length - 1]!.seq;
+    expect(last).toBeGreaterThanOrEqual(5);
+    const second = client.stream(runId, last);
+    await streamToEnd(second, runId, 'completed');
+    await second.close();
+    const seqs = [...first.events, ...second.events].map((m) => m.seq);
+    const stored = await storedEvents(runId);
+    expect(seqs).toEqual(stored.map((entry) => entry.seq));
+    expect(second.events[0]!.seq).toBe(last + 1);
+  });
+
+  it('cancels a run and resumes it to the end', slow, async () => {
+    const runId = await startRun(sixSlowTasks, { limits: { concurrency: 1 } });
+    await waitFor('a task to finish', async () => {
+      const summary = await client.get<{ counts: Record<string, number> }>(`/v1/runs/${runId}`);
+      return (summary.body.counts.completed ?? 0) >= 1;
+    });
+    const cancelled = await client.post<{ status: string }>(`/v1/runs/${runId}/cancel`, { reason: 'wrong branch' });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    const stopped = await client.get<{ run: { status: string }; counts: Record<string, number> }>(`/v1/runs/${runId}`);
+    expect(stopped.body.run.status).toBe('cancelled');
+    expect(stopped.body.counts.cancelled).toBeGreaterThan(0);
+
+    const resumed = await client.post<{ status: string }>(`/v1/runs/${runId}/resume`);
+    expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+    const twice = await client.post(`/v1/runs/${runId}/resume`);
+    expect(twice.status).toBe(409);
+    await waitFor('the run to complete', async () => (await client.get<{ run: { status: string } }>(`/v1/runs/${runId}`)).body.run.status === 'completed', 40_000);
+    const done = await client.post(`/v1/runs/${runId}/resume`);
+    expect(done.status).toBe(409);
+    expect(done.body.detail).toMatch(/already completed/);
+  });
+
+  it('refuses every kind of bad request with problem+json, and stores nothing for it', async () => {
+    const cases: Array<[string, Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>, number, RegExp, string?]> = [
+      ['bad JSON', client.request('POST', '/v1/runs', { body: '{"prompt":' }), 400, /not valid JSON/],
+      ['an unknown field', client.post('/v1/runs', { prompt: 'x', limts: {} }), 400, /unknown field "limts"/, 'body.limts'],
+      ['a field of the wrong type', client.post('/v1/runs', { prompt: 'x', limits: { maxDepth: 'deep' } }), 400, /body\.limits\.maxDepth/, 'body.limits.maxDepth'],
+      ['an empty prompt', client.post('/v1/runs', { prompt: '  ' }), 400, /prompt is empty/, 'body.prompt'],
+      ['an oversized body', client.post('/v1/runs', { prompt: 'x', notes: [{ name: 'big.md', content: 'x'.repeat(1_100_000) }] }), 413, /larger than this server accepts/],
+      ['a body that is not JSON', client.request('POST', '/v1/runs', { body: 'prompt=x', contentType: 'text/plain' }), 415, /content-type|media type/i],
+      ['a model that does not exist', client.post('/v1/runs', { prompt: 'x', llm: 'script:/nowhere/script.yaml' }), 400, /nowhere/],
+      ['an unknown run', client.get('/v1/runs/r-nope'), 404, /no run "r-nope"/],
+      ['an unknown run tree', client.get('/v1/runs/r-nope/tree'), 404, /no run "r-nope"/],
+      ['a bad query', client.get('/v1/runs?limit=0'), 400, /query\.limit/, 'query.limit'],
+      ['an unknown route', client.get('/v1/nothing'), 404, /no route GET \/v1\/nothing/],
+    ];
+    for (const [what, pending, status, detail, field] of cases) {
+      const answer = await pending;
+      expect(answer.status, what).toBe(status);
+      expect(answer.headers.get('content-type'), what).toMatch(/^application\/problem\+json/);
+      expect(answer.body.status, what).toBe(status);
+      expect(answer.body.title, what).toMatch(/^[a-z-]+$/);
+      expect(answer.body.type, what).toBe(`urn:arbor:problem:${String(answer.body.title)}`);
+      expect(String(answer.body.detail), what).toMatch(detail);
+      if (field) expect(answer.body.field, what).toBe(field);
+      expect(JSON.stringify(answer.body), what).not.toMatch(/\n\s+at /);
+    }
+    expect((await client.get<{ runs: unknown[] }>('/v1/runs')).body.runs).toEqual([]);
+    expect(await store.listRuns()).toEqual([]);
+
+    const runId = await startRun(eightTasks);
+    const node = await client.get(`/v1/runs/${runId}/nodes/999`);
+    expect(node.status).toBe(404);
+    expect(node.body.detail).toMatch(/has no node "999"/);
+    const notWaiting = await client.post(`/v1/runs/${runId}/nodes/0/decision`, { action: 'approve' });
+    expect(notWaiting.status).toBe(409);
+    const badAction = await client.post(`/v1/runs/${runId}/nodes/0/decision`, { action: 'maybe' });
+    expect(badAction.status).toBe(400);
+    expect(badAction.body.field).toBe('body.action');
+  });
+});
+
+describe('arbor serve access', () => {
+  let dir: string;
+  let store: Store;
+  let service: RunningService;
+
+  beforeEach(async () => {
+    dir = await makeTempDir('arbor-serve-');
+    store = await (await harnessStorage('embedded', dir)).open();
+  });
+  afterEach(async () => {
+    await service.close(0);
+    await store.close();
+  });
+
+  it('asks for the bearer token on every route but /healthz, and keeps a generated one with mode 0600', async () => {
+    service = await serve({ store, port: 0, env: {} });
+    expect(service.token).toMatchObject({ source: 'file', created: true });
+    const { statSync, readFileSync } = await import('node:fs');
+    expect(statSync(service.token.file!).mode & 0o777).toBe(0o600);
+    expect(readFileSync(service.token.file!, 'utf8').trim()).toBe(service.token.token);
+
+    const anonymous = new ServiceClient(service.url, null);
+    expect((await anonymous.get('/healthz')).status).toBe(200);
+    for (const route of ['/readyz', '/v1/runs', '/v1/openapi.json', '/v1/runs/r-1/tree']) {
+      const answer = await anonymous.get(route);
+      expect(answer.status, route).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    const wrong = await new ServiceClient(service.url, `${service.token.token}x`).get('/v1/runs');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.detail).toBe('the bearer token is wrong');
+    const refused = await new ServiceClient(service.url, 'nope').stream('r-1').closed;
+    expect(refused.code).toBe(1006);
+
+    const client = new ServiceClient(service.url, service.token.token);
+    expect((await client.get('/readyz')).body).toMatchObject({ status: 'ready' });
+    // A restart keeps the token.
+    await service.close(0);
+    service = await serve({ store, port: 0, env: {} });
+    expect(service.token).toMatchObject({ source: 'file', created: false, token: client.token });
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the request schemas', async () => {
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token } });
+    const document = (await new ServiceClient(service.url, token).get<{
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean } }> } }>>;
+    }>('/v1/openapi.json')).body;
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/runs', '/v1/runs/{run}', '/v1/runs/{run}/tree', '/v1/runs/{run}/nodes/{node}/decision', '/v1/runs/{run}/events/stream']),
+    );
+    const create = document.paths['/v1/runs']!.post!.requestBody!.content['application/json']!.schema;
+    expect(create.required).toEqual(['prompt']);
+    expect(Object.keys(create.properties)).toEqual(['prompt', 'notes', 'llm', 'limits', 'agents', 'detach']);
+    expect(create.additionalProperties).toBe(false);
+  });
+
+  it('refuses to listen beyond loopback without ARBOR_TOKEN', async () => {
+    await expect(serve({ store, host: '0.0.0.0', port: 0, env: {} })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without ARBOR_TOKEN/);
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token } });
+  });
+});
+
+export type { StreamMessage };
