@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
 import { getRun } from '../api/index.js';
 import type { Store } from '../store/index.js';
 import { parseRequestPart } from './parse-request-part.js';
 import { problemFor } from './problem.js';
 import type { RunEventFeeds } from './run-event-feeds.js';
-import type { SequencedEvent } from './run-event-log.js';
 import { runParamsSchema, streamQuerySchema } from './service-schemas.js';
+import { StreamSender, streamCloseCodes } from './stream-sender.js';
 
 /** Options of {@link registerEventStream}. */
 export interface EventStreamOptions {
@@ -16,24 +15,22 @@ export interface EventStreamOptions {
   maxBufferedBytes: number;
 }
 
-/** Close codes the stream uses (4000–4999 are the application's). */
-export const streamCloseCodes = { tooSlow: 4008, notFound: 4004, badRequest: 4000 } as const;
 
 /**
  * `GET /v1/runs/:run/events/stream?after=SEQ`: a WebSocket that sends the run's stored events after
  * `after`, then each new one as it is stored, as `{ kind: "event", seq, event }` messages, and
  * `{ kind: "run", status }` when the run's status changes. Every event goes once and in order, so a
  * client that reconnects with its last `seq` misses nothing and sees nothing twice. A client that
- * does not keep up is closed with {@link streamCloseCodes.tooSlow}: reconnecting with its last
- * `seq` catches it up from the store.
+ * does not keep up is closed (see {@link StreamSender}): reconnecting with its last `seq` catches it
+ * up from the store.
  */
 export function registerEventStream(app: FastifyInstance, options: EventStreamOptions): void {
   app.get('/v1/runs/:run/events/stream', { websocket: true }, async (socket, request) => {
-    let sent = 0;
+    let after: number;
     let params;
     try {
       params = parseRequestPart('params', runParamsSchema, request.params);
-      sent = parseRequestPart('query', streamQuerySchema, request.query).after;
+      after = parseRequestPart('query', streamQuerySchema, request.query).after;
       await getRun(options.store, params.run);
     } catch (error) {
       const problem = problemFor(error);
@@ -41,22 +38,7 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
       return;
     }
     const feed = options.feeds.acquire(params.run);
-    const send = (message: unknown): boolean => {
-      if (socket.readyState !== socket.OPEN) return false;
-      if (socket.bufferedAmount > options.maxBufferedBytes) {
-        socket.close(streamCloseCodes.tooSlow, clip(`too slow: reconnect with after=${sent}`));
-        return false;
-      }
-      socket.send(JSON.stringify(message));
-      return true;
-    };
-    const sendEvents = (events: readonly SequencedEvent[]) => {
-      for (const entry of events) {
-        if (entry.seq <= sent) continue;
-        if (!send({ kind: 'event', seq: entry.seq, event: entry.event })) return;
-        sent = entry.seq;
-      }
-    };
+    const sender = new StreamSender(socket, options.maxBufferedBytes, after);
     let stopListening: (() => void) | null = null;
     socket.on('close', () => {
       stopListening?.();
@@ -65,12 +47,9 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
     await feed.ready();
     if (socket.readyState !== socket.OPEN) return;
     // No await between reading the backlog and listening: nothing can slip in between.
-    sendEvents(feed.after(sent));
-    if (feed.status !== null) send({ kind: 'run', status: feed.status });
-    stopListening = feed.listen({
-      events: sendEvents,
-      status: (status) => send({ kind: 'run', status }),
-    });
+    sender.events(feed.after(sender.sent));
+    if (feed.status !== null) sender.status(feed.status);
+    stopListening = feed.listen({ events: (events) => sender.events(events), status: (status) => sender.status(status) });
   });
 }
 
@@ -78,5 +57,3 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
 function clip(reason: string): string {
   return Buffer.byteLength(reason) <= 123 ? reason : `${reason.slice(0, 100)}…`;
 }
-
-export type { WebSocket };
