@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { err, ok, type ExecutorAnswer, type Result } from '../domain/index.js';
+import { err, limitReached, ModelBehaviourError, ok, type ExecutorAnswer, type Result } from '../domain/index.js';
 import type { AgentRuntime } from './agent-runtime.js';
 import { askAgent, type AgentOutcome } from './ask-agent.js';
 import { baseTemplateData, failedChecks, type NodeContext } from './node-context.js';
+import { parseAnswer } from './parse-answer.js';
 import { subjectOf } from './subject-of.js';
 
 /** Options of {@link executeNode}. */
@@ -16,9 +17,10 @@ export interface ExecuteNodeOptions {
 /**
  * Asks the executor to complete the node or decompose it. Earlier check feedback and a person's
  * guidance are in the prompt; a decompose where none is allowed, or an artifact path outside the
- * output folder, is sent back as an invalid answer.
+ * output folder, is sent back as an invalid answer. An executor that still decomposes at the depth
+ * limit when its re-asks run out fails with that limit on the error, naming `--max-depth`.
  */
-export function executeNode(
+export async function executeNode(
   runtime: AgentRuntime,
   context: NodeContext,
   options: ExecuteNodeOptions,
@@ -30,12 +32,25 @@ export function executeNode(
     guidance: options.guidance,
     canDecompose: options.canDecompose,
   });
-  return askAgent(runtime, {
+  const outcome = await askAgent(runtime, {
     role: 'executor',
     prompt,
     subject: subjectOf(context, 'executor'),
     validate: (answer) => checkExecutorAnswer(answer, options.canDecompose, context.maxDepth),
   });
+  if (outcome.success || options.canDecompose || !isDecompose(outcome.lastAnswer)) return outcome;
+  const limit = limitReached('maxDepth', context.maxDepth);
+  const tries = outcome.calls === 1 ? '1 try' : `${outcome.calls} tries`;
+  const { role, nodeId, runId } = outcome.error;
+  const message = `the executor still decomposed the task after ${tries}, but ${limit.message}`;
+  return { ...outcome, error: new ModelBehaviourError(message, { role, nodeId, runId, limit }) };
+}
+
+/** Whether the executor's last answer was a valid decompose (one the depth limit refused). */
+function isDecompose(text: string | null): boolean {
+  if (text === null) return false;
+  const parsed = parseAnswer('executor', text);
+  return parsed.success && parsed.value.action === 'decompose';
 }
 
 function checkExecutorAnswer(answer: ExecutorAnswer, canDecompose: boolean, maxDepth: number): Result<ExecutorAnswer> {

@@ -2,6 +2,7 @@ import type winston from 'winston';
 import { pendingApprovals, personName, type ReadyRun, type RunHandle } from '../api/index.js';
 import { totalTokens, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
+import { continueWithHigherLimit } from './continue-with-higher-limit.js';
 import { engineEventFields, engineEventJson } from './engine-event-fields.js';
 import { exitCodes } from './exit-codes.js';
 import { ApprovalPrompter } from './interactive-approvals.js';
@@ -152,8 +153,8 @@ function report(run: Run, waiting: number, options: DriveRunOptions): number {
     default: {
       const reason = run.stopReason?.message ?? 'unknown reason';
       print(`Run ${run.id} ${run.status}: ${reason} (${totals}).`);
-      if (run.stopReason?.kind === 'budget')
-        print(`Continue with a higher limit: arbor resume ${run.id}${store} --max-… N`);
+      const higherLimit = continueWithHigherLimit(run, store);
+      if (higherLimit) print(higherLimit);
       else print(`Inspect: arbor tree ${run.id}${store}   Retry: arbor resume ${run.id}${store}`);
       return exitCodes.failed;
     }

@@ -1,4 +1,5 @@
 import type { AgentRole } from './agent-role.js';
+import type { LimitStop } from './limit-reached.js';
 import type { BudgetName } from './limits.js';
 
 /** Structured context that lets the CLI say where a failure happened. */
@@ -38,7 +39,15 @@ export class NotFoundError extends UsageError {}
 export class StateConflictError extends UsageError {}
 
 /** A model answered, but not usefully: invalid JSON, a schema violation, a refusal, truncation. */
-export class ModelBehaviourError extends ArborError {}
+export class ModelBehaviourError extends ArborError {
+  /** The run limit its answers kept breaking (a decompose at the depth limit), when that is why. */
+  readonly limit: LimitStop | undefined;
+
+  constructor(message: string, options: ArborErrorOptions & { limit?: LimitStop } = {}) {
+    super(message, options);
+    this.limit = options.limit;
+  }
+}
 
 /** A model provider could not be reached or kept failing (rate limits, 5xx, timeouts). */
 export class ProviderError extends ArborError {

@@ -39,6 +39,7 @@ export {
   type BudgetName,
   type Limits,
 } from './limits.js';
+export { limitReached, limitStopSchema, type LimitStop, type Spent } from './limit-reached.js';
 export { nodeEventSchema, type NodeEvent } from './node-event.js';
 export {
   isTerminal,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { approvalSchema } from './approval.js';
 import { checkerAnswerSchema } from './checker-answer.js';
 import { executorAnswerSchema, nodeResultSchema } from './executor-answer.js';
+import { limitStopSchema } from './limit-reached.js';
 import { nodeStatusSchema } from './node-status.js';
 import { plannerAnswerSchema } from './planner-answer.js';
 import { sequencerAnswerSchema } from './sequencer-answer.js';
@@ -47,6 +48,12 @@ export type CheckRecord = z.infer<typeof checkRecordSchema>;
 export const nodeErrorSchema = z.object({
   kind: z.enum(['model', 'provider', 'validation', 'budget', 'human', 'dependency', 'internal']),
   message: z.string(),
+  /**
+   * The run limit behind the failure: the node's own (kind `budget`, e.g. it had to decompose at
+   * the depth limit) or a subtask's that failed it (kind `dependency`). Absent for other failures
+   * and on documents stored before it was kept.
+   */
+  limit: limitStopSchema.optional(),
 });
 
 /** Why a node failed or was skipped. */

@@ -1,5 +1,6 @@
-import { budgetFlags, BudgetExceededError, type BudgetName, type Limits, type Usage } from '../domain/index.js';
+import type { Limits, Usage } from '../domain/index.js';
 import type { Reservation } from '../agents/index.js';
+import { budgetExceeded } from './budget-exceeded.js';
 
 /**
  * A run's call, token and cost budgets. A call reserves before it starts and settles after, so
@@ -25,19 +26,14 @@ export class Budget {
   /** Throws `BudgetExceededError` when the next call would not fit; otherwise holds its share. */
   reserve(estimate: { inputTokens: number }): Reservation {
     const { maxCalls, maxTokens, maxCostUsd } = this.limits;
+    const spent = { tokens: this.tokens, costUsd: this.costUsd };
     if (maxCalls !== null && this.calls + this.inFlightCalls >= maxCalls)
-      throw exceeded('maxCalls', `the run reached its limit of ${maxCalls} LLM calls`);
+      throw budgetExceeded('maxCalls', maxCalls, spent);
     if (maxTokens !== null && this.tokens + this.inFlightTokens >= maxTokens)
-      throw exceeded('maxTokens', `the run reached its limit of ${maxTokens} tokens (used ${this.tokens})`);
+      throw budgetExceeded('maxTokens', maxTokens, spent);
     // An unknown cost must not pass for zero: with a cost limit set, it stops the run and says so.
-    if (maxCostUsd !== null && this.costUsd === null)
-      throw exceeded(
-        'maxCostUsd',
-        `the run's cost is unknown (a model without a price in the price table answered), so its cost limit of $${maxCostUsd} cannot be enforced`,
-        'add the model to src/llm/prices.json, or limit the run with --max-tokens instead of --max-cost',
-      );
-    if (maxCostUsd !== null && this.costUsd !== null && this.costUsd >= maxCostUsd)
-      throw exceeded('maxCostUsd', `the run reached its cost limit of $${maxCostUsd} (spent $${this.costUsd.toFixed(4)})`);
+    if (maxCostUsd !== null && (this.costUsd === null || this.costUsd >= maxCostUsd))
+      throw budgetExceeded('maxCostUsd', maxCostUsd, spent);
     this.inFlightCalls++;
     this.inFlightTokens += estimate.inputTokens;
     let open = true;
@@ -58,10 +54,4 @@ export class Budget {
       cancel: () => void release(),
     };
   }
-}
-
-function exceeded(budget: BudgetName, message: string, hint?: string): BudgetExceededError {
-  return new BudgetExceededError(budget, message, {
-    hint: hint ?? `resume with a higher limit, e.g. arbor resume RUN ${budgetFlags[budget]} N`,
-  });
 }

@@ -1,4 +1,5 @@
-import { BudgetExceededError, type NodeError, type TaskNode } from '../domain/index.js';
+import type { BudgetExceededError, NodeError, TaskNode } from '../domain/index.js';
+import { budgetExceeded } from './budget-exceeded.js';
 
 /** The root is always planned first: its stored "execution" says so, so resume treats it alike. */
 export const rootExecution = {
@@ -22,9 +23,7 @@ export function dependencyError(blocker: TaskNode): NodeError {
   return { kind: 'dependency', message: `dependency ${blocker.id} "${blocker.title}" ${blocker.status}` };
 }
 
-/** The node budget is reached: stop new work, resumable with a higher limit. */
+/** The node budget is reached: stop new work, resumable with a higher limit (`--max-nodes`). */
 export function nodesExceeded(maxNodes: number): BudgetExceededError {
-  return new BudgetExceededError('maxNodes', `the run reached its limit of ${maxNodes} nodes`, {
-    hint: 'resume with a higher limit, e.g. arbor resume RUN --max-nodes N',
-  });
+  return budgetExceeded('maxNodes', maxNodes);
 }

@@ -154,15 +154,24 @@ export class NodePipeline {
     }
   }
 
-  /** Completes a decomposed node once every child settled (fails it if one failed). */
+  /**
+   * Completes a decomposed node once every child settled, or fails it if one failed. A failure
+   * that a run limit caused is named first and carried up, so the run's end can say which limit
+   * stopped it and which flag raises it.
+   */
   async rollUp(node: TaskNode): Promise<void> {
     const children = this.host.tree.childrenOf(node.id);
     if (children.length === 0 || !children.every((child) => isTerminal(child.status))) return;
-    const failed = children.find((child) => child.status === 'failed' || child.status === 'cancelled');
+    const unfinished = children.filter((child) => child.status === 'failed' || child.status === 'cancelled');
+    const failed = unfinished.find((child) => child.error?.limit) ?? unfinished[0];
     if (failed) {
+      const limit = failed.error?.limit;
+      const message = `subtask ${failed.id} "${failed.title}" ${failed.status}`;
       await this.host.writer.apply(node, {
         type: 'fail',
-        error: { kind: 'dependency', message: `subtask ${failed.id} "${failed.title}" ${failed.status}` },
+        error: limit
+          ? { kind: 'dependency', message: `${message}: ${limit.message}`, limit }
+          : { kind: 'dependency', message },
       });
     } else {
       await this.host.writer.apply(node, { type: 'roll-up' }, { result: rollUpResult(children) });

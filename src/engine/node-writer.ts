@@ -3,6 +3,7 @@ import {
   ArborError,
   transition,
   type AgentRole,
+  type NodeError,
   type NodeEvent,
   type NodePatch,
   type NodeTransitionEvent,
@@ -132,7 +133,9 @@ export class NodeWriter {
   ): Promise<NodePatch | null> {
     const spent = this.spend(node, role, outcome);
     if (outcome.success) return { ...spent, ...patchFor(outcome.value as A) };
-    await this.apply(node, { type: 'fail', error: { kind: 'model', message: outcome.error.message } }, spent);
+    const { message, limit } = outcome.error;
+    const error: NodeError = limit ? { kind: 'budget', message, limit } : { kind: 'model', message };
+    await this.apply(node, { type: 'fail', error }, spent);
     return null;
   }
 

@@ -9,7 +9,8 @@ export interface RunOutcome {
 
 /**
  * How a drive of the run ends, from its root and why it stopped: completed with the root; cancelled
- * or failed when stopped; awaiting approval when only people can move it on.
+ * or failed when stopped; awaiting approval when only people can move it on. A root that failed
+ * because a run limit stopped a node under it ends the run as stopped by that limit.
  */
 export function runEndStatus(options: {
   root: Pick<TaskNode, 'status' | 'error'>;
@@ -19,11 +20,15 @@ export function runEndStatus(options: {
   const { root, stopReason, waitsForPeople } = options;
   if (root.status === 'completed') return { status: 'completed', stopReason: null };
   if (stopReason?.kind === 'cancelled') return { status: 'cancelled', stopReason };
-  if (root.status === 'failed' || stopReason !== null)
+  if (stopReason !== null) return { status: 'failed', stopReason };
+  if (root.status === 'failed') {
+    const message = root.error?.message ?? 'the root task failed';
+    const limit = root.error?.limit;
     return {
       status: 'failed',
-      stopReason: stopReason ?? { kind: 'failure', message: root.error?.message ?? 'the root task failed' },
+      stopReason: limit ? { kind: 'budget', budget: limit.budget, message } : { kind: 'failure', message },
     };
+  }
   if (waitsForPeople) return { status: 'awaiting_approval', stopReason: null };
   return {
     status: 'failed',

@@ -17,7 +17,7 @@ describe.each(storesUnderTest())('run engine budgets on the %s store', (store) =
     const stopped = await harness.drive();
     expect(stopped.status).toBe('failed');
     expect(stopped.stopReason).toMatchObject({ kind: 'budget', budget: 'maxCalls' });
-    expect(stopped.stopReason?.message).toContain('9 LLM calls');
+    expect(stopped.stopReason?.message).toBe('the run reached its limit of 9 LLM calls (raise it with --max-calls)');
     expect(harness.calls).toHaveLength(9);
     const nodes = await harness.nodes();
     expect(nodes.some((node) => node.status === 'running')).toBe(false);
@@ -36,7 +36,7 @@ describe.each(storesUnderTest())('run engine budgets on the %s store', (store) =
     harness = await createHarness({ store, limits: { maxNodes: 4 }, script: { defaults: { ...passingDefaults, planner: fiveTasks } } });
     const stopped = await harness.drive();
     expect(stopped.stopReason).toMatchObject({ kind: 'budget', budget: 'maxNodes' });
-    expect(stopped.stopReason?.message).toContain('4 nodes');
+    expect(stopped.stopReason?.message).toBe('the run reached its limit of 4 nodes (raise it with --max-nodes)');
     expect(await harness.nodes()).toHaveLength(1);
     expect((await harness.nodes())[0]!.pipeline.plan?.tasks).toHaveLength(5);
 
@@ -53,6 +53,7 @@ describe.each(storesUnderTest())('run engine budgets on the %s store', (store) =
     });
     const stopped = await harness.drive();
     expect(stopped.stopReason).toMatchObject({ kind: 'budget', budget: 'maxTokens' });
+    expect(stopped.stopReason?.message).toMatch(/^the run reached its limit of 1500 tokens, having used \d+ \(raise it with --max-tokens\)$/);
     const used = stopped.run.usage.inputTokens + stopped.run.usage.outputTokens;
     expect(used).toBeGreaterThanOrEqual(1500);
     const largestCall = Math.max(...harness.events.flatMap((event) => (event.type === 'call-end' && event.usage ? [event.usage.inputTokens + event.usage.outputTokens] : [])));
@@ -89,9 +90,72 @@ describe.each(storesUnderTest())('run engine budgets on the %s store', (store) =
     expect(outcome.status).toBe('failed');
     const big = await harness.node('big');
     expect(big.status).toBe('failed');
-    expect(big.error?.message).toMatch(/decomposition refused: the tree may not grow deeper than 1 levels/);
+    const depthLimit = 'the tree may not grow deeper than 1 levels (raise it with --max-depth)';
+    expect(big.error).toEqual({
+      kind: 'budget',
+      message: `the executor still decomposed the task after 2 tries, but ${depthLimit}`,
+      limit: { budget: 'maxDepth', message: depthLimit },
+    });
     expect((await harness.node('small')).status).toBe('completed');
-    expect(outcome.stopReason?.message).toContain('subtask 1 "big" failed');
+    expect(outcome.stopReason).toEqual({
+      kind: 'budget',
+      budget: 'maxDepth',
+      message: `subtask 1 "big" failed: ${depthLimit}`,
+    });
+  });
+
+  it('ends a runaway decomposition at the depth limit naming --max-depth on every level, and grows deeper on resume with a higher limit', async () => {
+    harness = await createHarness({
+      store,
+      limits: { maxDepth: 2 },
+      script: {
+        defaults: {
+          ...passingDefaults,
+          planner: { tasks: [{ key: 'a', title: '{{node.title}}/a', description: 'part of {{node.title}}' }] },
+          executor: { action: 'decompose', reason: 'too big' },
+        },
+      },
+    });
+    const stopped = await harness.drive();
+    const depthLimit = 'the tree may not grow deeper than 2 levels (raise it with --max-depth)';
+    expect(stopped.status).toBe('failed');
+    expect(stopped.stopReason).toEqual({
+      kind: 'budget',
+      budget: 'maxDepth',
+      message: `subtask 1 "Build a todo app/a" failed: ${depthLimit}`,
+    });
+    // Stored, so `arbor tree` shows it after the run ended.
+    expect(stopped.run.stopReason?.message).toContain('--max-depth');
+    const nodes = await harness.nodes();
+    expect(nodes.map((node) => [node.depth, node.status, node.error?.kind, node.error?.limit?.budget])).toEqual([
+      [0, 'failed', 'dependency', 'maxDepth'],
+      [1, 'failed', 'dependency', 'maxDepth'],
+      [2, 'failed', 'budget', 'maxDepth'],
+    ]);
+    expect(nodes[1]!.error?.message).toBe(`subtask 1.1 "Build a todo app/a/a" failed: ${depthLimit}`);
+
+    const resumed = await harness.drive({ limits: { maxDepth: 3 }, reopenFailed: true });
+    expect(resumed.stopReason).toMatchObject({ kind: 'budget', budget: 'maxDepth' });
+    expect(resumed.stopReason?.message).toContain('deeper than 3 levels (raise it with --max-depth)');
+    expect((await harness.nodes()).map((node) => node.depth)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('names the depth limit as what stopped the run even when another subtask failed first for another reason', async () => {
+    harness = await createHarness({
+      store,
+      limits: { maxDepth: 1 },
+      script: {
+        rules: [
+          { role: 'executor', title: '^broken$', raw: 'not JSON' },
+          { role: 'executor', title: '^big$', respond: { action: 'decompose', reason: 'too big' } },
+        ],
+        defaults: { ...passingDefaults, planner: tasks({ key: 'broken' }, { key: 'big' }) },
+      },
+    });
+    const outcome = await harness.drive();
+    expect((await harness.node('broken')).error?.kind).toBe('model');
+    expect(outcome.stopReason).toMatchObject({ kind: 'budget', budget: 'maxDepth' });
+    expect(outcome.stopReason?.message).toMatch(/^subtask 2 "big" failed: .*--max-depth/);
   });
 });
 

@@ -1,6 +1,7 @@
-import { budgetFlags, BudgetExceededError, totalTokens, type BudgetName, type Limits, type Run } from '../domain/index.js';
+import { totalTokens, type BudgetExceededError, type BudgetName, type Limits, type Run } from '../domain/index.js';
 import type { Reservation } from '../agents/index.js';
 import type { Store } from '../store/index.js';
+import { budgetExceeded } from './budget-exceeded.js';
 
 /**
  * A shared run's call, token and cost budgets, held in the store so that every worker draws on the
@@ -37,27 +38,7 @@ export class StoreBudget {
 }
 
 function exceeded(budget: BudgetName, run: Run, limits: Limits): BudgetExceededError {
-  const hint = `resume with a higher limit, e.g. arbor resume RUN ${budgetFlags[budget]} N`;
-  switch (budget) {
-    case 'maxTokens':
-      return new BudgetExceededError(
-        budget,
-        `the run reached its limit of ${limits.maxTokens} tokens (used ${totalTokens(run.usage)})`,
-        { hint },
-      );
-    case 'maxCostUsd':
-      return run.usage.costUsd === null
-        ? new BudgetExceededError(
-            budget,
-            `the run's cost is unknown (a model without a price in the price table answered), so its cost limit of $${limits.maxCostUsd} cannot be enforced`,
-            { hint: 'add the model to src/llm/prices.json, or limit the run with --max-tokens instead of --max-cost' },
-          )
-        : new BudgetExceededError(
-            budget,
-            `the run reached its cost limit of $${limits.maxCostUsd} (spent $${run.usage.costUsd.toFixed(4)})`,
-            { hint },
-          );
-    default:
-      return new BudgetExceededError(budget, `the run reached its limit of ${limits.maxCalls} LLM calls`, { hint });
-  }
+  const spent = { tokens: totalTokens(run.usage), costUsd: run.usage.costUsd };
+  // The store answers only with the call, token and cost budgets.
+  return budgetExceeded(budget, limits[budget] ?? 0, spent);
 }

@@ -21,6 +21,18 @@ const checkerCompletion = {
   ],
 };
 
+/** An Anthropic Messages API answer: the checker's verdict as the input of its tool. */
+const checkerMessage = {
+  id: 'msg_1',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-haiku-4-5',
+  content: [{ type: 'tool_use', id: 'toolu_1', name: 'checker_answer', input: { verdict: 'pass', feedback: '' } }],
+  stop_reason: 'tool_use',
+  stop_sequence: null,
+  usage: { input_tokens: 10, output_tokens: 5 },
+};
+
 describe('createProviderModel', () => {
   it('builds each provider’s model with its key from the environment', () => {
     const env = { OPENAI_API_KEY: 'sk-1', ANTHROPIC_API_KEY: 'sk-ant-1' };
@@ -71,5 +83,30 @@ describe('createProviderModel', () => {
       model: 'local-model',
       response_format: { type: 'json_object' },
     });
+  });
+
+  it('sends Anthropic calls to ANTHROPIC_BASE_URL, with the key from ANTHROPIC_API_KEY', async () => {
+    llm.route('http://gateway.internal:4000/v1/messages', reply.json(checkerMessage));
+    const model = createProviderModel(
+      { provider: 'anthropic', model: 'claude-haiku-4-5' },
+      { ANTHROPIC_BASE_URL: ' http://gateway.internal:4000 ', ANTHROPIC_API_KEY: 'sk-ant-gateway' },
+    );
+    const response = await model.generate(modelRequestFor('checker'));
+    expect(response.text).toBe('{"verdict":"pass","feedback":""}');
+    expect(llm.requests).toHaveLength(1);
+    // The SDK sends the key as `x-api-key` or, in newer versions, as a bearer token.
+    const { headers } = llm.requests[0]!;
+    expect(headers['x-api-key'] ?? headers.authorization).toMatch(/^(Bearer )?sk-ant-gateway$/);
+    expect(llm.requests[0]!.body).toMatchObject({ model: 'claude-haiku-4-5' });
+  });
+
+  it('prefers an agent file’s baseURL to ANTHROPIC_BASE_URL', async () => {
+    llm.route('http://role-proxy.internal/v1/messages', reply.json(checkerMessage));
+    const model = createProviderModel(
+      { provider: 'anthropic', model: 'claude-haiku-4-5', baseURL: 'http://role-proxy.internal' },
+      { ANTHROPIC_BASE_URL: 'http://gateway.internal:4000', ANTHROPIC_API_KEY: 'sk-ant-gateway' },
+    );
+    await model.generate(modelRequestFor('checker'));
+    expect(llm.requests.map((request) => request.url)).toEqual(['http://role-proxy.internal/v1/messages']);
   });
 });

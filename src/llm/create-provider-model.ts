@@ -12,7 +12,10 @@ export const defaultTimeoutMs = 120_000;
 export interface ProviderModelOptions {
   provider: ProviderName;
   model: string;
-  /** Another server; for OpenAI the default is `OPENAI_BASE_URL`, then OpenAI's own. */
+  /**
+   * Another server (a gateway, a proxy, an OpenAI-compatible server); the default is the provider's
+   * env var (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`), then the vendor's own API.
+   */
   baseURL?: string | null;
   /** The env var that holds the key; `OPENAI_API_KEY` / `ANTHROPIC_API_KEY` by default. */
   apiKeyEnv?: string | null;
@@ -24,8 +27,9 @@ export interface ProviderModelOptions {
 }
 
 /**
- * Builds a provider's `Model`, reading its key (and OpenAI's `OPENAI_BASE_URL`) from `env`. A
- * missing key or a bad setting is a `UsageError` that names what to set, before any call is made.
+ * Builds a provider's `Model`, reading its key and base URL (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`,
+ * as the vendors' SDKs do) from `env`. A missing key or a bad setting is a `UsageError` that names
+ * what to set, before any call is made.
  */
 export function createProviderModel(
   options: ProviderModelOptions,
@@ -62,7 +66,7 @@ export function createProviderModel(
           'structuredOutput is an OpenAI setting; anthropic always answers through a tool',
         );
       const key = resolveApiKey({ provider: 'anthropic', apiKeyEnv: options.apiKeyEnv ?? undefined }, env);
-      const baseURL = options.baseURL ?? undefined;
+      const baseURL = options.baseURL ?? (env.ANTHROPIC_BASE_URL?.trim() || undefined);
       return createAnthropicModel({ model: options.model, ...key, baseURL, timeoutMs, pricing });
     }
     default: {

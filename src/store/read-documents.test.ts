@@ -30,6 +30,15 @@ describe('read documents', () => {
     expect(node.checks).toHaveLength(2);
   });
 
+  it('loads a failed v1 node stored before errors named the limit behind them, and one that names it', async () => {
+    const stored = (await fixture('node-v1.json')) as object;
+    const before = parseNode({ ...stored, status: 'failed', error: { kind: 'dependency', message: 'subtask 2.1.1 failed' } }, 'old');
+    expect(before.error).toEqual({ kind: 'dependency', message: 'subtask 2.1.1 failed' });
+    const limit = { budget: 'maxDepth', message: 'the tree may not grow deeper than 2 levels (raise it with --max-depth)' };
+    const after = parseNode({ ...stored, status: 'failed', error: { kind: 'budget', message: 'x', limit } }, 'new');
+    expect(after.error?.limit).toEqual(limit);
+  });
+
   it('loads a stored v1 event', async () => {
     expect(parseEvent(await fixture('event-v1.json'), 'event-v1.json')).toMatchObject({
       type: 'decide',

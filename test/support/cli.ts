@@ -20,6 +20,7 @@ const configVariables = [
   'OPENAI_API_KEY',
   'OPENAI_BASE_URL',
   'ANTHROPIC_API_KEY',
+  'ANTHROPIC_BASE_URL',
   'FORCE_COLOR',
   'NO_COLOR',
 ];

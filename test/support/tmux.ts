@@ -7,7 +7,7 @@ import { repoRoot } from './cli.js';
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
 /** Arbor's own settings, cleared so the CLI under test picks only what the test gives it. */
-const cleared = ['ARBOR_LLM', 'ARBOR_STORE', 'ARBOR_SCRIPT_LOG', 'ARBOR_DEBUG', 'MONGODB_URI', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'NO_COLOR', 'FORCE_COLOR', 'VISUAL', 'EDITOR'];
+const cleared = ['ARBOR_LLM', 'ARBOR_STORE', 'ARBOR_SCRIPT_LOG', 'ARBOR_DEBUG', 'MONGODB_URI', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'VISUAL', 'EDITOR'];
 
 const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import type { NodeStatus } from '../../domain/index.js';
+import type { NodeStatus, Run } from '../../domain/index.js';
 import { openStore } from '../../store/index.js';
-import { print, type CommonFlags } from '../command-context.js';
+import { print, storeArgument, type CommonFlags } from '../command-context.js';
+import { continueWithHigherLimit } from '../continue-with-higher-limit.js';
 import { formatUsage } from '../format-usage.js';
 import { nodeStatuses, nonNegativeInteger } from '../parse-options.js';
 import { renderTree } from '../tree-view.js';
@@ -12,6 +13,12 @@ interface TreeFlags extends CommonFlags {
   depth?: number;
   status?: NodeStatus[];
 }
+
+const stopLabels: Record<NonNullable<Run['stopReason']>['kind'], string> = {
+  budget: 'Stopped by a limit',
+  failure: 'Failed',
+  cancelled: 'Cancelled',
+};
 
 /** `arbor tree RUN [--json] [--depth N] [--status S[,S]]`: the tree with statuses. */
 export function registerTreeCommand(program: Command): void {
@@ -33,6 +40,12 @@ export function registerTreeCommand(program: Command): void {
         }
         const { root } = tree;
         print(`Run ${runId}  ${run.status}  ${run.nodeCount} nodes  ${run.usage.calls} calls  ${formatUsage(run.usage)}`);
+        // Why a run that ended unfinished stopped: for a limit, which one and the flag that raises it.
+        if (run.stopReason && run.status !== 'running') {
+          print(`${stopLabels[run.stopReason.kind]}: ${run.stopReason.message}`);
+          const higherLimit = continueWithHigherLimit(run, flags.store ? ` ${storeArgument(flags)}` : '');
+          if (higherLimit) print(higherLimit);
+        }
         const filter = { depth: flags.depth, statuses: flags.status };
         renderTree(root, { color: Boolean(process.stdout.isTTY), filter }).forEach((line) => print(line));
       } finally {
