@@ -109,14 +109,18 @@ export class RunEventFeed {
 
   private async read(): Promise<void> {
     const { store, runId } = this.#options;
-    const [events, run] = await Promise.all([settledEvents(store, runId), store.getRun(runId)]);
+    // The run first: events stored before its status changed are then in the read that follows.
+    const run = await store.getRun(runId);
+    const { events, unsettled } = await settledEvents(store, runId);
     if (events.length > this.#events.length) {
       const known = this.#events.length;
       this.#events = events;
       const fresh = eventsAfter(events, known);
       for (const listener of this.#listeners) listener.events(fresh);
     }
-    if (run && run.status !== this.#status) {
+    // A status change is told once every event before it is out: a client that stops at "completed"
+    // has them all.
+    if (run && run.status !== this.#status && unsettled === 0) {
       this.#status = run.status;
       for (const listener of this.#listeners) listener.status(run.status);
     }

@@ -17,17 +17,21 @@ export const mongoSettleMs = 1_000;
 
 /**
  * The run's stored events numbered in the store's order: `seq` N is the N-th event. Only a settled
- * prefix is numbered (see {@link mongoSettleMs}; the embedded store's journal only ever appends, so
+ * prefix is numbered (`unsettled` says how many are held back; see {@link mongoSettleMs}; the embedded store's journal only ever appends, so
  * all of it is settled), which makes a `seq` mean the same event to every client and every request,
  * and makes "everything after my last seq" exact: no gap, no duplicate.
  */
-export async function settledEvents(store: Store, runId: string, now = Date.now()): Promise<NodeEvent[]> {
+export async function settledEvents(
+  store: Store,
+  runId: string,
+  now = Date.now(),
+): Promise<{ events: NodeEvent[]; unsettled: number }> {
   const events = await store.listEvents(runId);
-  if (store.kind === 'embedded') return events;
+  if (store.kind === 'embedded') return { events, unsettled: 0 };
   const cutoff = new Date(now - mongoSettleMs).toISOString();
   let end = 0;
   while (end < events.length && events[end]!.at <= cutoff) end++;
-  return end === events.length ? events : events.slice(0, end);
+  return { events: end === events.length ? events : events.slice(0, end), unsettled: events.length - end };
 }
 
 /** Events after `after` (a seq), at most `limit` of them, numbered. */

@@ -159,7 +159,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       responses: { 200: { description: 'a page of events', schema: responseSchemas.events }, 404: notFound },
       handler: async ({ params, query }) => {
         await getRun(store, params.run);
-        const events = eventsAfter(await settledEvents(store, params.run), query.after, query.limit);
+        const events = eventsAfter((await settledEvents(store, params.run)).events, query.after, query.limit);
         return { events, last: events.length === 0 ? query.after : events[events.length - 1]!.seq };
       },
     }),

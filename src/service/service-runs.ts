@@ -89,12 +89,14 @@ export class ServiceRuns {
   }
 
   /** Records a person's decision: applied at once when this process drives the run, else by whoever does. */
-  async decide(runId: string, nodeId: string, input: DecisionInput): Promise<Pick<Decision, 'action' | 'by'>> {
+  async decide(runId: string, nodeId: string, given: DecisionInput): Promise<Pick<Decision, 'action' | 'by'>> {
+    // The server's own user did not decide: a request that names nobody is recorded as the API's.
+    const input = { ...given, by: given.by ?? 'api' };
     const handle = this.#driving.get(runId);
     if (handle && handle.node(nodeId)) {
       await handle.decide(nodeId, input);
       const decided = handle.node(nodeId)?.approval?.decision;
-      return { action: input.action, by: decided?.by ?? input.by ?? '' };
+      return { action: input.action, by: decided?.by ?? input.by };
     }
     const decision = await recordDecision(this.#options.store, runId, nodeId, input);
     return { action: decision.action, by: decision.by };
