@@ -8,6 +8,7 @@ import { registerResumeCommand } from './commands/resume-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
 import { registerShowCommand } from './commands/show-command.js';
+import { registerStatsCommand } from './commands/stats-command.js';
 import { registerTreeCommand } from './commands/tree-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
 import { registerWorkersCommand } from './commands/workers-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerTreeCommand(program);
   registerRunsCommand(program);
   registerShowCommand(program);
+  registerStatsCommand(program);
   registerLogsCommand(program);
   registerExportCommand(program);
   registerCancelCommand(program);
