@@ -20,7 +20,7 @@ export const lowerBoundSchema = z.object({
   boundMs: z.number().nonnegative(),
   /** `wallMs / boundMs`; null when the run made no calls. */
   ratio: z.number().nonnegative().nullable(),
-  /** The same without the time people were waited for; null when nobody was. */
+  /** The same without the time people held the run up (waiting while no call ran); null when they did not. */
   ratioWithoutWaiting: z.number().nonnegative().nullable(),
 });
 

@@ -108,22 +108,26 @@ describe('computeRunStats', () => {
     });
   });
 
-  it('counts the time nodes waited for people, and the wall time without it', () => {
+  it('counts the time nodes waited for people, and the part of it that held the run up', () => {
     const { nodes, calls } = sampleTree(9);
     const events = [
+      // Docs and Handlers wait while other calls run (3–8): that holds nothing up.
       statsEvent('3', 'ready', 'awaiting_approval', 3),
       statsEvent('3', 'awaiting_approval', 'ready', 7),
       statsEvent('2.1', 'checking', 'awaiting_approval', 5),
       statsEvent('2.1', 'awaiting_approval', 'running', 8),
+      // Tests waits after the last call ended (14–20).
+      statsEvent('2.2', 'ready', 'awaiting_approval', 14),
+      statsEvent('2.2', 'awaiting_approval', 'ready', 20),
     ];
     const stats = computeRunStats({ run: run(), nodes, calls, events, now: at(100) });
-    expect(stats.waitingForPeople.totalMs).toBe(7000);
-    expect(stats.waitingForPeople.elapsedMs).toBe(5000);
+    expect(stats.waitingForPeople).toMatchObject({ totalMs: 13_000, elapsedMs: 11_000, idleMs: 6000 });
     expect(stats.waitingForPeople.spans.map((span) => [span.title, span.ms])).toEqual([
+      ['Tests', 6000],
       ['Docs', 4000],
       ['Handlers', 3000],
     ]);
-    expect(stats.lowerBound.ratioWithoutWaiting).toBeCloseTo(16 / 14);
+    expect(stats.lowerBound.ratioWithoutWaiting).toBeCloseTo(15 / 14);
   });
 
   it('counts a wait that has not ended up to now while the run awaits approval', () => {

@@ -4,6 +4,7 @@ import { sumCalls } from './call-totals.js';
 import { criticalPath } from './critical-path.js';
 import { modelOfCall } from './model-of-call.js';
 import { getRun } from './queries.js';
+import type { Interval } from './time-intervals.js';
 import type { RunStats } from './run-stats-schema.js';
 import { waitingForPeople } from './waiting-for-people.js';
 
@@ -42,7 +43,8 @@ export async function runStats(store: Store, runId: string, options: RunStatsOpt
 export function computeRunStats(records: RunRecords): RunStats {
   const { run, nodes, events, calls } = records;
   const endedAt = run.endedAt ?? lastActivity(records);
-  const waiting = waitingForPeople({ events, nodes, until: endedAt });
+  const busy = calls.map((call): Interval => [Date.parse(call.startedAt), Date.parse(call.endedAt)]);
+  const waiting = waitingForPeople({ events, nodes, until: endedAt, busy });
   const wallMs = Math.max(0, Date.parse(endedAt) - Date.parse(run.createdAt));
   const path = criticalPath({ rootId: run.rootId, nodes, calls });
   const totals = sumCalls(calls);
@@ -68,7 +70,7 @@ export function computeRunStats(records: RunRecords): RunStats {
       fullSlotsMs,
       boundMs,
       ratio: boundMs > 0 ? wallMs / boundMs : null,
-      ratioWithoutWaiting: boundMs > 0 && waiting.elapsedMs > 0 ? Math.max(0, wallMs - waiting.elapsedMs) / boundMs : null,
+      ratioWithoutWaiting: boundMs > 0 && waiting.idleMs > 0 ? Math.max(0, wallMs - waiting.idleMs) / boundMs : null,
     },
     criticalPath: path.steps,
     slowestNodes: nodes

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NodeEvent, TaskNode } from '../domain/index.js';
+import { coveredMs, uncoveredMs, type Interval } from './time-intervals.js';
 
 /** One stretch of time a node waited for a person: an approval, or a decision after its attempts ran out. */
 export const waitingSpanSchema = z.object({
@@ -18,8 +19,13 @@ export type WaitingSpan = z.infer<typeof waitingSpanSchema>;
 export const waitingForPeopleSchema = z.object({
   /** Every node's waiting time added up. */
   totalMs: z.number().nonnegative(),
-  /** Time during which at least one node waited: the part of the wall time people account for. */
+  /** Time during which at least one node waited. */
   elapsedMs: z.number().nonnegative(),
+  /**
+   * Time during which a node waited and no call ran: the part of the wall time people held the run
+   * up. (A node may wait for approval while its dependencies still run; that costs no time.)
+   */
+  idleMs: z.number().nonnegative(),
   /** Longest first. */
   spans: z.array(waitingSpanSchema),
 });
@@ -33,6 +39,8 @@ export interface WaitingForPeopleOptions {
   nodes: readonly TaskNode[];
   /** Where a wait that has not ended yet is counted up to (ISO time). */
   until: string;
+  /** When calls were running (epoch ms): waiting then held nothing up. */
+  busy?: readonly Interval[];
 }
 
 /**
@@ -59,22 +67,11 @@ export function waitingForPeople(options: WaitingForPeopleOptions): WaitingForPe
     });
   }
   spans.sort((a, b) => b.ms - a.ms || a.from.localeCompare(b.from));
+  const waits = spans.map((span): Interval => [Date.parse(span.from), Date.parse(span.from) + span.ms]);
   return {
     totalMs: spans.reduce((sum, span) => sum + span.ms, 0),
-    elapsedMs: unionMs(spans.map((span) => [Date.parse(span.from), Date.parse(span.from) + span.ms] as const)),
+    elapsedMs: coveredMs(waits),
+    idleMs: uncoveredMs(waits, options.busy ?? []),
     spans,
   };
-}
-
-/** The length of the union of `[start, end)` intervals. */
-function unionMs(intervals: ReadonlyArray<readonly [number, number]>): number {
-  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let end = -Infinity;
-  for (const [start, stop] of sorted) {
-    if (stop <= end) continue;
-    total += stop - Math.max(start, end);
-    end = stop;
-  }
-  return total;
 }

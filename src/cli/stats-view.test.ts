@@ -8,12 +8,12 @@ const run = { ...sampleRun({ id: 'run-stats', prompt: 'Build a shop' }).run, llm
 
 describe('renderRunStats', () => {
   it('prints the bound, the critical path in order and aligned usage tables', () => {
-    const events = [statsEvent('3', 'ready', 'awaiting_approval', 3), statsEvent('3', 'awaiting_approval', 'ready', 7)];
+    const events = [statsEvent('3', 'ready', 'awaiting_approval', 14), statsEvent('3', 'awaiting_approval', 'ready', 18)];
     const lines = renderRunStats(computeRunStats({ run, ...sampleTree(9), events, now: at(100) }));
     const text = lines.join('\n');
     expect(lines[0]).toBe('Run run-stats  completed  6 nodes  10 calls  1.1k tok · $0.0100');
     expect(text).toContain('wall time           21.0s  1.50× the lower bound of 14.0s');
-    expect(text).toContain('waiting for people   4.0s  1 wait; without them 1.21× the bound');
+    expect(text).toContain('waiting for people   4.0s  with no call running (1 wait, 4.0s in all); without it 1.21× the bound');
     const path = lines.slice(lines.indexOf('Critical path') + 1, lines.indexOf('Critical path') + 5);
     expect(path).toEqual(['  3.0s  0    Build a shop', '  3.0s  1    Model', '  4.0s  2    API', '  4.0s  2.1  Handlers']);
     const roles = lines.slice(lines.indexOf('By role') + 1, lines.indexOf('By role') + 6);

@@ -42,13 +42,15 @@ export function renderRunStats(stats: RunStats): string[] {
     ['critical path', formatDuration(bound.criticalPathMs), `${plural(stats.criticalPath.length, 'node')} one after another`],
     ['calls ÷ slots', formatDuration(bound.fullSlotsMs), `${formatDuration(bound.totalCallMs)} of calls ÷ concurrency ${bound.concurrency}`],
   ];
-  if (waiting.spans.length > 0)
+  if (waiting.spans.length > 0) {
+    const still = waiting.spans.some((span) => span.to === null) ? ', one still waiting' : '';
+    const without = bound.ratioWithoutWaiting === null ? '' : `; without it ${times(bound.ratioWithoutWaiting)} the bound`;
     timeRows.push([
       'waiting for people',
-      formatDuration(waiting.elapsedMs),
-      `${plural(waiting.spans.length, 'wait')}${waiting.spans.some((span) => span.to === null) ? ' (still waiting)' : ''}` +
-        (bound.ratioWithoutWaiting === null ? '' : `; without them ${times(bound.ratioWithoutWaiting)} the bound`),
+      formatDuration(waiting.idleMs),
+      `with no call running (${plural(waiting.spans.length, 'wait')}, ${formatDuration(waiting.totalMs)} in all${still})${without}`,
     ]);
+  }
   lines.push(...section('Time', formatTable(timeRows, ['left', 'right'])));
 
   lines.push(
@@ -115,7 +117,8 @@ export function renderRunStats(stats: RunStats): string[] {
     [
       'provider retries',
       String(repeats.providerRetries),
-      `in ${plural(repeats.retriedCalls, 'call')}` + (repeats.callsWithoutRetryCount > 0 ? ` (${repeats.callsWithoutRetryCount} older calls not counted)` : ''),
+      (repeats.retriedCalls === 0 ? 'no provider faults' : `in ${plural(repeats.retriedCalls, 'call')}`) +
+        (repeats.callsWithoutRetryCount > 0 ? ` (${repeats.callsWithoutRetryCount} older calls not counted)` : ''),
     ],
     ['re-asks', String(repeats.reasks), reaskRoles.length === 0 ? 'every answer was valid' : reaskRoles.map(([role, count]) => `${role} ${count}`).join(', ')],
   ];
