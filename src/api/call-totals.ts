@@ -26,7 +26,15 @@ export function callDurationMs(call: Pick<ModelCall, 'startedAt' | 'endedAt'>): 
 
 /** Adds up the calls, tokens, cost and call time of `calls`. A failed call costs time but no tokens. */
 export function sumCalls(calls: Iterable<ModelCall>): CallTotals {
-  const totals: CallTotals = { calls: 0, failedCalls: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0, callMs: 0 };
+  const totals: CallTotals = {
+    calls: 0,
+    failedCalls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    costUsd: 0,
+    callMs: 0,
+  };
   for (const call of calls) {
     totals.calls++;
     if (call.error !== null) totals.failedCalls++;
@@ -35,7 +43,8 @@ export function sumCalls(calls: Iterable<ModelCall>): CallTotals {
     totals.inputTokens += call.usage.inputTokens;
     totals.outputTokens += call.usage.outputTokens;
     totals.cachedTokens += call.usage.cachedTokens;
-    totals.costUsd = totals.costUsd === null || call.usage.costUsd === null ? null : totals.costUsd + call.usage.costUsd;
+    totals.costUsd =
+      totals.costUsd === null || call.usage.costUsd === null ? null : totals.costUsd + call.usage.costUsd;
   }
   return totals;
 }

@@ -44,7 +44,11 @@ describe('criticalPath', () => {
     const root = statsNode('0');
     const a = statsNode('1', { parent: root, order: 0, dependsOn: ['2'] });
     const b = statsNode('2', { parent: root, order: 1, dependsOn: ['1'] });
-    const path = criticalPath({ rootId: '0', nodes: [root, a, b], calls: [statsCall('2', 'executor', 0, 1)] });
+    const path = criticalPath({
+      rootId: '0',
+      nodes: [root, a, b],
+      calls: [statsCall('2', 'executor', 0, 1)],
+    });
     expect(path.ms).toBe(1000);
     expect(path.steps.map((step) => step.nodeId)).toEqual(['2']);
   });

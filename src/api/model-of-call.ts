@@ -13,7 +13,8 @@ export interface CallModel {
  * that, as the run's `--llm` names them (a role's own agent file is not known then).
  */
 export function modelOfCall(call: Pick<ModelCall, 'provider' | 'model'>, llm: string): CallModel {
-  if (call.provider !== undefined && call.model !== undefined) return { provider: call.provider, model: call.model };
+  if (call.provider !== undefined && call.model !== undefined)
+    return { provider: call.provider, model: call.model };
   const fallback = modelOfLlm(llm);
   return { provider: call.provider ?? fallback.provider, model: call.model ?? fallback.model };
 }
@@ -30,7 +31,9 @@ export function modelOfLlm(llm: string): CallModel {
       return { provider, model: named === '' ? defaultModels[provider] : named };
     case 'custom': {
       const [customProvider, ...model] = rest;
-      return customProvider ? { provider: customProvider, model: model.join(':') || 'unknown' } : { provider: 'custom', model: 'unknown' };
+      return customProvider
+        ? { provider: customProvider, model: model.join(':') || 'unknown' }
+        : { provider: 'custom', model: 'unknown' };
     }
     default:
       return { provider: provider === '' ? 'unknown' : provider, model: named === '' ? 'unknown' : named };

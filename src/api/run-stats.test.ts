@@ -6,7 +6,13 @@ import { computeRunStats } from './run-stats.js';
 import { runStatsSchema } from './run-stats-schema.js';
 
 function run(overrides: Partial<Run> = {}): Run {
-  return { ...sampleRun({ id: 'run-stats' }).run, llm: 'openai:gpt-4.1', status: 'completed', endedAt: at(21), ...overrides };
+  return {
+    ...sampleRun({ id: 'run-stats' }).run,
+    llm: 'openai:gpt-4.1',
+    status: 'completed',
+    endedAt: at(21),
+    ...overrides,
+  };
 }
 
 describe('computeRunStats', () => {
@@ -23,13 +29,28 @@ describe('computeRunStats', () => {
       ratio: 1.5,
       ratioWithoutWaiting: null,
     });
-    expect(stats.criticalPath.map((step) => step.title)).toEqual(['Build a shop', 'Model', 'API', 'Handlers']);
+    expect(stats.criticalPath.map((step) => step.title)).toEqual([
+      'Build a shop',
+      'Model',
+      'API',
+      'Handlers',
+    ]);
   });
 
   it('takes total call time over the concurrency as the bound when slots are the limit', () => {
     const limits = { ...run().limits, concurrency: 1 };
-    const stats = computeRunStats({ run: run({ limits, endedAt: at(30) }), ...sampleTree(9), events: [], now: at(100) });
-    expect(stats.lowerBound).toMatchObject({ criticalPathMs: 14_000, fullSlotsMs: 24_000, boundMs: 24_000, ratio: 1.25 });
+    const stats = computeRunStats({
+      run: run({ limits, endedAt: at(30) }),
+      ...sampleTree(9),
+      events: [],
+      now: at(100),
+    });
+    expect(stats.lowerBound).toMatchObject({
+      criticalPathMs: 14_000,
+      fullSlotsMs: 24_000,
+      boundMs: 24_000,
+      ratio: 1.25,
+    });
   });
 
   it('names the slowest nodes by the time of their own calls', () => {
@@ -62,7 +83,9 @@ describe('computeRunStats', () => {
       ['openai', 'gpt-4.1', 9],
       ['anthropic', 'claude-haiku-4-5', 1],
     ]);
-    expect(stats.bySubtree.map((entry) => [entry.title, entry.scope, entry.nodes, entry.calls, entry.callMs])).toEqual([
+    expect(
+      stats.bySubtree.map((entry) => [entry.title, entry.scope, entry.nodes, entry.calls, entry.callMs]),
+    ).toEqual([
       ['Build a shop', 'own', 1, 2, 3000],
       ['Model', 'subtree', 1, 2, 3000],
       ['API', 'subtree', 3, 5, 9000],
@@ -78,13 +101,21 @@ describe('computeRunStats', () => {
     calls[1] = { ...calls[1]!, usage: null, answer: null, finishReason: null, error: 'HTTP 500' };
     const stats = computeRunStats({ run: run(), nodes, calls, events: [], now: at(100) });
     expect(stats.totals).toMatchObject({ calls: 10, failedCalls: 1, inputTokens: 900, costUsd: null });
-    expect(stats.byRole.find((entry) => entry.role === 'sequencer')).toMatchObject({ failedCalls: 1, inputTokens: 100 });
+    expect(stats.byRole.find((entry) => entry.role === 'sequencer')).toMatchObject({
+      failedCalls: 1,
+      inputTokens: 100,
+    });
   });
 
   it('reports the share of checked nodes that passed on the first attempt', () => {
     const stats = computeRunStats({ run: run(), ...sampleTree(9), events: [], now: at(100) });
     // Model and Handlers passed at once; Docs failed first.
-    expect(stats.checks).toEqual({ checkedNodes: 3, passedFirstAttempt: 2, firstAttemptPassRate: 2 / 3, failedChecks: 1 });
+    expect(stats.checks).toEqual({
+      checkedNodes: 3,
+      passedFirstAttempt: 2,
+      firstAttemptPassRate: 2 / 3,
+      failedChecks: 1,
+    });
   });
 
   it('counts provider retries and re-asks after an invalid answer', () => {
@@ -133,13 +164,26 @@ describe('computeRunStats', () => {
   it('counts a wait that has not ended up to now while the run awaits approval', () => {
     const { nodes, calls } = sampleTree(9);
     const events = [statsEvent('3', 'ready', 'awaiting_approval', 12)];
-    const stats = computeRunStats({ run: run({ status: 'awaiting_approval', endedAt: null }), nodes, calls, events, now: at(40) });
-    expect(stats.waitingForPeople.spans).toEqual([{ nodeId: '3', title: 'Docs', from: at(12), to: null, ms: 28_000 }]);
+    const stats = computeRunStats({
+      run: run({ status: 'awaiting_approval', endedAt: null }),
+      nodes,
+      calls,
+      events,
+      now: at(40),
+    });
+    expect(stats.waitingForPeople.spans).toEqual([
+      { nodeId: '3', title: 'Docs', from: at(12), to: null, ms: 28_000 },
+    ]);
     expect(stats.lowerBound.wallMs).toBe(40_000);
   });
 
   it('ends the wall time of a run that stopped without ending at its last activity', () => {
-    const stats = computeRunStats({ run: run({ status: 'running', endedAt: null }), ...sampleTree(9), events: [], now: at(500) });
+    const stats = computeRunStats({
+      run: run({ status: 'running', endedAt: null }),
+      ...sampleTree(9),
+      events: [],
+      now: at(500),
+    });
     expect(stats.lowerBound.wallMs).toBe(14_000);
   });
 });

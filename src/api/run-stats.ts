@@ -33,9 +33,17 @@ export interface RunStatsOptions {
  * and by top-level task, checks, retries and re-asks, and the time spent waiting for people.
  * Throws a `UsageError` for a run the store does not have.
  */
-export async function runStats(store: Store, runId: string, options: RunStatsOptions = {}): Promise<RunStats> {
+export async function runStats(
+  store: Store,
+  runId: string,
+  options: RunStatsOptions = {},
+): Promise<RunStats> {
   const run = await getRun(store, runId);
-  const [nodes, events, calls] = await Promise.all([store.listNodes(runId), store.listEvents(runId), store.listCalls(runId)]);
+  const [nodes, events, calls] = await Promise.all([
+    store.listNodes(runId),
+    store.listEvents(runId),
+    store.listCalls(runId),
+  ]);
   return computeRunStats({ run, nodes, events, calls, now: options.now ?? new Date().toISOString() });
 }
 
@@ -70,7 +78,8 @@ export function computeRunStats(records: RunRecords): RunStats {
       fullSlotsMs,
       boundMs,
       ratio: boundMs > 0 ? wallMs / boundMs : null,
-      ratioWithoutWaiting: boundMs > 0 && waiting.idleMs > 0 ? Math.max(0, wallMs - waiting.idleMs) / boundMs : null,
+      ratioWithoutWaiting:
+        boundMs > 0 && waiting.idleMs > 0 ? Math.max(0, wallMs - waiting.idleMs) / boundMs : null,
     },
     criticalPath: path.steps,
     slowestNodes: nodes
@@ -79,7 +88,10 @@ export function computeRunStats(records: RunRecords): RunStats {
         title: node.title,
         depth: node.depth,
         status: node.status,
-        wallMs: node.startedAt && node.endedAt ? Math.max(0, Date.parse(node.endedAt) - Date.parse(node.startedAt)) : null,
+        wallMs:
+          node.startedAt && node.endedAt
+            ? Math.max(0, Date.parse(node.endedAt) - Date.parse(node.startedAt))
+            : null,
         ...sumCalls(callsOf.get(node.id) ?? []),
       }))
       .filter((node) => node.calls > 0)
@@ -99,10 +111,21 @@ export function computeRunStats(records: RunRecords): RunStats {
 }
 
 /** The root's own calls, then each top-level task with everything under it, in order. */
-function subtreeTotals(run: Run, nodes: readonly TaskNode[], callsOf: Map<string, ModelCall[]>): RunStats['bySubtree'] {
+function subtreeTotals(
+  run: Run,
+  nodes: readonly TaskNode[],
+  callsOf: Map<string, ModelCall[]>,
+): RunStats['bySubtree'] {
   const root = nodes.find((node) => node.id === run.rootId);
   if (!root) return [];
-  const own = { nodeId: root.id, title: root.title, status: root.status, scope: 'own' as const, nodes: 1, ...sumCalls(callsOf.get(root.id) ?? []) };
+  const own = {
+    nodeId: root.id,
+    title: root.title,
+    status: root.status,
+    scope: 'own' as const,
+    nodes: 1,
+    ...sumCalls(callsOf.get(root.id) ?? []),
+  };
   const tops = nodes.filter((node) => node.parentId === root.id).sort((a, b) => a.order - b.order);
   return [
     own,
@@ -127,7 +150,10 @@ function checkStats(nodes: readonly TaskNode[]): RunStats['checks'] {
     checkedNodes: checked.length,
     passedFirstAttempt,
     firstAttemptPassRate: checked.length > 0 ? passedFirstAttempt / checked.length : null,
-    failedChecks: nodes.reduce((sum, node) => sum + node.checks.filter((check) => check.verdict === 'fail').length, 0),
+    failedChecks: nodes.reduce(
+      (sum, node) => sum + node.checks.filter((check) => check.verdict === 'fail').length,
+      0,
+    ),
   };
 }
 

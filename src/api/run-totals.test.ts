@@ -22,7 +22,14 @@ describe('runTotals', () => {
       run('2026-03-01', 'cancelled', 6, 0),
       run('2026-03-01', 'awaiting_approval', null, 0.125),
     ]);
-    expect(totals).toMatchObject({ runs: 5, calls: 50, tokens: 6000, costUsd: 1.875, failureRate: 0.25, medianRunMs: 5 * 60_000 });
+    expect(totals).toMatchObject({
+      runs: 5,
+      calls: 50,
+      tokens: 6000,
+      costUsd: 1.875,
+      failureRate: 0.25,
+      medianRunMs: 5 * 60_000,
+    });
     expect(totals.byStatus).toEqual({ completed: 2, failed: 1, cancelled: 1, awaiting_approval: 1 });
     expect(totals.byDay).toEqual([
       { day: '2026-03-02', runs: 2, failed: 1, calls: 20, tokens: 2400, costUsd: 0.75 },

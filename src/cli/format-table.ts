@@ -6,9 +6,13 @@ export type ColumnAlign = 'left' | 'right';
  * each column's alignment (left unless said), so numbers can line up on the right. The last
  * column is not padded when left-aligned, so lines carry no trailing spaces.
  */
-export function formatTable(rows: ReadonlyArray<readonly string[]>, align: readonly ColumnAlign[] = []): string[] {
+export function formatTable(
+  rows: ReadonlyArray<readonly string[]>,
+  align: readonly ColumnAlign[] = [],
+): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, [...cell].length)));
+  for (const row of rows)
+    row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, [...cell].length)));
   return rows.map((row) =>
     row
       .map((cell, index) => {

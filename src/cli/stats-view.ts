@@ -38,13 +38,28 @@ export function renderRunStats(stats: RunStats): string[] {
   ];
 
   const timeRows = [
-    ['wall time', formatDuration(bound.wallMs), bound.ratio === null ? 'no calls yet' : `${times(bound.ratio)} the lower bound of ${formatDuration(bound.boundMs)}`],
-    ['critical path', formatDuration(bound.criticalPathMs), `${plural(stats.criticalPath.length, 'node')} one after another`],
-    ['calls ÷ slots', formatDuration(bound.fullSlotsMs), `${formatDuration(bound.totalCallMs)} of calls ÷ concurrency ${bound.concurrency}`],
+    [
+      'wall time',
+      formatDuration(bound.wallMs),
+      bound.ratio === null
+        ? 'no calls yet'
+        : `${times(bound.ratio)} the lower bound of ${formatDuration(bound.boundMs)}`,
+    ],
+    [
+      'critical path',
+      formatDuration(bound.criticalPathMs),
+      `${plural(stats.criticalPath.length, 'node')} one after another`,
+    ],
+    [
+      'calls ÷ slots',
+      formatDuration(bound.fullSlotsMs),
+      `${formatDuration(bound.totalCallMs)} of calls ÷ concurrency ${bound.concurrency}`,
+    ],
   ];
   if (waiting.spans.length > 0) {
     const still = waiting.spans.some((span) => span.to === null) ? ', one still waiting' : '';
-    const without = bound.ratioWithoutWaiting === null ? '' : `; without it ${times(bound.ratioWithoutWaiting)} the bound`;
+    const without =
+      bound.ratioWithoutWaiting === null ? '' : `; without it ${times(bound.ratioWithoutWaiting)} the bound`;
     timeRows.push([
       'waiting for people',
       formatDuration(waiting.idleMs),
@@ -56,7 +71,10 @@ export function renderRunStats(stats: RunStats): string[] {
   lines.push(
     ...section(
       'Critical path',
-      formatTable(stats.criticalPath.map((step) => [formatDuration(step.callMs), step.nodeId, short(step.title)]), ['right']),
+      formatTable(
+        stats.criticalPath.map((step) => [formatDuration(step.callMs), step.nodeId, short(step.title)]),
+        ['right'],
+      ),
     ),
   );
   if (stats.slowestNodes.length > 0)
@@ -80,12 +98,26 @@ export function renderRunStats(stats: RunStats): string[] {
     );
   const usageAlign = ['left', 'right', 'right', 'right', 'right'] as const;
   if (stats.byRole.length > 0)
-    lines.push(...section('By role', formatTable([['role', ...usageHeader], ...stats.byRole.map((entry) => [entry.role, ...usageCells(entry)])], usageAlign)));
+    lines.push(
+      ...section(
+        'By role',
+        formatTable(
+          [['role', ...usageHeader], ...stats.byRole.map((entry) => [entry.role, ...usageCells(entry)])],
+          usageAlign,
+        ),
+      ),
+    );
   if (stats.byModel.length > 0)
     lines.push(
       ...section(
         'By model',
-        formatTable([['model', ...usageHeader], ...stats.byModel.map((entry) => [`${entry.provider}:${entry.model}`, ...usageCells(entry)])], usageAlign),
+        formatTable(
+          [
+            ['model', ...usageHeader],
+            ...stats.byModel.map((entry) => [`${entry.provider}:${entry.model}`, ...usageCells(entry)]),
+          ],
+          usageAlign,
+        ),
       ),
     );
   if (stats.bySubtree.length > 0)
@@ -112,15 +144,25 @@ export function renderRunStats(stats: RunStats): string[] {
     [
       'passed first check',
       checks.firstAttemptPassRate === null ? '–' : percent(checks.firstAttemptPassRate),
-      checks.checkedNodes === 0 ? 'nothing checked' : `${checks.passedFirstAttempt} of ${plural(checks.checkedNodes, 'checked node')}; ${plural(checks.failedChecks, 'failed check')}`,
+      checks.checkedNodes === 0
+        ? 'nothing checked'
+        : `${checks.passedFirstAttempt} of ${plural(checks.checkedNodes, 'checked node')}; ${plural(checks.failedChecks, 'failed check')}`,
     ],
     [
       'provider retries',
       String(repeats.providerRetries),
       (repeats.retriedCalls === 0 ? 'no provider faults' : `in ${plural(repeats.retriedCalls, 'call')}`) +
-        (repeats.callsWithoutRetryCount > 0 ? ` (${repeats.callsWithoutRetryCount} older calls not counted)` : ''),
+        (repeats.callsWithoutRetryCount > 0
+          ? ` (${repeats.callsWithoutRetryCount} older calls not counted)`
+          : ''),
     ],
-    ['re-asks', String(repeats.reasks), reaskRoles.length === 0 ? 'every answer was valid' : reaskRoles.map(([role, count]) => `${role} ${count}`).join(', ')],
+    [
+      're-asks',
+      String(repeats.reasks),
+      reaskRoles.length === 0
+        ? 'every answer was valid'
+        : reaskRoles.map(([role, count]) => `${role} ${count}`).join(', '),
+    ],
   ];
   lines.push(...section('Checks and repeats', formatTable(repeatRows, ['left', 'right'])));
 
@@ -128,7 +170,15 @@ export function renderRunStats(stats: RunStats): string[] {
     lines.push(
       ...section(
         'Waiting for people',
-        formatTable(waiting.spans.map((span) => [formatDuration(span.ms), span.nodeId, short(span.title), span.to === null ? 'still waiting' : '']), ['right']).map((line) => line.trimEnd()),
+        formatTable(
+          waiting.spans.map((span) => [
+            formatDuration(span.ms),
+            span.nodeId,
+            short(span.title),
+            span.to === null ? 'still waiting' : '',
+          ]),
+          ['right'],
+        ).map((line) => line.trimEnd()),
       ),
     );
   return lines;
@@ -144,8 +194,16 @@ export function renderRunTotals(totals: RunTotals): string[] {
     `Totals  ${plural(totals.runs, 'run')} (${statuses || 'none'})  ${plural(totals.calls, 'call')}  ${formatTokens(totals.tokens)} tok · ${formatCost(totals.costUsd)}`,
     ...formatTable(
       [
-        ['failure rate', totals.failureRate === null ? '–' : percent(totals.failureRate), 'of runs that ended'],
-        ['median run time', totals.medianRunMs === null ? '–' : formatDuration(totals.medianRunMs), 'from start to end'],
+        [
+          'failure rate',
+          totals.failureRate === null ? '–' : percent(totals.failureRate),
+          'of runs that ended',
+        ],
+        [
+          'median run time',
+          totals.medianRunMs === null ? '–' : formatDuration(totals.medianRunMs),
+          'from start to end',
+        ],
       ],
       ['left', 'right'],
     ).map((line) => `  ${line}`),
@@ -157,7 +215,14 @@ export function renderRunTotals(totals: RunTotals): string[] {
         formatTable(
           [
             ['day', 'runs', 'failed', 'calls', 'tokens', 'cost'],
-            ...totals.byDay.map((day) => [day.day, String(day.runs), String(day.failed), String(day.calls), formatTokens(day.tokens), formatCost(day.costUsd)]),
+            ...totals.byDay.map((day) => [
+              day.day,
+              String(day.runs),
+              String(day.failed),
+              String(day.calls),
+              formatTokens(day.tokens),
+              formatCost(day.costUsd),
+            ]),
           ],
           ['left', 'right', 'right', 'right', 'right', 'right'],
         ),

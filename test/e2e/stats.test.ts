@@ -60,7 +60,8 @@ beforeAll(async () => {
   });
   runId = handle.runId;
   for await (const event of handle.events())
-    if (event.type === 'approval-request') await handle.decide(event.node.id, { action: 'approve', by: 'test' });
+    if (event.type === 'approval-request')
+      await handle.decide(event.node.id, { action: 'approve', by: 'test' });
   expect((await handle.done).status).toBe('completed');
   stats = await runStats(store, runId);
 });
@@ -78,7 +79,9 @@ describe('runStats on a finished run', () => {
     expect(titles.slice(0, 3)).toEqual(['Build a shop', 'Schema', 'API']);
     expect(titles).not.toContain('Docs');
     const { lowerBound } = stats;
-    expect(lowerBound.boundMs).toBe(Math.max(lowerBound.criticalPathMs, lowerBound.totalCallMs / lowerBound.concurrency));
+    expect(lowerBound.boundMs).toBe(
+      Math.max(lowerBound.criticalPathMs, lowerBound.totalCallMs / lowerBound.concurrency),
+    );
     expect(lowerBound.criticalPathMs).toBeLessThanOrEqual(lowerBound.wallMs);
     expect(lowerBound.concurrency).toBe(8);
   });
@@ -86,20 +89,42 @@ describe('runStats on a finished run', () => {
   it('splits the calls by role, by model and by top-level task, adding up to the run', async () => {
     const run = (await store.getRun(runId))!;
     expect(stats.totals.calls).toBe((await store.listCalls(runId)).length);
-    expect(stats.totals.inputTokens + stats.totals.outputTokens).toBe(run.usage.inputTokens + run.usage.outputTokens);
+    expect(stats.totals.inputTokens + stats.totals.outputTokens).toBe(
+      run.usage.inputTokens + run.usage.outputTokens,
+    );
     expect(stats.byRole.reduce((sum, entry) => sum + entry.calls, 0)).toBe(stats.totals.calls);
-    expect(stats.byModel).toEqual([expect.objectContaining({ provider: 'script', model: 'stats.script.yaml', calls: stats.totals.calls })]);
-    expect(stats.bySubtree.map((entry) => entry.title)).toEqual(['Build a shop', 'Schema', 'API', 'Docs', 'Release']);
+    expect(stats.byModel).toEqual([
+      expect.objectContaining({ provider: 'script', model: 'stats.script.yaml', calls: stats.totals.calls }),
+    ]);
+    expect(stats.bySubtree.map((entry) => entry.title)).toEqual([
+      'Build a shop',
+      'Schema',
+      'API',
+      'Docs',
+      'Release',
+    ]);
     expect(stats.bySubtree.reduce((sum, entry) => sum + entry.calls, 0)).toBe(stats.totals.calls);
     // Docs: two executor and two checker calls.
     expect(stats.bySubtree.find((entry) => entry.title === 'Docs')).toMatchObject({ calls: 4, nodes: 1 });
   });
 
   it('counts the first-check pass rate, the provider retry, the re-ask and the wait for a person', () => {
-    expect(stats.checks).toEqual({ checkedNodes: 4, passedFirstAttempt: 3, firstAttemptPassRate: 0.75, failedChecks: 1 });
-    expect(stats.repeats).toMatchObject({ providerRetries: 1, retriedCalls: 1, callsWithoutRetryCount: 0, reasks: 1 });
+    expect(stats.checks).toEqual({
+      checkedNodes: 4,
+      passedFirstAttempt: 3,
+      firstAttemptPassRate: 0.75,
+      failedChecks: 1,
+    });
+    expect(stats.repeats).toMatchObject({
+      providerRetries: 1,
+      retriedCalls: 1,
+      callsWithoutRetryCount: 0,
+      reasks: 1,
+    });
     expect(stats.repeats.reasksByRole.planner).toBe(1);
-    expect(stats.waitingForPeople.spans.map((span) => [span.title, span.to === null])).toEqual([['Release', false]]);
+    expect(stats.waitingForPeople.spans.map((span) => [span.title, span.to === null])).toEqual([
+      ['Release', false],
+    ]);
   });
 });
 
@@ -108,7 +133,12 @@ describe('arbor stats', () => {
     const result = await cli('stats', runId, '--json');
     expect(result.code).toBe(0);
     const printed = runStatsSchema.parse(JSON.parse(result.stdout));
-    expect(printed).toMatchObject({ runId, totals: stats.totals, criticalPath: stats.criticalPath, checks: stats.checks });
+    expect(printed).toMatchObject({
+      runId,
+      totals: stats.totals,
+      criticalPath: stats.criticalPath,
+      checks: stats.checks,
+    });
   });
 
   it('names the nodes of the critical path and the sections people read', async () => {
@@ -123,7 +153,15 @@ describe('arbor stats', () => {
       expect.stringMatching(/^ +\S+ +1 +Schema$/),
       expect.stringMatching(/^ +\S+ +2 +API$/),
     ]);
-    for (const heading of ['Time', 'Slowest nodes (by their own call time)', 'By role', 'By model', 'By top-level task', 'Checks and repeats', 'Waiting for people'])
+    for (const heading of [
+      'Time',
+      'Slowest nodes (by their own call time)',
+      'By role',
+      'By model',
+      'By top-level task',
+      'Checks and repeats',
+      'Waiting for people',
+    ])
       expect(lines).toContain(heading);
     expect(result.stdout).toMatch(/wall time +\S+ +\d+\.\d\d× the lower bound of /);
     expect(result.stdout).toMatch(/passed first check +75% +3 of 4 checked nodes; 1 failed check/);
@@ -148,6 +186,10 @@ describe('arbor runs --stats', () => {
     const json = await cli('runs', '--stats', '--json');
     const { runs, totals } = JSON.parse(json.stdout) as { runs: unknown[]; totals: unknown };
     expect(runs).toHaveLength(1);
-    expect(runTotalsSchema.parse(totals)).toMatchObject({ runs: 1, failureRate: 0, byStatus: { completed: 1 } });
+    expect(runTotalsSchema.parse(totals)).toMatchObject({
+      runs: 1,
+      failureRate: 0,
+      byStatus: { completed: 1 },
+    });
   });
 });

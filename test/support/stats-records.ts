@@ -1,4 +1,11 @@
-import { newNode, type AgentRole, type ModelCall, type NodeEvent, type NodeStatus, type TaskNode } from '../../src/domain/index.js';
+import {
+  newNode,
+  type AgentRole,
+  type ModelCall,
+  type NodeEvent,
+  type NodeStatus,
+  type TaskNode,
+} from '../../src/domain/index.js';
 import { at } from './sample-documents.js';
 
 export { at } from './sample-documents.js';
@@ -28,12 +35,23 @@ export function statsNode(
     status: options.status ?? 'completed',
     at: at(options.createdAt ?? 0),
   });
-  node.checks = (options.checks ?? []).map((verdict, index) => ({ verdict, feedback: '', attempt: index + 1, at: at(0) }));
+  node.checks = (options.checks ?? []).map((verdict, index) => ({
+    verdict,
+    feedback: '',
+    attempt: index + 1,
+    at: at(0),
+  }));
   return node;
 }
 
 /** A stored call of `role` on `nodeId` from `from` to `to` seconds, 100 input and 10 output tokens at $0.001. */
-export function statsCall(nodeId: string, role: AgentRole, from: number, to: number, extra: Partial<ModelCall> = {}): ModelCall {
+export function statsCall(
+  nodeId: string,
+  role: AgentRole,
+  from: number,
+  to: number,
+  extra: Partial<ModelCall> = {},
+): ModelCall {
   return {
     schemaVersion: 1,
     runId: 'run-stats',
@@ -54,8 +72,23 @@ export function statsCall(nodeId: string, role: AgentRole, from: number, to: num
 }
 
 /** A status change of `nodeId` at `seconds`. */
-export function statsEvent(nodeId: string, from: NodeStatus | null, to: NodeStatus, seconds: number): NodeEvent {
-  return { schemaVersion: 1, runId: 'run-stats', nodeId, type: 'test', from, to, actor: 'test', reason: null, at: at(seconds) };
+export function statsEvent(
+  nodeId: string,
+  from: NodeStatus | null,
+  to: NodeStatus,
+  seconds: number,
+): NodeEvent {
+  return {
+    schemaVersion: 1,
+    runId: 'run-stats',
+    nodeId,
+    type: 'test',
+    from,
+    to,
+    actor: 'test',
+    reason: null,
+    at: at(seconds),
+  };
 }
 
 /**
@@ -68,8 +101,20 @@ export function sampleTree(docsSeconds = 9): { nodes: TaskNode[]; calls: ModelCa
   const root = statsNode('0', { title: 'Build a shop', status: 'completed' });
   const model = statsNode('1', { parent: root, order: 0, title: 'Model', createdAt: 3, checks: ['pass'] });
   const api = statsNode('2', { parent: root, order: 1, title: 'API', dependsOn: ['1'], createdAt: 3 });
-  const docs = statsNode('3', { parent: root, order: 2, title: 'Docs', createdAt: 3, checks: ['fail', 'pass'] });
-  const handlers = statsNode('2.1', { parent: api, order: 0, title: 'Handlers', createdAt: 10, checks: ['pass'] });
+  const docs = statsNode('3', {
+    parent: root,
+    order: 2,
+    title: 'Docs',
+    createdAt: 3,
+    checks: ['fail', 'pass'],
+  });
+  const handlers = statsNode('2.1', {
+    parent: api,
+    order: 0,
+    title: 'Handlers',
+    createdAt: 10,
+    checks: ['pass'],
+  });
   const tests = statsNode('2.2', { parent: api, order: 1, title: 'Tests', createdAt: 10 });
   const nodes = [root, model, api, docs, handlers, tests];
   const calls = [
