@@ -11,6 +11,11 @@ export interface CallRecord {
   request: ModelRequest;
   response: ModelResponse | null;
   error: string | null;
+  /** The model's provider and id, set when the call starts. */
+  provider?: string;
+  model?: string;
+  /** Provider faults retried so far within the call. */
+  retries: number;
 }
 
 /** What the agents need from the engine: models, settings, concurrency slots and budget checks. */

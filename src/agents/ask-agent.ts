@@ -116,17 +116,22 @@ async function callModel(runtime: AgentRuntime, request: ModelRequest): Promise<
   const { role } = request;
   const config = runtime.agents.roles[role];
   const nodeId = request.subject.node.id;
-  const record: CallRecord = { role, nodeId, attempt: request.subject.attempt, request, response: null, error: null };
+  const record: CallRecord = { role, nodeId, attempt: request.subject.attempt, request, response: null, error: null, retries: 0 };
   return runtime.withSlot(role, async () => {
     const inputTokens = estimateTokens(request.system) + request.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
     const reservation = await runtime.reserve({ inputTokens, maxOutputTokens: config.maxOutputTokens });
+    const model = runtime.modelFor(role);
+    record.provider = model.provider;
+    record.model = model.modelId;
     runtime.onCallStart?.(record);
     try {
-      const response = await withRetries(() => runtime.modelFor(role).generate(request), {
+      const response = await withRetries(() => model.generate(request), {
         policy: config.retry,
         signal: runtime.signal,
-        onRetry: ({ attempt, delayMs, error }) =>
-          runtime.onRetry?.({ role, nodeId, attempt, delayMs, reason: error.message }),
+        onRetry: ({ attempt, delayMs, error }) => {
+          record.retries++;
+          runtime.onRetry?.({ role, nodeId, attempt, delayMs, reason: error.message });
+        },
       });
       await reservation.settle(response.usage);
       record.response = response;

@@ -21,6 +21,12 @@ export {
   type TreeNode,
 } from './queries.js';
 export { runWorker, type RunWorkerOptions } from './run-worker.js';
+export { type CallTotals } from './call-totals.js';
+export { type CriticalPathStep } from './critical-path.js';
+export { computeRunStats, runStats, type RunRecords, type RunStatsOptions } from './run-stats.js';
+export { runStatsSchema, type RunStats } from './run-stats-schema.js';
+export { runTotals, runTotalsSchema, type RunTotals } from './run-totals.js';
+export { type WaitingSpan } from './waiting-for-people.js';
 export {
   checkRun,
   createRun,

@@ -9,6 +9,7 @@ import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerShowCommand } from './commands/show-command.js';
+import { registerStatsCommand } from './commands/stats-command.js';
 import { registerTreeCommand } from './commands/tree-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
 import { registerWorkersCommand } from './commands/workers-command.js';
@@ -32,6 +33,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerTreeCommand(program);
   registerRunsCommand(program);
   registerShowCommand(program);
+  registerStatsCommand(program);
   registerLogsCommand(program);
   registerExportCommand(program);
   registerCancelCommand(program);

@@ -22,6 +22,12 @@ export const modelCallSchema = z.object({
   error: z.string().nullable(),
   startedAt: z.string(),
   endedAt: z.string(),
+  /** The provider that answered (`openai`, `anthropic`, `script`); absent on calls stored before it was kept. */
+  provider: z.string().optional(),
+  /** The provider's model id; absent on calls stored before it was kept. */
+  model: z.string().optional(),
+  /** Provider faults retried within the call (429, 5xx, timeouts); absent on calls stored before it was kept. */
+  retries: z.number().int().nonnegative().optional(),
 });
 
 /** One stored model call. */

@@ -51,4 +51,20 @@ describe.each(storesUnderTest())('model calls on the %s store', (store) => {
     expect(call).toMatchObject({ role: 'executor', answer: null, finishReason: null, usage: null });
     expect(call!.error).toMatch(/400|bad request/);
   });
+
+  it('stores which provider and model answered and how many provider faults were retried', async () => {
+    harness = await createHarness({
+      store,
+      script: {
+        rules: [{ role: 'executor', times: 2, error: { status: 429, retryAfterMs: 1 } }],
+        defaults: { ...passingDefaults, planner: tasks({ key: 'a', title: 'Model' }) },
+      },
+    });
+    expect((await harness.drive()).status).toBe('completed');
+    const model = await harness.node('Model');
+    const [executor] = await harness.store.listCalls(harness.runId, model.id);
+    expect(executor).toMatchObject({ role: 'executor', provider: 'script', model: 'test script', retries: 2, error: null });
+    const [planner] = await harness.store.listCalls(harness.runId, '0');
+    expect(planner).toMatchObject({ role: 'planner', retries: 0 });
+  });
 });

@@ -56,5 +56,8 @@ export function modelCallOf(runId: string, record: CallRecord, startedAt: string
     error: record.error,
     startedAt,
     endedAt,
+    ...(record.provider === undefined ? {} : { provider: record.provider }),
+    ...(record.model === undefined ? {} : { model: record.model }),
+    retries: record.retries,
   };
 }

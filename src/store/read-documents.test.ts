@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../domain/index.js';
-import { parseEvent, parseNode, parseNodePatch, parseRun } from './read-documents.js';
+import { parseEvent, parseModelCall, parseNode, parseNodePatch, parseRun } from './read-documents.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'documents');
 
@@ -44,6 +44,13 @@ describe('read documents', () => {
       type: 'decide',
       to: 'ready',
     });
+  });
+
+  it('loads a model call stored before provider, model and retries were kept', async () => {
+    const call = parseModelCall(await fixture('call-v1.json'), 'call-v1.json');
+    expect(call).toMatchObject({ nodeId: '2.1', role: 'executor', attempt: 2 });
+    expect(call.provider).toBeUndefined();
+    expect(call.retries).toBeUndefined();
   });
 
   it('names the source and the field of an invalid document', async () => {

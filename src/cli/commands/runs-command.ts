@@ -1,19 +1,22 @@
 import type { Command } from 'commander';
+import { runTotals } from '../../api/index.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
+import { renderRunTotals } from '../stats-view.js';
 
-/** `arbor runs [--json]`: lists runs, newest first. */
+/** `arbor runs [--json] [--stats]`: lists runs, newest first; `--stats` adds totals across them. */
 export function registerRunsCommand(program: Command): void {
   program
     .command('runs')
     .description('list runs, newest first')
-    .option('--json', 'print the run documents as JSON')
-    .action(async (flags: CommonFlags & { json?: boolean }) => {
+    .option('--json', 'print the run documents as JSON (with --stats: { runs, totals })')
+    .option('--stats', 'add totals across runs: cost per day, failure rate, median run time')
+    .action(async (flags: CommonFlags & { json?: boolean; stats?: boolean }) => {
       const store = await openStore(flags.store);
       try {
         const runs = await store.listRuns();
         if (flags.json) {
-          print(JSON.stringify(runs, null, 2));
+          print(JSON.stringify(flags.stats ? { runs, totals: runTotals(runs) } : runs, null, 2));
           return;
         }
         if (runs.length === 0) {
@@ -24,6 +27,7 @@ export function registerRunsCommand(program: Command): void {
           const prompt = run.prompt.length > 50 ? `${run.prompt.slice(0, 49)}…` : run.prompt;
           print(`${run.id}  ${run.status.padEnd(17)}  ${run.createdAt.slice(0, 19).replace('T', ' ')}  ${String(run.nodeCount).padStart(5)} nodes  ${prompt}`);
         }
+        if (flags.stats) renderRunTotals(runTotals(runs)).forEach((line) => print(line));
       } finally {
         await store.close();
       }
