@@ -4,6 +4,8 @@ import {
   getTree,
   listRuns,
   pendingApprovals,
+  runStats,
+  runStatsSchema,
 } from '../api/index.js';
 import type { NodeStatus, Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
@@ -149,6 +151,14 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         const run = await runs.resume(params.run, body);
         return { runId: run.id, status: (await getRun(store, run.id)).status };
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs/:run/stats',
+      summary: 'where time and money went (the document of `arbor stats --json`)',
+      params: runParamsSchema,
+      responses: { 200: { description: 'the run\'s analytics', schema: runStatsSchema }, 404: notFound },
+      handler: ({ params }) => runStats(store, params.run),
     }),
     defineRoute({
       method: 'GET',

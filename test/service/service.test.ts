@@ -82,6 +82,9 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const node = await client.get<{ node: { title: string }; calls: Array<{ role: string }> }>(`/v1/runs/${runId}/nodes/${tree.body.root.children[0]!.id}`);
     expect(node.body.node.title).toBe('Task a');
     expect(node.body.calls.map((call) => call.role)).toEqual(['executor', 'checker']);
+    const stats = await client.get<{ criticalPath: unknown[]; byRole: unknown }>(`/v1/runs/${runId}/stats`);
+    expect(stats.status).toBe(200);
+    expect(stats.body.criticalPath.length).toBeGreaterThan(0);
     const list = await client.get<{ runs: Array<{ run: { id: string } }>; nextCursor: string | null }>('/v1/runs?status=completed');
     expect(list.body.runs.map((entry) => entry.run.id)).toEqual([runId]);
   });
