@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--embedded-only|--mongodb-only] [NAME…]`: runs the benchmarks (all by
- * default: scheduling, overhead, memory, prompt-size, store-costs, workers), writes `bench/results/<name>.json` and prints
+ * default: scheduling, overhead, memory, prompt-size, store-costs, workers, service), writes `bench/results/<name>.json` and prints
  * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set (`store-costs` and `workers` are MongoDB only).
  */
 import { applyHeapPolicy } from '../src/cli/heap-policy.js';
@@ -11,6 +11,7 @@ import { memoryBenchmark } from './memory-benchmark.js';
 import { overheadBenchmark } from './overhead-benchmark.js';
 import { promptSizeBenchmark } from './prompt-size-benchmark.js';
 import { schedulingBenchmark } from './scheduling-benchmark.js';
+import { serviceBenchmark } from './service-benchmark.js';
 import { storeCostsBenchmark } from './store-costs-benchmark.js';
 import { workersBenchmark } from './workers-benchmark.js';
 import { formatVerdict, type Verdict } from './verdict.js';
@@ -22,6 +23,7 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>
   'prompt-size': promptSizeBenchmark,
   'store-costs': storeCostsBenchmark,
   workers: workersBenchmark,
+  service: serviceBenchmark,
 };
 
 // The heap policy of the `arbor` command, for the runs driven in this process too.

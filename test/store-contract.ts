@@ -248,6 +248,18 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect(await store.listEvents(runId, '1.1')).toEqual([]);
       });
 
+      it('lists the events after the first N in the order of the whole listing, reading on from any N', async () => {
+        const { runId, children } = await treeRun();
+        const ready = move(children[1]!, { type: 'deps-met' });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, ...transitionWrite(ready) });
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } }, 3);
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, ...transitionWrite(started) });
+        const all = await store.listEvents(runId);
+        for (let after = 0; after <= all.length + 1; after++)
+          expect(await store.listEventsAfter(runId, after), `after ${after}`).toEqual(all.slice(after));
+        expect(await store.listEventsAfter('r-none', 0)).toEqual([]);
+      });
+
       it('stores several transitions in one write, one version each, and refuses the next write on a stale version', async () => {
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });

@@ -1,6 +1,6 @@
 import type { NodeEvent, RunStatus } from '../domain/index.js';
 import type { Store } from '../store/index.js';
-import { eventsAfter, settledEvents, type SequencedEvent } from './run-event-log.js';
+import { numbered, settledEvents, type SequencedEvent } from './run-event-log.js';
 
 /** What a feed tells its listeners: new events in order, and the run's status when it changes. */
 export interface FeedListener {
@@ -40,7 +40,7 @@ export class RunEventFeed {
 
   /** The events numbered so far, after `after`. */
   after(after: number): SequencedEvent[] {
-    return eventsAfter(this.#events, after);
+    return numbered(this.#events.slice(after), after);
   }
 
   /** The run's status as last read. */
@@ -91,7 +91,7 @@ export class RunEventFeed {
   }
 
   /** Reads the store again within `delayMs`: many pokes in that time make one read. */
-  soon(delayMs = 25): void {
+  soon(delayMs = 100): void {
     if (this.#soon !== null) return;
     this.#soon = setTimeout(() => {
       this.#soon = null;
@@ -111,11 +111,11 @@ export class RunEventFeed {
     const { store, runId } = this.#options;
     // The run first: events stored before its status changed are then in the read that follows.
     const run = await store.getRun(runId);
-    const { events, unsettled } = await settledEvents(store, runId);
-    if (events.length > this.#events.length) {
-      const known = this.#events.length;
-      this.#events = events;
-      const fresh = eventsAfter(events, known);
+    const known = this.#events.length;
+    const { events, unsettled } = await settledEvents(store, runId, { after: known });
+    if (events.length > 0) {
+      for (const event of events) this.#events.push(event);
+      const fresh = numbered(events, known);
       for (const listener of this.#listeners) listener.events(fresh);
     }
     // A status change is told once every event before it is out: a client that stops at "completed"

@@ -16,7 +16,7 @@ export interface SequencedEvent {
 export const mongoSettleMs = 1_000;
 
 /**
- * The run's stored events numbered in the store's order: `seq` N is the N-th event. Only a settled
+ * The run's stored events after the first `after`, in the store's order: `seq` N is the N-th event. Only a settled
  * prefix is numbered (`unsettled` says how many are held back; see {@link mongoSettleMs}; the embedded store's journal only ever appends, so
  * all of it is settled), which makes a `seq` mean the same event to every client and every request,
  * and makes "everything after my last seq" exact: no gap, no duplicate.
@@ -24,17 +24,19 @@ export const mongoSettleMs = 1_000;
 export async function settledEvents(
   store: Store,
   runId: string,
-  now = Date.now(),
+  options: { after?: number; now?: number } = {},
 ): Promise<{ events: NodeEvent[]; unsettled: number }> {
-  const events = await store.listEvents(runId);
+  const after = options.after ?? 0;
+  const events = await store.listEventsAfter(runId, after);
   if (store.kind === 'embedded') return { events, unsettled: 0 };
+  const now = options.now ?? Date.now();
   const cutoff = new Date(now - mongoSettleMs).toISOString();
   let end = 0;
   while (end < events.length && events[end]!.at <= cutoff) end++;
   return { events: end === events.length ? events : events.slice(0, end), unsettled: events.length - end };
 }
 
-/** Events after `after` (a seq), at most `limit` of them, numbered. */
-export function eventsAfter(events: readonly NodeEvent[], after: number, limit = Infinity): SequencedEvent[] {
-  return events.slice(after, after + limit).map((event, index) => ({ seq: after + index + 1, event }));
+/** Numbers events that follow seq `after`: the first gets `after + 1`. */
+export function numbered(events: readonly NodeEvent[], after: number): SequencedEvent[] {
+  return events.map((event, index) => ({ seq: after + index + 1, event }));
 }

@@ -10,7 +10,7 @@ import {
 import type { NodeStatus, Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { RequestError } from './request-error.js';
-import { eventsAfter, settledEvents } from './run-event-log.js';
+import { numbered, settledEvents } from './run-event-log.js';
 import {
   cancelBodySchema,
   createRunBodySchema,
@@ -169,7 +169,8 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       responses: { 200: { description: 'a page of events', schema: responseSchemas.events }, 404: notFound },
       handler: async ({ params, query }) => {
         await getRun(store, params.run);
-        const events = eventsAfter((await settledEvents(store, params.run)).events, query.after, query.limit);
+        const settled = (await settledEvents(store, params.run, { after: query.after })).events;
+        const events = numbered(settled.slice(0, query.limit), query.after);
         return { events, last: events.length === 0 ? query.after : events[events.length - 1]!.seq };
       },
     }),

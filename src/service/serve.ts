@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { ModelChoice } from '../api/index.js';
 import { packageRoot } from '../api/package-root.js';
 import { UsageError, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
@@ -21,6 +22,8 @@ export interface ServeOptions {
   defaultLimits?: Partial<Limits>;
   /** The model a run gets when its request names none. */
   defaultLlm?: string;
+  /** A model object of your own for runs whose request names no `llm` (and for their resumes). */
+  model?: ModelChoice;
   /** An origin allowed to call from a browser; none by default. */
   corsOrigin?: string | null;
   /** Largest request body in bytes (default 1 MiB). */
@@ -67,6 +70,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     store,
     defaultLimits: options.defaultLimits,
     defaultLlm: options.defaultLlm,
+    model: options.model,
     log,
     onEvent: (run, event) => {
       feeds.poke(run.id);

@@ -2,9 +2,11 @@ import { hostname } from 'node:os';
 import {
   cancelRun,
   checkRun,
+  getRun,
   prepareResume,
   recordDecision,
   type DecisionInput,
+  type ModelChoice,
   type RunHandle,
   type RunSpec,
 } from '../api/index.js';
@@ -19,6 +21,8 @@ export interface ServiceRunsOptions {
   defaultLimits?: Partial<Limits>;
   /** The model a run gets when its request names none (`arbor serve --llm`). */
   defaultLlm?: string;
+  /** A model object of your own for runs whose request names no `llm` (embedding the service in code). */
+  model?: ModelChoice;
   /** Every engine event of every run this process drives. */
   onEvent?: (run: Run, event: EngineEvent) => void;
   /** Lines about runs starting, ending and failing to resume. */
@@ -65,7 +69,7 @@ export class ServiceRuns {
       });
     const checked = await checkRun({
       ...request,
-      llm: request.model ? undefined : (request.llm ?? this.#options.defaultLlm),
+      ...this.modelOf(request),
       limits: { ...this.#options.defaultLimits, ...request.limits },
     });
     const ready = await checked.create(store);
@@ -82,7 +86,10 @@ export class ServiceRuns {
         runId,
         hint: `watch it: GET /v1/runs/${runId}/events/stream`,
       });
-    const ready = await prepareResume({ store: this.#options.store, runId, ...changes });
+    const stored = await getRun(this.#options.store, runId);
+    // A run started with the server's model object resumes with it (its `llm` only names it).
+    const model = !changes.llm && stored.llm.startsWith('custom') ? this.#options.model : undefined;
+    const ready = await prepareResume({ store: this.#options.store, runId, ...changes, ...(model ? { model } : {}) });
     const handle = await ready.start(this.driveOptions(ready.run));
     this.drive(handle);
     return handle.run;
@@ -140,6 +147,14 @@ export class ServiceRuns {
     const handles = [...this.#driving.values()];
     for (const handle of handles) handle.stop('the server is stopping', graceMs);
     await Promise.allSettled(handles.map((handle) => handle.done));
+  }
+
+  /** The request's model, else the server's model object, else its `--llm`. */
+  private modelOf(request: NewRunRequest): Pick<RunSpec, 'llm' | 'model'> {
+    if (request.model) return { model: request.model };
+    if (request.llm) return { llm: request.llm };
+    if (this.#options.model) return { model: this.#options.model };
+    return { llm: this.#options.defaultLlm };
   }
 
   private driveOptions(run: Run) {

@@ -102,6 +102,11 @@ export interface Store {
   updateNode(options: UpdateNodeOptions): Promise<TaskNode>;
 
   listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]>;
+  /**
+   * The run's events after the first `after` of {@link listEvents}' order: the embedded journal only
+   * appends and reads just the new lines; MongoDB lists them all and leaves out the first `after`.
+   */
+  listEventsAfter(runId: string, after: number): Promise<NodeEvent[]>;
 
   /** Stores one model call (prompt and answer, already capped in size) for `arbor show`. */
   recordCall(call: ModelCall): Promise<void>;

@@ -103,6 +103,10 @@ export class EmbeddedRun {
     return this.journal.events(nodeId);
   }
 
+  listEventsAfter(after: number): NodeEvent[] {
+    return this.journal.eventsAfter(after);
+  }
+
   recordCall(call: ModelCall): void {
     this.calls.append(call);
   }

@@ -155,6 +155,10 @@ export class EmbeddedStore implements Store {
     return this.use(() => this.openRun(runId)?.listEvents(nodeId) ?? []);
   }
 
+  listEventsAfter(runId: string, after: number): Promise<NodeEvent[]> {
+    return this.use(() => this.openRun(runId)?.listEventsAfter(after) ?? []);
+  }
+
   recordCall(call: ModelCall): Promise<void> {
     return this.write(`recording a model call of node ${call.nodeId}`, call.runId, () =>
       this.requireRun(call.runId).recordCall(call),

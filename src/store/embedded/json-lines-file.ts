@@ -132,11 +132,16 @@ export class JsonLinesFile {
   }
 
   /** Reads the lines that start at `offsets` (ascending, all already applied), for rarely needed data. */
-  readAt(offsets: readonly number[], onLine: (value: unknown, position: LinePosition) => void): void {
+  readAt(
+    offsets: readonly number[],
+    onLine: (value: unknown, position: LinePosition) => void,
+    /** Where the first of `offsets` starts, when the caller knows: the scan begins there. */
+    start: { offset: number; line: number } = { offset: 0, line: 1 },
+  ): void {
     if (offsets.length === 0 || this.fd === null) return;
     let next = 0;
-    let line = 0;
-    this.forEachLine(this.fd, 0, this.offset, (bytes, offset) => {
+    let line = start.line - 1;
+    this.forEachLine(this.fd, start.offset, this.offset, (bytes, offset) => {
       line += 1;
       if (offset !== offsets[next]) return;
       next += 1;

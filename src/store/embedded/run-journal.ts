@@ -32,7 +32,10 @@ export class RunJournal {
   private readonly nodes = new Map<string, TaskNode>();
   /** Node ids in depth, order, id order; dropped when nodes are inserted. */
   private ordered: string[] | null = null;
+  /** Byte offsets of the lines that hold events, in order. */
   private readonly eventLines: number[] = [];
+  /** For each of `eventLines`: its line number and how many events it holds. */
+  private readonly eventLineFacts: Array<{ line: number; count: number }> = [];
   private readonly apply: LineHandler<boolean> = (value, position) =>
     // A record this instance appended was validated before it was written.
     this.applyRecord(
@@ -98,6 +101,29 @@ export class RunJournal {
     return events;
   }
 
+  /**
+   * The run's events after the first `after` of them, in the order of {@link events}: the journal
+   * only appends, so these are read from the lines that hold them, not from the start of the file.
+   */
+  eventsAfter(after: number): NodeEvent[] {
+    this.refresh();
+    let first = 0;
+    let skipped = 0;
+    while (first < this.eventLines.length && skipped + this.eventLineFacts[first]!.count <= after)
+      skipped += this.eventLineFacts[first++]!.count;
+    if (first === this.eventLines.length) return [];
+    const events: NodeEvent[] = [];
+    const offsets = this.eventLines.slice(first);
+    this.file.readAt(
+      offsets,
+      (value, position) => {
+        for (const event of journalRecordEvents(value)) events.push(parseEvent(event, `${position.where}, event`));
+      },
+      { offset: offsets[0]!, line: this.eventLineFacts[first]!.line },
+    );
+    return events.slice(after - skipped);
+  }
+
   close(): void {
     this.file.close();
   }
@@ -112,7 +138,7 @@ export class RunJournal {
         }
       if (added === 0) return false;
       this.ordered = null;
-      if (record.events.length > 0) this.eventLines.push(position.offset);
+      this.noteEvents(record.events.length, position);
       return true;
     }
     const node = this.nodes.get(record.id);
@@ -121,8 +147,14 @@ export class RunJournal {
     // A patch written against a version another writer already moved past lost the race.
     if (node.version !== record.expected) return false;
     this.nodes.set(record.id, Object.freeze({ ...node, ...record.patch }));
-    if (record.events.length > 0) this.eventLines.push(position.offset);
+    this.noteEvents(record.events.length, position);
     return true;
+  }
+
+  private noteEvents(count: number, position: LinePosition): void {
+    if (count === 0) return;
+    this.eventLines.push(position.offset);
+    this.eventLineFacts.push({ line: position.line, count });
   }
 }
 

@@ -185,6 +185,10 @@ export class MongoStore implements Store {
     return this.#events.list(runId, nodeId);
   }
 
+  async listEventsAfter(runId: string, after: number): Promise<NodeEvent[]> {
+    return (await this.#events.list(runId)).slice(after);
+  }
+
   recordCall(call: ModelCall): Promise<void> {
     return this.#calls.record(call);
   }
