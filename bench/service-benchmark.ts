@@ -1,9 +1,9 @@
-import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import type { Limits } from '../src/domain/index.js';
-import { serve, type RunningService } from '../src/service/index.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { serve } from '../src/service/index.js';
 import type { BenchContext, BenchResult } from './bench-result.js';
 import { openBenchStore, type BenchStoreKind } from './bench-store.js';
+import type { ServiceClientsFigures, ServiceClientsOptions } from './service-clients-child.js';
 import { createFakeModel } from './fake-model.js';
 import { syntheticTree, type SyntheticTree } from './synthetic-tree.js';
 import { makespanLowerBound, treeBounds } from './tree-bounds.js';
@@ -14,15 +14,15 @@ const latencyMs = 100;
 const concurrency = 16;
 const token = 'bench-token-0123456789abcdef';
 const targets = { treeP99Ms: 50, makespanRatio: 1.15 } as const;
-
-/** The routes sampled while the runs execute, by name. */
-const sampledRoutes = ['runs', 'run', 'tree', 'approvals', 'events'] as const;
-type SampledRoute = (typeof sampledRoutes)[number];
+/** The read routes are called in turn, one every this many ms, while the runs execute. */
+const sampleEveryMs = 50;
+const clientsEntry = path.join(import.meta.dirname, 'service-clients-child.ts');
 
 /**
  * Benchmark: `arbor serve` under load. {@link runCount} runs of a 1,000-node synthetic tree
  * (L = 100 ms a call, C = 16 each) are started at once through `POST /v1/runs`, each watched by a
- * WebSocket client from `after=0`, while one more client calls the read routes in turn. Reports the
+ * WebSocket client from `after=0`, while one more client calls the read routes in turn (one call
+ * every 50 ms); the clients run in a process of their own, as other programs would. Reports the
  * makespan of all runs over their combined lower bound (the runs are independent, so it is one run's
  * `L · max(D, ⌈N/C⌉)`), the routes' p50/p99 latency while the runs execute, requests/s of `GET …/tree`
  * on a finished 1,000-node run, and whether every client got every stored event once, in order.
@@ -77,7 +77,7 @@ export async function serviceBenchmark(context: BenchContext): Promise<BenchResu
   };
 }
 
-interface Measured {
+interface Measured extends Omit<ServiceClientsFigures, 'runIds'> {
   store: BenchStoreKind;
   runs: number;
   nodes: number;
@@ -86,11 +86,7 @@ interface Measured {
   lowerBoundMs: number;
   makespanMs: number;
   ratio: number;
-  latency: Record<SampledRoute, { count: number; p50Ms: number; p99Ms: number; maxMs: number }>;
-  treeRequestsPerSecond: number;
-  eventsExpected: number;
-  eventsDelivered: number;
-  duplicatesOrGaps: number;
+  serverCpuMs: number;
   peakRssMiB: number;
 }
 
@@ -106,66 +102,28 @@ async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; ru
     model: createFakeModel({ tree, latencyMs }),
     pollMs: 1_000,
   });
-  const client = new Client(service);
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
   try {
-    const limits: Partial<Limits> = { maxDepth: tree.spec.maxDepth, maxNodes: tree.nodes.length, maxCalls: null, concurrency };
-    const started = performance.now();
-    const runIds = await Promise.all(
-      Array.from({ length: options.runs }, async () => {
-        const answer = await client.call('POST', '/v1/runs', { prompt: tree.root.title, limits });
-        if (answer.status !== 201) throw new Error(`POST /v1/runs answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-        return (answer.body as { runId: string }).runId;
-      }),
-    );
-    const watchers = runIds.map((runId) => new Watcher(service.url, runId));
-    const samples = new Map<SampledRoute, number[]>(sampledRoutes.map((route) => [route, []]));
-    let finished = 0;
-    const ended = Promise.all(
-      watchers.map((watcher) =>
-        watcher.ended.then((end) => {
-          finished++;
-          return end;
-        }),
-      ),
-    );
-    // One client reads the routes in turn while the runs execute, as a dashboard would.
-    for (let turn = 0; finished < watchers.length; turn++) {
-      const runId = runIds[turn % runIds.length]!;
-      const route = sampledRoutes[turn % sampledRoutes.length]!;
-      const path = {
-        runs: '/v1/runs?limit=20',
-        run: `/v1/runs/${runId}`,
-        tree: `/v1/runs/${runId}/tree`,
-        approvals: `/v1/runs/${runId}/approvals`,
-        events: `/v1/runs/${runId}/events?after=${turn * 7}&limit=100`,
-      }[route];
-      const before = performance.now();
-      const answer = await client.call('GET', path);
-      if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}`);
-      samples.get(route)!.push(performance.now() - before);
-    }
-    const ends = await ended;
-    const makespanMs = Math.max(...ends) - started;
-    for (const runId of runIds) {
-      const run = await client.call('GET', `/v1/runs/${runId}`);
-      const status = (run.body as { run: { status: string } }).run.status;
-      if (status !== 'completed') throw new Error(`run ${runId} ended ${status}`);
-    }
-    // Every client's events against the store's, after the last one is numbered.
-    let eventsExpected = 0;
-    let eventsDelivered = 0;
-    let duplicatesOrGaps = 0;
-    for (const watcher of watchers) {
-      const stored = await client.storedEventCount(watcher.runId);
-      await watcher.until(stored);
-      eventsExpected += stored;
-      eventsDelivered += watcher.seqs.length;
-      duplicatesOrGaps += watcher.seqs.filter((seq, index) => seq !== index + 1).length;
-      watcher.close();
-    }
-    const treeRequestsPerSecond = await throughput(client, `/v1/runs/${runIds[0]}/tree`, 3_000);
+    const cpuBefore = process.cpuUsage();
+    const clients: ServiceClientsOptions = {
+      url: service.url,
+      token,
+      runs: options.runs,
+      prompt: tree.root.title,
+      limits: { maxDepth: tree.spec.maxDepth, maxNodes: tree.nodes.length, maxCalls: null, concurrency },
+      sampleEveryMs,
+    };
+    const figures = await runClients(clients);
+    const cpu = process.cpuUsage(cpuBefore);
+    // The runs' own timestamps: from the first run stored to the last one ended.
+    const runs = await Promise.all(figures.runIds.map((runId) => opened.store.getRun(runId)));
+    for (const run of runs)
+      if (run?.status !== 'completed') throw new Error(`run ${run?.id} ended ${run?.status}: ${run?.stopReason?.message ?? ''}`);
+    const first = Math.min(...runs.map((run) => Date.parse(run!.createdAt)));
+    const last = Math.max(...runs.map((run) => Date.parse(run!.endedAt!)));
+    const makespanMs = last - first;
+    const { runIds: _runIds, ...clientFigures } = figures;
     return {
       store: options.store,
       runs: options.runs,
@@ -173,15 +131,10 @@ async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; ru
       calls: bounds.calls,
       criticalPath: bounds.criticalPath,
       lowerBoundMs,
-      makespanMs: Math.round(makespanMs),
+      makespanMs,
       ratio: Math.round((makespanMs / lowerBoundMs) * 1000) / 1000,
-      latency: Object.fromEntries(
-        [...samples].map(([route, times]) => [route, percentiles(times)]),
-      ) as Measured['latency'],
-      treeRequestsPerSecond: Math.round(treeRequestsPerSecond),
-      eventsExpected,
-      eventsDelivered: eventsDelivered - duplicatesOrGaps,
-      duplicatesOrGaps,
+      ...clientFigures,
+      serverCpuMs: Math.round((cpu.user + cpu.system) / 1000),
       peakRssMiB: Math.round(peakRss / 2 ** 20),
     };
   } finally {
@@ -191,91 +144,17 @@ async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; ru
   }
 }
 
-/** Requests per second of `GET path`, four at a time, for `durationMs`. */
-async function throughput(client: Client, path: string, durationMs: number): Promise<number> {
-  let done = 0;
-  const until = performance.now() + durationMs;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (performance.now() < until) {
-        await client.call('GET', path);
-        done++;
-      }
-    }),
-  );
-  return done / (durationMs / 1000);
-}
-
-function percentiles(times: number[]): { count: number; p50Ms: number; p99Ms: number; maxMs: number } {
-  const sorted = times.toSorted((a, b) => a - b);
-  const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
-  const round = (value: number) => Math.round(value * 10) / 10;
-  return { count: sorted.length, p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted.at(-1) ?? 0) };
-}
-
-/** A client of the service's REST routes. */
-class Client {
-  constructor(private readonly service: RunningService) {}
-
-  async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const response = await fetch(`${this.service.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: await response.json() };
-  }
-
-  /** How many events the store holds for the run, paging through `GET …/events`. */
-  async storedEventCount(runId: string): Promise<number> {
-    let after = 0;
-    for (;;) {
-      const page = (await this.call('GET', `/v1/runs/${runId}/events?after=${after}&limit=5000`)).body as { last: number };
-      if (page.last === after) return after;
-      after = page.last;
-    }
-  }
-}
-
-/** A stream client of one run: the seqs it got, and when it heard that the run ended. */
-class Watcher {
-  readonly seqs: number[] = [];
-  readonly ended: Promise<number>;
-  readonly #socket: WebSocket;
-  #wake: (() => void) | null = null;
-
-  constructor(
-    url: string,
-    readonly runId: string,
-  ) {
-    this.#socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/runs/${runId}/events/stream?after=0`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    this.ended = new Promise((resolve, reject) => {
-      this.#socket.on('message', (data: Buffer) => {
-        const message = JSON.parse(data.toString('utf8')) as { kind: string; seq?: number; status?: string };
-        if (message.kind === 'event') this.seqs.push(message.seq!);
-        else if (message.status === 'completed' || message.status === 'failed') resolve(performance.now());
-        this.#wake?.();
-      });
-      this.#socket.on('close', (code, reason) => reject(new Error(`stream of ${runId} closed: ${code} ${reason.toString()}`)));
-      this.#socket.on('error', reject);
-    });
-    this.ended.catch(() => undefined);
-  }
-
-  /** Waits until the client has `count` events (they trail the run's end by at most a settle window). */
-  async until(count: number): Promise<void> {
-    const deadline = performance.now() + 10_000;
-    while (this.seqs.length < count && performance.now() < deadline)
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        setTimeout(resolve, 100);
-      });
-  }
-
-  close(): void {
-    this.#socket.removeAllListeners('close');
-    this.#socket.close();
-  }
+/** Runs the clients in a child process and returns what they measured. */
+async function runClients(options: ServiceClientsOptions): Promise<ServiceClientsFigures> {
+  const child = spawn(process.execPath, ['--import', 'tsx', clientsEntry, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`the service benchmark's clients exited ${code}`);
+  return JSON.parse(output.trim().split('\n').at(-1)!) as ServiceClientsFigures;
 }
