@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { Run } from '../../domain/index.js';
+import type { EngineEvent } from '../../engine/index.js';
+import type { WebhookEventType, WebhookPayload } from './webhook-payload.js';
+
+/**
+ * The run a webhook event belongs to. `updatedAt` (the stored run after its end) tells repeated ends
+ * of the same kind apart, e.g. a run that fails, is resumed and fails again; without it the run's
+ * events of one type share an id.
+ */
+export type WebhookRun = Pick<Run, 'id'> & Partial<Pick<Run, 'updatedAt'>>;
+
+/**
+ * The webhook payloads an engine event calls for (none for most): `run-end` completed, failed or
+ * awaiting approval, and `node-transition` to `failed` or `awaiting_approval`. The same event always
+ * gives the same ids, derived from the run, the node and the stored transition, so an event derived
+ * again after a restart is recognised as the one already queued. (A run event without
+ * `run.updatedAt` is stamped with the current time.)
+ */
+export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPayload[] {
+  if (event.type === 'run-end') {
+    const type = runEventTypes[event.status];
+    if (!type) return [];
+    return [
+      {
+        id: eventId([run.id, type, run.updatedAt ?? '']),
+        type,
+        runId: run.id,
+        at: run.updatedAt ?? new Date().toISOString(),
+        link: `/v1/runs/${encodeURIComponent(run.id)}`,
+      },
+    ];
+  }
+  if (event.type !== 'node-transition') return [];
+  const type = nodeEventTypes[event.event.to];
+  if (!type) return [];
+  const { node, event: transition } = event;
+  return [
+    {
+      id: eventId([run.id, node.id, type, transition.type, transition.at]),
+      type,
+      runId: run.id,
+      node: { id: node.id, title: node.title, status: transition.to },
+      at: transition.at,
+      link: `/v1/runs/${encodeURIComponent(run.id)}/nodes/${encodeURIComponent(node.id)}`,
+    },
+  ];
+}
+
+const runEventTypes: Partial<Record<Run['status'], WebhookEventType>> = {
+  completed: 'run.completed',
+  failed: 'run.failed',
+  awaiting_approval: 'run.awaiting_approval',
+};
+
+const nodeEventTypes: Partial<Record<string, WebhookEventType>> = {
+  failed: 'node.failed',
+  awaiting_approval: 'node.awaiting_approval',
+};
+
+/** `evt_` and 24 hex digits of a hash of the parts: short, opaque, and stable. */
+function eventId(parts: readonly string[]): string {
+  return `evt_${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24)}`;
+}
