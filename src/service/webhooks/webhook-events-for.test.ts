@@ -31,6 +31,15 @@ describe('webhookEventsFor', () => {
     expect(waiting?.node?.status).toBe('awaiting_approval');
   });
 
+  it('maps a node created already waiting for approval (it waits before it runs)', () => {
+    const gate = sampleChild(root, 2, { status: 'awaiting_approval', requiresApproval: true });
+    const event: NodeEvent = { schemaVersion: 1, runId: run.id, nodeId: gate.id, type: 'create', from: null, to: 'awaiting_approval', actor: 'planner', reason: null, at: gate.createdAt };
+    expect(webhookEventsFor({ type: 'node-create', node: gate, event }, run).map((payload) => [payload.type, payload.node?.id])).toEqual([
+      ['node.awaiting_approval', gate.id],
+    ]);
+    expect(webhookEventsFor({ type: 'node-create', node: sampleChild(root, 3), event: { ...event, to: 'pending' } }, run)).toEqual([]);
+  });
+
   it('maps the end of a run that completed, failed or waits for people to a run event', () => {
     const ended = (status: 'completed' | 'failed' | 'awaiting_approval' | 'cancelled') =>
       webhookEventsFor({ type: 'run-end', status, message: '' }, { id: run.id, updatedAt: '2025-01-01T13:00:00.000Z' });

@@ -12,7 +12,7 @@ export type WebhookRun = Pick<Run, 'id'> & Partial<Pick<Run, 'updatedAt'>>;
 
 /**
  * The webhook payloads an engine event calls for (none for most): `run-end` completed, failed or
- * awaiting approval, and `node-transition` to `failed` or `awaiting_approval`. The same event always
+ * awaiting approval, and a node that moves to (or is created in) `failed` or `awaiting_approval`. The same event always
  * gives the same ids, derived from the run, the node and the stored transition, so an event derived
  * again after a restart is recognised as the one already queued. (A run event without
  * `run.updatedAt` is stamped with the current time.)
@@ -31,7 +31,8 @@ export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPa
       },
     ];
   }
-  if (event.type !== 'node-transition') return [];
+  // A node may be created already waiting (it needs approval before it runs), not only moved there.
+  if (event.type !== 'node-transition' && event.type !== 'node-create') return [];
   const type = nodeEventTypes[event.event.to];
   if (!type) return [];
   const { node, event: transition } = event;
