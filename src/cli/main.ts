@@ -9,6 +9,7 @@ import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
 import { registerShowCommand } from './commands/show-command.js';
 import { registerTreeCommand } from './commands/tree-command.js';
+import { registerWebhooksCommand } from './commands/webhooks-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
 import { registerWorkersCommand } from './commands/workers-command.js';
 import { exitCodes } from './exit-codes.js';
@@ -36,6 +37,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerCancelCommand(program);
   registerWorkerCommand(program);
   registerWorkersCommand(program);
+  registerWebhooksCommand(program);
   // A bad flag gets its message, a "did you mean" where one fits, and where to read more: not the whole help.
   for (const command of program.commands) command.showHelpAfterError(`see arbor ${command.name()} --help`);
   // Global options reach every command's action.
