@@ -56,7 +56,9 @@ export class EmbeddedWebhookLog implements WebhookDeliveryLog {
   listByRun(runId: string): Promise<WebhookDelivery[]> {
     return settle(() => {
       this.open(false);
-      return [...this.deliveries.values()].filter((delivery) => delivery.runId === runId);
+      return [...this.deliveries.values()]
+        .filter((delivery) => delivery.runId === runId)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
     });
   }
 
