@@ -9,8 +9,8 @@ export interface ReceivedWebhook {
   body: string;
 }
 
-/** How the receiver answers a request: a status, or `hang` (never answer). */
-export type ReceiverAnswer = number | 'hang';
+/** How the receiver answers a request: a status (with headers), or `hang` (never answer). */
+export type ReceiverAnswer = number | { status: number; headers: Record<string, string> } | 'hang';
 
 /** A local `node:http` webhook receiver for tests. */
 export interface WebhookReceiver {
@@ -35,9 +35,10 @@ export async function startWebhookReceiver(answer: WebhookReceiver['answer'] = (
       const received = { headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
       receiver.received.push(received);
       for (const waiter of waiters.filter((w) => receiver.received.length >= w.count)) waiter.resolve();
-      const status = receiver.answer(received, receiver.received.length - 1);
-      if (status === 'hang') hanging.add(response);
-      else response.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
+      const answer = receiver.answer(received, receiver.received.length - 1);
+      if (answer === 'hang') return void hanging.add(response);
+      const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+      response.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(String(status));
     });
   });
   server.listen(0, '127.0.0.1');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startRun } from '../../api/index.js';
 import { openStore, type Store } from '../../store/index.js';
-import { makeTempDir } from '../../../test/support/cli.js';
+import { makeTempDir, waitFor } from '../../../test/support/cli.js';
 import { startWebhookReceiver } from '../../../test/support/webhook-receiver.js';
 import { EmbeddedWebhookLog } from './embedded-webhook-log.js';
 import { openWebhookDeliveryLog } from './open-webhook-delivery-log.js';
@@ -159,6 +159,41 @@ describe('WebhookDispatcher', () => {
         answered += 1;
       }
       expect((await finished(6)).map((delivery) => delivery.eventId).sort()).toEqual(['evt_0', 'evt_1', 'evt_2', 'evt_3', 'evt_4', 'evt_5']);
+    } finally {
+      await sender.close();
+    }
+  });
+
+  it('lets a delivery that waits long go back to the log when a fresh one needs its room', async () => {
+    const receiver = await startWebhookReceiver((request) => (request.body.includes('evt_dead') ? 500 : 200));
+    const log = await embeddedLog();
+    const seen: WebhookDelivery[] = [];
+    const { dispatcher: sender, finished } = dispatcher({
+      urls: [receiver.url],
+      secret,
+      log,
+      maxHeld: 2,
+      retry: { baseDelayMs: 60 * 60_000, maxDelayMs: 60 * 60_000, jitter: 0 },
+      onAttempt: (delivery) => seen.push(delivery),
+    });
+    try {
+      sender.enqueue(payload('evt_dead_1'));
+      sender.enqueue(payload('evt_dead_2'));
+      await waitFor('two failed attempts', () => seen.length >= 2);
+      await sender.settled();
+      expect(seen.map((delivery) => [delivery.eventId, delivery.status]).sort()).toEqual([
+        ['evt_dead_1', 'pending'],
+        ['evt_dead_2', 'pending'],
+      ]);
+      // Both held deliveries wait an hour; the fresh event goes out now all the same.
+      sender.enqueue(payload('evt_fresh'));
+      const [fresh] = await finished(1);
+      expect(fresh).toMatchObject({ eventId: 'evt_fresh', status: 'delivered', attempts: 1 });
+      await sender.settled();
+      expect((await log.listPending(10)).map((delivery) => [delivery.eventId, delivery.attempts]).sort()).toEqual([
+        ['evt_dead_1', 1],
+        ['evt_dead_2', 1],
+      ]);
     } finally {
       await sender.close();
     }

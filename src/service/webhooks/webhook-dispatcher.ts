@@ -1,6 +1,6 @@
 import { ArborError, UsageError } from '../../domain/index.js';
 import type { EngineEvent } from '../../engine/index.js';
-import { signWebhook } from './sign-webhook.js';
+import { postWebhook, type PostWebhookOutcome } from './post-webhook.js';
 import { newWebhookDelivery, type WebhookDelivery, type WebhookDeliveryPatch } from './webhook-delivery.js';
 import type { WebhookDeliveryLog } from './webhook-delivery-log.js';
 import { webhookEventsFor, type WebhookRun } from './webhook-events-for.js';
@@ -18,13 +18,13 @@ export interface WebhookDispatcherOptions {
   /** Default: the global `fetch`. */
   fetch?: typeof fetch;
   retry?: Partial<WebhookRetryPolicy>;
-  /** How long one attempt may take, answer included (ms, default 10 s). */
+  /** How long one attempt may take, up to the answer's status (ms, default 10 s). */
   attemptTimeoutMs?: number;
   /** Attempts in flight at once (default 8). */
   concurrency?: number;
-  /** Deliveries held in memory (default 1000); more wait in the log until the next sweep. */
+  /** Deliveries held in memory (default 1000); the rest wait in the log, the soonest due taken first. */
   maxHeld?: number;
-  /** How often the log is read for pending deliveries not held in memory (ms, default 30 s). */
+  /** How often the log is read again while some deliveries wait there for room (ms, default 30 s). */
   sweepIntervalMs?: number;
   /** Clock and jitter seams for tests. */
   now?: () => Date;
@@ -39,19 +39,21 @@ export interface WebhookDispatcherOptions {
  * Sends webhook events to their receivers without ever holding up the caller: `enqueue` stores each
  * (event, URL) delivery and returns at once; attempts run in the background, at most `concurrency`
  * at a time, each bounded by a timeout, retried with capped exponential backoff until delivered or a
- * day has passed. At least once: `start()` picks up what an earlier process left pending.
+ * day has passed. At least once: `start()` picks up what an earlier process left pending. Memory is
+ * bounded: at most `maxHeld` deliveries are held, the soonest due; the others wait in the log.
  */
 export class WebhookDispatcher {
   private readonly urls: readonly string[];
   private readonly policy: WebhookRetryPolicy;
-  private readonly fetch: typeof fetch;
   private readonly now: () => Date;
+  private readonly maxHeld: number;
+  /** Deliveries this process works on, as they stand (the log may be a write behind). */
   private readonly held = new Map<string, WebhookDelivery>();
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
-  /** Deliveries whose final write is on its way: a sweep must not take them for pending. */
-  private readonly finishing = new Set<string>();
+  /** Deliveries with a write on its way: the log is behind, so they are neither let go nor read back. */
+  private readonly writing = new Map<string, number>();
   private readonly writes = new Set<Promise<unknown>>();
-  /** True when a delivery was left in the log for want of room: it is swept as soon as there is some. */
+  /** Some pending deliveries wait in the log for room: it is swept for them. */
   private overflowed = false;
   private timer: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
@@ -65,14 +67,16 @@ export class WebhookDispatcher {
     for (const url of options.urls) checkUrl(url);
     this.urls = [...new Set(options.urls)];
     this.policy = { ...defaultWebhookRetryPolicy, ...options.retry };
-    this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? (() => new Date());
+    this.maxHeld = options.maxHeld ?? 1000;
   }
 
-  /** Picks up the deliveries the log holds pending (an earlier process's too) and sweeps the log from now on. */
+  /** Picks up the deliveries the log holds pending (an earlier process's too). */
   async start(): Promise<void> {
     if (this.closed || this.sweeper) return;
-    this.sweeper = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 30_000).unref();
+    this.sweeper = setInterval(() => {
+      if (this.overflowed) void this.sweep();
+    }, this.options.sweepIntervalMs ?? 30_000).unref();
     await this.sweep();
   }
 
@@ -81,15 +85,10 @@ export class WebhookDispatcher {
     if (this.closed) throw new ArborError(`webhook event ${payload.id} came after the dispatcher closed`);
     for (const url of this.urls) {
       const delivery = newWebhookDelivery(payload, url, this.now());
-      this.track(
-        this.options.log.record(delivery).then(
-          (recorded) => recorded && this.hold(delivery),
-          (error: unknown) => {
-            this.report(error);
-            this.hold(delivery);
-          },
-        ),
-      );
+      this.write(delivery.id, this.options.log.record(delivery), (recorded) => {
+        // Not recorded: already stored, by this process or an earlier one (whose `start` took it).
+        if (recorded !== false) this.hold(delivery);
+      });
     }
   }
 
@@ -103,7 +102,7 @@ export class WebhookDispatcher {
     while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
   }
 
-  /** Stops timers and aborts attempts in flight, unrecorded: the log keeps them pending for a restart. */
+  /** Stops timers and aborts attempts in flight, uncounted: the log keeps them pending for a restart. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -115,27 +114,38 @@ export class WebhookDispatcher {
     this.held.clear();
   }
 
+  /** Holds the soonest due pending deliveries of the log that fit. */
   private async sweep(): Promise<void> {
-    const maxHeld = this.options.maxHeld ?? 1000;
-    if (this.closed || this.held.size >= maxHeld) return;
+    if (this.closed) return;
     this.overflowed = false;
     try {
-      // The soonest due come first, held ones among them: enough to fill the room left.
-      const pending = await this.options.log.listPending(maxHeld + this.finishing.size);
-      for (const delivery of pending) if (!this.finishing.has(delivery.id)) this.hold(delivery);
+      const pending = await this.options.log.listPending(this.maxHeld + this.writing.size);
+      for (const delivery of pending) if (!this.writing.has(delivery.id)) this.hold(delivery);
     } catch (error) {
       this.report(error);
     }
   }
 
+  /** Holds a delivery when there is room, or when it is due before one held (which goes back to the log). */
   private hold(delivery: WebhookDelivery): void {
     if (this.closed || this.held.has(delivery.id)) return;
-    if (this.held.size >= (this.options.maxHeld ?? 1000)) {
+    if (this.held.size >= this.maxHeld) {
       this.overflowed = true;
-      return;
+      const latest = this.latestLetGo();
+      if (!latest || dueAt(latest) <= dueAt(delivery)) return;
+      this.held.delete(latest.id);
     }
     this.held.set(delivery.id, delivery);
     this.pump();
+  }
+
+  /** The held delivery due last that can be let go: not in flight, and stored as it stands. */
+  private latestLetGo(): WebhookDelivery | undefined {
+    let latest: WebhookDelivery | undefined;
+    for (const delivery of this.held.values())
+      if (!this.inFlight.has(delivery.id) && !this.writing.has(delivery.id) && (!latest || dueAt(delivery) > dueAt(latest)))
+        latest = delivery;
+    return latest;
   }
 
   /** Starts the due attempts that fit, and sets the timer for the next one due. */
@@ -154,66 +164,59 @@ export class WebhookDispatcher {
         return;
       }
       if (this.inFlight.size >= (this.options.concurrency ?? 8)) return;
-      const entry = { abort: new AbortController(), done: Promise.resolve() };
-      this.inFlight.set(delivery.id, entry);
-      entry.done = this.attempt(delivery, entry.abort.signal);
+      const attempt = { abort: new AbortController(), done: Promise.resolve() };
+      this.inFlight.set(delivery.id, attempt);
+      attempt.done = this.attempt(delivery, attempt.abort.signal);
     }
   }
 
   private async attempt(delivery: WebhookDelivery, closing: AbortSignal): Promise<void> {
-    const timeoutMs = this.options.attemptTimeoutMs ?? 10_000;
-    const body = JSON.stringify(delivery.payload);
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      // Never on this turn: the caller's loop goes on before any outcome is handled.
-      const response = await Promise.resolve().then(() => this.fetch(delivery.url, {
-        method: 'POST',
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.any([closing, AbortSignal.timeout(timeoutMs)]),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'arbor-webhooks',
-          'x-arbor-event': delivery.type,
-          'x-arbor-event-id': delivery.eventId,
-          'x-arbor-signature': signWebhook(this.options.secret, body),
-        },
-      }));
-      status = response.status;
-      await response.body?.cancel().catch(() => undefined);
-      if (!response.ok) error = `the receiver answered HTTP ${status}`;
-    } catch (caught) {
-      error = closing.aborted ? null : describeFailure(caught, timeoutMs);
-    }
+    const outcome = await postWebhook({
+      delivery,
+      secret: this.options.secret,
+      fetch: this.options.fetch ?? globalThis.fetch,
+      timeoutMs: this.options.attemptTimeoutMs ?? 10_000,
+      signal: closing,
+    });
     this.inFlight.delete(delivery.id);
     if (closing.aborted) return;
-
-    const now = this.now();
-    const patch: WebhookDeliveryPatch =
-      error === null
-        ? { status: 'delivered', attempts: delivery.attempts + 1, lastStatus: status, lastError: null, lastAttemptAt: now.toISOString(), nextAttemptAt: null, deliveredAt: now.toISOString() }
-        : afterFailedAttempt({ delivery, policy: this.policy, now, status, error, random: this.options.random });
+    const patch = this.afterAttempt(delivery, outcome);
     const next: WebhookDelivery = { ...delivery, ...patch };
     if (next.status === 'pending') this.held.set(next.id, next);
-    else {
-      this.held.delete(next.id);
-      this.finishing.add(next.id);
-    }
-    this.track(
-      this.options.log
-        .update(next.id, patch)
-        .catch((failure: unknown) => this.report(failure))
-        .finally(() => this.finishing.delete(next.id)),
-    );
+    else this.held.delete(next.id);
+    this.write(next.id, this.options.log.update(next.id, patch));
     this.options.onAttempt?.(next);
     if (this.overflowed && next.status !== 'pending') void this.sweep();
     this.pump();
   }
 
-  private track(write: Promise<unknown>): void {
-    this.writes.add(write);
-    void write.finally(() => this.writes.delete(write));
+  private afterAttempt(delivery: WebhookDelivery, outcome: PostWebhookOutcome): WebhookDeliveryPatch {
+    const now = this.now();
+    if (!outcome.delivered)
+      return afterFailedAttempt({ delivery, policy: this.policy, now, status: outcome.status, error: outcome.error, random: this.options.random });
+    const at = now.toISOString();
+    return { status: 'delivered', attempts: delivery.attempts + 1, lastStatus: outcome.status, lastError: null, lastAttemptAt: at, nextAttemptAt: null, deliveredAt: at };
+  }
+
+  /** Tracks a log write about one delivery; a failure is reported, and `then` runs either way. */
+  private write<T>(deliveryId: string, write: Promise<T>, then?: (value: T | undefined) => void): void {
+    this.writing.set(deliveryId, (this.writing.get(deliveryId) ?? 0) + 1);
+    const tracked = write
+      .then(
+        (value) => value,
+        (error: unknown) => {
+          this.report(error);
+          return undefined;
+        },
+      )
+      .then((value) => {
+        const count = (this.writing.get(deliveryId) ?? 1) - 1;
+        if (count > 0) this.writing.set(deliveryId, count);
+        else this.writing.delete(deliveryId);
+        then?.(value);
+      });
+    this.writes.add(tracked);
+    void tracked.finally(() => this.writes.delete(tracked));
   }
 
   private report(error: unknown): void {
@@ -236,12 +239,4 @@ function checkUrl(url: string): void {
   }
   if (protocol !== 'http:' && protocol !== 'https:')
     throw new UsageError(`not a webhook URL: ${url}`, { hint: 'pass an http:// or https:// URL, e.g. --webhook https://example.com/arbor' });
-}
-
-/** Why an attempt got no answer, in words for `arbor webhooks RUN`. */
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
 }
