@@ -1,6 +1,7 @@
 export { EmbeddedWebhookLog, type EmbeddedWebhookLogOptions } from './embedded-webhook-log.js';
 export { MongoWebhookLog, webhookDeliveriesCollection, webhookDeliveryIndexes } from './mongo-webhook-log.js';
 export { openWebhookDeliveryLog } from './open-webhook-delivery-log.js';
+export { postWebhook, type PostWebhookOptions, type PostWebhookOutcome } from './post-webhook.js';
 export { signWebhook, verifyWebhookSignature } from './sign-webhook.js';
 export {
   newWebhookDelivery,
