@@ -64,8 +64,15 @@ describe('webhookEventsFor', () => {
     expect(id(transition(child, 'failed'))).not.toBe(id(transition(child, 'failed', '2025-01-01T12:00:09.000Z')));
     expect(id(transition(child, 'failed'))).not.toBe(id(transition(sampleChild(root, 2), 'failed')));
     const end: EngineEvent = { type: 'run-end', status: 'failed', message: '' };
-    expect(id(end, 'a')).toBe(id(end, 'a'));
-    expect(id(end, 'a')).not.toBe(id(end, 'b'));
+    expect(id(end, '2025-01-01T13:00:00.000Z')).toBe(id(end, '2025-01-01T13:00:00.000Z'));
+    expect(id(end, '2025-01-01T13:00:00.000Z')).not.toBe(id(end, '2025-01-01T14:00:00.000Z'));
+  });
+
+  it('stamps a run event without the run\'s updatedAt with the current time, which its id includes', () => {
+    const end: EngineEvent = { type: 'run-end', status: 'failed', message: '' };
+    const [payload] = webhookEventsFor(end, { id: run.id });
+    expect(Number.isNaN(Date.parse(payload!.at))).toBe(false);
+    expect(payload!.id).toBe(webhookEventsFor(end, { id: run.id, updatedAt: payload!.at })[0]!.id);
   });
 
   it('escapes ids in links', () => {

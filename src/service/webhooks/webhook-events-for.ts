@@ -4,32 +4,25 @@ import type { EngineEvent } from '../../engine/index.js';
 import type { WebhookEventType, WebhookPayload } from './webhook-payload.js';
 
 /**
- * The run a webhook event belongs to. `updatedAt` (the stored run after its end) tells repeated ends
- * of the same kind apart, e.g. a run that fails, is resumed and fails again; without it the run's
- * events of one type share an id.
+ * The run a webhook event belongs to. Pass `updatedAt` of the stored run after its end to make a run
+ * event's id stable; without it the event is stamped with the current time, and that time is part of
+ * its id (so a run that fails, is resumed and fails again reports both failures either way).
  */
 export type WebhookRun = Pick<Run, 'id'> & Partial<Pick<Run, 'updatedAt'>>;
 
 /**
  * The webhook payloads an engine event calls for (none for most): `run-end` completed, failed or
- * awaiting approval, and a node that moves to (or is created in) `failed` or `awaiting_approval`. The same event always
- * gives the same ids, derived from the run, the node and the stored transition, so an event derived
- * again after a restart is recognised as the one already queued. (A run event without
- * `run.updatedAt` is stamped with the current time.)
+ * awaiting approval, and a node that moves to (or is created in) `failed` or `awaiting_approval`.
+ * Node event ids derive from the run, the node and the stored transition (its type and time), so the
+ * same transition derived again, after a restart too, has the same id; run event ids from the run,
+ * the type and `run.updatedAt`.
  */
 export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPayload[] {
   if (event.type === 'run-end') {
     const type = runEventTypes[event.status];
     if (!type) return [];
-    return [
-      {
-        id: eventId([run.id, type, run.updatedAt ?? '']),
-        type,
-        runId: run.id,
-        at: run.updatedAt ?? new Date().toISOString(),
-        link: `/v1/runs/${encodeURIComponent(run.id)}`,
-      },
-    ];
+    const at = run.updatedAt ?? new Date().toISOString();
+    return [{ id: eventId([run.id, type, at]), type, runId: run.id, at, link: `/v1/runs/${encodeURIComponent(run.id)}` }];
   }
   // A node may be created already waiting (it needs approval before it runs), not only moved there.
   if (event.type !== 'node-transition' && event.type !== 'node-create') return [];
