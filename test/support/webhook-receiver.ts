@@ -25,7 +25,9 @@ export interface WebhookReceiver {
 }
 
 /** Starts a receiver on 127.0.0.1 (closed when the test ends, hanging requests and all). */
-export async function startWebhookReceiver(answer: WebhookReceiver['answer'] = () => 200): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  answer: WebhookReceiver['answer'] = () => 200,
+): Promise<WebhookReceiver> {
   const waiters: { count: number; resolve: () => void }[] = [];
   const hanging = new Set<ServerResponse>();
   const server = createServer((request, response) => {
@@ -50,7 +52,9 @@ export async function startWebhookReceiver(answer: WebhookReceiver['answer'] = (
     received: [],
     answer,
     waitForRequests: (count) =>
-      receiver.received.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
+      receiver.received.length >= count
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.push({ count, resolve })),
     async close() {
       if (closed) return;
       closed = true;

@@ -10,7 +10,9 @@ import { hideUriPasswords } from '../logger.js';
 export function registerWebhooksCommand(program: Command): void {
   program
     .command('webhooks')
-    .description("list a run's webhook deliveries: event, node, URL, attempts, delivered/pending/given up, last error")
+    .description(
+      "list a run's webhook deliveries: event, node, URL, attempts, delivered/pending/given up, last error",
+    )
     .argument('<run>', 'run id')
     .option('--json', 'print the delivery documents as JSON')
     .action(async (runId: string, flags: CommonFlags & { json?: boolean }) => {
@@ -21,7 +23,13 @@ export function registerWebhooksCommand(program: Command): void {
         try {
           const deliveries = await log.listByRun(runId);
           if (flags.json) {
-            print(JSON.stringify(deliveries.map((delivery) => ({ ...delivery, url: hideUriPasswords(delivery.url) })), null, 2));
+            print(
+              JSON.stringify(
+                deliveries.map((delivery) => ({ ...delivery, url: hideUriPasswords(delivery.url) })),
+                null,
+                2,
+              ),
+            );
             return;
           }
           if (deliveries.length === 0) {

@@ -2,7 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreError } from '../../domain/index.js';
 import { JsonLinesFile, type LinePosition } from '../../store/embedded/json-lines-file.js';
-import { webhookDeliverySchema, type WebhookDelivery, type WebhookDeliveryPatch } from './webhook-delivery.js';
+import {
+  webhookDeliverySchema,
+  type WebhookDelivery,
+  type WebhookDeliveryPatch,
+} from './webhook-delivery.js';
 import type { WebhookDeliveryLog } from './webhook-delivery-log.js';
 
 /** Options of {@link EmbeddedWebhookLog}. */

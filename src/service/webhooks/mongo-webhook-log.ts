@@ -1,7 +1,11 @@
 import type { Collection, IndexDescription } from 'mongodb';
 import { StoreError } from '../../domain/index.js';
 import type { MongoStore } from '../../store/mongodb/index.js';
-import { webhookDeliverySchema, type WebhookDelivery, type WebhookDeliveryPatch } from './webhook-delivery.js';
+import {
+  webhookDeliverySchema,
+  type WebhookDelivery,
+  type WebhookDeliveryPatch,
+} from './webhook-delivery.js';
 import type { WebhookDeliveryLog } from './webhook-delivery-log.js';
 
 /** The collection of webhook deliveries in Arbor's database. */
@@ -52,7 +56,8 @@ export class MongoWebhookLog implements WebhookDeliveryLog {
     const result = await this.use(`updating webhook delivery ${deliveryId}`, (collection) =>
       collection.updateOne({ id: deliveryId }, { $set: set }),
     );
-    if (result.matchedCount === 0) throw new StoreError(`no webhook delivery ${deliveryId} in ${this.store.location}`);
+    if (result.matchedCount === 0)
+      throw new StoreError(`no webhook delivery ${deliveryId} in ${this.store.location}`);
   }
 
   async listByRun(runId: string): Promise<WebhookDelivery[]> {
@@ -74,7 +79,10 @@ export class MongoWebhookLog implements WebhookDeliveryLog {
     return Promise.resolve();
   }
 
-  private use<R>(what: string, operation: (collection: Collection<WebhookDelivery>) => Promise<R>): Promise<R> {
+  private use<R>(
+    what: string,
+    operation: (collection: Collection<WebhookDelivery>) => Promise<R>,
+  ): Promise<R> {
     return this.store.useCollection<WebhookDelivery, R>(webhookDeliveriesCollection, what, operation);
   }
 }
@@ -82,9 +90,12 @@ export class MongoWebhookLog implements WebhookDeliveryLog {
 function parse(document: unknown): WebhookDelivery {
   const parsed = webhookDeliverySchema.safeParse(document);
   if (parsed.success) return parsed.data;
-  throw new StoreError(`not a valid webhook delivery in ${webhookDeliveriesCollection}: ${parsed.error.message}`, {
-    cause: parsed.error,
-  });
+  throw new StoreError(
+    `not a valid webhook delivery in ${webhookDeliveriesCollection}: ${parsed.error.message}`,
+    {
+      cause: parsed.error,
+    },
+  );
 }
 
 function hasCode(error: unknown, code: number): boolean {

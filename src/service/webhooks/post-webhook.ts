@@ -1,9 +1,12 @@
 import { signWebhook } from './sign-webhook.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
+import type { WebhookTarget } from './webhook-target.js';
 
 /** Options of {@link postWebhook}. */
 export interface PostWebhookOptions {
   delivery: WebhookDelivery;
+  /** Where to send it: the configured URL the delivery's stored URL stands for. */
+  target: Pick<WebhookTarget, 'url' | 'authorization'>;
   secret: string;
   fetch: typeof fetch;
   /** The whole attempt, up to the answer's status line (its body is not read). */
@@ -13,18 +16,19 @@ export interface PostWebhookOptions {
 }
 
 /** How one attempt went: delivered on a 2xx, else the status (null without an answer) and why. */
-export type PostWebhookOutcome = { delivered: true; status: number } | { delivered: false; status: number | null; error: string };
+export type PostWebhookOutcome =
+  { delivered: true; status: number } | { delivered: false; status: number | null; error: string };
 
 /**
- * One attempt at a delivery: POSTs the payload, signed, to its URL. Redirects are not followed (a
+ * One attempt at a delivery: POSTs the payload, signed, to its target. Redirects are not followed (a
  * receiver that moved answers 3xx, which counts as a failure). Never throws; an abort by `signal`
  * comes back as a failure like any other.
  */
 export async function postWebhook(options: PostWebhookOptions): Promise<PostWebhookOutcome> {
-  const { delivery, timeoutMs } = options;
+  const { delivery, target, timeoutMs } = options;
   const body = JSON.stringify(delivery.payload);
   try {
-    const response = await options.fetch(delivery.url, {
+    const response = await options.fetch(target.url, {
       method: 'POST',
       body,
       redirect: 'manual',
@@ -35,11 +39,16 @@ export async function postWebhook(options: PostWebhookOptions): Promise<PostWebh
         'x-arbor-event': delivery.type,
         'x-arbor-event-id': delivery.eventId,
         'x-arbor-signature': signWebhook(options.secret, body),
+        ...(target.authorization === null ? {} : { authorization: target.authorization }),
       },
     });
     await response.body?.cancel().catch(() => undefined);
     if (response.ok) return { delivered: true, status: response.status };
-    return { delivered: false, status: response.status, error: `the receiver answered HTTP ${response.status}` };
+    return {
+      delivered: false,
+      status: response.status,
+      error: `the receiver answered HTTP ${response.status}`,
+    };
   } catch (error) {
     return { delivered: false, status: null, error: describeFailure(error, timeoutMs) };
   }

@@ -1,5 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropTestDatabases, mongoTestUri, testDatabaseName } from '../../../test/support/mongodb-test-database.js';
+import {
+  dropTestDatabases,
+  mongoTestUri,
+  testDatabaseName,
+} from '../../../test/support/mongodb-test-database.js';
 import { makeTempDir } from '../../../test/support/cli.js';
 import { startWebhookReceiver } from '../../../test/support/webhook-receiver.js';
 import { openStore, type Store } from '../../store/index.js';
@@ -11,9 +15,18 @@ import { newWebhookDelivery, type WebhookDelivery } from './webhook-delivery.js'
 import type { WebhookDeliveryLog } from './webhook-delivery-log.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 
-function delivery(eventId: string, runId: string, createdSeconds: number, url = 'https://hooks.example.com/arbor'): WebhookDelivery {
+function delivery(
+  eventId: string,
+  runId: string,
+  createdSeconds: number,
+  url = 'https://hooks.example.com/arbor',
+): WebhookDelivery {
   const at = new Date(Date.UTC(2025, 0, 1, 12, 0, createdSeconds));
-  return newWebhookDelivery({ id: eventId, type: 'run.completed', runId, at: at.toISOString(), link: `/v1/runs/${runId}` }, url, at);
+  return newWebhookDelivery(
+    { id: eventId, type: 'run.completed', runId, at: at.toISOString(), link: `/v1/runs/${runId}` },
+    url,
+    at,
+  );
 }
 
 /** What both logs promise: the dispatcher and `arbor webhooks RUN` rely on nothing else. */
@@ -36,12 +49,25 @@ function describeDeliveryLog(name: string, open: () => Promise<OpenedLog>) {
         expect(await log.record(first)).toBe(true);
         expect(await log.record({ ...first, attempts: 9 })).toBe(false);
         await log.record(delivery('evt_other', `${runId}-other`, 0));
-        await log.update(first.id, { attempts: 1, lastStatus: 500, lastError: 'HTTP 500', nextAttemptAt: '2025-01-01T12:00:05.000Z' });
+        await log.update(first.id, {
+          attempts: 1,
+          lastStatus: 500,
+          lastError: 'HTTP 500',
+          nextAttemptAt: '2025-01-01T12:00:05.000Z',
+        });
         expect(await log.listByRun(runId)).toEqual([
-          { ...first, attempts: 1, lastStatus: 500, lastError: 'HTTP 500', nextAttemptAt: '2025-01-01T12:00:05.000Z' },
+          {
+            ...first,
+            attempts: 1,
+            lastStatus: 500,
+            lastError: 'HTTP 500',
+            nextAttemptAt: '2025-01-01T12:00:05.000Z',
+          },
           second,
         ]);
-        await expect(log.update('no-such-delivery', { attempts: 1 })).rejects.toThrow(/no webhook delivery no-such-delivery/);
+        await expect(log.update('no-such-delivery', { attempts: 1 })).rejects.toThrow(
+          /no webhook delivery no-such-delivery/,
+        );
       } finally {
         await close();
       }
@@ -52,13 +78,28 @@ function describeDeliveryLog(name: string, open: () => Promise<OpenedLog>) {
       const other = await reopen();
       try {
         const runId = `run-${Math.random().toString(36).slice(2, 10)}`;
-        const [late, soon, done] = [delivery('evt_late', runId, 9), delivery('evt_soon', runId, 3), delivery('evt_done', runId, 1)];
+        const [late, soon, done] = [
+          delivery('evt_late', runId, 9),
+          delivery('evt_soon', runId, 3),
+          delivery('evt_done', runId, 1),
+        ];
         for (const each of [late, soon, done]) await log.record(each);
-        await log.update(done.id, { status: 'delivered', attempts: 1, lastStatus: 200, nextAttemptAt: null, deliveredAt: soon.createdAt });
-        const mine = (deliveries: WebhookDelivery[]) => deliveries.filter((each) => each.runId === runId).map((each) => each.eventId);
+        await log.update(done.id, {
+          status: 'delivered',
+          attempts: 1,
+          lastStatus: 200,
+          nextAttemptAt: null,
+          deliveredAt: soon.createdAt,
+        });
+        const mine = (deliveries: WebhookDelivery[]) =>
+          deliveries.filter((each) => each.runId === runId).map((each) => each.eventId);
         expect(mine(await log.listPending(100))).toEqual(['evt_soon', 'evt_late']);
         expect(mine(await other.listPending(100))).toEqual(['evt_soon', 'evt_late']);
-        expect((await other.listByRun(runId)).map((each) => each.status)).toEqual(['delivered', 'pending', 'pending']);
+        expect((await other.listByRun(runId)).map((each) => each.status)).toEqual([
+          'delivered',
+          'pending',
+          'pending',
+        ]);
         expect(await log.listPending(1)).toHaveLength(1);
       } finally {
         await close();
@@ -70,7 +111,15 @@ function describeDeliveryLog(name: string, open: () => Promise<OpenedLog>) {
       const receiver = await startWebhookReceiver();
       let delivered: (delivery: WebhookDelivery) => void = () => undefined;
       const attempted = new Promise<WebhookDelivery>((resolve) => (delivered = resolve));
-      const sender = new WebhookDispatcher({ urls: [receiver.url], secret: 's3cret', log, onAttempt: (each) => delivered(each), onError: (error) => { throw error; } });
+      const sender = new WebhookDispatcher({
+        urls: [receiver.url],
+        secret: 's3cret',
+        log,
+        onAttempt: (each) => delivered(each),
+        onError: (error) => {
+          throw error;
+        },
+      });
       try {
         const runId = `run-${Math.random().toString(36).slice(2, 10)}`;
         sender.enqueue(delivery('evt_signed', runId, 0).payload);
@@ -78,7 +127,9 @@ function describeDeliveryLog(name: string, open: () => Promise<OpenedLog>) {
         await sender.settled();
         expect(await log.listByRun(runId)).toEqual([await attempted]);
         const [request] = receiver.received;
-        expect(verifyWebhookSignature('s3cret', request!.body, request!.headers['x-arbor-signature'] as string)).toBe(true);
+        expect(
+          verifyWebhookSignature('s3cret', request!.body, request!.headers['x-arbor-signature'] as string),
+        ).toBe(true);
       } finally {
         await sender.close();
         await close();
@@ -141,8 +192,12 @@ describe.skipIf(mongoTestUri === undefined)('on MongoDB', () => {
       await openWebhookDeliveryLog(store);
       const { MongoStore } = await import('../../store/mongodb/index.js');
       if (!(store instanceof MongoStore)) throw new Error('not a MongoDB store');
-      const names = await store.useCollection('webhook_deliveries', 'listing indexes', (collection) => collection.indexes());
-      expect(names.map((index) => index.name)).toEqual(expect.arrayContaining(webhookDeliveryIndexes.map((index) => index.name)));
+      const names = await store.useCollection('webhook_deliveries', 'listing indexes', (collection) =>
+        collection.indexes(),
+      );
+      expect(names.map((index) => index.name)).toEqual(
+        expect.arrayContaining(webhookDeliveryIndexes.map((index) => index.name)),
+      );
     } finally {
       await store.close();
     }

@@ -20,6 +20,7 @@ export const webhookDeliverySchema = z.object({
   type: webhookEventTypeSchema,
   runId: z.string().min(1),
   nodeId: z.string().nullable(),
+  /** The receiver's URL, its password hidden (see `webhookTarget`). */
   url: z.string().min(1),
   payload: webhookPayloadSchema,
   status: webhookDeliveryStatusSchema,
@@ -39,10 +40,13 @@ export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 
 /** What an attempt changes on a delivery. */
 export type WebhookDeliveryPatch = Partial<
-  Pick<WebhookDelivery, 'status' | 'attempts' | 'lastStatus' | 'lastError' | 'lastAttemptAt' | 'nextAttemptAt' | 'deliveredAt'>
+  Pick<
+    WebhookDelivery,
+    'status' | 'attempts' | 'lastStatus' | 'lastError' | 'lastAttemptAt' | 'nextAttemptAt' | 'deliveredAt'
+  >
 >;
 
-/** A new delivery of `payload` to `url`, due at once. */
+/** A new delivery of `payload` to `url` (as stored: its password hidden), due at once. */
 export function newWebhookDelivery(payload: WebhookPayload, url: string, now: Date): WebhookDelivery {
   const at = now.toISOString();
   return {

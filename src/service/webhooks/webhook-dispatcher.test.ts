@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startRun } from '../../api/index.js';
@@ -8,7 +8,7 @@ import { startWebhookReceiver } from '../../../test/support/webhook-receiver.js'
 import { EmbeddedWebhookLog } from './embedded-webhook-log.js';
 import { openWebhookDeliveryLog } from './open-webhook-delivery-log.js';
 import { verifyWebhookSignature } from './sign-webhook.js';
-import type { WebhookDelivery } from './webhook-delivery.js';
+import { newWebhookDelivery, type WebhookDelivery } from './webhook-delivery.js';
 import type { WebhookDeliveryLog } from './webhook-delivery-log.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
 import type { WebhookPayload } from './webhook-payload.js';
@@ -21,7 +21,10 @@ function payload(id: string, runId = 'run-1'): WebhookPayload {
 }
 
 /** A dispatcher closed when the test ends; `finished` resolves with deliveries as they stop being pending. */
-function dispatcher(options: WebhookDispatcherOptions): { dispatcher: WebhookDispatcher; finished: (count: number) => Promise<WebhookDelivery[]> } {
+function dispatcher(options: WebhookDispatcherOptions): {
+  dispatcher: WebhookDispatcher;
+  finished: (count: number) => Promise<WebhookDelivery[]>;
+} {
   const done: WebhookDelivery[] = [];
   const waiters: { count: number; resolve: (deliveries: WebhookDelivery[]) => void }[] = [];
   const created = new WebhookDispatcher({
@@ -39,7 +42,9 @@ function dispatcher(options: WebhookDispatcherOptions): { dispatcher: WebhookDis
   return {
     dispatcher: created,
     finished: (count) =>
-      done.length >= count ? Promise.resolve([...done]) : new Promise((resolve) => waiters.push({ count, resolve })),
+      done.length >= count
+        ? Promise.resolve([...done])
+        : new Promise((resolve) => waiters.push({ count, resolve })),
   };
 }
 
@@ -51,7 +56,9 @@ describe('WebhookDispatcher', () => {
   it('POSTs the payload to every URL with a signature the receiver can verify', async () => {
     const verified: boolean[] = [];
     const first = await startWebhookReceiver((request) => {
-      verified.push(verifyWebhookSignature(secret, request.body, request.headers['x-arbor-signature'] as string));
+      verified.push(
+        verifyWebhookSignature(secret, request.body, request.headers['x-arbor-signature'] as string),
+      );
       return 204;
     });
     const second = await startWebhookReceiver();
@@ -60,7 +67,9 @@ describe('WebhookDispatcher', () => {
     try {
       sender.enqueue(payload('evt_signed'));
       const delivered = await finished(2);
-      expect(delivered.map((delivery) => [delivery.url, delivery.status, delivery.attempts, delivery.lastStatus])).toEqual(
+      expect(
+        delivered.map((delivery) => [delivery.url, delivery.status, delivery.attempts, delivery.lastStatus]),
+      ).toEqual(
         expect.arrayContaining([
           [first.url, 'delivered', 1, 204],
           [second.url, 'delivered', 1, 200],
@@ -74,9 +83,18 @@ describe('WebhookDispatcher', () => {
         'x-arbor-event': 'run.completed',
         'x-arbor-event-id': 'evt_signed',
       });
-      expect(verifyWebhookSignature('another secret', request!.body, request!.headers['x-arbor-signature'] as string)).toBe(false);
+      expect(
+        verifyWebhookSignature(
+          'another secret',
+          request!.body,
+          request!.headers['x-arbor-signature'] as string,
+        ),
+      ).toBe(false);
       await sender.settled();
-      expect((await log.listByRun('run-1')).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered']);
+      expect((await log.listByRun('run-1')).map((delivery) => delivery.status)).toEqual([
+        'delivered',
+        'delivered',
+      ]);
     } finally {
       await sender.close();
     }
@@ -86,19 +104,36 @@ describe('WebhookDispatcher', () => {
     const receiver = await startWebhookReceiver((_request, index) => (index < 2 ? 500 : 200));
     const log = await embeddedLog();
     const seen: WebhookDelivery[] = [];
-    const { dispatcher: sender, finished } = dispatcher({ urls: [receiver.url], secret, log, retry: fastRetries, onAttempt: (delivery) => seen.push(delivery) });
+    const { dispatcher: sender, finished } = dispatcher({
+      urls: [receiver.url],
+      secret,
+      log,
+      retry: fastRetries,
+      onAttempt: (delivery) => seen.push(delivery),
+    });
     try {
       sender.enqueue(payload('evt_retried'));
       const [delivered] = await finished(1);
-      expect(seen.map((delivery) => [delivery.status, delivery.attempts, delivery.lastStatus, delivery.lastError])).toEqual([
+      expect(
+        seen.map((delivery) => [delivery.status, delivery.attempts, delivery.lastStatus, delivery.lastError]),
+      ).toEqual([
         ['pending', 1, 500, 'the receiver answered HTTP 500'],
         ['pending', 2, 500, 'the receiver answered HTTP 500'],
         ['delivered', 3, 200, null],
       ]);
-      expect(receiver.received.map((request) => request.headers['x-arbor-event-id'])).toEqual(['evt_retried', 'evt_retried', 'evt_retried']);
+      expect(receiver.received.map((request) => request.headers['x-arbor-event-id'])).toEqual([
+        'evt_retried',
+        'evt_retried',
+        'evt_retried',
+      ]);
       await sender.settled();
       expect(await log.listByRun('run-1')).toEqual([delivered]);
-      expect(delivered).toMatchObject({ status: 'delivered', attempts: 3, lastStatus: 200, nextAttemptAt: null });
+      expect(delivered).toMatchObject({
+        status: 'delivered',
+        attempts: 3,
+        lastStatus: 200,
+        nextAttemptAt: null,
+      });
     } finally {
       await sender.close();
     }
@@ -108,7 +143,12 @@ describe('WebhookDispatcher', () => {
     const receiver = await startWebhookReceiver();
     await receiver.close(); // nobody listens there any more: connections are refused
     const log = await embeddedLog();
-    const { dispatcher: sender, finished } = dispatcher({ urls: [receiver.url], secret, log, retry: { ...fastRetries, giveUpAfterMs: 30 } });
+    const { dispatcher: sender, finished } = dispatcher({
+      urls: [receiver.url],
+      secret,
+      log,
+      retry: { ...fastRetries, giveUpAfterMs: 30 },
+    });
     try {
       sender.enqueue(payload('evt_refused'));
       const [given] = await finished(1);
@@ -141,9 +181,17 @@ describe('WebhookDispatcher', () => {
 
   it('keeps at most `concurrency` attempts in flight and at most `maxHeld` deliveries in memory, and still sends them all', async () => {
     const answers: ((response: Response) => void)[] = [];
-    const fetch = (() => new Promise<Response>((resolve) => answers.push(resolve))) as typeof globalThis.fetch;
+    const fetch = (() =>
+      new Promise<Response>((resolve) => answers.push(resolve))) as typeof globalThis.fetch;
     const log = await embeddedLog();
-    const { dispatcher: sender, finished } = dispatcher({ urls: ['http://receiver.invalid/hook'], secret, log, fetch, concurrency: 2, maxHeld: 3 });
+    const { dispatcher: sender, finished } = dispatcher({
+      urls: ['http://receiver.invalid/hook'],
+      secret,
+      log,
+      fetch,
+      concurrency: 2,
+      maxHeld: 3,
+    });
     try {
       for (let index = 0; index < 6; index += 1) sender.enqueue(payload(`evt_${index}`));
       await sender.settled();
@@ -158,7 +206,14 @@ describe('WebhookDispatcher', () => {
         next(new Response(null, { status: 200 }));
         answered += 1;
       }
-      expect((await finished(6)).map((delivery) => delivery.eventId).sort()).toEqual(['evt_0', 'evt_1', 'evt_2', 'evt_3', 'evt_4', 'evt_5']);
+      expect((await finished(6)).map((delivery) => delivery.eventId).sort()).toEqual([
+        'evt_0',
+        'evt_1',
+        'evt_2',
+        'evt_3',
+        'evt_4',
+        'evt_5',
+      ]);
     } finally {
       await sender.close();
     }
@@ -190,7 +245,9 @@ describe('WebhookDispatcher', () => {
       const [fresh] = await finished(1);
       expect(fresh).toMatchObject({ eventId: 'evt_fresh', status: 'delivered', attempts: 1 });
       await sender.settled();
-      expect((await log.listPending(10)).map((delivery) => [delivery.eventId, delivery.attempts]).sort()).toEqual([
+      expect(
+        (await log.listPending(10)).map((delivery) => [delivery.eventId, delivery.attempts]).sort(),
+      ).toEqual([
         ['evt_dead_1', 1],
         ['evt_dead_2', 1],
       ]);
@@ -199,12 +256,59 @@ describe('WebhookDispatcher', () => {
     }
   });
 
+  it('sends the credentials of a URL as basic authentication and never stores its password', async () => {
+    const receiver = await startWebhookReceiver();
+    const directory = await makeTempDir('arbor-webhooks-');
+    const log = new EmbeddedWebhookLog({ directory });
+    const withCredentials = receiver.url.replace('http://', 'http://bot:hunter2@');
+    const { dispatcher: sender, finished } = dispatcher({ urls: [withCredentials], secret, log });
+    try {
+      sender.enqueue(payload('evt_auth'));
+      const [delivered] = await finished(1);
+      expect(delivered).toMatchObject({
+        status: 'delivered',
+        url: receiver.url.replace('http://', 'http://bot:***@'),
+      });
+      expect(receiver.received[0]!.headers.authorization).toBe(
+        `Basic ${Buffer.from('bot:hunter2').toString('base64')}`,
+      );
+      await sender.settled();
+      expect(await readFile(log.path, 'utf8')).not.toContain('hunter2');
+    } finally {
+      await sender.close();
+    }
+  });
+
+  it('gives up, without an attempt, a pending delivery left for a URL that is not configured any more', async () => {
+    const receiver = await startWebhookReceiver();
+    const log = await embeddedLog();
+    await log.record(newWebhookDelivery(payload('evt_left'), 'https://gone.example.com/hook', new Date()));
+    const { dispatcher: sender, finished } = dispatcher({ urls: [receiver.url], secret, log });
+    try {
+      await sender.start();
+      const [given] = await finished(1);
+      expect(given).toMatchObject({
+        status: 'given_up',
+        attempts: 0,
+        lastError: expect.stringContaining('not configured') as string,
+      });
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      await sender.close();
+    }
+  });
+
   it('refuses to start without a secret or with a URL that is not http(s)', () => {
     const log = new EmbeddedWebhookLog({ directory: '/nonexistent' });
     expect(() => new WebhookDispatcher({ urls: ['http://127.0.0.1/'], secret: '', log })).toThrow(
-      expect.objectContaining({ name: 'UsageError', hint: expect.stringContaining('ARBOR_WEBHOOK_SECRET') as string }),
+      expect.objectContaining({
+        name: 'UsageError',
+        hint: expect.stringContaining('ARBOR_WEBHOOK_SECRET') as string,
+      }),
     );
-    expect(() => new WebhookDispatcher({ urls: ['ftp://example.com/'], secret, log })).toThrow(/not a webhook URL/);
+    expect(() => new WebhookDispatcher({ urls: ['ftp://example.com/'], secret, log })).toThrow(
+      /not a webhook URL/,
+    );
   });
 });
 
@@ -230,7 +334,15 @@ describe('WebhookDispatcher beside a run', () => {
     const store: Store = await openStore(path.join(dir, 'store'));
     const receiver = await startWebhookReceiver(() => 'hang');
     const log = await openWebhookDeliveryLog(store);
-    const first = new WebhookDispatcher({ urls: [receiver.url], secret, log, attemptTimeoutMs: 60_000, onError: (error) => { throw error; } });
+    const first = new WebhookDispatcher({
+      urls: [receiver.url],
+      secret,
+      log,
+      attemptTimeoutMs: 60_000,
+      onError: (error) => {
+        throw error;
+      },
+    });
     const run = { id: '' };
     try {
       await first.start();
@@ -254,9 +366,15 @@ describe('WebhookDispatcher beside a run', () => {
         ['node.awaiting_approval', 'pending', 0],
         ['run.awaiting_approval', 'pending', 0],
       ]);
-      expect(pending[0]!.payload.node).toMatchObject({ title: 'Ship the release', status: 'awaiting_approval' });
+      expect(pending[0]!.payload.node).toMatchObject({
+        title: 'Ship the release',
+        status: 'awaiting_approval',
+      });
       await first.close();
-      expect((await log.listByRun(run.id)).map((delivery) => delivery.status)).toEqual(['pending', 'pending']);
+      expect((await log.listByRun(run.id)).map((delivery) => delivery.status)).toEqual([
+        'pending',
+        'pending',
+      ]);
     } finally {
       await first.close();
       await log.close();
@@ -269,14 +387,19 @@ describe('WebhookDispatcher beside a run', () => {
     try {
       await second.start();
       const delivered = await finished(2);
-      expect(delivered.map((delivery) => [delivery.type, delivery.status, delivery.attempts]).sort()).toEqual([
-        ['node.awaiting_approval', 'delivered', 1],
-        ['run.awaiting_approval', 'delivered', 1],
-      ]);
+      expect(delivered.map((delivery) => [delivery.type, delivery.status, delivery.attempts]).sort()).toEqual(
+        [
+          ['node.awaiting_approval', 'delivered', 1],
+          ['run.awaiting_approval', 'delivered', 1],
+        ],
+      );
       const ids = receiver.received.map((request) => (JSON.parse(request.body) as WebhookPayload).id);
       expect(ids.slice(2).sort()).toEqual(ids.slice(0, 2).sort());
       await second.settled();
-      expect((await reopened.listByRun(run.id)).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered']);
+      expect((await reopened.listByRun(run.id)).map((delivery) => delivery.status)).toEqual([
+        'delivered',
+        'delivered',
+      ]);
     } finally {
       await second.close();
       await reopened.close();

@@ -5,7 +5,12 @@ import { newWebhookDelivery, type WebhookDelivery, type WebhookDeliveryPatch } f
 import type { WebhookDeliveryLog } from './webhook-delivery-log.js';
 import { webhookEventsFor, type WebhookRun } from './webhook-events-for.js';
 import type { WebhookPayload } from './webhook-payload.js';
-import { afterFailedAttempt, defaultWebhookRetryPolicy, type WebhookRetryPolicy } from './webhook-retry-policy.js';
+import {
+  afterFailedAttempt,
+  defaultWebhookRetryPolicy,
+  type WebhookRetryPolicy,
+} from './webhook-retry-policy.js';
+import { webhookTarget, type WebhookTarget } from './webhook-target.js';
 
 /** Options of {@link WebhookDispatcher}. */
 export interface WebhookDispatcherOptions {
@@ -43,7 +48,8 @@ export interface WebhookDispatcherOptions {
  * bounded: at most `maxHeld` deliveries are held, the soonest due; the others wait in the log.
  */
 export class WebhookDispatcher {
-  private readonly urls: readonly string[];
+  /** The receivers, by their URL as stored. */
+  private readonly targets = new Map<string, WebhookTarget>();
   private readonly policy: WebhookRetryPolicy;
   private readonly now: () => Date;
   private readonly maxHeld: number;
@@ -64,8 +70,10 @@ export class WebhookDispatcher {
       throw new UsageError('webhooks need a secret to sign them with', {
         hint: 'set ARBOR_WEBHOOK_SECRET to a long random string, and check signatures with it in the receiver',
       });
-    for (const url of options.urls) checkUrl(url);
-    this.urls = [...new Set(options.urls)];
+    for (const url of options.urls) {
+      const target = webhookTarget(url);
+      this.targets.set(target.stored, target);
+    }
     this.policy = { ...defaultWebhookRetryPolicy, ...options.retry };
     this.now = options.now ?? (() => new Date());
     this.maxHeld = options.maxHeld ?? 1000;
@@ -83,8 +91,8 @@ export class WebhookDispatcher {
   /** Queues `payload` for every URL and returns at once; it is stored before its first attempt. */
   enqueue(payload: WebhookPayload): void {
     if (this.closed) throw new ArborError(`webhook event ${payload.id} came after the dispatcher closed`);
-    for (const url of this.urls) {
-      const delivery = newWebhookDelivery(payload, url, this.now());
+    for (const target of this.targets.values()) {
+      const delivery = newWebhookDelivery(payload, target.stored, this.now());
       this.write(delivery.id, this.options.log.record(delivery), (recorded) => {
         // Not recorded: already stored, by this process or an earlier one (whose `start` took it).
         if (recorded !== false) this.hold(delivery);
@@ -143,7 +151,11 @@ export class WebhookDispatcher {
   private latestLetGo(): WebhookDelivery | undefined {
     let latest: WebhookDelivery | undefined;
     for (const delivery of this.held.values())
-      if (!this.inFlight.has(delivery.id) && !this.writing.has(delivery.id) && (!latest || dueAt(delivery) > dueAt(latest)))
+      if (
+        !this.inFlight.has(delivery.id) &&
+        !this.writing.has(delivery.id) &&
+        (!latest || dueAt(delivery) > dueAt(latest))
+      )
         latest = delivery;
     return latest;
   }
@@ -171,13 +183,19 @@ export class WebhookDispatcher {
   }
 
   private async attempt(delivery: WebhookDelivery, closing: AbortSignal): Promise<void> {
-    const outcome = await postWebhook({
-      delivery,
-      secret: this.options.secret,
-      fetch: this.options.fetch ?? globalThis.fetch,
-      timeoutMs: this.options.attemptTimeoutMs ?? 10_000,
-      signal: closing,
-    });
+    const target = this.targets.get(delivery.url);
+    const outcome: PostWebhookOutcome | null = !target
+      ? null
+      : await postWebhook({
+          delivery,
+          target,
+          secret: this.options.secret,
+          fetch: this.options.fetch ?? globalThis.fetch,
+          timeoutMs: this.options.attemptTimeoutMs ?? 10_000,
+          signal: closing,
+        });
+    // Yield once even without an attempt: the caller's loop goes on before any outcome is handled.
+    if (!outcome) await Promise.resolve();
     this.inFlight.delete(delivery.id);
     if (closing.aborted) return;
     const patch = this.afterAttempt(delivery, outcome);
@@ -190,12 +208,34 @@ export class WebhookDispatcher {
     this.pump();
   }
 
-  private afterAttempt(delivery: WebhookDelivery, outcome: PostWebhookOutcome): WebhookDeliveryPatch {
+  private afterAttempt(delivery: WebhookDelivery, outcome: PostWebhookOutcome | null): WebhookDeliveryPatch {
     const now = this.now();
+    // Left by a process that had another receiver: only the ones configured now get events.
+    if (!outcome)
+      return {
+        status: 'given_up',
+        lastError: 'this URL is not configured any more (--webhook)',
+        nextAttemptAt: null,
+      };
     if (!outcome.delivered)
-      return afterFailedAttempt({ delivery, policy: this.policy, now, status: outcome.status, error: outcome.error, random: this.options.random });
+      return afterFailedAttempt({
+        delivery,
+        policy: this.policy,
+        now,
+        status: outcome.status,
+        error: outcome.error,
+        random: this.options.random,
+      });
     const at = now.toISOString();
-    return { status: 'delivered', attempts: delivery.attempts + 1, lastStatus: outcome.status, lastError: null, lastAttemptAt: at, nextAttemptAt: null, deliveredAt: at };
+    return {
+      status: 'delivered',
+      attempts: delivery.attempts + 1,
+      lastStatus: outcome.status,
+      lastError: null,
+      lastAttemptAt: at,
+      nextAttemptAt: null,
+      deliveredAt: at,
+    };
   }
 
   /** Tracks a log write about one delivery; a failure is reported, and `then` runs either way. */
@@ -228,15 +268,4 @@ export class WebhookDispatcher {
 
 function dueAt(delivery: WebhookDelivery): number {
   return delivery.nextAttemptAt === null ? 0 : Date.parse(delivery.nextAttemptAt);
-}
-
-function checkUrl(url: string): void {
-  let protocol: string | null = null;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    // Not a URL at all: said below.
-  }
-  if (protocol !== 'http:' && protocol !== 'https:')
-    throw new UsageError(`not a webhook URL: ${url}`, { hint: 'pass an http:// or https:// URL, e.g. --webhook https://example.com/arbor' });
 }

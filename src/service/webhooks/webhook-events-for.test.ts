@@ -7,8 +7,23 @@ import { webhookPayloadSchema } from './webhook-payload.js';
 
 const { run, root } = sampleRun({ id: 'run-webhooks' });
 
-function transition(node: TaskNode, to: NodeEvent['to'], at = '2025-01-01T12:00:05.000Z', type = 'fail'): EngineEvent {
-  const event: NodeEvent = { schemaVersion: 1, runId: run.id, nodeId: node.id, type, from: 'running', to, actor: 'test', reason: null, at };
+function transition(
+  node: TaskNode,
+  to: NodeEvent['to'],
+  at = '2025-01-01T12:00:05.000Z',
+  type = 'fail',
+): EngineEvent {
+  const event: NodeEvent = {
+    schemaVersion: 1,
+    runId: run.id,
+    nodeId: node.id,
+    type,
+    from: 'running',
+    to,
+    actor: 'test',
+    reason: null,
+    at,
+  };
   return { type: 'node-transition', node: { ...node, status: to }, event };
 }
 
@@ -26,25 +41,55 @@ describe('webhookEventsFor', () => {
       link: `/v1/runs/run-webhooks/nodes/${child.id}`,
     });
     expect(webhookPayloadSchema.parse(failed)).toEqual(failed);
-    const [waiting] = webhookEventsFor(transition(child, 'awaiting_approval', undefined, 'request-approval'), run);
+    const [waiting] = webhookEventsFor(
+      transition(child, 'awaiting_approval', undefined, 'request-approval'),
+      run,
+    );
     expect(waiting?.type).toBe('node.awaiting_approval');
     expect(waiting?.node?.status).toBe('awaiting_approval');
   });
 
   it('maps a node created already waiting for approval (it waits before it runs)', () => {
     const gate = sampleChild(root, 2, { status: 'awaiting_approval', requiresApproval: true });
-    const event: NodeEvent = { schemaVersion: 1, runId: run.id, nodeId: gate.id, type: 'create', from: null, to: 'awaiting_approval', actor: 'planner', reason: null, at: gate.createdAt };
-    expect(webhookEventsFor({ type: 'node-create', node: gate, event }, run).map((payload) => [payload.type, payload.node?.id])).toEqual([
-      ['node.awaiting_approval', gate.id],
-    ]);
-    expect(webhookEventsFor({ type: 'node-create', node: sampleChild(root, 3), event: { ...event, to: 'pending' } }, run)).toEqual([]);
+    const event: NodeEvent = {
+      schemaVersion: 1,
+      runId: run.id,
+      nodeId: gate.id,
+      type: 'create',
+      from: null,
+      to: 'awaiting_approval',
+      actor: 'planner',
+      reason: null,
+      at: gate.createdAt,
+    };
+    expect(
+      webhookEventsFor({ type: 'node-create', node: gate, event }, run).map((payload) => [
+        payload.type,
+        payload.node?.id,
+      ]),
+    ).toEqual([['node.awaiting_approval', gate.id]]);
+    expect(
+      webhookEventsFor(
+        { type: 'node-create', node: sampleChild(root, 3), event: { ...event, to: 'pending' } },
+        run,
+      ),
+    ).toEqual([]);
   });
 
   it('maps the end of a run that completed, failed or waits for people to a run event', () => {
     const ended = (status: 'completed' | 'failed' | 'awaiting_approval' | 'cancelled') =>
-      webhookEventsFor({ type: 'run-end', status, message: '' }, { id: run.id, updatedAt: '2025-01-01T13:00:00.000Z' });
+      webhookEventsFor(
+        { type: 'run-end', status, message: '' },
+        { id: run.id, updatedAt: '2025-01-01T13:00:00.000Z' },
+      );
     expect(ended('completed')).toEqual([
-      { id: expect.stringMatching(/^evt_/) as string, type: 'run.completed', runId: run.id, at: '2025-01-01T13:00:00.000Z', link: '/v1/runs/run-webhooks' },
+      {
+        id: expect.stringMatching(/^evt_/) as string,
+        type: 'run.completed',
+        runId: run.id,
+        at: '2025-01-01T13:00:00.000Z',
+        link: '/v1/runs/run-webhooks',
+      },
     ]);
     expect(ended('failed').map((payload) => payload.type)).toEqual(['run.failed']);
     expect(ended('awaiting_approval').map((payload) => payload.type)).toEqual(['run.awaiting_approval']);
@@ -59,16 +104,19 @@ describe('webhookEventsFor', () => {
   });
 
   it('gives the same event the same id every time, and different events different ids', () => {
-    const id = (event: EngineEvent, updatedAt?: string) => webhookEventsFor(event, { id: run.id, updatedAt })[0]?.id;
+    const id = (event: EngineEvent, updatedAt?: string) =>
+      webhookEventsFor(event, { id: run.id, updatedAt })[0]?.id;
     expect(id(transition(child, 'failed'))).toBe(id(transition(child, 'failed')));
-    expect(id(transition(child, 'failed'))).not.toBe(id(transition(child, 'failed', '2025-01-01T12:00:09.000Z')));
+    expect(id(transition(child, 'failed'))).not.toBe(
+      id(transition(child, 'failed', '2025-01-01T12:00:09.000Z')),
+    );
     expect(id(transition(child, 'failed'))).not.toBe(id(transition(sampleChild(root, 2), 'failed')));
     const end: EngineEvent = { type: 'run-end', status: 'failed', message: '' };
     expect(id(end, '2025-01-01T13:00:00.000Z')).toBe(id(end, '2025-01-01T13:00:00.000Z'));
     expect(id(end, '2025-01-01T13:00:00.000Z')).not.toBe(id(end, '2025-01-01T14:00:00.000Z'));
   });
 
-  it('stamps a run event without the run\'s updatedAt with the current time, which its id includes', () => {
+  it("stamps a run event without the run's updatedAt with the current time, which its id includes", () => {
     const end: EngineEvent = { type: 'run-end', status: 'failed', message: '' };
     const [payload] = webhookEventsFor(end, { id: run.id });
     expect(Number.isNaN(Date.parse(payload!.at))).toBe(false);
@@ -76,7 +124,10 @@ describe('webhookEventsFor', () => {
   });
 
   it('escapes ids in links', () => {
-    const [payload] = webhookEventsFor({ type: 'run-end', status: 'completed', message: '' }, { id: 'a b/c' });
+    const [payload] = webhookEventsFor(
+      { type: 'run-end', status: 'completed', message: '' },
+      { id: 'a b/c' },
+    );
     expect(payload?.link).toBe('/v1/runs/a%20b%2Fc');
   });
 });

@@ -22,7 +22,15 @@ export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPa
     const type = runEventTypes[event.status];
     if (!type) return [];
     const at = run.updatedAt ?? new Date().toISOString();
-    return [{ id: eventId([run.id, type, at]), type, runId: run.id, at, link: `/v1/runs/${encodeURIComponent(run.id)}` }];
+    return [
+      {
+        id: eventId([run.id, type, at]),
+        type,
+        runId: run.id,
+        at,
+        link: `/v1/runs/${encodeURIComponent(run.id)}`,
+      },
+    ];
   }
   // A node may be created already waiting (it needs approval before it runs), not only moved there.
   if (event.type !== 'node-transition' && event.type !== 'node-create') return [];

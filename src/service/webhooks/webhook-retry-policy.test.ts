@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { sampleRun } from '../../../test/support/sample-documents.js';
 import { newWebhookDelivery, type WebhookDelivery } from './webhook-delivery.js';
-import { afterFailedAttempt, defaultWebhookRetryPolicy, webhookRetryDelayMs } from './webhook-retry-policy.js';
+import {
+  afterFailedAttempt,
+  defaultWebhookRetryPolicy,
+  webhookRetryDelayMs,
+} from './webhook-retry-policy.js';
 
 const hour = 60 * 60_000;
 
@@ -18,14 +22,26 @@ describe('afterFailedAttempt', () => {
   const created = new Date('2025-01-01T00:00:00.000Z');
   const { run } = sampleRun({ id: 'run-retry' });
   const first = newWebhookDelivery(
-    { id: 'evt_1', type: 'run.completed', runId: run.id, at: created.toISOString(), link: `/v1/runs/${run.id}` },
+    {
+      id: 'evt_1',
+      type: 'run.completed',
+      runId: run.id,
+      at: created.toISOString(),
+      link: `/v1/runs/${run.id}`,
+    },
     'http://127.0.0.1:9/hook',
     created,
   );
 
   it('counts the attempt, keeps its status and error, and takes up to the jitter off the delay', () => {
     const now = new Date(created.getTime() + 1_000);
-    const options = { delivery: first, policy: defaultWebhookRetryPolicy, now, status: 500, error: 'HTTP 500' };
+    const options = {
+      delivery: first,
+      policy: defaultWebhookRetryPolicy,
+      now,
+      status: 500,
+      error: 'HTTP 500',
+    };
     expect(afterFailedAttempt({ ...options, random: () => 0 })).toEqual({
       status: 'pending',
       attempts: 1,
@@ -43,7 +59,14 @@ describe('afterFailedAttempt', () => {
     let now = created;
     const delays: number[] = [];
     for (;;) {
-      const patch = afterFailedAttempt({ delivery, policy: defaultWebhookRetryPolicy, now, status: null, error: 'refused', random: () => 0 });
+      const patch = afterFailedAttempt({
+        delivery,
+        policy: defaultWebhookRetryPolicy,
+        now,
+        status: null,
+        error: 'refused',
+        random: () => 0,
+      });
       delivery = { ...delivery, ...patch };
       if (delivery.status !== 'pending') break;
       const next = Date.parse(delivery.nextAttemptAt!);

@@ -49,7 +49,12 @@ export function afterFailedAttempt(options: AfterFailedAttemptOptions): WebhookD
   const jitter = policy.jitter * (options.random ?? Math.random)();
   const next = now.getTime() + Math.round(webhookRetryDelayMs(attempts, policy) * (1 - jitter));
   const giveUpAt = Date.parse(delivery.createdAt) + policy.giveUpAfterMs;
-  const base = { attempts, lastStatus: options.status, lastError: options.error, lastAttemptAt: now.toISOString() };
+  const base = {
+    attempts,
+    lastStatus: options.status,
+    lastError: options.error,
+    lastAttemptAt: now.toISOString(),
+  };
   if (next > giveUpAt) return { ...base, status: 'given_up', nextAttemptAt: null };
   return { ...base, status: 'pending', nextAttemptAt: new Date(next).toISOString() };
 }
