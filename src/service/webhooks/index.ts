@@ -14,6 +14,7 @@ export {
 export type { WebhookDeliveryLog } from './webhook-delivery-log.js';
 export { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
 export { webhookEventsFor, type WebhookRun } from './webhook-events-for.js';
+export { webhookTarget, type WebhookTarget } from './webhook-target.js';
 export {
   webhookEventTypeSchema,
   webhookPayloadSchema,
