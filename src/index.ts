@@ -21,3 +21,18 @@ export {
   type TaskNode,
   type Usage,
 } from './domain/index.js';
+// Webhooks (the service sends them; a receiver checks them with verifyWebhookSignature).
+export {
+  openWebhookDeliveryLog,
+  signWebhook,
+  verifyWebhookSignature,
+  webhookEventsFor,
+  WebhookDispatcher,
+  webhookPayloadSchema,
+  type WebhookDelivery,
+  type WebhookDeliveryLog,
+  type WebhookDispatcherOptions,
+  type WebhookEventType,
+  type WebhookPayload,
+  type WebhookRetryPolicy,
+} from './service/webhooks/index.js';

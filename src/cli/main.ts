@@ -11,6 +11,7 @@ import { registerServeCommand } from './commands/serve-command.js';
 import { registerShowCommand } from './commands/show-command.js';
 import { registerStatsCommand } from './commands/stats-command.js';
 import { registerTreeCommand } from './commands/tree-command.js';
+import { registerWebhooksCommand } from './commands/webhooks-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
 import { registerWorkersCommand } from './commands/workers-command.js';
 import { exitCodes } from './exit-codes.js';
@@ -40,6 +41,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerWorkerCommand(program);
   registerWorkersCommand(program);
   registerServeCommand(program);
+  registerWebhooksCommand(program);
   // A bad flag gets its message, a "did you mean" where one fits, and where to read more: not the whole help.
   for (const command of program.commands) command.showHelpAfterError(`see arbor ${command.name()} --help`);
   // Global options reach every command's action.

@@ -1,4 +1,4 @@
-import type { MongoClient } from 'mongodb';
+import type { Collection, Document, MongoClient } from 'mongodb';
 import {
   StoreError,
   type Decision,
@@ -317,6 +317,20 @@ export class MongoStore implements Store {
         await lease.release();
       },
     };
+  }
+
+  /**
+   * Runs `operation` on a collection of the store's database, retrying transient failures like the
+   * store's own calls. The seam for layers beside the engine that keep a collection of their own in
+   * the same database (the service's webhook log); not part of {@link Store}.
+   */
+  useCollection<D extends Document, R>(
+    name: string,
+    what: string,
+    operation: (collection: Collection<D>) => Promise<R>,
+  ): Promise<R> {
+    const collection = this.#client.db(this.#collections.runs.dbName).collection<D>(name);
+    return this.#call(what, () => operation(collection));
   }
 
   /** Resolves once the event and model-call inserts queued so far are stored (or failed). */

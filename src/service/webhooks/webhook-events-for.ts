@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { Run } from '../../domain/index.js';
+import type { EngineEvent } from '../../engine/index.js';
+import type { WebhookEventType, WebhookPayload } from './webhook-payload.js';
+
+/**
+ * The run a webhook event belongs to. Pass `updatedAt` of the stored run after its end to make a run
+ * event's id stable; without it the event is stamped with the current time, and that time is part of
+ * its id (so a run that fails, is resumed and fails again reports both failures either way).
+ */
+export type WebhookRun = Pick<Run, 'id'> & Partial<Pick<Run, 'updatedAt'>>;
+
+/**
+ * The webhook payloads an engine event calls for (none for most): `run-end` completed, failed or
+ * awaiting approval, and a node that moves to (or is created in) `failed` or `awaiting_approval`.
+ * Node event ids derive from the run, the node and the stored transition (its type and time), so the
+ * same transition derived again, after a restart too, has the same id; run event ids from the run,
+ * the type and `run.updatedAt`.
+ */
+export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPayload[] {
+  if (event.type === 'run-end') {
+    const type = runEventTypes[event.status];
+    if (!type) return [];
+    const at = run.updatedAt ?? new Date().toISOString();
+    return [
+      {
+        id: eventId([run.id, type, at]),
+        type,
+        runId: run.id,
+        at,
+        link: `/v1/runs/${encodeURIComponent(run.id)}`,
+      },
+    ];
+  }
+  // A node may be created already waiting (it needs approval before it runs), not only moved there.
+  if (event.type !== 'node-transition' && event.type !== 'node-create') return [];
+  const type = nodeEventTypes[event.event.to];
+  if (!type) return [];
+  const { node, event: transition } = event;
+  return [
+    {
+      id: eventId([run.id, node.id, type, transition.type, transition.at]),
+      type,
+      runId: run.id,
+      node: { id: node.id, title: node.title, status: transition.to },
+      at: transition.at,
+      link: `/v1/runs/${encodeURIComponent(run.id)}/nodes/${encodeURIComponent(node.id)}`,
+    },
+  ];
+}
+
+const runEventTypes: Partial<Record<Run['status'], WebhookEventType>> = {
+  completed: 'run.completed',
+  failed: 'run.failed',
+  awaiting_approval: 'run.awaiting_approval',
+};
+
+const nodeEventTypes: Partial<Record<string, WebhookEventType>> = {
+  failed: 'node.failed',
+  awaiting_approval: 'node.awaiting_approval',
+};
+
+/** `evt_` and 24 hex digits of a hash of the parts: short, opaque, and stable. */
+function eventId(parts: readonly string[]): string {
+  return `evt_${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24)}`;
+}
