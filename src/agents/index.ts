@@ -14,3 +14,4 @@ export { roleLimitsBelow, type RoleLimit } from './role-limits.js';
 export { markSpentBeforeError, spentBeforeError, type SpentBeforeError } from './spent-before-error.js';
 export { sequenceTasks, type SequenceOutcome } from './sequence-tasks.js';
 export { fallbackSequence, mergedDependencies, validateSequence } from './validate-sequence.js';
+export { readYamlFile, type YamlFileKind } from './read-yaml-file.js';

@@ -10,6 +10,7 @@ import { buildService } from './build-service.js';
 import { RunEventFeeds } from './run-event-feeds.js';
 import { ServiceRuns } from './service-runs.js';
 import { resolveServiceToken, type ServiceToken } from './service-token.js';
+import { openWebhookDeliveryLog, WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/index.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -30,8 +31,12 @@ export interface ServeOptions {
   bodyLimit?: number;
   /** How often stream feeds read the store for runs driven by other processes (ms, default 1000). */
   pollMs?: number;
-  /** Every engine event of every run this server drives (webhooks, logs). */
+  /** Every engine event of every run this server drives (logs, metrics). */
   onEvent?: (run: Run, event: EngineEvent) => void;
+  /** URLs that get a signed POST for each run and node event (README "Webhooks"); needs ARBOR_WEBHOOK_SECRET. */
+  webhooks?: readonly string[];
+  /** Webhook delivery settings (tests shorten the retries). */
+  webhookOptions?: Pick<WebhookDispatcherOptions, 'retry' | 'attemptTimeoutMs' | 'fetch'>;
   /** Lines for the operator: runs driven, resumed, failures. */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -65,6 +70,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     });
   const token = resolveServiceToken(store, env);
   const log = options.log ?? (() => undefined);
+  const webhooks = await startWebhooks(options, env, log);
   const feeds = new RunEventFeeds({ store, pollMs: options.pollMs ?? 1_000, onError: (error) => log(`event feed: ${(error as Error).message}`) });
   const runs = new ServiceRuns({
     store,
@@ -74,6 +80,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     log,
     onEvent: (run, event) => {
       feeds.poke(run.id);
+      webhooks?.onEngineEvent(run, event);
       options.onEvent?.(run, event);
     },
   });
@@ -94,6 +101,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   } catch (error) {
     await runs.close(0);
     await app.close();
+    await webhooks?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
       throw new UsageError(`port ${options.port} on ${host} is taken`, { hint: 'pass another --port (0 picks a free one), or stop what listens there' });
@@ -108,6 +116,39 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     async close(graceMs) {
       await app.close();
       await runs.close(graceMs);
+      // Deliveries still pending stay in the log for the next start.
+      await webhooks?.close();
+    },
+  };
+}
+
+/** The webhook dispatcher, started on the store's delivery log (what an earlier process left pending too), or null. */
+async function startWebhooks(
+  options: ServeOptions,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<Pick<WebhookDispatcher, 'onEngineEvent' | 'close'> | null> {
+  const urls = options.webhooks ?? [];
+  if (urls.length === 0) return null;
+  const secret = env.ARBOR_WEBHOOK_SECRET?.trim() ?? '';
+  if (secret === '')
+    throw new UsageError('webhooks need ARBOR_WEBHOOK_SECRET to sign their bodies with', {
+      hint: 'set ARBOR_WEBHOOK_SECRET to a long random string (e.g. $(openssl rand -hex 32)) and check signatures with it in the receiver',
+    });
+  const deliveryLog = await openWebhookDeliveryLog(options.store);
+  const dispatcher = new WebhookDispatcher({
+    urls,
+    secret,
+    log: deliveryLog,
+    ...options.webhookOptions,
+    onError: (error) => log(`webhooks: ${error.message}`),
+  });
+  await dispatcher.start();
+  return {
+    onEngineEvent: (run, event) => dispatcher.onEngineEvent(run, event),
+    async close() {
+      await dispatcher.close();
+      await deliveryLog.close();
     },
   };
 }

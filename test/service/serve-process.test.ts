@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, startCli, waitFor, type CliProcess } from '../support/cli.js';
+import { makeTempDir, runCli, startCli, waitFor, type CliProcess } from '../support/cli.js';
 import { ServiceClient } from '../support/service-client.js';
 import { sixSlowTasks } from './service-scripts.js';
 
@@ -61,5 +61,18 @@ describe('arbor serve as a process', () => {
     const result = await second.server.exited;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('received SIGTERM: stopping');
+  });
+
+  it('exits 2 with a fix for a config file with a mistyped key, and for a public host without ARBOR_TOKEN', async () => {
+    const cwd = await makeTempDir('arbor-serve-');
+    await writeFile(path.join(cwd, 'serve.yaml'), 'port: 0\nwebhoks:\n  - http://127.0.0.1:9/hook\n');
+    const typo = await runCli(['serve', '--config', 'serve.yaml'], { cwd });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/config file serve\.yaml: .*did you mean "webhooks"/);
+    expect(typo.stderr).toContain('fix: rename "webhoks" to "webhooks" in that file');
+    const open = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], { cwd });
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain('refusing to listen on 0.0.0.0 without ARBOR_TOKEN');
+    expect(open.stderr).toContain('fix: set ARBOR_TOKEN');
   });
 });

@@ -1,0 +1,73 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serve, type RunningService } from '../../src/service/index.js';
+import { verifyWebhookSignature } from '../../src/service/webhooks/index.js';
+import type { Store } from '../../src/store/index.js';
+import { makeTempDir, waitFor } from '../support/cli.js';
+import { harnessStorage } from '../support/harness-storage.js';
+import { ServiceClient } from '../support/service-client.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
+import { gateBesideSlowSibling } from './service-scripts.js';
+
+const token = 'test-token-0123456789abcdef';
+const secret = 'webhook-secret-for-tests';
+
+describe('arbor serve webhooks', () => {
+  let store: Store;
+  let service: RunningService | undefined;
+
+  afterEach(async () => {
+    await service?.close(0);
+    await store.close();
+  });
+
+  it('posts signed node and run events, retries a receiver that fails twice, and never holds up the run', { timeout: 60_000 }, async () => {
+    const dir = await makeTempDir('arbor-serve-');
+    store = await (await harnessStorage('embedded', dir)).open();
+    const failing = await startWebhookReceiver((_request, index) => (index < 2 ? 500 : 200));
+    const hanging = await startWebhookReceiver(() => 'hang');
+    const script = path.join(dir, 'gate.script.yaml');
+    await writeFile(script, gateBesideSlowSibling);
+    service = await serve({
+      store,
+      port: 0,
+      env: { ARBOR_TOKEN: token, ARBOR_WEBHOOK_SECRET: secret },
+      webhooks: [failing.url, hanging.url],
+      webhookOptions: { retry: { baseDelayMs: 50, jitter: 0 }, attemptTimeoutMs: 30_000 },
+    });
+    const client = new ServiceClient(service.url, token);
+    const created = await client.post<{ runId: string }>('/v1/runs', { prompt: 'Ship', llm: `script:${script}` });
+    const { runId } = created.body;
+
+    // The gate waits: its event reaches the failing receiver on the third attempt.
+    await failing.waitForRequests(3);
+    const bodies = failing.received.map((request) => JSON.parse(request.body) as { id: string; type: string; runId: string; node?: { title: string }; link: string });
+    expect(bodies.map((body) => body.type)).toEqual(['node.awaiting_approval', 'node.awaiting_approval', 'node.awaiting_approval']);
+    expect(new Set(bodies.map((body) => body.id)).size).toBe(1);
+    expect(bodies[0]).toMatchObject({ runId, node: { title: 'Ship it' } });
+    expect(bodies[0]!.link).toMatch(new RegExp(`^/v1/runs/${runId}/nodes/`));
+    for (const request of failing.received) {
+      expect(request.headers['x-arbor-event']).toBe('node.awaiting_approval');
+      expect(verifyWebhookSignature(secret, request.body, request.headers['x-arbor-signature'] as string)).toBe(true);
+      expect(verifyWebhookSignature('another-secret', request.body, request.headers['x-arbor-signature'] as string)).toBe(false);
+    }
+
+    // The hanging receiver answers nothing, and the run goes on to the end all the same.
+    const approvals = await client.get<{ approvals: Array<{ nodeId: string }> }>(`/v1/runs/${runId}/approvals`);
+    await client.post(`/v1/runs/${runId}/nodes/${approvals.body.approvals[0]!.nodeId}/decision`, { action: 'approve' });
+    await waitFor('the run to complete', async () => (await client.get<{ run: { status: string } }>(`/v1/runs/${runId}`)).body.run.status === 'completed');
+    await failing.waitForRequests(4);
+    expect(JSON.parse(failing.received[3]!.body)).toMatchObject({ type: 'run.completed', runId, link: `/v1/runs/${runId}` });
+    expect(hanging.received.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses webhooks without ARBOR_WEBHOOK_SECRET, before listening', async () => {
+    const dir = await makeTempDir('arbor-serve-');
+    store = await (await harnessStorage('embedded', dir)).open();
+    service = undefined;
+    await expect(serve({ store, port: 0, env: { ARBOR_TOKEN: token }, webhooks: ['http://127.0.0.1:9/hook'] })).rejects.toThrow(
+      /webhooks need ARBOR_WEBHOOK_SECRET/,
+    );
+  });
+});
