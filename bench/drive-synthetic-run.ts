@@ -23,6 +23,8 @@ export interface DriveSyntheticRunOptions {
   /** The run's `--concurrency` (the shipped agent files set no per-role limits). */
   concurrency: number;
   store: BenchStoreKind;
+  /** Drive the run in this open store (left open, the run kept) instead of a fresh one that is removed. */
+  into?: Store;
   onRequest?: (request: ModelRequest, node: SyntheticNode) => void;
 }
 
@@ -39,7 +41,7 @@ export interface SyntheticRunMeasure {
 }
 
 /**
- * Creates a run of a synthetic tree in a fresh store and drives it in-process with the fake model,
+ * Creates a run of a synthetic tree in a fresh store (or `into`) and drives it in-process with the fake model,
  * the repository's agent files and prompt templates (roles' concurrency raised to `concurrency`).
  * Only `drive()` is timed. Throws unless the run completes.
  */
@@ -63,7 +65,9 @@ export async function driveSyntheticRun(options: DriveSyntheticRunOptions): Prom
       }
     },
   };
-  const opened = await openBenchStore(options.store);
+  const opened = options.into
+    ? { store: options.into, remove: () => Promise.resolve() }
+    : await openBenchStore(options.store);
   const { store } = opened;
   try {
     const run = await createSyntheticRun(store, tree, concurrency);

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--embedded-only|--mongodb-only] [NAME…]`: runs the benchmarks (all by
- * default: scheduling, overhead, memory, prompt-size, store-costs, workers, service), writes `bench/results/<name>.json` and prints
+ * default: scheduling, overhead, memory, prompt-size, store-costs, workers, service, startup), writes `bench/results/<name>.json` and prints
  * one PASS/MISS line per target. MongoDB variants run when `MONGODB_URI` is set (`store-costs` and `workers` are MongoDB only).
  */
 import { applyHeapPolicy } from '../src/cli/heap-policy.js';
@@ -12,6 +12,7 @@ import { overheadBenchmark } from './overhead-benchmark.js';
 import { promptSizeBenchmark } from './prompt-size-benchmark.js';
 import { schedulingBenchmark } from './scheduling-benchmark.js';
 import { serviceBenchmark } from './service-benchmark.js';
+import { startupBenchmark } from './startup-benchmark.js';
 import { storeCostsBenchmark } from './store-costs-benchmark.js';
 import { workersBenchmark } from './workers-benchmark.js';
 import { formatVerdict, type Verdict } from './verdict.js';
@@ -24,6 +25,7 @@ const benchmarks: Record<string, (context: BenchContext) => Promise<BenchResult>
   'store-costs': storeCostsBenchmark,
   workers: workersBenchmark,
   service: serviceBenchmark,
+  startup: startupBenchmark,
 };
 
 // The heap policy of the `arbor` command, for the runs driven in this process too.

@@ -1,5 +1,7 @@
-import { editor, input, select } from '@inquirer/prompts';
 import { decisionsFor, type Decision, type DecisionAction, type Result, type TaskNode } from '../domain/index.js';
+
+/** The prompt library, loaded when a person is first asked: runs off a terminal never need it. */
+const prompts = () => import('@inquirer/prompts');
 
 /** Who decides: records the decision and tells whether it was taken. */
 export type DecideFunction = (
@@ -96,7 +98,7 @@ export class ApprovalPrompter {
       const previous = process.env.VISUAL;
       process.env.VISUAL = chosen;
       try {
-        return await editor({ message: `New description (opens ${chosen}):`, default: node.description }, context);
+        return await (await prompts()).editor({ message: `New description (opens ${chosen}):`, default: node.description }, context);
       } catch (error) {
         if (context.signal.aborted) throw error;
         this.options.print(`The editor failed (${(error as Error).message}); type the description instead.`);
@@ -108,7 +110,7 @@ export class ApprovalPrompter {
     this.options.print('New description: type it line by line, then Enter on an empty line (nothing typed keeps the current one).');
     const lines: string[] = [];
     for (;;) {
-      const line = await input({ message: '›' }, context);
+      const line = await (await prompts()).input({ message: '›' }, context);
       if (line === '') return lines.join('\n');
       lines.push(line);
     }
@@ -149,7 +151,7 @@ export class ApprovalPrompter {
     const approval = node.approval!;
     const context = { signal };
     this.options.print(`\n${describeWaitingNode(node, this.options.lookup)}\n`);
-    const action = await select<DecisionAction>(
+    const action = await (await prompts()).select<DecisionAction>(
       {
         message: approval.kind === 'gate' ? `Approve node ${node.id}?` : `Node ${node.id}: its checks kept failing. What now?`,
         choices: decisionsFor[approval.kind].map((value) => ({ value, name: labels[value] })),
@@ -162,7 +164,7 @@ export class ApprovalPrompter {
       description = (await this.newDescription(node, context)).trim() || node.description;
     }
     if (action !== 'approve' && action !== 'edit') {
-      const text = await input(
+      const text = await (await prompts()).input(
         { message: action === 'retry' ? 'Guidance for the executor:' : 'Comment (required):', required: action !== 'retry' },
         context,
       );

@@ -1,7 +1,7 @@
 import { UsageError } from '../domain/index.js';
-import { createAnthropicModel } from './anthropic/create-anthropic-model.js';
+import { lazyModel } from './lazy-model.js';
 import type { Model } from './model.js';
-import { createOpenAIModel, type StructuredOutput } from './openai/create-openai-model.js';
+import type { StructuredOutput } from './openai/create-openai-model.js';
 import { loadPriceTable, type PriceTable } from './price-table.js';
 import { resolveApiKey, type ProviderName } from './resolve-api-key.js';
 
@@ -29,7 +29,7 @@ export interface ProviderModelOptions {
 /**
  * Builds a provider's `Model`, reading its key and base URL (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`,
  * as the vendors' SDKs do) from `env`. A missing key or a bad setting is a `UsageError` that names
- * what to set, before any call is made.
+ * what to set, before any call is made; the vendor SDK itself is loaded at the first call.
  */
 export function createProviderModel(
   options: ProviderModelOptions,
@@ -50,15 +50,18 @@ export function createProviderModel(
       const baseURL = options.baseURL ?? (env.OPENAI_BASE_URL?.trim() || undefined);
       const apiKeyEnv = options.apiKeyEnv ?? undefined;
       const key = resolveApiKey({ provider: 'openai', apiKeyEnv, baseURL }, env);
-      return createOpenAIModel({
-        model: options.model,
-        ...key,
-        baseURL,
-        organization: env.OPENAI_ORG_ID?.trim() || undefined,
-        timeoutMs,
-        pricing,
-        structuredOutput: options.structuredOutput,
-      });
+      const organization = env.OPENAI_ORG_ID?.trim() || undefined;
+      return lazyModel('openai', options.model, async () =>
+        (await import('./openai/create-openai-model.js')).createOpenAIModel({
+          model: options.model,
+          ...key,
+          baseURL,
+          organization,
+          timeoutMs,
+          pricing,
+          structuredOutput: options.structuredOutput,
+        }),
+      );
     }
     case 'anthropic': {
       if (options.structuredOutput !== undefined)
@@ -67,7 +70,15 @@ export function createProviderModel(
         );
       const key = resolveApiKey({ provider: 'anthropic', apiKeyEnv: options.apiKeyEnv ?? undefined }, env);
       const baseURL = options.baseURL ?? (env.ANTHROPIC_BASE_URL?.trim() || undefined);
-      return createAnthropicModel({ model: options.model, ...key, baseURL, timeoutMs, pricing });
+      return lazyModel('anthropic', options.model, async () =>
+        (await import('./anthropic/create-anthropic-model.js')).createAnthropicModel({
+          model: options.model,
+          ...key,
+          baseURL,
+          timeoutMs,
+          pricing,
+        }),
+      );
     }
     default: {
       const provider: never = options.provider;

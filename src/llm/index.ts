@@ -38,25 +38,5 @@ export {
   type ResolveApiKeyOptions,
 } from './resolve-api-key.js';
 export { createProviderModel, defaultTimeoutMs, type ProviderModelOptions } from './create-provider-model.js';
-export {
-  createOpenAIModel,
-  openAIBaseURL,
-  toOpenAIRequest,
-  type OpenAIModelOptions,
-  type StructuredOutput,
-} from './openai/create-openai-model.js';
-export { isStrictCompatible, strictSchemaKeywords } from './openai/is-strict-compatible.js';
-export { toOpenAIJsonSchema } from './openai/to-openai-json-schema.js';
-export { type JsonSchema } from './openai/json-schema.js';
-export { mapOpenAIError, type OpenAIErrorContext } from './openai/map-openai-error.js';
-export { mapOpenAIFinishReason } from './openai/map-openai-finish-reason.js';
-export { mapOpenAIUsage } from './openai/map-openai-usage.js';
-export {
-  anthropicBaseURL,
-  createAnthropicModel,
-  toAnthropicRequest,
-  type AnthropicModelOptions,
-} from './anthropic/create-anthropic-model.js';
-export { mapAnthropicError, type AnthropicErrorContext } from './anthropic/map-anthropic-error.js';
-export { mapAnthropicStopReason } from './anthropic/map-anthropic-stop-reason.js';
-export { mapAnthropicUsage } from './anthropic/map-anthropic-usage.js';
+// The vendor adapters (`./openai/…`, `./anthropic/…`) are not re-exported: importing this index must
+// not load the vendor SDKs (createProviderModel loads them at a model's first call).

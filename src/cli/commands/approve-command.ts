@@ -1,4 +1,3 @@
-import { input } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { decisionActionSchema, UsageError, type DecisionAction, type TaskNode } from '../../domain/index.js';
 import { openStore, type Store } from '../../store/index.js';
@@ -70,7 +69,8 @@ async function decideOne(store: Store, node: TaskNode, flags: ApproveFlags, by: 
   let comment = flags.comment;
   // A rejection carries a reason: ask for it on a terminal (off one, the API refuses it without one).
   if ((action === 'reject' || action === 'fail') && !comment?.trim() && isInteractive() && node.status === 'awaiting_approval')
-    comment = await input({ message: `Why ${action} ${node.id}? (required):`, required: true });
+    // The prompt library is loaded only when a person is asked.
+    comment = await (await import('@inquirer/prompts')).input({ message: `Why ${action} ${node.id}? (required):`, required: true });
   const decision = await recordDecision(store, node.runId, node.id, {
     action,
     comment,

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { readYamlFile } from '../../agents/index.js';
 import { openStore } from '../../store/index.js';
-import { serve } from '../../service/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { nonNegativeInteger, positiveInteger } from '../parse-options.js';
 
@@ -60,6 +59,8 @@ export function registerServeCommand(program: Command): void {
       const concurrency = flags.concurrency ?? config.concurrency;
       const store = await openStore(flags.store);
       try {
+        // The service (Fastify and its plugins) is loaded only by this command.
+        const { serve } = await import('../../service/index.js');
         const service = await serve({
           store,
           host: flags.host ?? config.host,
