@@ -7,6 +7,7 @@ import {
   type DecisionInput,
   type RunHandle,
   type RunSpec,
+  type TraceOptions,
 } from '../api/index.js';
 import { StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
@@ -23,6 +24,8 @@ export interface ServiceRunsOptions {
   onEvent?: (run: Run, event: EngineEvent) => void;
   /** Lines about runs starting, ending and failing to resume. */
   log: (line: string) => void;
+  /** Trace the runs this process drives (OpenTelemetry); unset: no spans. */
+  trace?: TraceOptions;
 }
 
 /** What a `POST /v1/runs` asks for. */
@@ -67,10 +70,12 @@ export class ServiceRuns {
       ...request,
       llm: request.model ? undefined : (request.llm ?? this.#options.defaultLlm),
       limits: { ...this.#options.defaultLimits, ...request.limits },
+      trace: this.#options.trace,
     });
     const ready = await checked.create(store);
     for (const notice of ready.notices) this.#options.log(`run ${ready.run.id}: ${notice}`);
-    if (!request.detach) this.drive(await ready.start(this.driveOptions(ready.run)));
+    if (request.detach) ready.leave();
+    else this.drive(await ready.start(this.driveOptions(ready.run)));
     return ready.run;
   }
 
@@ -82,7 +87,7 @@ export class ServiceRuns {
         runId,
         hint: `watch it: GET /v1/runs/${runId}/events/stream`,
       });
-    const ready = await prepareResume({ store: this.#options.store, runId, ...changes });
+    const ready = await prepareResume({ store: this.#options.store, runId, ...changes, trace: this.#options.trace });
     const handle = await ready.start(this.driveOptions(ready.run));
     this.drive(handle);
     return handle.run;

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { openStore } from '../../store/index.js';
 import { serve } from '../../service/index.js';
 import { print, type CommonFlags } from '../command-context.js';
+import { startCliTracing } from '../cli-tracing.js';
 import { nonNegativeInteger, positiveInteger } from '../parse-options.js';
+import { traceContentOption } from './shared-options.js';
 
 interface ServeFlags extends CommonFlags {
   host: string;
@@ -12,6 +14,7 @@ interface ServeFlags extends CommonFlags {
   cors?: string;
   bodyLimit?: number;
   graceMs: number;
+  traceContent?: boolean;
 }
 
 /**
@@ -30,10 +33,13 @@ export function registerServeCommand(program: Command): void {
     .option('--cors <origin>', 'let pages from this origin call the API (default: none)')
     .option('--body-limit <bytes>', 'largest request body (default 1048576)', positiveInteger)
     .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish (default 10000)', nonNegativeInteger, 10_000)
+    .option(...traceContentOption)
     .action(async (flags: ServeFlags) => {
       const store = await openStore(flags.store);
+      const tracing = await startCliTracing({ content: flags.traceContent });
       try {
         const service = await serve({
+          trace: tracing.trace,
           store,
           host: flags.host,
           port: flags.port,
@@ -58,6 +64,7 @@ export function registerServeCommand(program: Command): void {
         await service.close(flags.graceMs);
         print('stopped');
       } finally {
+        await tracing.shutdown();
         await store.close();
       }
     });
