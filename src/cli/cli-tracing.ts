@@ -21,7 +21,8 @@ export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /**
  * Starts OTLP tracing when the environment asks for it (README "Traces"); otherwise tracing is off
- * and free: the OpenTelemetry SDK is not even loaded. `content` is `--trace-content`.
+ * and free: the OpenTelemetry SDK is not even loaded. `content` is `--trace-content`. `env` decides
+ * whether to trace; the SDK reads its settings from `process.env` itself.
  */
 export async function startCliTracing(
   options: { content?: boolean },
