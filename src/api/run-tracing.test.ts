@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { makeTempDir, repoRoot } from '../../test/support/cli.js';
 import { openStore, type Store } from '../store/index.js';
 import { recordDecision } from './decisions.js';
-import { resumeRun, startRun } from './runs.js';
+import { runWorker, type RunWorkerOptions } from './run-worker.js';
+import { createRun, resumeRun, startRun } from './runs.js';
 
 const prompt = 'Build the secret shop';
 
@@ -59,6 +60,24 @@ async function scriptFile(dir: string): Promise<string> {
   const file = path.join(dir, 'tree.script.yaml');
   await writeFile(file, treeScript);
   return `script:${file}`;
+}
+
+/** A worker of one run that leaves once the run is over. */
+function workerOptions(store: Store, runId: string, outDir: string): RunWorkerOptions {
+  return {
+    store,
+    id: 'w1',
+    roles: ['planner', 'sequencer', 'executor', 'checker'],
+    concurrency: null,
+    leaseMs: 5_000,
+    runId,
+    llm: null,
+    outDir,
+    graceMs: 1_000,
+    print: () => undefined,
+    stopped: new Promise<string>(() => undefined),
+    pollMs: 20,
+  };
 }
 
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
@@ -212,6 +231,48 @@ describe('run traces', () => {
       expect(spans.some((span) => span.name === `node ${waiting[0]}`)).toBe(true);
       // The run keeps the trace it started with.
       expect((await store.getRun(first.runId))?.trace).toEqual(stored);
+    });
+  });
+
+  it('put a worker of a detached run under the run span stored when it was created', async () => {
+    const { exporter, tracer } = memoryTracer();
+    await withStore(async (store, dir) => {
+      const ready = await createRun({ store, prompt, llm: await scriptFile(dir), trace: { tracer } });
+      ready.leave();
+      const stored = (await store.getRun(ready.run.id))!.trace!;
+      expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['arbor.run']);
+      await runWorker({ ...workerOptions(store, ready.run.id, path.join(dir, 'out')), trace: { tracer } });
+      expect((await store.getRun(ready.run.id))?.status).toBe('completed');
+      const spans = exporter.getFinishedSpans();
+      const worker = spans.find((span) => span.name === 'arbor.worker')!;
+      expect(worker.attributes).toMatchObject({ 'arbor.worker.id': 'w1', 'arbor.drive': 'worker' });
+      expect(parentOf(worker)).toBe(stored.spanId);
+      expect(spans.every((span) => span.spanContext().traceId === stored.traceId)).toBe(true);
+      expect(
+        spans.find((span) => span.name === 'node 0') &&
+          parentOf(spans.find((span) => span.name === 'node 0')!),
+      ).toBe(idOf(worker));
+      expect(spans.filter((span) => span.kind === SpanKind.CLIENT).length).toBeGreaterThan(0);
+    });
+  });
+
+  it('start the trace of a run stored untraced in the first worker, and store it on the run', async () => {
+    const { exporter, tracer } = memoryTracer();
+    await withStore(async (store, dir) => {
+      const ready = await createRun({ store, prompt, llm: await scriptFile(dir) });
+      ready.leave();
+      expect((await store.getRun(ready.run.id))?.trace).toBeUndefined();
+      await runWorker({
+        ...workerOptions(store, ready.run.id, path.join(dir, 'out')),
+        trace: { tracer },
+      });
+      const worker = exporter.getFinishedSpans().find((span) => span.name === 'arbor.run')!;
+      expect(worker.attributes['arbor.drive']).toBe('worker');
+      expect(parentOf(worker)).toBeUndefined();
+      expect((await store.getRun(ready.run.id))?.trace).toEqual({
+        traceId: worker.spanContext().traceId,
+        spanId: idOf(worker),
+      });
     });
   });
 
