@@ -302,10 +302,14 @@ describe('run traces', () => {
       expect(call.status.code).toBe(SpanStatusCode.ERROR);
       expect(call.attributes['error.type']).toBe('_OTHER');
       expect(call.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
-      expect(spans.find((span) => span.name === 'node 2')?.status.code).toBe(SpanStatusCode.ERROR);
+      const node = spans.find((span) => span.name === 'node 2')!;
+      expect(node.status.code).toBe(SpanStatusCode.ERROR);
+      // Without trace content, a node's error is named by its kind, not by its words.
+      expect(node.status.message).toBe(`the node failed (${String(node.attributes['error.type'])})`);
       const run = spans.find((span) => span.name === 'arbor.run')!;
       expect(run.status.code).toBe(SpanStatusCode.ERROR);
       expect(run.attributes['arbor.run.status']).toBe('failed');
+      expect(run.status.message).toBe('the run failed');
     });
   });
 

@@ -114,8 +114,13 @@ export class RunTracing implements RunTracer {
     const open = this.nodeSpan(node);
     if (!endedStatuses.has(node.status)) return;
     open.span.setAttribute(arborAttributes.nodeStatus, node.status);
-    if (node.status === 'failed')
-      open.span.setStatus({ code: SpanStatusCode.ERROR, message: node.error?.message ?? 'failed' });
+    if (node.status === 'failed') {
+      // A node's error may quote the model (a refusal, a checker's feedback): its words are content.
+      const kind = node.error?.kind ?? 'internal';
+      open.span.setAttribute('error.type', kind);
+      const message = this.content && node.error ? node.error.message : `the node failed (${kind})`;
+      open.span.setStatus({ code: SpanStatusCode.ERROR, message });
+    }
     open.span.end();
     this.nodeSpans.delete(node.id);
   }
@@ -162,7 +167,10 @@ export class RunTracing implements RunTracer {
     } else if ('status' in how) {
       this.span.setAttribute(arborAttributes.runStatus, how.status);
       if (how.status === 'failed')
-        this.span.setStatus({ code: SpanStatusCode.ERROR, message: how.message ?? 'the run failed' });
+        this.span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: this.content && how.message !== undefined ? how.message : 'the run failed',
+        });
     }
     this.span.end();
   }
