@@ -103,7 +103,7 @@ export interface ReadyRun {
   readonly notices: readonly string[];
   /** Takes the run (its lock) and starts driving it. */
   start(options?: DriveOptions): Promise<RunHandle>;
-  /** Leaves a new run to workers without driving it here: ends its trace span, if it is traced. */
+  /** Leaves a new run to workers without driving it here: ends its trace span, if it is traced (no-op once started). */
   leave(): void;
 }
 
@@ -161,11 +161,15 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
       }
       const { run } = created;
       tracing?.identify(run.id);
+      let started = false;
       return {
         run,
         notices: roleLimitNotices(prepared.agents, limits.concurrency),
-        start: (drive = {}) =>
-          RunHandle.take({
+        start: (drive = {}) => {
+          // The run's span goes to the first drive only.
+          const owned = started ? null : tracing;
+          started = true;
+          return RunHandle.take({
             store,
             run,
             prepared,
@@ -174,9 +178,13 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
             reopenFailed: false,
             providerConcurrency: spec.providerConcurrency,
             drive,
-            tracing,
-          }),
-        leave: () => tracing?.end({ left: true }),
+            tracing: owned,
+          });
+        },
+        // Once started, the drive owns the span.
+        leave: () => {
+          if (!started) tracing?.end({ left: true });
+        },
       };
     },
   };
