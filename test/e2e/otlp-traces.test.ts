@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { makeTempDir, repoRoot, runCli, runIdFrom } from '../support/cli.js';
+import { makeTempDir, repoRoot, runCli, runIdFrom, startCli, waitFor } from '../support/cli.js';
 
 /** One span as OTLP/JSON carries it (the fields the test reads). */
 interface OtlpSpan {
@@ -123,6 +123,27 @@ describe('OTLP traces from the CLI', () => {
     expect(drive?.parentSpanId).toBe(run?.trace?.spanId);
     // With --trace-content the prompt is there.
     expect(attribute(drive!, 'arbor.run.prompt')).toBe('Ship release 1.2');
+  });
+
+  it('flushes the spans when SIGTERM stops a run', async () => {
+    receiver = await startReceiver();
+    const dir = await makeTempDir();
+    const script = path.join(repoRoot, 'examples', 'demo.script.yaml');
+    const cli = startCli(
+      ['run', '--prompt', 'Build a todo app', '--llm', `script:${script}`, '--pace', '300', '--plain'],
+      { cwd: dir, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } },
+    );
+    await waitFor('the run to start', () => /Run r-[0-9a-z]+ started/.test(cli.stdout()));
+    await waitFor('some progress', () => cli.stdout().trim().split('\n').length >= 4);
+    cli.child.kill('SIGTERM');
+    const result = await cli.exited;
+    expect(result.signal).toBeNull();
+    const spans = receiver.exports.flatMap((batch) =>
+      batch.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+    );
+    const runSpan = spans.find((span) => span.name === 'arbor.run');
+    expect(runSpan && attribute(runSpan, 'arbor.run.id')).toBe(runIdFrom(result.stdout));
+    expect(spans.some((span) => span.name === 'node 0')).toBe(true);
   });
 
   it('makes no span and stores no trace without an endpoint', async () => {
