@@ -21,6 +21,7 @@ export {
   type TreeNode,
 } from './queries.js';
 export { runWorker, type RunWorkerOptions } from './run-worker.js';
+export { RunTracing, type DriveKind, type TraceOptions } from './run-tracing.js';
 export { type CallTotals } from './call-totals.js';
 export { type CriticalPathStep } from './critical-path.js';
 export { computeRunStats, runStats, type RunRecords, type RunStatsOptions } from './run-stats.js';

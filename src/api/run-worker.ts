@@ -13,6 +13,7 @@ import { outputFolder } from './output-folder.js';
 import { prepareAgents } from './prepare-run.js';
 import { rereadNotes } from './reread-notes.js';
 import { roleLimitNotices } from './role-limit-notices.js';
+import { RunTracing, type TraceOptions } from './run-tracing.js';
 
 /** Options of {@link runWorker}. */
 export interface RunWorkerOptions {
@@ -44,6 +45,8 @@ export interface RunWorkerOptions {
   stopped: Promise<string>;
   /** How often to look for runs and to beat (default 1 s). */
   pollMs?: number;
+  /** Trace the worker's part of each run (OpenTelemetry), joining the run's stored trace; unset: no spans. */
+  trace?: TraceOptions;
 }
 
 interface Working {
@@ -106,6 +109,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     }
     const concurrency = options.concurrency ?? run.limits.concurrency;
     const nodes = await store.listNodes(run.id);
+    const tracing = options.trace ? await openWorkerTracing(store, run, options.id, options.trace) : null;
     const engine = new RunEngine(
       {
         store,
@@ -124,20 +128,24 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         ),
         providerConcurrency: options.providerConcurrency,
         onEvent: onEvent(run.id),
+        tracer: tracing ?? undefined,
         shared: { workerId: options.id, roles: options.roles, leaseMs: options.leaseMs },
       },
       nodes,
     );
+    tracing?.watch((nodeId) => engine.state.get(nodeId));
     print(`worker ${options.id} joined run ${run.id} (${options.roles.join(', ')}; ${concurrency} calls at a time)`);
     roleLimitNotices(prepared.agents, concurrency).forEach((line) => print(`worker ${options.id}: ${line}`));
     const done = engine.drive().then(
       (outcome) => {
+        tracing?.end({ status: outcome.status, message: outcome.stopReason?.message });
         print(
           `worker ${options.id} left run ${run.id}: ${outcome.status}${outcome.stopReason ? ` (${outcome.stopReason.message})` : ''}`,
         );
         return outcome;
       },
       (error: unknown) => {
+        tracing?.end({ error });
         print(`worker ${options.id} left run ${run.id} after an error: ${(error as Error).message}`);
         return null;
       },
@@ -200,4 +208,31 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 async function isUnfinished(store: Store, runId: string): Promise<boolean> {
   const run = await store.getRun(runId);
   return run !== null && (run.status === 'running' || run.status === 'awaiting_approval');
+}
+
+/**
+ * The worker's spans in a run: under the run's stored trace, or (a run stored untraced) a trace of
+ * its own, stored on the run for the processes that come after when none was stored meanwhile.
+ */
+async function openWorkerTracing(
+  store: Store,
+  run: Run,
+  workerId: string,
+  trace: TraceOptions,
+): Promise<RunTracing> {
+  const tracing = RunTracing.open({
+    trace,
+    kind: 'worker',
+    parent: run.trace ?? null,
+    runId: run.id,
+    prompt: run.prompt,
+    workerId,
+  });
+  const stored = tracing.stored;
+  if (!run.trace && stored) {
+    // Best effort: a trace is worth a lot less than the run, and two workers may race here.
+    const fresh = await store.getRun(run.id).catch(() => null);
+    if (fresh && !fresh.trace) await store.updateRun(run.id, { trace: stored }).catch(() => undefined);
+  }
+  return tracing;
 }

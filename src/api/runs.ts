@@ -33,6 +33,7 @@ import { getRun, unknownNode } from './queries.js';
 import { inlineNotes, readNotes } from './read-notes.js';
 import { rereadNotes } from './reread-notes.js';
 import { roleLimitNotices } from './role-limit-notices.js';
+import { RunTracing, type TraceOptions } from './run-tracing.js';
 
 /** A model of your own: one for every role, or one per role. */
 export type ModelChoice = Model | ((role: AgentRole) => Model);
@@ -57,6 +58,11 @@ export interface RunSettings {
   outDir?: string;
   /** Most calls in flight per provider, across roles. */
   providerConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * Trace the run with OpenTelemetry (README "Traces"): a span per drive, node and model call. Unset:
+   * nothing is traced and no span is made.
+   */
+  trace?: TraceOptions;
 }
 
 /** How this process drives a run. */
@@ -97,6 +103,8 @@ export interface ReadyRun {
   readonly notices: readonly string[];
   /** Takes the run (its lock) and starts driving it. */
   start(options?: DriveOptions): Promise<RunHandle>;
+  /** Leaves a new run to workers without driving it here: ends its trace span, if it is traced (no-op once started). */
+  leave(): void;
 }
 
 /** A new run as the caller describes it, without the store it goes into. */
@@ -130,21 +138,38 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
   checkCostLimit(limits.maxCostUsd, prepared.modelFor);
   return {
     async create(store) {
-      const { run } = await storeNewRun({
-        store,
-        prompt,
-        notes: notes.map((note) => note.ref),
-        llm,
-        agentsDir: prepared.agentsDir,
-        promptsDir: prepared.promptsDir,
-        limits,
-        outDir: spec.outDir === undefined ? null : path.resolve(spec.outDir),
-      });
+      // The run's span starts with the run, so that workers of a detached run find it stored.
+      const tracing = spec.trace
+        ? RunTracing.open({ trace: spec.trace, kind: 'start', parent: null, prompt })
+        : null;
+      let created;
+      try {
+        created = await storeNewRun({
+          store,
+          prompt,
+          notes: notes.map((note) => note.ref),
+          llm,
+          agentsDir: prepared.agentsDir,
+          promptsDir: prepared.promptsDir,
+          limits,
+          outDir: spec.outDir === undefined ? null : path.resolve(spec.outDir),
+          trace: tracing?.stored ?? null,
+        });
+      } catch (error) {
+        tracing?.end({ error });
+        throw error;
+      }
+      const { run } = created;
+      tracing?.identify(run.id);
+      let started = false;
       return {
         run,
         notices: roleLimitNotices(prepared.agents, limits.concurrency),
-        start: (drive = {}) =>
-          RunHandle.take({
+        start: (drive = {}) => {
+          // The run's span goes to the first drive only.
+          const owned = started ? null : tracing;
+          started = true;
+          return RunHandle.take({
             store,
             run,
             prepared,
@@ -153,7 +178,13 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
             reopenFailed: false,
             providerConcurrency: spec.providerConcurrency,
             drive,
-          }),
+            tracing: owned,
+          });
+        },
+        // Once started, the drive owns the span.
+        leave: () => {
+          if (!started) tracing?.end({ left: true });
+        },
       };
     },
   };
@@ -199,18 +230,32 @@ export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun
   return {
     run: stored,
     notices: roleLimitNotices(prepared.agents, limits.concurrency),
-    start: (drive = {}) =>
-      RunHandle.take({
+    leave: () => undefined,
+    start: (drive = {}) => {
+      // A run traced before: this drive's span joins its trace. One that was not: its trace starts here.
+      const tracing = options.trace
+        ? RunTracing.open({
+            trace: options.trace,
+            kind: 'resume',
+            parent: stored.trace ?? null,
+            runId: stored.id,
+            prompt: stored.prompt,
+          })
+        : null;
+      const trace = stored.trace ? null : (tracing?.stored ?? null);
+      return RunHandle.take({
         store: options.store,
         run: stored,
-        patch,
+        patch: trace ? { ...patch, trace } : patch,
+        tracing,
         prepared,
         notes,
         outDir: outputFolder({ id: stored.id, outDir }),
         reopenFailed: stored.status === 'failed' || stored.status === 'cancelled',
         providerConcurrency: options.providerConcurrency,
         drive,
-      }),
+      });
+    },
   };
 }
 
@@ -231,6 +276,8 @@ interface TakeOptions {
   reopenFailed: boolean;
   providerConcurrency: Readonly<Record<string, number>> | undefined;
   drive: DriveOptions;
+  /** The drive's spans, when the run is traced; ended when the drive is over. */
+  tracing: RunTracing | null;
 }
 
 /**
@@ -253,6 +300,7 @@ export class RunHandle {
     private readonly owner: string,
     release: () => Promise<void>,
     cancelPollMs: number,
+    private readonly tracing: RunTracing | null,
   ) {
     this.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
       this.drive(release, cancelPollMs),
@@ -263,9 +311,15 @@ export class RunHandle {
 
   /** Takes the run's lock, applies the patch and builds the engine (not yet driving). */
   static async take(options: TakeOptions): Promise<RunHandle> {
-    const { store, drive } = options;
+    const { store, drive, tracing } = options;
     const owner = drive.owner ?? `${hostname()}:${process.pid}`;
-    const lock = await store.acquireRun(options.run.id, owner);
+    let lock;
+    try {
+      lock = await store.acquireRun(options.run.id, owner);
+    } catch (error) {
+      tracing?.end({ error });
+      throw error;
+    }
     let handle: RunHandle | undefined;
     try {
       const run = options.patch ? await store.updateRun(options.run.id, options.patch) : options.run;
@@ -282,6 +336,7 @@ export class RunHandle {
           outDir: options.outDir,
           reopenFailed: options.reopenFailed,
           providerConcurrency: options.providerConcurrency,
+          tracer: tracing ?? undefined,
           onEvent: (event) => {
             drive.onEvent?.(event);
             for (const queue of handle?.queues ?? []) queue.push(event);
@@ -289,9 +344,19 @@ export class RunHandle {
         },
         await store.listNodes(run.id),
       );
-      handle = new RunHandle(engine, run, store, owner, () => lock.release(), drive.cancelPollMs ?? 500);
+      tracing?.watch((nodeId) => engine.state.get(nodeId));
+      handle = new RunHandle(
+        engine,
+        run,
+        store,
+        owner,
+        () => lock.release(),
+        drive.cancelPollMs ?? 500,
+        tracing,
+      );
       return handle;
     } catch (error) {
+      tracing?.end({ error });
       await lock.release().catch(() => undefined);
       throw error;
     }
@@ -368,9 +433,11 @@ export class RunHandle {
         });
         outcome = { ...outcome, run: (await this.store.getRun(this.runId)) ?? outcome.run };
       }
+      this.tracing?.end({ status: outcome.status, message: outcome.stopReason?.message });
       return outcome;
     } catch (error) {
       failed = true;
+      this.tracing?.end({ error });
       throw error;
     } finally {
       this.over = true;

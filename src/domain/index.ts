@@ -60,11 +60,13 @@ export {
   runSchema,
   runSchemaVersion,
   runStatusSchema,
+  runTraceSchema,
   stopReasonSchema,
   type NoteRef,
   type Run,
   type RunPatch,
   type RunStatus,
+  type RunTrace,
   type StopReason,
 } from './run.js';
 export { sequencerAnswerSchema, type SequencerAnswer } from './sequencer-answer.js';

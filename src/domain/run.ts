@@ -33,6 +33,19 @@ export const stopReasonSchema = z.discriminatedUnion('kind', [
 /** Why a run stopped before finishing. */
 export type StopReason = z.infer<typeof stopReasonSchema>;
 
+/**
+ * Where a run's trace lives (W3C trace context ids, lower-case hex): the trace id and the span that
+ * stands for the run. A resumed drive and every worker hang their spans under it, so one run is one
+ * trace however many processes work on it.
+ */
+export const runTraceSchema = z.object({
+  traceId: z.string().regex(/^[0-9a-f]{32}$/),
+  spanId: z.string().regex(/^[0-9a-f]{16}$/),
+});
+
+/** Where a run's trace lives. */
+export type RunTrace = z.infer<typeof runTraceSchema>;
+
 /** A run: the prompt, its inputs, the settings it started with, and its totals (DESIGN §3). */
 export const runSchema = z.object({
   schemaVersion: z.literal(runSchemaVersion),
@@ -50,6 +63,8 @@ export const runSchema = z.object({
    * or absent (runs stored before it was kept) means the default, `./arbor-out/RUN`.
    */
   outDir: z.string().nullable().optional(),
+  /** The run's trace when it was traced (OpenTelemetry); absent on runs stored before it was kept. */
+  trace: runTraceSchema.nullable().optional(),
   status: runStatusSchema,
   stopReason: stopReasonSchema.nullable(),
   usage: usageSchema,

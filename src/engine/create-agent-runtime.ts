@@ -3,6 +3,7 @@ import type { CallRecorder } from './call-recorder.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import type { CriticalPathRank } from './critical-path-rank.js';
 import type { EngineEvent } from './engine-event.js';
+import type { RunTracer } from './run-tracer.js';
 import type { TreeState } from './tree-state.js';
 
 /**
@@ -21,8 +22,9 @@ export function createAgentRuntime(options: {
   calls: CallRecorder;
   tree: TreeState;
   emit: (event: EngineEvent) => void;
+  tracer: RunTracer;
 }): AgentRuntime {
-  const { tree, emit, calls } = options;
+  const { tree, emit, calls, tracer } = options;
   return {
     agents: options.agents,
     templates: options.templates,
@@ -33,19 +35,23 @@ export function createAgentRuntime(options: {
     signal: options.signal,
     onCallStart: (record) => {
       calls.start(record);
+      const node = tree.require(record.nodeId);
+      tracer.callStart(record, node);
       emit({
         type: 'call-start',
         role: record.role,
-        node: tree.require(record.nodeId),
+        node,
         attempt: record.attempt,
       });
     },
     onCallEnd: (record) => {
       calls.end(record);
+      const node = tree.require(record.nodeId);
+      tracer.callEnd(record, node);
       emit({
         type: 'call-end',
         role: record.role,
-        node: tree.require(record.nodeId),
+        node,
         attempt: record.attempt,
         usage: record.response?.usage ?? null,
         error: record.error,

@@ -7,6 +7,7 @@ import {
   type Limits,
   type NoteRef,
   type Run,
+  type RunTrace,
   type TaskNode,
 } from '../domain/index.js';
 import type { Store } from '../store/index.js';
@@ -22,6 +23,8 @@ export interface CreateRunOptions {
   limits: Limits;
   /** The `--out` folder the run was started with; null or absent: the default. */
   outDir?: string | null;
+  /** The run's trace, when this process traces it (see {@link RunTrace}). */
+  trace?: RunTrace | null;
   /** Fixed id (tests); otherwise a short random one. */
   id?: string;
 }
@@ -53,6 +56,7 @@ export async function createRun(options: CreateRunOptions): Promise<{ run: Run; 
     promptsDir: options.promptsDir,
     limits: options.limits,
     outDir: options.outDir ?? null,
+    ...(options.trace ? { trace: options.trace } : {}),
     status: 'running',
     stopReason: null,
     usage: { ...emptyUsage },

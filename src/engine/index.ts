@@ -8,5 +8,6 @@ export type { EngineEvent } from './engine-event.js';
 export { rollUpResult } from './roll-up-result.js';
 export { RunEngine, type RunEngineOptions } from './run-engine.js';
 export type { RunOutcome } from './run-end-status.js';
+export { noopRunTracer, type RunTracer } from './run-tracer.js';
 export { TreeState } from './tree-state.js';
 export { writeArtifacts } from './write-artifacts.js';

@@ -28,6 +28,7 @@ import { NodeScheduler } from './node-scheduler.js';
 import { NodeWriter, type RunTotals } from './node-writer.js';
 import { recoverRun } from './recover-run.js';
 import { RunControl } from './run-control.js';
+import { noopRunTracer, type RunTracer } from './run-tracer.js';
 import { runEndStatus, type RunOutcome } from './run-end-status.js';
 import { SharedNodeSteps } from './shared-node-steps.js';
 import { SharedRunMember } from './shared-run-member.js';
@@ -54,6 +55,8 @@ export interface RunEngineOptions {
   /** Most calls in flight per provider (a model's `provider`), across roles; unnamed providers: no limit of their own. */
   providerConcurrency?: Readonly<Record<string, number>>;
   onEvent?: (event: EngineEvent) => void;
+  /** Told of node changes and model calls, for traces; default: nothing is traced. */
+  tracer?: RunTracer;
   /**
    * Share the run with other workers instead of driving it alone: claims with leases, budgets in
    * the store, a tree kept fresh by polling (see {@link SharedRun}). The caller must not hold the run.
@@ -96,6 +99,7 @@ export class RunEngine {
       dirty: false,
     };
     this.tree = new TreeState(nodes);
+    const tracer = options.tracer ?? noopRunTracer;
     this.control = new RunControl({
       store: options.store,
       run: options.run,
@@ -111,7 +115,10 @@ export class RunEngine {
       tree: this.tree,
       totals: this.totals,
       onTransition: (node, events) => {
-        for (const event of events) this.control.emit({ type: 'node-transition', node, event });
+        for (const event of events) {
+          tracer.nodeChange(node, event);
+          this.control.emit({ type: 'node-transition', node, event });
+        }
         this.scheduler.afterChange(node);
       },
     });
@@ -140,6 +147,7 @@ export class RunEngine {
       calls: this.calls,
       tree: this.tree,
       emit: (event) => this.control.emit(event),
+      tracer,
     });
     this.desk = new ApprovalDesk({
       store: options.store,
@@ -177,7 +185,10 @@ export class RunEngine {
       kick: (nodeId) => this.scheduler.kick(nodeId),
       workStarted: (nodeId) => this.scheduler.workStarted(nodeId),
       canStartWork: () => this.control.canStartWork(),
-      emit: (event) => this.control.emit(event),
+      emit: (event) => {
+        if (event.type === 'node-create') tracer.nodeChange(event.node, event.event);
+        this.control.emit(event);
+      },
       onWorkError: (node, error) => this.failures.onWorkError(node, error),
       handsOff: (node, role) => this.steps.handsOff(node, role),
       claimCheck: (node) => this.steps.claimCheck(node),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ModelChoice } from '../api/index.js';
+import type { ModelChoice, TraceOptions } from '../api/index.js';
 import { packageRoot } from '../api/package-root.js';
 import { UsageError, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
@@ -40,6 +40,8 @@ export interface ServeOptions {
   /** Lines for the operator: runs driven, resumed, failures. */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Trace the runs this server drives (OpenTelemetry); unset: no spans. */
+  trace?: TraceOptions;
 }
 
 /** A service that listens. */
@@ -77,6 +79,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     defaultLimits: options.defaultLimits,
     defaultLlm: options.defaultLlm,
     model: options.model,
+    trace: options.trace,
     log,
     onEvent: (run, event) => {
       feeds.poke(run.id);

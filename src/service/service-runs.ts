@@ -9,6 +9,7 @@ import {
   type ModelChoice,
   type RunHandle,
   type RunSpec,
+  type TraceOptions,
 } from '../api/index.js';
 import { StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
@@ -27,6 +28,8 @@ export interface ServiceRunsOptions {
   onEvent?: (run: Run, event: EngineEvent) => void;
   /** Lines about runs starting, ending and failing to resume. */
   log: (line: string) => void;
+  /** Trace the runs this process drives (OpenTelemetry); unset: no spans. */
+  trace?: TraceOptions;
 }
 
 /** What a `POST /v1/runs` asks for. */
@@ -71,10 +74,12 @@ export class ServiceRuns {
       ...request,
       ...this.modelOf(request),
       limits: { ...this.#options.defaultLimits, ...request.limits },
+      trace: this.#options.trace,
     });
     const ready = await checked.create(store);
     for (const notice of ready.notices) this.#options.log(`run ${ready.run.id}: ${notice}`);
-    if (!request.detach) this.drive(await ready.start(this.driveOptions(ready.run)));
+    if (request.detach) ready.leave();
+    else this.drive(await ready.start(this.driveOptions(ready.run)));
     return ready.run;
   }
 
@@ -89,7 +94,13 @@ export class ServiceRuns {
     const stored = await getRun(this.#options.store, runId);
     // A run started with the server's model object resumes with it (its `llm` only names it).
     const model = !changes.llm && stored.llm.startsWith('custom') ? this.#options.model : undefined;
-    const ready = await prepareResume({ store: this.#options.store, runId, ...changes, ...(model ? { model } : {}) });
+    const ready = await prepareResume({
+      store: this.#options.store,
+      runId,
+      ...changes,
+      ...(model ? { model } : {}),
+      trace: this.#options.trace,
+    });
     const handle = await ready.start(this.driveOptions(ready.run));
     this.drive(handle);
     return handle.run;

@@ -20,6 +20,15 @@ describe('read documents', () => {
     });
   });
 
+  it('loads a v1 run stored before traces were kept, and one that keeps its trace', async () => {
+    const stored = (await fixture('run-v1.json')) as Record<string, unknown>;
+    expect('trace' in stored).toBe(false);
+    expect(parseRun(stored, 'old').trace).toBeUndefined();
+    const trace = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' };
+    expect(parseRun({ ...stored, trace }, 'new').trace).toEqual(trace);
+    expect(() => parseRun({ ...stored, trace: { ...trace, spanId: 'nope' } }, 'bad')).toThrow(StoreError);
+  });
+
   it('loads a stored v1 node with its approval, result and checks', async () => {
     const node = parseNode(await fixture('node-v1.json'), 'node-v1.json');
     expect(node).toMatchObject({

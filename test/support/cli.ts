@@ -58,6 +58,8 @@ export interface CliProcess {
 export function startCli(args: readonly string[], options: CliOptions): CliProcess {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of configVariables) delete env[name];
+  // OpenTelemetry's variables (an OTLP endpoint turns tracing on): a test sets the ones it means.
+  for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
   Object.assign(env, options.env);
   const child = spawn(process.execPath, [arborBin, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { getRun, outputFolder, prepareResume } from '../../api/index.js';
 import { openStore } from '../../store/index.js';
 import { print, progressSettings, storeArgument, type CommonFlags, type ProgressFlags } from '../command-context.js';
+import { startCliTracing } from '../cli-tracing.js';
 import { driveRun } from '../drive-run.js';
 import { exitCodes } from '../exit-codes.js';
 import { createLogger, logDirFor } from '../logger.js';
@@ -14,6 +15,7 @@ interface ResumeFlags extends CommonFlags, LimitFlags, ProgressFlags {
   agents?: string;
   prompts?: string;
   out?: string;
+  traceContent?: boolean;
 }
 
 /** `arbor resume RUN`: continues a run from its stored state, with the settings it started with. */
@@ -23,6 +25,7 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
   addLimitOptions(command);
   command.action(async (runId: string, flags: ResumeFlags) => {
     const store = await openStore(flags.store);
+    const tracing = await startCliTracing({ content: flags.traceContent });
     try {
       const stored = await getRun(store, runId);
       if (stored.status === 'completed') {
@@ -39,6 +42,7 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
         outDir: flags.out,
         limits: limitsFrom(flags, stored.limits),
         providerConcurrency: flags.providerConcurrency,
+        trace: tracing.trace,
       });
       const logger = createLogger({ verbose: Boolean(flags.verbose), logDir: logDirFor(store), runId });
       setExitCode(
@@ -53,6 +57,7 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
         }),
       );
     } finally {
+      await tracing.shutdown();
       await store.close();
     }
   });

@@ -9,6 +9,7 @@ import {
   type CommonFlags,
   type ProgressFlags,
 } from '../command-context.js';
+import { startCliTracing } from '../cli-tracing.js';
 import { driveRun } from '../drive-run.js';
 import { createLogger, logDirFor } from '../logger.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
@@ -22,6 +23,7 @@ interface RunFlags extends CommonFlags, LimitFlags, ProgressFlags {
   prompts?: string;
   out?: string;
   detach?: boolean;
+  traceContent?: boolean;
 }
 
 /** `arbor run`: starts a run, shows progress, asks for approvals on a terminal (DESIGN §5). */
@@ -35,6 +37,8 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
   addRunOptions(command);
   addLimitOptions(command);
   command.action(async (flags: RunFlags) => {
+    // Spans start once the run is stored (below), so a failure before that has nothing to flush.
+    const tracing = await startCliTracing({ content: flags.traceContent });
     const checked = await checkRun({
       prompt: flags.prompt ?? '',
       notes: flags.notes ?? [],
@@ -44,6 +48,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
       outDir: flags.out,
       limits: limitsFrom(flags),
       providerConcurrency: flags.providerConcurrency,
+      trace: tracing.trace,
     });
     const store = await openStore(flags.store);
     try {
@@ -54,6 +59,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
       const ready = await checked.create(store);
       const { run } = ready;
       if (flags.detach) {
+        ready.leave();
         print(`Run ${run.id} created (${store.kind} store at ${store.location}); workers will run it.`);
         print(
           `Start workers (on any machine that reaches the database): arbor worker${storeArgument(flags) ? ` ${storeArgument(flags)}` : ''} [--run ${run.id}]`,
@@ -78,6 +84,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
         }),
       );
     } finally {
+      await tracing.shutdown();
       await store.close();
     }
   });

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { readYamlFile } from '../../agents/index.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
+import { startCliTracing } from '../cli-tracing.js';
 import { nonNegativeInteger, positiveInteger } from '../parse-options.js';
+import { traceContentOption } from './shared-options.js';
 
 interface ServeFlags extends CommonFlags {
   host?: string;
@@ -15,6 +17,7 @@ interface ServeFlags extends CommonFlags {
   cors?: string;
   bodyLimit?: number;
   graceMs: number;
+  traceContent?: boolean;
 }
 
 /** `arbor serve --config FILE`: the flags' settings, in YAML; a flag given as well wins. */
@@ -47,6 +50,7 @@ export function registerServeCommand(program: Command): void {
     .option('--webhook <url>', 'POST signed run and node events here (repeatable; needs ARBOR_WEBHOOK_SECRET)', (url: string, urls: string[] = []) => [...urls, url])
     .option('--config <file>', 'YAML with host, port, concurrency, llm, cors and webhooks (flags win)')
     .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish (default 10000)', nonNegativeInteger, 10_000)
+    .option(...traceContentOption)
     .action(async (flags: ServeFlags) => {
       const config = flags.config
         ? await readYamlFile(flags.config, serveConfigSchema, {
@@ -58,10 +62,12 @@ export function registerServeCommand(program: Command): void {
         : {};
       const concurrency = flags.concurrency ?? config.concurrency;
       const store = await openStore(flags.store);
+      const tracing = await startCliTracing({ content: flags.traceContent });
       try {
         // The service (Fastify and its plugins) is loaded only by this command.
         const { serve } = await import('../../service/index.js');
         const service = await serve({
+          trace: tracing.trace,
           store,
           host: flags.host ?? config.host,
           port: flags.port ?? config.port,
@@ -89,6 +95,7 @@ export function registerServeCommand(program: Command): void {
         await service.close(flags.graceMs);
         print('stopped');
       } finally {
+        await tracing.shutdown();
         await store.close();
       }
     });

@@ -10,12 +10,22 @@ export function addRunOptions(command: Command): Command {
     .option('--out <dir>', 'output folder for artifacts (default: ./arbor-out/RUN; resume: the one the run was started with)')
     .option('--json', 'print one JSON line per engine event (no prompts, no control codes)')
     .option('--plain', 'plain progress lines instead of the live view on a terminal')
+    .option(...traceContentOption)
     .option('--pace <ms>', 'scripted model: every call takes at least this long, to watch a demo (ARBOR_SCRIPT_PACE_MS)', positiveInteger)
     .hook('preAction', (action) => {
       const pace = action.getOptionValue('pace') as number | undefined;
       if (pace !== undefined) process.env.ARBOR_SCRIPT_PACE_MS = String(pace);
     });
 }
+
+/**
+ * `--trace-content` of `run`, `resume`, `worker` and `serve`: prompts and answers on the trace spans,
+ * which are sent only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (README "Traces").
+ */
+export const traceContentOption = [
+  '--trace-content',
+  'put prompts, answers and node titles on the OpenTelemetry spans (sent when OTEL_EXPORTER_OTLP_ENDPOINT is set)',
+] as const;
 
 /** How the kinds of limits combine, after the flags in `run --help` and `resume --help`. */
 export const limitsHelp = `

@@ -6,7 +6,8 @@ import { print, type CommonFlags } from '../command-context.js';
 import { positiveInteger } from '../parse-options.js';
 import { runWorker } from '../../api/index.js';
 import { formatEngineEvent } from '../progress-printer.js';
-import { providerConcurrencyOption } from './shared-options.js';
+import { startCliTracing } from '../cli-tracing.js';
+import { providerConcurrencyOption, traceContentOption } from './shared-options.js';
 
 interface WorkerFlags extends CommonFlags {
   concurrency?: number;
@@ -18,6 +19,7 @@ interface WorkerFlags extends CommonFlags {
   graceMs?: number;
   llm?: string;
   out?: string;
+  traceContent?: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish before their nodes are released (default 10000)', positiveInteger)
     .option('--llm <spec>', "model for every run, instead of each run's own --llm")
     .option(...providerConcurrencyOption)
+    .option(...traceContentOption)
     .option(
       '--out <dir>',
       "output folder for artifacts: with --run, that run's; otherwise DIR/RUN for each run (default: each run's own --out, else ./arbor-out/RUN)",
@@ -60,6 +63,7 @@ export function registerWorkerCommand(program: Command): void {
         const stopped = new Promise<string>((resolve) => (onSignal = (signal) => resolve(`received ${signal}`)));
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
+        const tracing = await startCliTracing({ content: flags.traceContent });
         try {
           await runWorker({
             store,
@@ -78,8 +82,10 @@ export function registerWorkerCommand(program: Command): void {
               if (line !== null) print(`${runId} ${line}`);
             },
             stopped,
+            trace: tracing.trace,
           });
         } finally {
+          await tracing.shutdown();
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
         }
