@@ -139,7 +139,12 @@ export class ServiceRuns {
    */
   async resumeOpen(): Promise<string[]> {
     const resumed: string[] = [];
-    for (const run of await this.#options.store.listOpenRuns()) {
+    // Every open run, held or not: taking one whose holder died on this host (a `kill -9` of the last
+    // server) takes it over at once, as `arbor resume` does; a live holder keeps it.
+    const open = (await this.#options.store.listRuns()).filter(
+      (run) => run.status === 'running' || run.status === 'awaiting_approval',
+    );
+    for (const run of open.reverse()) {
       if (this.#driving.has(run.id)) continue;
       try {
         await this.resume(run.id);

@@ -1,15 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeTempDir, runCli, startCli, waitFor, type CliProcess } from '../support/cli.js';
+import { databaseUri } from '../support/mongodb-cli.js';
 import { ServiceClient } from '../support/service-client.js';
+import { storesUnderTest } from '../support/stores-under-test.js';
 import { sixSlowTasks } from './service-scripts.js';
 
 const token = 'test-token-0123456789abcdef';
 
 /** Starts `arbor serve --port 0` and waits for the address it prints. */
-async function startServer(cwd: string, llm: string): Promise<{ server: CliProcess; client: ServiceClient }> {
-  const server = startCli(['serve', '--port', '0', '--llm', llm, '--grace-ms', '0'], { cwd, env: { ARBOR_TOKEN: token } });
+async function startServer(cwd: string, llm: string, store: string[]): Promise<{ server: CliProcess; client: ServiceClient }> {
+  const server = startCli(['serve', '--port', '0', '--llm', llm, '--grace-ms', '0', ...store], { cwd, env: { ARBOR_TOKEN: token } });
   let url = '';
   await waitFor('the server to listen', () => {
     url = /Arbor serving on (http:\/\/\S+)/.exec(server.stdout())?.[1] ?? '';
@@ -27,11 +29,18 @@ interface NodeView {
 }
 
 describe('arbor serve as a process', () => {
-  it('killed with -9 mid-run, takes the run up again on restart without re-running a completed node, and exits 0 on SIGTERM', { timeout: 120_000 }, async () => {
+  it.each(storesUnderTest())('on the %s store, killed with -9 mid-run, takes the run up again on restart without re-running a completed node, and exits 0 on SIGTERM', { timeout: 120_000 }, async (kind) => {
     const cwd = await makeTempDir('arbor-serve-');
+    let store: string[] = [];
+    if (kind === 'mongodb') {
+      const { dropTestDatabases, mongoTestUri, testDatabaseName } = await import('../support/mongodb-test-database.js');
+      const dbName = testDatabaseName('serve');
+      store = ['--store', databaseUri(mongoTestUri!, dbName)];
+      onTestFinished(() => dropTestDatabases([dbName]));
+    }
     const script = path.join(cwd, 'slow.script.yaml');
     await writeFile(script, sixSlowTasks);
-    const first = await startServer(cwd, `script:${script}`);
+    const first = await startServer(cwd, `script:${script}`, store);
     const created = await first.client.post<{ runId: string }>('/v1/runs', { prompt: 'Build it', limits: { concurrency: 1 } });
     expect(created.status).toBe(201);
     const { runId } = created.body;
@@ -44,7 +53,7 @@ describe('arbor serve as a process', () => {
     first.server.child.kill('SIGKILL');
     await first.server.exited;
 
-    const second = await startServer(cwd, `script:${script}`);
+    const second = await startServer(cwd, `script:${script}`, store);
     expect(second.server.stdout()).toContain(`resumed 1 run(s): ${runId}`);
     await waitFor('the run to complete', async () => {
       const run = await second.client.get<{ run: { status: string } }>(`/v1/runs/${runId}`);

@@ -154,6 +154,21 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(done.body.detail).toMatch(/already completed/);
   });
 
+  it(kind === 'mongodb' ? 'leaves a detached run to workers' : 'refuses to detach a run without workers to take it', async () => {
+    const answer = await client.post<{ runId: string; detail: string }>('/v1/runs', { prompt: 'Build it', llm: await script(eightTasks), detach: true });
+    if (kind !== 'mongodb') {
+      expect(answer.status).toBe(400);
+      expect(answer.body.detail).toMatch(/need the MongoDB store/);
+      expect(await store.listRuns()).toEqual([]);
+      return;
+    }
+    expect(answer.status).toBe(201);
+    expect(service.runs.drives(answer.body.runId)).toBe(false);
+    const run = await client.get<{ run: { status: string }; counts: Record<string, number> }>(`/v1/runs/${answer.body.runId}`);
+    expect(run.body.counts).toEqual({ ready: 1 });
+    expect((await store.listOpenRuns()).map((open) => open.id)).toContain(answer.body.runId);
+  });
+
   it('refuses every kind of bad request with problem+json, and stores nothing for it', async () => {
     const cases: Array<[string, Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>, number, RegExp, string?]> = [
       ['bad JSON', client.request('POST', '/v1/runs', { body: '{"prompt":' }), 400, /not valid JSON/],
