@@ -14,7 +14,9 @@ export const haveChromium = existsSync(chromiumPath);
 export const chromiumSkipNotice = `dashboard browser tests skipped: ${chromiumPath} is missing (install it with: apt-get install -y chromium)`;
 
 /** A headless Chromium with a fresh profile (removed on close), quiet on the network: one per suite, shared by its tests. */
-export async function launchChromium(viewport = { width: 1400, height: 900 }): Promise<BrowserContext> {
+export async function launchChromium(
+  viewport = { width: 1400, height: 900 },
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = await mkdtemp(path.join(tmpdir(), 'arbor-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
@@ -31,6 +33,13 @@ export async function launchChromium(viewport = { width: 1400, height: 900 }): P
       '--disable-sync',
     ],
   });
-  context.on('close', () => void rm(profile, { recursive: true, force: true }));
-  return context;
+  return {
+    context,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }).catch(
+        () => undefined,
+      );
+    },
+  };
 }

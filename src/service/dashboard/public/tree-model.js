@@ -4,7 +4,7 @@
 import { settledStatuses } from './format.js';
 
 /** How many children a parent shows before "show more" (busy ones are always shown). */
-export const childPage = 200;
+export const childPage = 100;
 
 const busyStatuses = new Set(['running', 'checking', 'awaiting_approval', 'failed']);
 
