@@ -77,7 +77,8 @@ export function RunPage({ runId, nodeId }) {
     let ended = false;
     const started = performance.now();
     readSummary();
-    const afterFirstDraw = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    const afterFirstDraw = () =>
+      new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     readTree().then(async () => {
       liveStats.firstRenderMs = performance.now() - started;
       // The stream replays every stored event first: let the tree be drawn before reading them.
