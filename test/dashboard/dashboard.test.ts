@@ -7,10 +7,25 @@ import { recordDecision } from '../../src/api/index.js';
 import { serve, type RunningService } from '../../src/service/index.js';
 import { openEmbeddedStore, type Store } from '../../src/store/index.js';
 import { markReady, storeBigTreeRun } from '../support/big-tree-run.js';
-import { repoRoot } from '../support/cli.js';
+import { repoRoot, waitFor } from '../support/cli.js';
+import { escalationScript } from '../support/escalation-script.js';
 import { chromiumSkipNotice, haveChromium, launchChromium } from '../support/headless-chromium.js';
 import { ServiceClient } from '../support/service-client.js';
-import { gateBesideSlowSibling } from '../service/service-scripts.js';
+import { gateBesideSlowSibling, sixSlowTasks } from '../service/service-scripts.js';
+
+/** One task behind an approval gate. */
+const oneGate = `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: docs, title: Publish the docs, description: 'to the public site', requiresApproval: true, approvalReason: 'the public sees it' }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done: {{node.description}}', output: '' } }
+  checker: { verdict: pass, feedback: '' }
+`;
 
 const token = 'dashboard-test-token-0123456789';
 const slow = { timeout: 60_000 };
@@ -45,12 +60,38 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
   });
 
   /** Starts a run in the server from a script's text. */
-  async function startRun(prompt: string, script: string): Promise<string> {
+  async function startRun(
+    prompt: string,
+    script: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> {
     const file = path.join(dir, `script-${Math.random().toString(36).slice(2)}.yaml`);
     await writeFile(file, script);
-    const answer = await client.post<{ runId: string }>('/v1/runs', { prompt, llm: `script:${file}` });
+    const answer = await client.post<{ runId: string }>('/v1/runs', {
+      prompt,
+      llm: `script:${file}`,
+      ...extra,
+    });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     return answer.body.runId;
+  }
+
+  async function waitForRun(runId: string, status: string): Promise<void> {
+    await waitFor(
+      `run ${runId} ${status}`,
+      async () =>
+        (await client.get<{ run: { status: string } }>(`/v1/runs/${runId}`)).body.run.status === status,
+    );
+  }
+
+  interface StoredChild {
+    title: string;
+    approval: { decision: Record<string, unknown> } | null;
+  }
+
+  async function children(runId: string): Promise<StoredChild[]> {
+    return (await client.get<{ root: { children: StoredChild[] } }>(`/v1/runs/${runId}/tree`)).body.root
+      .children;
   }
 
   const card = (runId: string) => page.locator(`article.approval[data-run-id="${runId}"]`);
@@ -66,6 +107,7 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     await page.click('button[type=submit]');
     await page.locator('form .error').waitFor();
     await page.fill('#token', token);
+    await page.fill('#person', 'Ana in the browser');
     await page.keyboard.press('Enter');
     await page.locator('main.runs-page').waitFor();
     expect(await page.evaluate("sessionStorage.getItem('arbor-token')")).toBe(token);
@@ -120,10 +162,13 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     await page.goto(`${service.url}/#/runs/${demoRun}`);
     await page.locator('.tree-item[data-node-id="5"][data-status="completed"]').waitFor({ timeout: 30_000 });
     await page.locator('.run-header .badge.run-completed').waitFor({ timeout: 10_000 });
-    const decided = await client.get<{ node: { approval: { decision: { action: string } } } }>(
+    const decided = await client.get<{ node: { approval: { decision: { action: string; by: string } } } }>(
       `/v1/runs/${demoRun}/nodes/5`,
     );
-    expect(decided.body.node.approval.decision.action).toBe('approve');
+    expect(decided.body.node.approval.decision).toMatchObject({
+      action: 'approve',
+      by: 'Ana in the browser',
+    });
   });
 
   it('rejects with a comment on a second run', slow, async () => {
@@ -154,8 +199,55 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     });
   });
 
+  it('edits the description of a gate, and retries an escalated node with guidance', slow, async () => {
+    const edited = await startRun('Publish the docs', oneGate);
+    const escalated = await startRun('Build the UI', escalationScript, { limits: { maxAttempts: 1 } });
+    await page.locator('nav.top a[href="#/approvals"]').click();
+    const gate = card(edited);
+    await gate.waitFor({ timeout: 20_000 });
+    await gate.locator('details.edit summary').click();
+    await gate.locator('textarea.description').fill('Publish the docs to the staging site only');
+    await gate.locator('button[data-action="edit"]').click();
+    await gate.waitFor({ state: 'detached' });
+
+    const escalation = card(escalated);
+    await escalation.waitFor({ timeout: 20_000 });
+    expect(await escalation.locator('button.decide').allInnerTexts()).toEqual([
+      'Retry with guidance',
+      'Skip',
+      'Fail',
+    ]);
+    await escalation.locator('textarea.comment').fill('add the empty state');
+    await escalation.locator('button[data-action="retry"]').click();
+    await escalation.waitFor({ state: 'detached' });
+
+    await waitForRun(edited, 'completed');
+    await waitForRun(escalated, 'completed');
+    const [publish] = await children(edited);
+    expect(publish!.approval?.decision).toMatchObject({
+      action: 'edit',
+      description: 'Publish the docs to the staging site only',
+    });
+    const [ui] = await children(escalated);
+    expect(ui!.approval?.decision).toMatchObject({ action: 'retry', comment: 'add the empty state' });
+  });
+
+  it('cancels a run and resumes it with its buttons', slow, async () => {
+    const runId = await startRun('Six slow tasks', sixSlowTasks, { limits: { concurrency: 1 } });
+    await page.goto(`${service.url}/#/runs/${runId}`);
+    await page.locator('.tree-item[data-node-id="1"]').waitFor({ timeout: 20_000 });
+    await page.locator('button', { hasText: 'Cancel run' }).click();
+    await page.locator('.run-header .notice', { hasText: 'the run is cancelled' }).waitFor();
+    await page.locator('.run-header .badge.run-cancelled').waitFor({ timeout: 10_000 });
+    await page.locator('button', { hasText: 'Resume run' }).click();
+    await page.locator('.run-header .notice', { hasText: 'Resumed' }).waitFor();
+    await page.locator('.run-header .badge.run-completed').waitFor({ timeout: 30_000 });
+    await page.locator('.tree-item[data-node-id="6"][data-status="completed"]').waitFor();
+  });
+
   it('takes away an item decided outside the page, without a reload', slow, async () => {
     const other = await startRun('Ship another release', gateBesideSlowSibling);
+    await page.locator('nav.top a[href="#/approvals"]').click();
     await card(other).waitFor({ timeout: 20_000 });
     await page.evaluate('window.notReloaded = true');
     const nodeId = (await card(other).getAttribute('data-node-id'))!;

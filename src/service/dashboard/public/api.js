@@ -11,6 +11,16 @@ export function storeToken(token) {
   sessionStorage.setItem(tokenKey, token);
 }
 
+/** The name the person gave at sign-in, recorded with their decisions (`by`); null: the service's default. */
+export function personName() {
+  return sessionStorage.getItem('arbor-person');
+}
+
+export function storePersonName(name) {
+  if (name) sessionStorage.setItem('arbor-person', name);
+  else sessionStorage.removeItem('arbor-person');
+}
+
 export function forgetToken() {
   sessionStorage.removeItem(tokenKey);
 }

@@ -3,7 +3,15 @@
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, forgetToken, onSignedOut, storedToken, storeToken } from './api.js';
+import {
+  api,
+  forgetToken,
+  onSignedOut,
+  personName,
+  storedToken,
+  storePersonName,
+  storeToken,
+} from './api.js';
 import { ApprovalsPage, readApprovals } from './approvals-page.js';
 import { html } from './html.js';
 import { RunPage } from './run-page.js';
@@ -30,6 +38,7 @@ function useRoute() {
 
 function SignIn({ onSignedIn }) {
   const [token, setToken] = useState('');
+  const [name, setName] = useState(() => personName() ?? '');
   const [error, setError] = useState(null);
   const submit = async (event) => {
     event.preventDefault();
@@ -37,6 +46,7 @@ function SignIn({ onSignedIn }) {
     try {
       await api('/v1/runs?limit=1', { token: token.trim() });
       storeToken(token.trim());
+      storePersonName(name.trim());
       onSignedIn();
     } catch (failure) {
       setError(failure.status === 401 ? 'That token is not the service’s token.' : failure.message);
@@ -59,6 +69,16 @@ function SignIn({ onSignedIn }) {
         autofocus
         value=${token}
         onInput=${(event) => setToken(event.currentTarget.value)}
+      />
+      <label for="person"
+        >Your name <span class="muted">(optional: recorded with your decisions)</span></label
+      >
+      <input
+        id="person"
+        name="person"
+        autocomplete="name"
+        value=${name}
+        onInput=${(event) => setName(event.currentTarget.value)}
       />
       <button type="submit">Sign in</button>
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}

@@ -1,7 +1,7 @@
 // One node waiting for a person, with the decisions that answer it (as `arbor approve` asks them).
 
 import { useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, personName } from './api.js';
 import { html } from './html.js';
 
 const labels = {
@@ -39,6 +39,7 @@ export function ApprovalCard({ approval, runPrompt, onDecided }) {
       const body = { action };
       if (comment.trim() !== '') body.comment = comment.trim();
       if (action === 'edit') body.description = description;
+      if (personName()) body.by = personName();
       await api(
         `/v1/runs/${encodeURIComponent(approval.runId)}/nodes/${encodeURIComponent(approval.nodeId)}/decision`,
         { method: 'POST', body },

@@ -22,6 +22,9 @@ import { liveStats } from './live-stats.js';
 /** New nodes beyond this many at once are read with the whole tree rather than one by one. */
 const fetchOneByOneUpTo = 25;
 
+/** Trees up to this many nodes are read again every few seconds while events come. */
+const refreshTreesUpTo = 1000;
+
 export function RunPage({ runId, nodeId }) {
   const model = useMemo(() => new TreeModel(), [runId]);
   const [, setTick] = useState(0);
@@ -43,7 +46,14 @@ export function RunPage({ runId, nodeId }) {
 
   // Loads, then follows: one render per animation frame, however many events arrive.
   const live = useMemo(
-    () => ({ frame: 0, unknown: new Set(), fetching: false, summaryTimer: null, nodeTimer: null }),
+    () => ({
+      frame: 0,
+      unknown: new Set(),
+      fetching: false,
+      summaryTimer: null,
+      nodeTimer: null,
+      treeTimer: null,
+    }),
     [runId],
   );
   const readSummary = () => api(`/v1/runs/${encodeURIComponent(runId)}`).then(setSummary, setError);
@@ -94,6 +104,12 @@ export function RunPage({ runId, nodeId }) {
             }
           }
           liveStats.applied(batch.length);
+          // A small tree is read again now and then for what events do not carry (usage, results).
+          if (model.nodes.size <= refreshTreesUpTo)
+            live.treeTimer ??= setTimeout(() => {
+              live.treeTimer = null;
+              void readTree();
+            }, 3000);
           if (live.unknown.size > 0) readUnknown();
           live.summaryTimer ??= setTimeout(() => {
             live.summaryTimer = null;
@@ -103,6 +119,8 @@ export function RunPage({ runId, nodeId }) {
         onStatus: (next) => {
           setStatus(next);
           readSummary();
+          // Results, usage and attempts are not in the events: read them when the run settles.
+          if (next !== 'running') void readTree();
         },
       });
     });
@@ -113,6 +131,7 @@ export function RunPage({ runId, nodeId }) {
       cancelAnimationFrame(live.frame);
       clearTimeout(live.summaryTimer);
       clearTimeout(live.nodeTimer);
+      clearTimeout(live.treeTimer);
     };
   }, [runId]);
 

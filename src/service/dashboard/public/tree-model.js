@@ -20,35 +20,54 @@ export class TreeModel {
     /** How many children each parent shows. */
     this.shown = new Map();
     this.sizes = new Map();
+    /** The time of the last event applied to each node: a document read before it keeps the newer status. */
+    this.eventTimes = new Map();
     this.listeners = new Set();
   }
 
-  /** Replaces everything with a tree document (GET …/tree), keeping the person's folds. */
+  /**
+   * Takes a tree document (GET …/tree), keeping the person's folds. Only the nodes whose stored
+   * version, status or children changed are marked changed, so reading the tree again redraws
+   * only what moved.
+   */
   load(tree) {
-    this.nodes.clear();
-    this.children.clear();
+    const seen = new Set();
     this.counts = {};
-    this.sizes.clear();
     const stack = [tree.root];
     while (stack.length > 0) {
       const node = stack.pop();
       const { children, ...fields } = node;
-      this.nodes.set(node.id, fields);
-      this.children.set(
-        node.id,
-        children.map((child) => child.id),
-      );
-      this.counts[node.status] = (this.counts[node.status] ?? 0) + 1;
-      this.versions.set(node.id, (this.versions.get(node.id) ?? 0) + 1);
+      const ids = children.map((child) => child.id);
+      const known = this.nodes.get(node.id);
+      this.keepNewerStatus(fields, known);
+      const before = this.children.get(node.id);
+      seen.add(node.id);
+      this.counts[fields.status] = (this.counts[fields.status] ?? 0) + 1;
       for (const child of children) stack.push(child);
+      if (
+        known &&
+        known.version === fields.version &&
+        known.status === fields.status &&
+        before?.length === ids.length
+      )
+        continue;
+      this.nodes.set(node.id, fields);
+      this.children.set(node.id, ids);
+      for (const changed of [...fields.ancestors, node.id]) {
+        this.versions.set(changed, (this.versions.get(changed) ?? 0) + 1);
+        this.sizes.delete(changed);
+      }
     }
+    for (const id of [...this.nodes.keys()]) if (!seen.has(id)) this.nodes.delete(id);
     this.rootId = tree.root.id;
     this.changed();
   }
 
   /** Adds or replaces one node (GET …/nodes/ID); a new one goes to its place among its siblings. */
-  upsert(node) {
-    const known = this.nodes.get(node.id);
+  upsert(given) {
+    const known = this.nodes.get(given.id);
+    const node = { ...given };
+    this.keepNewerStatus(node, known);
     if (known) this.countMove(known.status, node.status);
     else {
       if (node.parentId !== null && !this.nodes.has(node.parentId)) return false;
@@ -70,12 +89,20 @@ export class TreeModel {
   apply(event) {
     const node = this.nodes.get(event.nodeId);
     if (!node) return false;
+    const last = this.eventTimes.get(node.id);
+    if (last === undefined || event.at > last) this.eventTimes.set(node.id, event.at);
     if (node.status !== event.to) {
       this.countMove(node.status, event.to);
       this.nodes.set(node.id, { ...node, status: event.to });
       this.touch(node.id);
     }
     return true;
+  }
+
+  /** A document read before the last event applied to its node keeps the status that event set. */
+  keepNewerStatus(fields, known) {
+    const eventAt = this.eventTimes.get(fields.id);
+    if (known && eventAt !== undefined && eventAt > fields.updatedAt) fields.status = known.status;
   }
 
   countMove(from, to) {
