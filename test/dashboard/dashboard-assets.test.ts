@@ -31,6 +31,9 @@ describe('the dashboard files', () => {
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toMatch(
+      /script-src 'self' 'sha256-[A-Za-z0-9+/=]+'; .*connect-src 'self'/,
+    );
     const html = await page.text();
     expect(html).toContain('"preact": "/dashboard/vendor/preact.js"');
     expect(html).not.toMatch(/https?:\/\//); // every asset comes from Arbor itself

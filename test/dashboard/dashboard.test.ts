@@ -42,6 +42,8 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
   let page: Page;
   let demoRun: string;
   let gateRun: string;
+  /** Errors the page threw and what its Content-Security-Policy refused: none, at the end. */
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'arbor-dashboard-'));
@@ -50,7 +52,10 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     client = new ServiceClient(service.url, token);
     browser = await launchChromium();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -148,6 +153,7 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     await call.locator('summary').click();
     await panel.evaluate('(element) => { element.scrollTop = 0; }');
     await page.screenshot({ path: path.join(images, 'dashboard-run.png') });
+    expect(pageErrors).toEqual([]);
   });
 
   it('approves the deployment from the queue and sees its branch finish', slow, async () => {
@@ -302,6 +308,7 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     expect(await page.locator('.tree-item').count()).toBe(1 + 1 + 6); // the root, branch 3, and 3.12, 3.120–3.124
     await page.fill('input[type="search"]', '');
     await page.locator('.tree-item[data-node-id="3"] .folded').waitFor();
+    expect(pageErrors).toEqual([]);
   });
 });
 

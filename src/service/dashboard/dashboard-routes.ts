@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -47,7 +48,12 @@ export async function registerDashboard(app: FastifyInstance, publicDir = dashbo
   const vendor = new Map(Object.entries(vendorFiles()));
   const config = { public: true };
 
-  app.get('/', { config }, (_request, reply) => send(reply, own.get('index.html')));
+  const page = own.get('index.html');
+  const policy = page === undefined ? null : contentSecurityPolicy(await readFile(page, 'utf8'));
+  app.get('/', { config }, (_request, reply) => {
+    if (policy !== null) void reply.header('content-security-policy', policy);
+    return send(reply, page);
+  });
   app.get('/dashboard/:file', { config }, (request, reply) =>
     send(reply, own.get((request.params as { file: string }).file)),
   );
@@ -65,4 +71,25 @@ function send(reply: FastifyReply, file: string | undefined, cacheControl = 'no-
     .header('x-frame-options', 'DENY')
     .header('referrer-policy', 'no-referrer')
     .send(createReadStream(file));
+}
+
+/**
+ * The page's Content-Security-Policy: scripts only from Arbor itself (and the page's own import
+ * map, by its hash), calls only to Arbor (its WebSocket too), no framing. Styles may be inline:
+ * Mermaid styles the SVG it draws.
+ */
+function contentSecurityPolicy(page: string): string {
+  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page)?.[1];
+  const hash =
+    importMap === undefined ? '' : ` 'sha256-${createHash('sha256').update(importMap).digest('base64')}'`;
+  return [
+    "default-src 'self'",
+    `script-src 'self'${hash}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }

@@ -22,6 +22,17 @@ import { liveStats } from './live-stats.js';
 /** New nodes beyond this many at once are read with the whole tree rather than one by one. */
 const fetchOneByOneUpTo = 25;
 
+/** A parent with more children than this is not drawn as a graph. */
+const maxGraphChildren = 150;
+
+/** Whose children the graph shows: the selected node's if it has any, else its parent's, else the root's. */
+function graphParent(model, nodeId) {
+  const node = nodeId ? model.nodes.get(nodeId) : null;
+  if (!node) return model.rootId;
+  if ((model.children.get(node.id)?.length ?? 0) > 0) return node.id;
+  return node.parentId ?? model.rootId;
+}
+
 /** Trees up to this many nodes are read again every few seconds while events come. */
 const refreshTreesUpTo = 1000;
 
@@ -32,7 +43,7 @@ export function RunPage({ runId, nodeId }) {
   const [status, setStatus] = useState(null);
   const [error, setError] = useState(null);
   const [search, setSearch] = useState('');
-  const [graphOf, setGraphOf] = useState(null);
+  const [showGraph, setShowGraph] = useState(false);
   const [nodeDocument, setNodeDocument] = useState(null);
   const [notice, setNotice] = useState(null);
   const selected = useRef(nodeId);
@@ -193,6 +204,7 @@ export function RunPage({ runId, nodeId }) {
     }
   };
 
+  const graphOf = showGraph ? graphParent(model, nodeId) : null;
   const graphNode = graphOf ? model.nodes.get(graphOf) : null;
   const total = model.nodes.size;
   return html`<main class="run-page">
@@ -223,10 +235,11 @@ export function RunPage({ runId, nodeId }) {
           />
         </label>
         <button
-          onClick=${() => setGraphOf(graphOf ? null : nodeId && (model.children.get(nodeId)?.length ?? 0) > 0 ? nodeId : model.rootId)}
+          onClick=${() => setShowGraph(!showGraph)}
           disabled=${model.rootId === null}
+          aria-pressed=${String(showGraph)}
         >
-          ${graphOf ? 'Hide the dependency graph' : 'Dependency graph'}
+          ${showGraph ? 'Hide the dependency graph' : 'Dependency graph'}
         </button>
         <button
           class="danger"
@@ -247,10 +260,15 @@ export function RunPage({ runId, nodeId }) {
     </header>
     ${
       graphNode
-        ? html`<${GraphView}
-            source=${graphSource(model, graphOf)}
-            title=${`${graphNode.id} ${graphNode.title}`}
-          />`
+        ? (model.children.get(graphOf)?.length ?? 0) > maxGraphChildren
+          ? html`<p class="notice">
+              ${graphNode.id} ${graphNode.title} has ${model.children.get(graphOf).length} children: too many
+              to draw; select a smaller parent.
+            </p>`
+          : html`<${GraphView}
+              source=${graphSource(model, graphOf)}
+              title=${`${graphNode.id} ${graphNode.title}`}
+            />`
         : null
     }
     <div class="run-body">
