@@ -55,10 +55,7 @@ function SignIn({ onSignedIn }) {
   return html`<main class="sign-in">
     <form onSubmit=${submit} aria-labelledby="sign-in-heading">
       <h1 id="sign-in-heading">Arbor</h1>
-      <p>
-        Sign in with the token <code>arbor serve</code> printed (or <code>ARBOR_TOKEN</code>; it is also kept
-        in <code>.arbor/service-token</code>).
-      </p>
+      <p>Sign in with the token <code>arbor serve</code> printed (or <code>ARBOR_TOKEN</code>; it is also kept in <code>.arbor/service-token</code>).</p>
       <label for="token">Token</label>
       <input
         id="token"
@@ -70,9 +67,7 @@ function SignIn({ onSignedIn }) {
         value=${token}
         onInput=${(event) => setToken(event.currentTarget.value)}
       />
-      <label for="person"
-        >Your name <span class="muted">(optional: recorded with your decisions)</span></label
-      >
+      <label for="person">Your name <span class="muted">(optional: recorded with your decisions)</span></label>
       <input
         id="person"
         name="person"

@@ -52,69 +52,34 @@ export function ApprovalCard({ approval, runPrompt, onDecided }) {
     }
   };
 
-  return html`<article
-    class="approval"
-    data-run-id=${approval.runId}
-    data-node-id=${approval.nodeId}
-    aria-labelledby=${`${key}-title`}
-  >
+  const asked = `${approval.kind === 'gate' ? 'approval gate' : 'escalation'} (round ${approval.round}) · asked ${new Date(approval.requestedAt).toLocaleString()}`;
+  return html`<article class="approval" data-run-id=${approval.runId} data-node-id=${approval.nodeId} aria-labelledby=${`${key}-title`}>
     <header>
-      <h3 id=${`${key}-title`}>
-        <span class="symbol status-awaiting_approval" aria-hidden="true">⏸</span> ${approval.title}
-      </h3>
+      <h3 id=${`${key}-title`}><span class="symbol status-awaiting_approval" aria-hidden="true">⏸</span>${` ${approval.title}`}</h3>
       <p class="muted">
-        <a href=${`#/runs/${encodeURIComponent(approval.runId)}/nodes/${encodeURIComponent(approval.nodeId)}`}
-          >${approval.runId} · node ${approval.nodeId}</a
-        >
-        ${runPrompt ? html` · ${runPrompt}` : null} ·
-        ${approval.kind === 'gate' ? 'approval gate' : 'escalation'} (round ${approval.round}) · asked
-        ${new Date(approval.requestedAt).toLocaleString()}
+        <a href=${`#/runs/${encodeURIComponent(approval.runId)}/nodes/${encodeURIComponent(approval.nodeId)}`}>${`${approval.runId} · node ${approval.nodeId}`}</a>${`${runPrompt ? ` · ${runPrompt}` : ''} · ${asked}`}
       </p>
     </header>
-    <p class="reason">
-      <strong>${approval.kind === 'gate' ? 'Why it waits:' : 'Why it was escalated:'}</strong>
-      ${approval.reason}
-    </p>
+    <p class="reason"><strong>${approval.kind === 'gate' ? 'Why it waits:' : 'Why it was escalated:'}</strong>${` ${approval.reason}`}</p>
     <details>
       <summary>Description</summary>
       <pre class="text">${approval.description}</pre>
     </details>
-    <label for=${`${key}-comment`}
-      >Comment ${approval.kind === 'gate' ? '(needed to reject)' : '(guidance for a retry)'}</label
-    >
-    <textarea
-      id=${`${key}-comment`}
-      class="comment"
-      rows="2"
-      value=${comment}
-      onInput=${(event) => setComment(event.currentTarget.value)}
-    ></textarea>
+    <label for=${`${key}-comment`}>${`Comment ${approval.kind === 'gate' ? '(needed to reject)' : '(guidance for a retry)'}`}</label>
+    <textarea id=${`${key}-comment`} class="comment" rows="2" value=${comment} onInput=${(event) => setComment(event.currentTarget.value)}></textarea>
     ${
       approval.actions.includes('edit')
         ? html`<details class="edit">
-            <summary>Edit the description</summary>
-            <label for=${`${key}-description`} class="visually-hidden">New description</label>
-            <textarea
-              id=${`${key}-description`}
-              class="description"
-              rows="4"
-              value=${description}
-              onInput=${(event) => setDescription(event.currentTarget.value)}
-            ></textarea>
-          </details>`
+          <summary>Edit the description</summary>
+          <label for=${`${key}-description`} class="visually-hidden">New description</label>
+          <textarea id=${`${key}-description`} class="description" rows="4" value=${description} onInput=${(event) => setDescription(event.currentTarget.value)}></textarea>
+        </details>`
         : null
     }
     <div class="actions">
       ${approval.actions.map(
         (action) =>
-          html`<button
-            class=${`decide decide-${action}`}
-            data-action=${action}
-            disabled=${busy}
-            onClick=${() => decide(action)}
-          >
-            ${labels[action] ?? action}
-          </button>`,
+          html`<button class=${`decide decide-${action}`} data-action=${action} disabled=${busy} onClick=${() => decide(action)}>${labels[action] ?? action}</button>`,
       )}
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}

@@ -91,10 +91,7 @@ export function GraphView({ source, title }) {
     };
   }, [source]);
   return html`<figure class="graph" aria-label=${`Dependency graph of ${title}`}>
-    <figcaption>
-      Dependencies among the children of ${title}: boxes are the groups that run in parallel, arrows are
-      dependsOn.
-    </figcaption>
+    <figcaption>${`Dependencies among the children of ${title}: boxes are the groups that run in parallel, arrows are dependsOn.`}</figcaption>
     ${error ? html`<p class="error">${error}</p>` : null}
     <div class="graph-svg" ref=${target}></div>
   </figure>`;

@@ -1,4 +1,5 @@
 // What `arbor show` prints about one node (GET …/nodes/ID), refreshed when the node moves.
+// (htm drops whitespace that holds a line break: text and values of one sentence stay on one line.)
 
 import { html } from './html.js';
 import { ApprovalCard, approvalOfNode } from './approval-card.js';
@@ -7,122 +8,63 @@ import { formatCost, formatDuration, formatTokens, statusSymbols } from './forma
 /** The node's record: place, description, approval, attempts and checks, result, usage, timings, events, model calls. */
 export function NodePanel({ document, lookup, onClose, onSelect, onDecided }) {
   if (!document)
-    return html`<section class="panel node-panel" aria-label="Node">
-      <p class="muted">Loading the node…</p>
-    </section>`;
+    return html`<section class="panel node-panel" aria-label="Node"><p class="muted">Loading the node…</p></section>`;
   const { node, events, calls } = document;
   const pending = approvalOfNode(node);
   const usage = node.usage;
   const link = (id) =>
-    html`<button class="link" onClick=${() => onSelect(id)}>${id} ${lookup(id)?.title ?? ''}</button>`;
+    html`<button class="link" onClick=${() => onSelect(id)}>${`${id} ${lookup(id)?.title ?? ''}`}</button>`;
+  const place = `Run ${node.runId} · key ${node.key} · depth ${node.depth} · group ${node.group ?? '—'}${node.integration ? ' · integration step' : ''}`;
+  const took =
+    node.startedAt && node.endedAt
+      ? ` · took ${formatDuration(Date.parse(node.endedAt) - Date.parse(node.startedAt))}`
+      : '';
   return html`<section class="panel node-panel" aria-labelledby="node-heading">
     <header class="panel-header">
       <h2 id="node-heading" tabindex="-1">
-        <span class=${`status-${node.status}`}>${statusSymbols[node.status]} ${node.status}</span> Node
-        ${node.id}: ${node.title}
+        <span class=${`status-${node.status}`}>${`${statusSymbols[node.status]} ${node.status}`}</span>${` Node ${node.id}: ${node.title}`}
       </h2>
       <button class="close" aria-label="Close the node panel" onClick=${onClose}>✕</button>
     </header>
-    <p class="muted">
-      Run ${node.runId} · key ${node.key} · depth ${node.depth} · group
-      ${node.group ?? '—'}${node.integration ? ' · integration step' : ''}
-    </p>
-    <p class="path">
-      Path: ${[...node.ancestors, node.id].map((id, index) => html`${index > 0 ? ' › ' : ''}${link(id)}`)}
-    </p>
+    <p class="muted">${place}</p>
+    <p class="path">Path: ${[...node.ancestors, node.id].map((id, index) => html`${index > 0 ? ' › ' : ''}${link(id)}`)}</p>
     ${
       node.dependsOn.length > 0
-        ? html`<p>
-            Depends on:
-            ${node.dependsOn.map((id, index) => html`${index > 0 ? '; ' : ''}${link(id)} (${lookup(id)?.status ?? '?'})`)}
-          </p>`
+        ? html`<p>Depends on: ${node.dependsOn.map((id, index) => html`${index > 0 ? '; ' : ''}${link(id)}${` (${lookup(id)?.status ?? '?'})`}`)}</p>`
         : null
     }
-    ${node.notes.length > 0 ? html`<p>Notes: ${node.notes.join(', ')}</p>` : null}
+    ${node.notes.length > 0 ? html`<p>${`Notes: ${node.notes.join(', ')}`}</p>` : null}
     ${pending ? html`<${ApprovalCard} approval=${pending} onDecided=${onDecided} />` : null}
 
     <h3>Description</h3>
     <pre class="text">${node.description}</pre>
 
-    ${
-      node.requiresApproval || node.approval
-        ? html`<h3>Approval</h3>
-            ${
-              node.approval
-                ? html`<p>
-                      ${node.approval.kind} (round ${node.approval.round}), asked
-                      ${node.approval.requestedAt}: ${node.approval.reason}
-                    </p>
-                    <p>
-                      ${
-                        node.approval.decision
-                          ? html`Decision: <strong>${node.approval.decision.action}</strong> by
-                              ${node.approval.decision.by} at
-                              ${node.approval.decision.at}${node.approval.decision.comment ? ` — “${node.approval.decision.comment}”` : ''}`
-                          : 'Decision: none yet'
-                      }
-                    </p>`
-                : html`<p>Flagged; not asked yet.</p>`
-            }`
-        : null
-    }
+    ${node.requiresApproval || node.approval ? html`<h3>Approval</h3>${approvalSection(node.approval)}` : null}
 
     <h3>Attempts</h3>
-    <p>
-      ${`${node.attempts} executor attempt${node.attempts === 1 ? '' : 's'} in the current check loop; answered calls: planner ${node.calls.planner}, sequencer ${node.calls.sequencer}, executor ${node.calls.executor}, checker ${node.calls.checker}`}
-    </p>
+    <p>${`${node.attempts} executor attempt${node.attempts === 1 ? '' : 's'} in the current check loop; answered calls: planner ${node.calls.planner}, sequencer ${node.calls.sequencer}, executor ${node.calls.executor}, checker ${node.calls.checker}`}</p>
     ${
       node.checks.length > 0
         ? html`<ul class="checks">
-            ${node.checks.map(
-              (check) =>
-                html`<li class=${`check check-${check.verdict}`}>
-                  <strong>check #${check.attempt} ${check.verdict}</strong> at
-                  ${check.at}${check.feedback ? html` — ${check.feedback}` : null}
-                </li>`,
-            )}
-          </ul>`
+          ${node.checks.map(
+            (check) =>
+              html`<li class=${`check check-${check.verdict}`}><strong>${`check #${check.attempt} ${check.verdict}`}</strong>${` at ${check.at}${check.feedback ? ` — ${check.feedback}` : ''}`}</li>`,
+          )}
+        </ul>`
         : null
     }
-    ${node.error ? html`<p class="error">Error (${node.error.kind}): ${node.error.message}</p>` : null}
+    ${node.error ? html`<p class="error">${`Error (${node.error.kind}): ${node.error.message}`}</p>` : null}
 
     <h3>Result</h3>
-    ${
-      node.result
-        ? html`<p><strong>Summary:</strong> ${node.result.summary}</p>
-            ${node.result.output ? html`<pre class="text">${node.result.output}</pre>` : null}
-            ${
-              node.result.artifacts.length > 0
-                ? html`<h4>Artifacts</h4>
-                    ${node.result.artifacts.map(
-                      (artifact) =>
-                        html`<details class="artifact">
-                          <summary>
-                            ${artifact.path}
-                            <span class="muted"
-                              >${new TextEncoder().encode(artifact.content).length} bytes</span
-                            >
-                          </summary>
-                          <pre class="text">${artifact.content}</pre>
-                        </details>`,
-                    )}`
-                : null
-            }`
-        : html`<p class="muted">None yet.</p>`
-    }
+    ${node.result ? resultSection(node.result) : html`<p class="muted">None yet.</p>`}
 
     <h3>Usage</h3>
-    <p>
-      ${`${usage.calls} calls · ${formatTokens(usage.inputTokens)} in / ${formatTokens(usage.outputTokens)} out (${formatTokens(usage.cachedTokens)} cached) · ${formatCost(usage.costUsd)}`}
-    </p>
+    <p>${`${usage.calls} calls · ${formatTokens(usage.inputTokens)} in / ${formatTokens(usage.outputTokens)} out (${formatTokens(usage.cachedTokens)} cached) · ${formatCost(usage.costUsd)}`}</p>
 
     <h3>Timings</h3>
-    <p>
-      created ${node.createdAt} · started ${node.startedAt ?? '—'} · ended ${node.endedAt ?? '—'}
-      ${node.startedAt && node.endedAt ? ` · took ${formatDuration(Date.parse(node.endedAt) - Date.parse(node.startedAt))}` : ''}
-    </p>
+    <p>${`created ${node.createdAt} · started ${node.startedAt ?? '—'} · ended ${node.endedAt ?? '—'}${took}`}</p>
 
-    <h3>Model calls (${calls.length})</h3>
+    <h3>${`Model calls (${calls.length})`}</h3>
     ${calls.map(
       (call, index) =>
         html`<details class="call" data-role=${call.role}>
@@ -139,18 +81,45 @@ export function NodePanel({ document, lookup, onClose, onSelect, onDecided }) {
         </details>`,
     )}
 
-    <h3>Events (${events.length})</h3>
+    <h3>${`Events (${events.length})`}</h3>
     <ol class="events">
       ${events.map(
         (event) =>
-          html`<li>
-            <time>${event.at}</time> ${event.from ?? 'new'} →
-            <span class=${`status-${event.to}`}>${event.to}</span> (${event.type} by
-            ${event.actor})${event.reason ? ` ${event.reason}` : ''}
-          </li>`,
+          html`<li><time>${event.at}</time>${` ${event.from ?? 'new'} → `}<span class=${`status-${event.to}`}>${event.to}</span>${` (${event.type} by ${event.actor})${event.reason ? ` ${event.reason}` : ''}`}</li>`,
       )}
     </ol>
   </section>`;
+}
+
+function approvalSection(approval) {
+  if (!approval) return html`<p>Flagged; not asked yet.</p>`;
+  const decision = approval.decision;
+  return html`<p>${`${approval.kind} (round ${approval.round}), asked ${approval.requestedAt}: ${approval.reason}`}</p>
+    <p>
+      ${
+        decision
+          ? html`Decision: <strong>${decision.action}</strong>${` by ${decision.by} at ${decision.at}${decision.comment ? ` — “${decision.comment}”` : ''}`}`
+          : 'Decision: none yet'
+      }
+    </p>
+    ${decision?.description ? html`<p>New description:</p><pre class="text">${decision.description}</pre>` : null}`;
+}
+
+function resultSection(result) {
+  return html`<p><strong>Summary:</strong> ${result.summary}</p>
+    ${result.output ? html`<pre class="text">${result.output}</pre>` : null}
+    ${
+      result.artifacts.length > 0
+        ? html`<h4>Artifacts</h4>
+          ${result.artifacts.map(
+            (artifact) =>
+              html`<details class="artifact">
+                <summary>${`${artifact.path} · ${new TextEncoder().encode(artifact.content).length} bytes`}</summary>
+                <pre class="text">${artifact.content}</pre>
+              </details>`,
+          )}`
+        : null
+    }`;
 }
 
 /** `1. executor #2 · 1.2s · complete · 1.5k tok · $0.0031`. */

@@ -218,9 +218,7 @@ export function RunPage({ runId, nodeId }) {
           .filter((name) => (model.counts[name] ?? 0) > 0)
           .map(
             (name) =>
-              html`<span class=${`count status-${name}`} title=${name}
-                >${statusSymbols[name]} ${model.counts[name]} ${name}</span
-              >`,
+              html`<span class=${`count status-${name}`} title=${name}>${`${statusSymbols[name]} ${model.counts[name]} ${name}`}</span>`,
           )}
         ${run ? html`<span>${formatTokens(totalTokens(run.usage))} tok</span><span>${formatCost(run.usage.costUsd)}</span><span>${run.usage.calls} calls</span><span>${elapsed(run)}</span>` : null}
       </div>
@@ -261,10 +259,7 @@ export function RunPage({ runId, nodeId }) {
     ${
       graphNode
         ? (model.children.get(graphOf)?.length ?? 0) > maxGraphChildren
-          ? html`<p class="notice">
-              ${graphNode.id} ${graphNode.title} has ${model.children.get(graphOf).length} children: too many
-              to draw; select a smaller parent.
-            </p>`
+          ? html`<p class="notice">${`${graphNode.id} ${graphNode.title} has ${model.children.get(graphOf).length} children: too many to draw; select a smaller parent.`}</p>`
           : html`<${GraphView}
               source=${graphSource(model, graphOf)}
               title=${`${graphNode.id} ${graphNode.title}`}

@@ -46,9 +46,7 @@ export function RunsPage() {
       runs === null
         ? html`<p class="muted">Loading…</p>`
         : runs.length === 0
-          ? html`<p class="muted">
-              No runs yet. Start one with <code>POST /v1/runs</code> or <code>arbor run</code>.
-            </p>`
+          ? html`<p class="muted">No runs yet. Start one with <code>POST /v1/runs</code> or <code>arbor run</code>.</p>`
           : html`<table class="runs">
               <thead>
                 <tr>
@@ -77,9 +75,7 @@ export function RunsPage() {
                         .filter((status) => (counts[status] ?? 0) > 0)
                         .map(
                           (status) =>
-                            html`<span class=${`count status-${status}`} title=${status}
-                              >${statusSymbols[status]} ${counts[status]}</span
-                            > `,
+                            html`<span class=${`count status-${status}`} title=${status}>${`${statusSymbols[status]} ${counts[status]}`}</span> `,
                         )}
                     </td>
                     <td>${formatTokens(totalTokens(run.usage))}</td>

@@ -10,7 +10,12 @@ export function TreeView({ model, selected, filter, onSelect }) {
   if (model.rootId === null) return html`<p class="muted">Loading the tree…</p>`;
   const selectedNode = selected ? model.nodes.get(selected) : null;
   const path = new Set(selectedNode ? [...selectedNode.ancestors, selectedNode.id] : []);
-  return html`<ul class="tree" role="tree" aria-label="Task tree">
+  return html`<ul
+    class="tree"
+    role="tree"
+    aria-label="Task tree (arrow keys move, fold and unfold)"
+    onKeyDown=${(event) => moveFocus(event, model, filter)}
+  >
     <${Row}
       model=${model}
       id=${model.rootId}
@@ -21,6 +26,34 @@ export function TreeView({ model, selected, filter, onSelect }) {
       onSelect=${onSelect}
     />
   </ul>`;
+}
+
+/**
+ * Arrow keys in the tree: up and down move between rows, right unfolds (or goes to the first
+ * child), left folds (or goes to the parent), Home and End go to the first and last row.
+ */
+function moveFocus(event, model, filter) {
+  const current = event.target.closest?.('button.node');
+  if (!current) return;
+  const rows = [...event.currentTarget.querySelectorAll('button.node')];
+  const index = rows.indexOf(current);
+  const item = current.closest('.tree-item');
+  const id = item.dataset.nodeId;
+  let next = null;
+  if (event.key === 'ArrowDown') next = rows[index + 1];
+  else if (event.key === 'ArrowUp') next = rows[index - 1];
+  else if (event.key === 'Home') next = rows[0];
+  else if (event.key === 'End') next = rows[rows.length - 1];
+  else if (event.key === 'ArrowRight' && (model.children.get(id)?.length ?? 0) > 0) {
+    if (!filter && !model.isOpen(id)) model.toggle(id);
+    else next = rows[index + 1];
+  } else if (event.key === 'ArrowLeft') {
+    if ((model.children.get(id)?.length ?? 0) > 0 && model.isOpen(id) && id !== model.rootId)
+      model.toggle(id);
+    else next = item.parentElement.closest('.tree-item')?.querySelector(':scope > .row > button.node');
+  } else return;
+  event.preventDefault();
+  next?.focus();
 }
 
 class Row extends Component {
@@ -83,9 +116,7 @@ class Row extends Component {
           onClick=${() => onSelect(id)}
         >
           <span class="symbol" aria-hidden="true">${statusSymbols[node.status]}</span>
-          <span class="node-id">${id}</span>
-          <span class="node-title">${node.title}</span>
-          <span class="node-status">${node.status}</span>
+          <span class="node-id">${id}</span>${' '}<span class="node-title">${node.title}</span>${' '}<span class="node-status">${node.status}</span>
         </button>
         ${facts.length > 0 ? html`<span class="facts">${facts.join(' · ')}</span>` : null}
         ${!open && all.length > 0 ? html`<span class="folded">+${model.subtreeSize(id)} nodes folded</span>` : null}
