@@ -65,7 +65,7 @@ export async function api(path, { method = 'GET', body, token = storedToken() } 
  * Follows a run's event stream from `after`, reconnecting with the last seq after a dropped
  * connection (the service then sends every later event once). Returns a function that stops it.
  */
-export function followEvents(runId, { after = 0, onEvents, onStatus }) {
+export function followEvents(runId, { after = 0, onEvents, onStatus, onConnection = () => undefined }) {
   let last = after;
   let socket = null;
   let stopped = false;
@@ -77,6 +77,7 @@ export function followEvents(runId, { after = 0, onEvents, onStatus }) {
     socket = new WebSocket(
       `${base}/v1/runs/${encodeURIComponent(runId)}/events/stream?after=${last}&token=${encodeURIComponent(storedToken() ?? '')}`,
     );
+    socket.onopen = () => onConnection(true);
     socket.onmessage = (message) => {
       const data = JSON.parse(message.data);
       if (data.kind === 'event') {
@@ -92,6 +93,7 @@ export function followEvents(runId, { after = 0, onEvents, onStatus }) {
       } else if (data.kind === 'run') onStatus(data.status);
     };
     socket.onclose = (event) => {
+      if (!stopped) onConnection(false);
       // 1000: closed by us; 4000/4004: a bad request or an unknown run, which a retry does not mend.
       if (stopped || event.code === 1000 || event.code === 4000 || event.code === 4004 || !storedToken())
         return;

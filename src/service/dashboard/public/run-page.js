@@ -46,6 +46,7 @@ export function RunPage({ runId, nodeId }) {
   const [showGraph, setShowGraph] = useState(false);
   const [nodeDocument, setNodeDocument] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [connected, setConnected] = useState(null);
   const selected = useRef(nodeId);
   selected.current = nodeId;
 
@@ -127,6 +128,7 @@ export function RunPage({ runId, nodeId }) {
             readSummary();
           }, 1000);
         },
+        onConnection: setConnected,
         onStatus: (next) => {
           setStatus(next);
           readSummary();
@@ -213,6 +215,7 @@ export function RunPage({ runId, nodeId }) {
       <h1>${run ? run.prompt : runId}</h1>
       <div class="facts-line">
         ${runStatus ? html`<span class=${`badge run-${runStatus}`}>${runSymbols[runStatus]} ${runStatus}</span>` : null}
+        ${connected === null ? null : html`<span class=${connected ? 'live' : 'live off'} role="status">${connected ? '● live' : '○ reconnecting…'}</span>`}
         <span>${total} nodes</span>
         ${statusOrder
           .filter((name) => (model.counts[name] ?? 0) > 0)

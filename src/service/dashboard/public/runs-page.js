@@ -17,6 +17,7 @@ import {
 export function RunsPage() {
   const [runs, setRuns] = useState(null);
   const [error, setError] = useState(null);
+  const [more, setMore] = useState(false);
   useEffect(() => {
     let timer = null;
     let stopped = false;
@@ -25,6 +26,7 @@ export function RunsPage() {
         const page = await api('/v1/runs?limit=500');
         if (!stopped) {
           setRuns(page.runs);
+          setMore(page.nextCursor !== null);
           setError(null);
         }
       } catch (failure) {
@@ -84,7 +86,8 @@ export function RunsPage() {
                   </tr>`;
                 })}
               </tbody>
-            </table>`
+            </table>
+            ${more ? html`<p class="muted">The newest 500 runs; older ones: <code>GET /v1/runs?cursor=…</code> or <code>arbor runs</code>.</p>` : null}`
     }
   </main>`;
 }
