@@ -314,6 +314,11 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     expect(await page.locator('.tree-item').count()).toBe(1 + 1 + 6); // the root, branch 3, and 3.12, 3.120–3.124
     await page.fill('input[type="search"]', '');
     await page.locator('.tree-item[data-node-id="3"] .folded').waitFor();
+    // A node's address opens the run on it, unfolding the way there.
+    await page.goto(`${service.url}/#/runs`);
+    await page.goto(`${service.url}/#/runs/${runId}/nodes/3.7`);
+    await page.locator('.node-panel h2', { hasText: 'Leaf 3.7' }).waitFor();
+    await page.locator('.tree-item[data-node-id="3.7"] .row.selected').waitFor();
     expect(pageErrors).toEqual([]);
   });
 });
