@@ -29,7 +29,8 @@ defaults:
 
 const token = 'dashboard-test-token-0123456789';
 const slow = { timeout: 60_000 };
-const images = path.join(repoRoot, 'docs', 'images');
+/** The README's screenshots are retaken with ARBOR_SCREENSHOTS=1; otherwise they go to the test's folder. */
+const retakeScreenshots = process.env.ARBOR_SCREENSHOTS === '1';
 
 if (!haveChromium) console.warn(chromiumSkipNotice);
 
@@ -63,6 +64,8 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     await store?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+
+  const images = () => (retakeScreenshots ? path.join(repoRoot, 'docs', 'images') : dir);
 
   /** Starts a run in the server from a script's text. */
   async function startRun(
@@ -158,7 +161,7 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     expect(await call.locator('pre.prompt').last().innerText()).toContain('Build the web UI');
     await call.locator('summary').click();
     await panel.locator('h2').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(images, 'dashboard-run.png') });
+    await page.screenshot({ path: path.join(images(), 'dashboard-run.png') });
     expect(pageErrors).toEqual([]);
   });
 
@@ -167,7 +170,7 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     await page.locator('nav.top a[href="#/approvals"]').click();
     await card(demoRun).waitFor();
     await card(gateRun).waitFor({ timeout: 20_000 });
-    await page.screenshot({ path: path.join(images, 'dashboard-approvals.png') });
+    await page.screenshot({ path: path.join(images(), 'dashboard-approvals.png') });
 
     await card(demoRun).locator('button[data-action="approve"]').click();
     await card(demoRun).waitFor({ state: 'detached' });
