@@ -18,6 +18,21 @@ export default tseslint.config(
   // The examples are plain JavaScript that imports the built package, as a user's code would.
   { files: ['examples/**/*.mjs', 'bench/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['examples/**/*.mjs', 'bench/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  // The dashboard's front-end: browser modules served as they are (no build step).
+  { files: ['src/service/dashboard/public/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['src/service/dashboard/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window', 'document', 'location', 'sessionStorage', 'fetch', 'WebSocket', 'console', 'performance',
+          'setTimeout', 'clearTimeout', 'requestAnimationFrame', 'cancelAnimationFrame', 'addEventListener',
+          'removeEventListener', 'TextEncoder', 'URLSearchParams',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/unbound-method': 'off' },

@@ -1,6 +1,7 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
+import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { registerEventStream } from './event-stream-route.js';
 import { openApiDocument } from './openapi-document.js';
 import { problemFor } from './problem.js';
@@ -32,7 +33,8 @@ export interface BuildServiceOptions {
 
 /**
  * The service as a Fastify instance (not listening yet): bearer-token auth on every route but
- * `GET /healthz`, problem+json errors, the `/v1` routes, the event stream and `/v1/openapi.json`.
+ * `GET /healthz` and the dashboard's files, problem+json errors, the `/v1` routes, the event stream,
+ * `/v1/openapi.json` and the web dashboard at `/`.
  */
 export async function buildService(options: BuildServiceOptions): Promise<FastifyInstance> {
   const { store, runs, feeds, token } = options;
@@ -121,6 +123,7 @@ export async function buildService(options: BuildServiceOptions): Promise<Fastif
   const document = openApiDocument(routes, { version: options.version, extraPaths: streamPath });
   app.get('/v1/openapi.json', () => document);
   registerEventStream(app, { store, feeds, maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024 });
+  await registerDashboard(app);
   return app;
 }
 

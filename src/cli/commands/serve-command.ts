@@ -79,6 +79,7 @@ export function registerServeCommand(program: Command): void {
           log: (line) => print(line),
         });
         print(`Arbor serving on ${service.url} (${store.kind} store at ${store.location})`);
+        print(`dashboard: ${service.url}/ (sign in with the token)`);
         const { token } = service;
         if (token.source === 'env') print('token: ARBOR_TOKEN');
         else if (token.created && token.file) print(`token: ${token.token} (stored in ${token.file}, mode 0600)`);

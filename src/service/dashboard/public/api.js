@@ -1,0 +1,110 @@
+// The dashboard's only way to Arbor: the service's /v1 routes and its event stream, with the token.
+
+const tokenKey = 'arbor-token';
+
+/** The token the page signed in with, kept for this tab only. */
+export function storedToken() {
+  return sessionStorage.getItem(tokenKey);
+}
+
+export function storeToken(token) {
+  sessionStorage.setItem(tokenKey, token);
+}
+
+/** The name the person gave at sign-in, recorded with their decisions (`by`); null: the service's default. */
+export function personName() {
+  return sessionStorage.getItem('arbor-person');
+}
+
+export function storePersonName(name) {
+  if (name) sessionStorage.setItem('arbor-person', name);
+  else sessionStorage.removeItem('arbor-person');
+}
+
+export function forgetToken() {
+  sessionStorage.removeItem(tokenKey);
+}
+
+/** An answer other than 2xx: the problem+json document's detail and fix. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+const signedOutListeners = new Set();
+
+/** Called when the service refuses the token (401): the page goes back to the sign-in form. */
+export function onSignedOut(listener) {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
+
+/** Calls the service; the body is sent as JSON. */
+export async function api(path, { method = 'GET', body, token = storedToken() } = {}) {
+  const headers = { authorization: `Bearer ${token ?? ''}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed = text === '' ? {} : JSON.parse(text);
+  if (response.status === 401) {
+    forgetToken();
+    for (const listener of signedOutListeners) listener();
+  }
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed;
+}
+
+/**
+ * Follows a run's event stream from `after`, reconnecting with the last seq after a dropped
+ * connection (the service then sends every later event once). Returns a function that stops it.
+ */
+export function followEvents(runId, { after = 0, onEvents, onStatus, onConnection = () => undefined }) {
+  let last = after;
+  let socket = null;
+  let stopped = false;
+  let retry = null;
+  let queue = [];
+  let flush = null;
+  const open = () => {
+    const base = location.origin.replace(/^http/, 'ws');
+    socket = new WebSocket(
+      `${base}/v1/runs/${encodeURIComponent(runId)}/events/stream?after=${last}&token=${encodeURIComponent(storedToken() ?? '')}`,
+    );
+    socket.onopen = () => onConnection(true);
+    socket.onmessage = (message) => {
+      const data = JSON.parse(message.data);
+      if (data.kind === 'event') {
+        last = data.seq;
+        queue.push(data);
+        // Events come in bursts: hand them over together, once per task.
+        flush ??= setTimeout(() => {
+          flush = null;
+          const batch = queue;
+          queue = [];
+          onEvents(batch);
+        }, 0);
+      } else if (data.kind === 'run') onStatus(data.status);
+    };
+    socket.onclose = (event) => {
+      if (!stopped) onConnection(false);
+      // 1000: closed by us; 4000/4004: a bad request or an unknown run, which a retry does not mend.
+      if (stopped || event.code === 1000 || event.code === 4000 || event.code === 4004 || !storedToken())
+        return;
+      retry = setTimeout(open, 1000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    clearTimeout(retry);
+    clearTimeout(flush);
+    socket?.close(1000);
+  };
+}
