@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { budgetNameSchema, limitsSchema } from './limits.js';
+import { runPlanSchema } from './plan-file.js';
 import { usageSchema } from './usage.js';
 
 /** Current schema version of stored run documents. */
@@ -50,6 +51,8 @@ export const runSchema = z.object({
    * or absent (runs stored before it was kept) means the default, `./arbor-out/RUN`.
    */
   outDir: z.string().nullable().optional(),
+  /** The written plan it was started from (`run --plan`) and its params; absent otherwise. */
+  plan: runPlanSchema.optional(),
   status: runStatusSchema,
   stopReason: stopReasonSchema.nullable(),
   usage: usageSchema,
