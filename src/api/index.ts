@@ -8,6 +8,7 @@ export {
   type PendingApproval,
 } from './decisions.js';
 export { outputFolder } from './output-folder.js';
+export { readPlan, type PlanInput, type ReadPlan } from './read-plan.js';
 export { personName } from './person-name.js';
 export {
   assembleTree,

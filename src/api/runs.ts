@@ -29,6 +29,8 @@ import { resolveLlmSpec } from './llm-spec.js';
 import { outputFolder } from './output-folder.js';
 import { personName } from './person-name.js';
 import { prepareAgents, type PreparedAgents } from './prepare-run.js';
+import { readPlan, runPlanOf, type PlanInput } from './read-plan.js';
+import type { ParamInput } from '../plans/index.js';
 import { getRun, unknownNode } from './queries.js';
 import { inlineNotes, readNotes } from './read-notes.js';
 import { rereadNotes } from './reread-notes.js';
@@ -77,8 +79,16 @@ export interface DriveOptions {
 
 /** What {@link createRun} takes: the work, and the settings it runs with. */
 export interface CreateRunOptions extends RunSettings {
-  prompt: string;
+  /** What to build; with a `plan`, optional (the plan's description, else its name, stands in). */
+  prompt?: string;
   notes?: readonly NoteInput[];
+  /**
+   * A written plan (issue 16, `run --plan`): a YAML or JSON file's path, or `{ text }`. Its steps are
+   * the tree's first levels, checked before anything is stored.
+   */
+  plan?: PlanInput;
+  /** Values of the plan's params (`--set NAME=VALUE`): text, read as each param's type, or typed values. */
+  params?: ParamInput;
 }
 
 /** What {@link startRun} takes. */
@@ -113,7 +123,10 @@ export interface CheckedRun {
  * anything is stored or even opened: a problem throws a {@link UsageError}.
  */
 export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
-  const prompt = spec.prompt.trim();
+  if (spec.plan === undefined && spec.params !== undefined && Object.keys(spec.params).length > 0)
+    throw new UsageError('params are set, but no plan takes them', { hint: 'pass --plan FILE with --set' });
+  const plan = spec.plan === undefined ? null : await readPlan(spec.plan, spec.params ?? {});
+  const prompt = (spec.prompt ?? '').trim() || (plan ? plan.plan.description.trim() || plan.plan.name : '');
   if (prompt === '')
     throw new UsageError('the prompt is empty', {
       hint: 'pass --prompt "what to build", e.g. --prompt "Build a todo app"',
@@ -139,6 +152,7 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
         promptsDir: prepared.promptsDir,
         limits,
         outDir: spec.outDir === undefined ? null : path.resolve(spec.outDir),
+        ...(plan ? { plan: runPlanOf(plan) } : {}),
       });
       return {
         run,

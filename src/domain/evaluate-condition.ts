@@ -22,7 +22,10 @@ export function evaluateCondition(condition: Condition, scope: ConditionScope): 
       const outcome = evaluateCondition(part, scope);
       if (!outcome.holds) return outcome;
     }
-    return { holds: true, because: condition.and.map((part) => evaluateCondition(part, scope).because).join(' and ') };
+    return {
+      holds: true,
+      because: condition.and.map((part) => evaluateCondition(part, scope).because).join(' and '),
+    };
   }
   if ('or' in condition) {
     const outcomes = condition.or.map((part) => evaluateCondition(part, scope));
@@ -44,7 +47,10 @@ export function evaluateCondition(condition: Condition, scope: ConditionScope): 
     const { step, contains } = condition.result;
     const result = scope.step(step)?.result ?? '';
     const holds = result.toLowerCase().includes(contains.toLowerCase());
-    return { holds, because: `the result of "${step}" ${holds ? 'contains' : 'does not contain'} "${contains}"` };
+    return {
+      holds,
+      because: `the result of "${step}" ${holds ? 'contains' : 'does not contain'} "${contains}"`,
+    };
   }
   if ('param' in condition) return compareParam(condition.param, scope.params);
   const target = condition.exists;

@@ -45,7 +45,10 @@ const stepKeySchema = z
 
 /** The leaf tests of the condition language, by operator. */
 export const conditionTestSchemas = {
-  status: z.strictObject({ step: stepKeySchema, is: z.union([nodeStatusSchema, z.array(nodeStatusSchema).min(1)]) }),
+  status: z.strictObject({
+    step: stepKeySchema,
+    is: z.union([nodeStatusSchema, z.array(nodeStatusSchema).min(1)]),
+  }),
   result: z.strictObject({ step: stepKeySchema, contains: z.string() }),
   param: z.strictObject({
     name: z.string(),
@@ -131,7 +134,9 @@ export const planStepSchema: z.ZodType<PlanStep, PlanStepInput> = z.lazy(() =>
     prompt: z
       .string()
       .optional()
-      .describe('What the step must do: handlebars over {{params.NAME}} and {{steps.KEY.result}} of its dependencies'),
+      .describe(
+        'What the step must do: handlebars over {{params.NAME}} and {{steps.KEY.result}} of its dependencies',
+      ),
     dependsOn: z.array(stepKeySchema).default([]).describe('Keys of sibling steps that must settle first'),
     notes: z.array(z.string()).default([]).describe('Notes files the step draws on'),
     agent: z.string().optional().describe('An agent file for this step (reserved; not used yet)'),

@@ -5,6 +5,7 @@ import {
   newNode,
   type NodeEvent,
   type PlannerAnswer,
+  type PlanStep,
   type SequencerAnswer,
   type TaskNode,
 } from '../domain/index.js';
@@ -27,6 +28,8 @@ export function buildChildren(options: {
   policies: readonly ApprovalPolicy[];
   at: string;
   actor: string;
+  /** The written steps the plan came from (issue 16): each child keeps its own, with its fallback links. */
+  steps?: readonly PlanStep[];
 }): NewChildren {
   const { parent, plan, sequence, at } = options;
   const idOf = new Map(plan.tasks.map((task, order) => [task.key, childId(parent.id, order)]));
@@ -54,6 +57,13 @@ export function buildChildren(options: {
       status: approvalReason !== undefined ? 'awaiting_approval' : dependsOn.length === 0 ? 'ready' : 'pending',
       at,
     });
+    const step = options.steps?.find((written) => written.key === task.key);
+    if (step) {
+      node.step = step;
+      if (step.fallback !== undefined) node.fallbackId = idOf.get(step.fallback);
+      const primary = options.steps?.find((written) => written.fallback === task.key);
+      if (primary) node.fallbackFor = idOf.get(primary.key);
+    }
     if (approvalReason !== undefined)
       node.approval = { kind: 'gate', reason: approvalReason, round: 1, requestedAt: at, decision: null };
     return node;

@@ -6,7 +6,9 @@ import {
   runSchemaVersion,
   type Limits,
   type NoteRef,
+  type PlanStep,
   type Run,
+  type RunPlan,
   type TaskNode,
 } from '../domain/index.js';
 import type { Store } from '../store/index.js';
@@ -22,6 +24,11 @@ export interface CreateRunOptions {
   limits: Limits;
   /** The `--out` folder the run was started with; null or absent: the default. */
   outDir?: string | null;
+  /**
+   * A written plan (issue 16): the root is planned by its steps instead of by the planner, and the
+   * run keeps the plan's name, version and params.
+   */
+  plan?: { run: RunPlan; steps: readonly PlanStep[] };
   /** Fixed id (tests); otherwise a short random one. */
   id?: string;
 }
@@ -42,6 +49,16 @@ export async function createRun(options: CreateRunOptions): Promise<{ run: Run; 
     status: 'ready',
     at,
   });
+  if (options.plan)
+    root.step = {
+      key: 'root',
+      title: options.prompt,
+      dependsOn: [],
+      notes: [],
+      requiresApproval: false,
+      plan: 'manual',
+      steps: [...options.plan.steps],
+    };
   const run: Run = {
     schemaVersion: runSchemaVersion,
     id,
@@ -53,6 +70,7 @@ export async function createRun(options: CreateRunOptions): Promise<{ run: Run; 
     promptsDir: options.promptsDir,
     limits: options.limits,
     outDir: options.outDir ?? null,
+    ...(options.plan ? { plan: options.plan.run } : {}),
     status: 'running',
     stopReason: null,
     usage: { ...emptyUsage },

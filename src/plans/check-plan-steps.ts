@@ -31,12 +31,21 @@ function suggestion(word: string, candidates: Iterable<string>): string {
 }
 
 /** The keys a step's prompt and condition may name: its dependencies, and those of the steps it is inside. */
-function scopeOf(step: PlanStep, fallbackOf: ReadonlyMap<string, string>, outer: ReadonlySet<string>): Set<string> {
+function scopeOf(
+  step: PlanStep,
+  fallbackOf: ReadonlyMap<string, string>,
+  outer: ReadonlySet<string>,
+): Set<string> {
   const primary = fallbackOf.get(step.key);
   return new Set([...outer, ...step.dependsOn, ...(primary ? [primary] : [])]);
 }
 
-function checkLevel(check: StepCheck, steps: readonly PlanStep[], path: PlanPath, outer: ReadonlySet<string>): void {
+function checkLevel(
+  check: StepCheck,
+  steps: readonly PlanStep[],
+  path: PlanPath,
+  outer: ReadonlySet<string>,
+): void {
   const keys = new Set<string>();
   steps.forEach((step, index) => {
     if (keys.has(step.key)) report(check, [...path, index, 'key'], `duplicate step key "${step.key}"`);
@@ -46,7 +55,8 @@ function checkLevel(check: StepCheck, steps: readonly PlanStep[], path: PlanPath
   steps.forEach((step, index) => {
     const at: PlanPath = [...path, index];
     step.dependsOn.forEach((dependency, position) => {
-      if (dependency === step.key) report(check, [...at, 'dependsOn', position], `step "${step.key}" depends on itself`);
+      if (dependency === step.key)
+        report(check, [...at, 'dependsOn', position], `step "${step.key}" depends on itself`);
       else if (!keys.has(dependency))
         report(
           check,
@@ -55,7 +65,8 @@ function checkLevel(check: StepCheck, steps: readonly PlanStep[], path: PlanPath
         );
     });
     if (step.fallback === undefined) return;
-    if (step.fallback === step.key) report(check, [...at, 'fallback'], `step "${step.key}" is its own fallback`);
+    if (step.fallback === step.key)
+      report(check, [...at, 'fallback'], `step "${step.key}" is its own fallback`);
     else if (!keys.has(step.fallback))
       report(
         check,
@@ -63,7 +74,11 @@ function checkLevel(check: StepCheck, steps: readonly PlanStep[], path: PlanPath
         `the fallback of "${step.key}" is "${step.fallback}", which is not a step beside it${suggestion(step.fallback, keys)}`,
       );
     else if (fallbackOf.has(step.fallback))
-      report(check, [...at, 'fallback'], `step "${step.fallback}" is already the fallback of "${fallbackOf.get(step.fallback)}"`);
+      report(
+        check,
+        [...at, 'fallback'],
+        `step "${step.fallback}" is already the fallback of "${fallbackOf.get(step.fallback)}"`,
+      );
     else fallbackOf.set(step.fallback, step.key);
   });
   checkCycles(check, steps, path, fallbackOf);
@@ -118,7 +133,10 @@ function checkCycles(
           const shown = [...cycle, next].join(' → ');
           const step = steps[indexOf.get(key)!]!;
           const position = step.dependsOn.indexOf(next);
-          const at: PlanPath = position >= 0 ? [...path, indexOf.get(key)!, 'dependsOn', position] : [...path, indexOf.get(key)!, 'key'];
+          const at: PlanPath =
+            position >= 0
+              ? [...path, indexOf.get(key)!, 'dependsOn', position]
+              : [...path, indexOf.get(key)!, 'key'];
           const through = position >= 0 ? '' : ' (through a fallback)';
           report(check, at, `dependency cycle: ${shown}${through}`);
         }
@@ -135,7 +153,10 @@ function conditionReferences(
   condition: Condition,
   path: PlanPath,
 ): { steps: { key: string; path: PlanPath }[]; params: { name: string; path: PlanPath }[] } {
-  const found = { steps: [] as { key: string; path: PlanPath }[], params: [] as { name: string; path: PlanPath }[] };
+  const found = {
+    steps: [] as { key: string; path: PlanPath }[],
+    params: [] as { name: string; path: PlanPath }[],
+  };
   const walk = (part: Condition, at: PlanPath): void => {
     if ('and' in part) part.and.forEach((inner, index) => walk(inner, [...at, 'and', index]));
     else if ('or' in part) part.or.forEach((inner, index) => walk(inner, [...at, 'or', index]));
@@ -143,14 +164,21 @@ function conditionReferences(
     else if ('status' in part) found.steps.push({ key: part.status.step, path: [...at, 'status', 'step'] });
     else if ('result' in part) found.steps.push({ key: part.result.step, path: [...at, 'result', 'step'] });
     else if ('param' in part) found.params.push({ name: part.param.name, path: [...at, 'param', 'name'] });
-    else if ('step' in part.exists) found.steps.push({ key: part.exists.step, path: [...at, 'exists', 'step'] });
+    else if ('step' in part.exists)
+      found.steps.push({ key: part.exists.step, path: [...at, 'exists', 'step'] });
     else found.params.push({ name: part.exists.param, path: [...at, 'exists', 'param'] });
   };
   walk(condition, path);
   return found;
 }
 
-function checkCondition(check: StepCheck, step: PlanStep, condition: Condition, path: PlanPath, scope: ReadonlySet<string>): void {
+function checkCondition(
+  check: StepCheck,
+  step: PlanStep,
+  condition: Condition,
+  path: PlanPath,
+  scope: ReadonlySet<string>,
+): void {
   const references = conditionReferences(condition, path);
   for (const reference of references.steps)
     if (!scope.has(reference.key))
@@ -169,19 +197,29 @@ function checkCondition(check: StepCheck, step: PlanStep, condition: Condition, 
       );
 }
 
-function checkPrompt(check: StepCheck, step: PlanStep, prompt: string, path: PlanPath, scope: ReadonlySet<string>): void {
+function checkPrompt(
+  check: StepCheck,
+  step: PlanStep,
+  prompt: string,
+  path: PlanPath,
+  scope: ReadonlySet<string>,
+): void {
   const variables = templateVariables(prompt);
   const at = (line: number, column: number) => check.locator.inPrompt(path, line, column);
   if (!variables.success) {
     for (const problem of variables.error)
-      check.problems.push({ ...at(problem.line, problem.column), message: `step "${step.key}": ${problem.message}` });
+      check.problems.push({
+        ...at(problem.line, problem.column),
+        message: `step "${step.key}": ${problem.message}`,
+      });
     return;
   }
   const params = Object.keys(check.plan.params);
   for (const variable of variables.value) {
     const [head, name, field] = variable.parts;
     const place = at(variable.line, variable.column);
-    const problem = (message: string) => check.problems.push({ ...place, message: `step "${step.key}": ${message}` });
+    const problem = (message: string) =>
+      check.problems.push({ ...place, message: `step "${step.key}": ${message}` });
     if (head === 'params' && name !== undefined && variable.parts.length === 2) {
       if (!params.includes(name))
         problem(`{{${variable.name}}}: the plan declares no param "${name}"${suggestion(name, params)}`);
@@ -191,8 +229,12 @@ function checkPrompt(check: StepCheck, step: PlanStep, prompt: string, path: Pla
           `{{${variable.name}}}: "${step.key}" does not depend on a step "${name}"${suggestion(name, scope)} (add it to dependsOn)`,
         );
       else if (!(stepFields as readonly string[]).includes(field))
-        problem(`{{${variable.name}}}: a step offers ${stepFields.map((known) => `"${known}"`).join(', ')}, not "${field}"`);
+        problem(
+          `{{${variable.name}}}: a step offers ${stepFields.map((known) => `"${known}"`).join(', ')}, not "${field}"`,
+        );
     } else
-      problem(`{{${variable.name}}}: no param or dependency provides it (use {{params.NAME}} or {{steps.KEY.result}})`);
+      problem(
+        `{{${variable.name}}}: no param or dependency provides it (use {{params.NAME}} or {{steps.KEY.result}})`,
+      );
   }
 }

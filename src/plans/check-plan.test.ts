@@ -30,7 +30,11 @@ describe('checkPlanText', () => {
     expect(checked.success).toBe(true);
     if (!checked.success) return;
     expect(checked.value.params).toEqual({ diff: 'a.diff', strict: false });
-    expect(checked.value.plan.steps[0]).toMatchObject({ plan: 'manual', dependsOn: [], requiresApproval: false });
+    expect(checked.value.plan.steps[0]).toMatchObject({
+      plan: 'manual',
+      dependsOn: [],
+      requiresApproval: false,
+    });
   });
 
   it('reads JSON plans too', () => {
@@ -39,7 +43,7 @@ describe('checkPlanText', () => {
   });
 
   it('names a YAML syntax error with its line and column', () => {
-    expect(problemsOf('name: x\nsteps: [\n')[0]).toMatch(/^\d+:\d+ not valid YAML or JSON: Flow sequence/);
+    expect(problemsOf('name: x\nsteps: [\n')[0]).toMatch(/^3:1 not valid YAML or JSON: Flow sequence/);
   });
 
   it('names unknown keys with a did-you-mean, at the key', () => {
@@ -57,7 +61,8 @@ steps:
   });
 
   it('names a dependency that is not a sibling step', () => {
-    const text = 'name: x\nsteps:\n  - { key: build, title: B }\n  - { key: test, title: T, dependsOn: [biuld] }\n';
+    const text =
+      'name: x\nsteps:\n  - { key: build, title: B }\n  - { key: test, title: T, dependsOn: [biuld] }\n';
     expect(problemsOf(text)).toEqual([
       '4:40 step "test" depends on "biuld", which is not a step beside it (did you mean "build"?)',
     ]);
@@ -87,8 +92,11 @@ steps:
   });
 
   it('names an unknown condition operator with a did-you-mean', () => {
-    const text = 'name: x\nsteps:\n  - key: a\n    title: A\n    when: { stauts: { step: a, is: completed } }\n';
-    expect(problemsOf(text)).toEqual(['5:13 unknown condition "stauts" in steps[0].when (did you mean "status"?)']);
+    const text =
+      'name: x\nsteps:\n  - key: a\n    title: A\n    when: { stauts: { step: a, is: completed } }\n';
+    expect(problemsOf(text)).toEqual([
+      '5:13 unknown condition "stauts" in steps[0].when (did you mean "status"?)',
+    ]);
   });
 
   it('names a template variable no param or dependency provides', () => {
@@ -111,7 +119,8 @@ steps:
   });
 
   it('names a missing required param, a wrong type and an unknown one when params are checked', () => {
-    const text = 'name: x\nparams:\n  diff: { required: true }\n  rounds: { type: number }\nsteps:\n  - { key: a, title: A }\n';
+    const text =
+      'name: x\nparams:\n  diff: { required: true }\n  rounds: { type: number }\nsteps:\n  - { key: a, title: A }\n';
     expect(problemsOf(text)).toEqual([]);
     expect(problemsOf(text, { rounds: 'many', difff: 'x' })).toEqual([
       '2:1 --set difff: the plan declares no param "difff" (did you mean "diff"?)',
@@ -139,6 +148,8 @@ steps:
       - { key: b1, title: B1, prompt: "{{steps.a.result}}" }
       - { key: b2, title: B2, dependsOn: [b3] }
 `;
-    expect(problemsOf(text)).toEqual(['9:43 step "b2" depends on "b3", which is not a step beside it (did you mean "b1"?)']);
+    expect(problemsOf(text)).toEqual([
+      '9:43 step "b2" depends on "b3", which is not a step beside it (did you mean "b1"?)',
+    ]);
   });
 });

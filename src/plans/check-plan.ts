@@ -40,14 +40,21 @@ export interface CheckPlanOptions {
  * its syntax, its schema (unknown keys with "did you mean"), its steps and, when given, its params.
  * Every problem carries its line and column.
  */
-export function checkPlanText(text: string, options: CheckPlanOptions = {}): Result<CheckedPlan, PlanProblem[]> {
+export function checkPlanText(
+  text: string,
+  options: CheckPlanOptions = {},
+): Result<CheckedPlan, PlanProblem[]> {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines });
   if (document.errors.length > 0)
     return err(
       document.errors.map((error) => {
         const at = error.linePos?.[0] ?? { line: 1, col: 1 };
-        return { line: at.line, column: at.col, message: `not valid YAML or JSON: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}` };
+        return {
+          line: at.line,
+          column: at.col,
+          message: `not valid YAML or JSON: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+        };
       }),
     );
   const locator = new PlanLocator(document, lines, text);
@@ -94,7 +101,9 @@ function schemaProblems(error: z.ZodError, data: unknown, locator: PlanLocator):
     const missing = valueAt(data, path) === undefined && path.length > 0;
     problems.push({
       ...locator.at(path),
-      message: missing ? `${label(path.slice(0, -1))} needs "${String(path[path.length - 1])}"` : `${label(path)}: ${issue.message}`,
+      message: missing
+        ? `${label(path.slice(0, -1))} needs "${String(path[path.length - 1])}"`
+        : `${label(path)}: ${issue.message}`,
     });
   }
   return problems;
@@ -113,7 +122,11 @@ function knownKeys(path: PlanPath): readonly string[] {
 /** `plan`, `steps[1]`, `steps[1].retry`, `params.diff` */
 function label(path: PlanPath): string {
   if (path.length === 0) return 'the plan';
-  return path.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index > 0 ? '.' : ''}${segment}`)).join('');
+  return path
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : `${index > 0 ? '.' : ''}${segment}`,
+    )
+    .join('');
 }
 
 function valueAt(data: unknown, path: PlanPath): unknown {
@@ -134,10 +147,17 @@ const combinators = new Set(['and', 'or', 'not']);
 function conditionProblems(value: unknown, path: PlanPath, locator: PlanLocator): PlanProblem[] {
   const operators = conditionOperators.join(', ');
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return [{ ...locator.at(path), message: `${label(path)}: a condition is an object with one of ${operators}` }];
+    return [
+      { ...locator.at(path), message: `${label(path)}: a condition is an object with one of ${operators}` },
+    ];
   const keys = Object.keys(value);
   if (keys.length !== 1)
-    return [{ ...locator.at(path), message: `${label(path)}: a condition has exactly one operator (${operators}), not ${keys.length}` }];
+    return [
+      {
+        ...locator.at(path),
+        message: `${label(path)}: a condition has exactly one operator (${operators}), not ${keys.length}`,
+      },
+    ];
   const operator = keys[0]!;
   const inner = (value as Record<string, unknown>)[operator];
   const at: PlanPath = [...path, operator];
@@ -160,12 +180,18 @@ function conditionProblems(value: unknown, path: PlanPath, locator: PlanLocator)
   const parsed = schema.safeParse(inner);
   if (parsed.success) return [];
   return parsed.error.issues.slice(0, 1).map((issue) => {
-    const where: PlanPath = [...at, ...issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)))];
+    const where: PlanPath = [
+      ...at,
+      ...issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment))),
+    ];
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0]!;
       const shape = 'shape' in schema ? Object.keys(schema.shape) : ['step', 'param'];
       const meant = didYouMean(key, shape);
-      return { ...locator.at([...where, key], { key: true }), message: `unknown key "${key}" in ${label(where)}${meant ? ` (did you mean "${meant}"?)` : ''}` };
+      return {
+        ...locator.at([...where, key], { key: true }),
+        message: `unknown key "${key}" in ${label(where)}${meant ? ` (did you mean "${meant}"?)` : ''}`,
+      };
     }
     return { ...locator.at(where), message: `${label(where)}: ${issue.message}` };
   });

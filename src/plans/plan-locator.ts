@@ -26,7 +26,9 @@ export class PlanLocator {
     let found = node;
     for (const [index, segment] of path.entries()) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+        const pair = node.items.find(
+          (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+        );
         if (!pair) break;
         if (options.key && index === path.length - 1) return this.positionOf(pair.key as Node);
         node = pair.value;
@@ -45,10 +47,9 @@ export class PlanLocator {
    */
   inPrompt(path: PlanPath, line: number, column: number): PlanPosition {
     const start = this.at(path);
-    let node: unknown = this.document.getIn(path, true);
+    const node: unknown = this.document.getIn(path, true);
     if (!isScalar(node)) return start;
-    node = node as Node;
-    const type = (node as { type?: string }).type;
+    const { type } = node;
     if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') {
       const fileLine = start.line + line;
       const text = this.text.split('\n')[fileLine - 1] ?? '';
@@ -56,7 +57,9 @@ export class PlanLocator {
       return { line: fileLine, column: indent + column + 1 };
     }
     const quoted = type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE' ? 1 : 0;
-    return line === 1 ? { line: start.line, column: start.column + quoted + column } : { line: start.line + line - 1, column: column + 1 };
+    return line === 1
+      ? { line: start.line, column: start.column + quoted + column }
+      : { line: start.line + line - 1, column: column + 1 };
   }
 
   private positionOf(node: Node | null | undefined): PlanPosition {

@@ -22,7 +22,8 @@ export function resolveParams(
   for (const name of Object.keys(given))
     if (!(name in plan.params)) {
       const meant = didYouMean(name, declared);
-      const known = declared.length > 0 ? `; it has ${declared.map((key) => `"${key}"`).join(', ')}` : '; it has none';
+      const known =
+        declared.length > 0 ? `; it has ${declared.map((key) => `"${key}"`).join(', ')}` : '; it has none';
       problems.push({
         ...locator.at(declared.length > 0 ? ['params'] : [], { key: declared.length > 0 }),
         message: `--set ${name}: the plan declares no param "${name}"${meant ? ` (did you mean "${meant}"?)` : known}`,

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { err, ok, type ParamValue, type Result } from '../domain/index.js';
+import { err, ok, type NodeStatus, type ParamValue, type Result } from '../domain/index.js';
 
 /** A variable a step prompt uses, and where in the prompt (1-based line, 0-based column). */
 export interface TemplateVariable {
@@ -43,7 +43,12 @@ export function templateVariables(prompt: string): Result<TemplateVariable[], Te
   const visitExpression = (expression: hbs.AST.Expression): void => {
     if (expression.type !== 'PathExpression') return;
     const path = expression as hbs.AST.PathExpression;
-    variables.push({ name: path.original, parts: path.parts, line: path.loc.start.line, column: path.loc.start.column });
+    variables.push({
+      name: path.original,
+      parts: path.parts,
+      line: path.loc.start.line,
+      column: path.loc.start.column,
+    });
   };
   const visit = (statements: readonly hbs.AST.Statement[]): void => {
     for (const statement of statements) {
@@ -56,7 +61,10 @@ export function templateVariables(prompt: string): Result<TemplateVariable[], Te
         const block = statement as hbs.AST.BlockStatement;
         const name = block.path.original;
         if (!allowedBlocks.has(name))
-          problems.push({ ...at(statement), message: `{{#${name}}} is not available in step prompts (use {{#if}} or {{#unless}})` });
+          problems.push({
+            ...at(statement),
+            message: `{{#${name}}} is not available in step prompts (use {{#if}} or {{#unless}})`,
+          });
         block.params.forEach(visitExpression);
         visit(block.program?.body ?? []);
         visit(block.inverse?.body ?? []);
@@ -77,7 +85,7 @@ function at(node: hbs.AST.Node): { line: number; column: number } {
 export interface StepValues {
   result: string;
   summary: string;
-  status: string;
+  status: NodeStatus;
 }
 
 /** The data a step prompt is rendered with. */

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { makeTempDir, repoRoot } from '../../test/support/cli.js';
+import { PlanCheckError } from '../plans/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { getTree, type TreeNode } from './queries.js';
+import { startRun } from './runs.js';
+
+const fixtures = path.join(repoRoot, 'test', 'fixtures', 'plans');
+const llm = `script:${path.join(fixtures, 'demo.script.yaml')}`;
+
+function child(node: TreeNode, key: string): TreeNode {
+  const found = node.children.find((candidate) => candidate.key === key);
+  if (!found) throw new Error(`no child ${key} under ${node.id}`);
+  return found;
+}
+
+async function withStore(test: (store: Store, dir: string) => Promise<void>): Promise<void> {
+  const dir = await makeTempDir();
+  const store = await openStore(dir);
+  try {
+    await test(store, dir);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('startRun with a written plan', () => {
+  it('builds the tree from the plan: no planner for written levels, prompts rendered with results, auto steps decomposed', () =>
+    withStore(async (store, dir) => {
+      const handle = await startRun({
+        store,
+        llm,
+        plan: path.join(fixtures, 'demo.plan.yaml'),
+        params: { target: 'prod' },
+        outDir: path.join(dir, 'out'),
+      });
+      const outcome = await handle.done;
+      expect(outcome.status).toBe('completed');
+      expect(outcome.run.plan).toMatchObject({
+        name: 'demo',
+        version: '2',
+        params: { target: 'prod', strict: false },
+      });
+      const { root } = await getTree(store, handle.runId);
+      expect(root.title).toBe('Build the demo in written steps');
+      expect(root.children.map((node) => node.key)).toEqual(['a', 'b', 'c', 'strict-check', 'build', 'docs']);
+      // The plan planned the root and "docs": no planner or sequencer call for them.
+      expect(root.calls).toMatchObject({ planner: 0, sequencer: 0, executor: 0 });
+      expect(child(root, 'docs').calls).toMatchObject({ planner: 0, sequencer: 0, executor: 0 });
+      expect(child(root, 'a').description).toBe('Write A for prod');
+      // A result is data: the template syntax it holds is not read as a template.
+      expect(child(root, 'c').description).toBe('Join A-output {{params.target}} with Write B');
+      expect(child(root, 'c').dependsOn).toEqual([child(root, 'a').id, child(root, 'b').id]);
+      expect(child(root, 'strict-check')).toMatchObject({
+        status: 'skipped',
+        error: { kind: 'condition', message: 'its condition does not hold: param "strict" is false' },
+      });
+      const build = child(root, 'build');
+      expect(build.status).toBe('completed');
+      expect(build.children.map((node) => [node.key, node.status])).toEqual([
+        ['x', 'completed'],
+        ['y', 'completed'],
+      ]);
+      expect(build.calls).toMatchObject({ planner: 1, executor: 1 });
+      const docs = child(root, 'docs');
+      expect(docs.children.map((node) => node.key)).toEqual(['d1', 'd2']);
+      expect(child(docs, 'd2').description).toBe('After Docs part 1');
+    }));
+
+  it('refuses to decompose a manual step, runs its fallback, and hands the fallback result to dependents', () =>
+    withStore(async (store, dir) => {
+      const plan = `name: fallback
+steps:
+  - { key: flaky, title: Flaky step, fallback: backup }
+  - { key: backup, title: Backup step, prompt: "Instead of {{steps.flaky.status}} flaky" }
+  - key: use
+    title: Use the result
+    dependsOn: [flaky]
+    prompt: "Use {{steps.flaky.result}}"
+  - key: report
+    title: Report the failure
+    dependsOn: [flaky]
+    when: { status: { step: flaky, is: failed } }
+  - key: celebrate
+    title: Celebrate
+    dependsOn: [flaky]
+    when: { status: { step: flaky, is: completed } }
+`;
+      const handle = await startRun({ store, llm, plan: { text: plan }, outDir: path.join(dir, 'out') });
+      const outcome = await handle.done;
+      expect(outcome.status).toBe('completed');
+      const { root } = await getTree(store, handle.runId);
+      const flaky = child(root, 'flaky');
+      expect(flaky.status).toBe('failed');
+      expect(flaky.error?.message).toMatch(/plan: manual/);
+      expect(child(root, 'backup')).toMatchObject({
+        status: 'completed',
+        description: 'Instead of failed flaky',
+      });
+      expect(child(root, 'use')).toMatchObject({
+        status: 'completed',
+        description: 'Use Instead of failed flaky',
+      });
+      expect(child(root, 'report').status).toBe('completed');
+      expect(child(root, 'celebrate')).toMatchObject({
+        status: 'skipped',
+        error: { kind: 'condition', message: 'its condition does not hold: step "flaky" is failed' },
+      });
+    }));
+
+  it('skips a fallback that is not needed', () =>
+    withStore(async (store, dir) => {
+      const plan =
+        'name: f\nsteps:\n  - { key: main, title: Main, fallback: spare }\n  - { key: spare, title: Spare }\n';
+      const handle = await startRun({ store, llm, plan: { text: plan }, outDir: path.join(dir, 'out') });
+      expect((await handle.done).status).toBe('completed');
+      const { root } = await getTree(store, handle.runId);
+      expect(child(root, 'spare')).toMatchObject({
+        status: 'skipped',
+        error: { kind: 'condition', message: 'fallback not needed: "main" completed' },
+      });
+    }));
+
+  it('refuses a plan with problems or a missing required param before storing anything', () =>
+    withStore(async (store, dir) => {
+      await expect(startRun({ store, llm, plan: path.join(fixtures, 'demo.plan.yaml') })).rejects.toThrow(
+        /demo\.plan\.yaml:5:3: param "target" is required: pass --set target=VALUE/,
+      );
+      const bad = path.join(dir, 'bad.yaml');
+      await writeFile(bad, 'name: bad\nsteps:\n  - { key: a, title: A, dependsOn: [a] }\n');
+      const refused = startRun({ store, llm, plan: bad });
+      await expect(refused).rejects.toBeInstanceOf(PlanCheckError);
+      await expect(refused).rejects.toThrow(/bad\.yaml:3:37: step "a" depends on itself/);
+      expect(await store.listRuns()).toEqual([]);
+    }));
+});
