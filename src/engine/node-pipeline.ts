@@ -224,8 +224,10 @@ export class NodePipeline {
    */
   private async execute(node: TaskNode): Promise<{ node: TaskNode; unsaved: NodePatch } | null> {
     if (node.pipeline.execution !== null) return { node, unsaved: {} };
-    if (node.parentId === null)
-      return { node, unsaved: { pipeline: { ...node.pipeline, execution: rootExecution } } };
+    if (node.parentId === null) {
+      const execution = node.step?.steps ? writtenExecution : rootExecution;
+      return { node, unsaved: { pipeline: { ...node.pipeline, execution } } };
+    }
     // A written step's prompt is rendered as it starts, with its dependencies' results (issue 16).
     const { step } = node;
     const rendered: NodePatch = step
