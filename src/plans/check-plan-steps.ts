@@ -30,6 +30,11 @@ function suggestion(word: string, candidates: Iterable<string>): string {
   return meant ? ` (did you mean "${meant}"?)` : '';
 }
 
+/** The sibling keys but the step's own: no step is told it meant itself. */
+function others(keys: ReadonlySet<string>, own: string): string[] {
+  return [...keys].filter((key) => key !== own);
+}
+
 /** The keys a step's prompt and condition may name: its dependencies, and those of the steps it is inside. */
 function scopeOf(
   step: PlanStep,
@@ -61,7 +66,7 @@ function checkLevel(
         report(
           check,
           [...at, 'dependsOn', position],
-          `step "${step.key}" depends on "${dependency}", which is not a step beside it${suggestion(dependency, keys)}`,
+          `step "${step.key}" depends on "${dependency}", which is not a step beside it${suggestion(dependency, others(keys, step.key))}`,
         );
     });
     if (step.fallback === undefined) return;
@@ -71,7 +76,7 @@ function checkLevel(
       report(
         check,
         [...at, 'fallback'],
-        `the fallback of "${step.key}" is "${step.fallback}", which is not a step beside it${suggestion(step.fallback, keys)}`,
+        `the fallback of "${step.key}" is "${step.fallback}", which is not a step beside it${suggestion(step.fallback, others(keys, step.key))}`,
       );
     else if (fallbackOf.has(step.fallback))
       report(

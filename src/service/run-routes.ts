@@ -43,7 +43,10 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         413: problem('the body is too large'),
       },
       handler: async ({ body, reply }) => {
-        const run = await runs.create(body);
+        const { plan, ...rest } = body;
+        // A plan comes as text (YAML or JSON) or as an object; never as a path on the server.
+        const text = typeof plan === 'string' ? plan : plan && JSON.stringify(plan, null, 2);
+        const run = await runs.create({ ...rest, ...(text === undefined ? {} : { plan: { text, source: 'plan' } }) });
         void reply.header('location', `/v1/runs/${run.id}`);
         return { runId: run.id };
       },
