@@ -99,6 +99,7 @@ export { topologicalLevels, type TaskDependencies } from './topological-levels.j
 export { capCallText, maxStoredCallTextBytes, modelCallSchema, type ModelCall } from './model-call.js';
 export { workerStatusSchema, workerTaskSchema, type WorkerStatus, type WorkerTask } from './worker-status.js';
 export { didYouMean } from './did-you-mean.js';
+export { retryDelay } from './retry-delay.js';
 export {
   evaluateCondition,
   type ConditionOutcome,

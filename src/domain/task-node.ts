@@ -117,6 +117,8 @@ export const taskNodeSchema = z.object({
   fallbackId: z.string().optional(),
   /** The sibling this node is the fallback of, by id: it runs only if that one failed. */
   fallbackFor: z.string().optional(),
+  /** The try of a written step with a `retry` policy (1-based); absent: its first. */
+  tries: z.number().int().positive().optional(),
   /** Bumped on every write; conditional updates compare it. */
   version: z.number().int().nonnegative(),
   createdAt: z.string(),

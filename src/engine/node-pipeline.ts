@@ -238,11 +238,19 @@ export class NodePipeline {
     const guidance = node.approval?.decision?.action === 'retry' ? node.approval.decision.comment : null;
     const belowLimit = node.depth < this.host.run().limits.maxDepth;
     const manual = step !== undefined && step.plan === 'manual';
-    const outcome = await executeNode(this.host.runtime, this.host.context({ ...node, ...rendered }), {
+    const call = executeNode(this.host.runtime, this.host.context({ ...node, ...rendered }), {
       canDecompose: belowLimit && !manual,
       guidance,
       ...(manual && belowLimit ? { refusal: manualStepRefusal } : {}),
     });
+    const outcome = step?.timeoutMs === undefined ? await call : await withinTimeout(call, step.timeoutMs);
+    if (outcome === null) {
+      // The try ran out of time: it fails with that reason (a retry policy may try again). The late
+      // answer, if one comes, is dropped.
+      const message = `the try took longer than the step's timeoutMs (${step!.timeoutMs} ms)`;
+      await this.host.writer.apply(node, { type: 'fail', error: { kind: 'timeout', message } });
+      return null;
+    }
     const answered = await this.host.writer.answer(node, 'executor', outcome, (execution) => ({
       pipeline: { ...node.pipeline, execution },
     }));
@@ -329,5 +337,17 @@ export class NodePipeline {
       if (child.started.length > 0) this.host.workStarted(child.node.id);
       else this.host.kick(child.node.id);
     await decomposed;
+  }
+}
+
+/** The call's outcome, or null when it takes longer than `ms`; a late failure is not left unhandled. */
+async function withinTimeout<T>(call: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  call.catch(() => undefined);
+  try {
+    return await Promise.race([call, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

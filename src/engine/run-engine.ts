@@ -54,6 +54,8 @@ export interface RunEngineOptions {
   /** Most calls in flight per provider (a model's `provider`), across roles; unnamed providers: no limit of their own. */
   providerConcurrency?: Readonly<Record<string, number>>;
   onEvent?: (event: EngineEvent) => void;
+  /** Waits between the tries of a written step with a `retry` policy (default: a timer); tests inject a clock. */
+  sleep?: (ms: number) => Promise<void>;
   /**
    * Share the run with other workers instead of driving it alone: claims with leases, budgets in
    * the store, a tree kept fresh by polling (see {@link SharedRun}). The caller must not hold the run.
@@ -114,6 +116,7 @@ export class RunEngine {
         for (const event of events) this.control.emit({ type: 'node-transition', node, event });
         this.scheduler.afterChange(node);
       },
+      ...(options.sleep ? { sleep: options.sleep } : {}),
     });
     const budget = new Budget(options.run.limits, this.totals.usage);
     const slots = new ConcurrencySlots(options.run.limits.concurrency, options.agents, {
