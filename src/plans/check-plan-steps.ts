@@ -91,7 +91,9 @@ function checkLevel(
     const at: PlanPath = [...path, index];
     const scope = scopeOf(step, fallbackOf, outer);
     if (step.when) checkCondition(check, step, step.when, [...at, 'when'], scope);
+    // A step without a prompt is prompted with its title, so the title is checked as a template then.
     if (step.prompt !== undefined) checkPrompt(check, step, step.prompt, [...at, 'prompt'], scope);
+    else checkPrompt(check, step, step.title, [...at, 'title'], scope);
     if (step.steps) checkLevel(check, step.steps, [...at, 'steps'], scope);
   });
 }

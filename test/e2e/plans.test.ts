@@ -1,10 +1,22 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkPlanText } from '../../src/plans/index.js';
 import { makeTempDir, readTree, repoRoot, runCli, runIdFrom } from '../support/cli.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'plans');
 const script = `script:${path.join(fixtures, 'demo.script.yaml')}`;
+
+describe('the README', () => {
+  it('shows a plan that passes its check', async () => {
+    const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Plans you write'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const checked = checkPlanText(example!, { params: { feature: 'CSV export' } });
+    expect(checked.success ? [] : checked.error).toEqual([]);
+  });
+});
 
 describe('arbor plan', () => {
   it('check names every problem with its line and column and exits 2', async () => {

@@ -76,7 +76,7 @@ export function registerPlanCommand(program: Command): void {
       for (const [param, declared] of params) print(`  ${paramLine(param, declared)}`);
       print('Steps:');
       for (const line of stepLines(shown.plan.steps, '  ')) print(line);
-      print(`Run it: arbor run --plan ${shown.plan.name}${requiredSets(shown.plan.params)}`);
+      print(`Run it: arbor run --plan ${name}${requiredSets(shown.plan.params)}`);
     });
 }
 
