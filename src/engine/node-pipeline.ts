@@ -230,9 +230,10 @@ export class NodePipeline {
     }
     // A written step's prompt is rendered as it starts, with its dependencies' results (issue 16).
     const { step } = node;
-    const rendered: NodePatch = step
-      ? { description: renderedPrompt(node, this.host.tree, this.host.run()) }
-      : {};
+    // A description a person edited at the step's approval is theirs: it is not rendered over.
+    const edited = node.approval?.decision?.action === 'edit';
+    const rendered: NodePatch =
+      step && !edited ? { description: renderedPrompt(node, this.host.tree, this.host.run()) } : {};
     if (step?.steps)
       return { node, unsaved: { ...rendered, pipeline: { ...node.pipeline, execution: writtenExecution } } };
     const guidance = node.approval?.decision?.action === 'retry' ? node.approval.decision.comment : null;
