@@ -160,6 +160,33 @@ steps:
       ]);
     }));
 
+  it("calls a step's own model when it names an agent, and refuses one that cannot be built", () =>
+    withStore(async (store, dir) => {
+      const other = path.join(fixtures, 'reviewer.script.yaml');
+      const plan = `name: agents
+steps:
+  - { key: write, title: Write it }
+  - { key: review, title: Review it, dependsOn: [write], agent: "script:${other}" }
+`;
+      const handle = await startRun({ store, llm, plan: { text: plan }, outDir: path.join(dir, 'out') });
+      expect((await handle.done).status).toBe('completed');
+      const { root } = await getTree(store, handle.runId);
+      expect(child(root, 'write').result?.summary).toBe('done: Write it');
+      expect(child(root, 'review').result?.summary).toBe('reviewed by the other model');
+      const calls = await store.listCalls(handle.runId, child(root, 'review').id);
+      expect(new Set(calls.map((call) => call.role))).toEqual(new Set(['executor', 'checker']));
+
+      const missing = 'name: m\nsteps:\n  - { key: a, title: A, agent: "script:no-such.yaml" }\n';
+      await expect(startRun({ store, llm, plan: { text: missing } })).rejects.toThrow(
+        /step "a" names agent "script:no-such\.yaml"/,
+      );
+      const typo = 'name: m\nsteps:\n  - { key: a, title: A, agent: "opneai" }\n';
+      await expect(startRun({ store, llm, plan: { text: typo } })).rejects.toThrow(
+        /the plan has 1 problem:\n {2}plan:3:32: steps\[0\]\.agent: an agent is a model/,
+      );
+      expect((await store.listRuns()).length).toBe(1);
+    }));
+
   it('refuses a plan with problems or a missing required param before storing anything', () =>
     withStore(async (store, dir) => {
       await expect(startRun({ store, llm, plan: path.join(fixtures, 'demo.plan.yaml') })).rejects.toThrow(

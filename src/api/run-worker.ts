@@ -113,6 +113,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         agents: prepared.agents,
         templates: prepared.templates,
         modelFor: prepared.modelFor,
+        modelsForLlm: prepared.modelsForLlm,
         notes,
         owner: options.id,
         waitForApprovals: true,

@@ -9,6 +9,7 @@ import {
   type AgentRole,
   type Limits,
   type NoteRef,
+  type PlanStep,
   type Run,
   type RunPatch,
   type TaskNode,
@@ -141,6 +142,7 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
   });
   const limits = checkLimits(spec.limits ?? {}, defaultLimits);
   checkCostLimit(limits.maxCostUsd, prepared.modelFor);
+  if (plan) checkStepAgents(plan.plan.steps, prepared, limits.maxCostUsd);
   return {
     async create(store) {
       const { run } = await storeNewRun({
@@ -171,6 +173,27 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
       };
     },
   };
+}
+
+/** Builds the models a written step's `agent` names, so a missing key or script fails before anything is stored. */
+function checkStepAgents(
+  steps: readonly PlanStep[],
+  prepared: PreparedAgents,
+  maxCostUsd: number | null,
+): void {
+  for (const step of steps) {
+    if (step.agent !== undefined)
+      try {
+        checkCostLimit(maxCostUsd, prepared.modelsForLlm(step.agent));
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        throw new UsageError(`step "${step.key}" names agent "${step.agent}": ${error.message}`, {
+          cause: error,
+          hint: error.hint ?? "fix the step's agent in the plan",
+        });
+      }
+    checkStepAgents(step.steps ?? [], prepared, maxCostUsd);
+  }
 }
 
 /**
@@ -290,6 +313,7 @@ export class RunHandle {
           agents: options.prepared.agents,
           templates: options.prepared.templates,
           modelFor: options.prepared.modelFor,
+          modelsForLlm: options.prepared.modelsForLlm,
           notes: options.notes,
           owner,
           waitForApprovals: drive.waitForApprovals ?? true,

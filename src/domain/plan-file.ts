@@ -139,7 +139,16 @@ export const planStepSchema: z.ZodType<PlanStep, PlanStepInput> = z.lazy(() =>
       ),
     dependsOn: z.array(stepKeySchema).default([]).describe('Keys of sibling steps that must settle first'),
     notes: z.array(z.string()).default([]).describe('Notes files the step draws on'),
-    agent: z.string().optional().describe('An agent file for this step (reserved; not used yet)'),
+    agent: z
+      .string()
+      .regex(
+        /^(openai|anthropic)(:\S.*)?$|^script:\S.*$/,
+        'an agent is a model as --llm takes it: openai[:MODEL], anthropic[:MODEL] or script:FILE',
+      )
+      .optional()
+      .describe(
+        "The model of this step's calls, as --llm takes it: openai[:MODEL], anthropic[:MODEL] or script:FILE",
+      ),
     requiresApproval: z.boolean().default(false).describe('True: a person approves before the step runs'),
     approvalReason: z.string().optional(),
     when: conditionSchema.optional().describe('The step runs only when this holds; otherwise it is skipped'),

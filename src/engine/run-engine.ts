@@ -40,6 +40,11 @@ export interface RunEngineOptions {
   agents: AgentsConfig;
   templates: PromptTemplates;
   modelFor: (role: AgentRole) => Model;
+  /**
+   * The models of an `--llm` spec, for written steps whose `agent` names one (issue 16); without
+   * it, such steps use the run's models.
+   */
+  modelsForLlm?: (llm: string) => (role: AgentRole) => Model;
   notes: readonly NoteText[];
   /** Who drives the run, recorded on leases and events. */
   owner: string;
@@ -135,7 +140,10 @@ export class RunEngine {
       runId: options.run.id,
       agents: options.agents,
       templates: options.templates,
-      modelFor: options.modelFor,
+      modelFor: (role, nodeId) => {
+        const agent = nodeId === undefined ? undefined : this.tree.get(nodeId)?.step?.agent;
+        return agent && options.modelsForLlm ? options.modelsForLlm(agent)(role) : options.modelFor(role);
+      },
       reserve: (estimate) => (storeBudget ? storeBudget.reserve(estimate) : budget.reserve(estimate)),
       signal: this.abort.signal,
       slots,

@@ -22,7 +22,7 @@ export class PlanCheckError extends UsageError {
   constructor(source: string, problems: readonly PlanProblem[]) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     const lines = problems.map((problem) => `  ${formatPlanProblem(source, problem)}`);
-    super(`plan ${source} has ${count}:\n${lines.join('\n')}`, {
+    super(`${source === 'plan' ? 'the plan' : `plan ${source}`} has ${count}:\n${lines.join('\n')}`, {
       hint: 'fix them and check again with: arbor plan check FILE (see "Plans you write" in the README)',
     });
     this.problems = problems;
