@@ -239,15 +239,22 @@ export class NodePipeline {
     const guidance = node.approval?.decision?.action === 'retry' ? node.approval.decision.comment : null;
     const belowLimit = node.depth < this.host.run().limits.maxDepth;
     const manual = step !== undefined && step.plan === 'manual';
-    const call = executeNode(this.host.runtime, this.host.context({ ...node, ...rendered }), {
+    const context = this.host.context({ ...node, ...rendered });
+    const options = {
       canDecompose: belowLimit && !manual,
       guidance,
       ...(manual && belowLimit ? { refusal: manualStepRefusal } : {}),
-    });
-    const outcome = step?.timeoutMs === undefined ? await call : await withinTimeout(call, step.timeoutMs);
+    };
+    const { runtime } = this.host;
+    const outcome =
+      step?.timeoutMs === undefined
+        ? await executeNode(runtime, context, options)
+        : await withinTimeout(runtime.signal, step.timeoutMs, (signal) =>
+            executeNode({ ...runtime, signal }, context, options),
+          );
     if (outcome === null) {
-      // The try ran out of time: it fails with that reason (a retry policy may try again). The late
-      // answer, if one comes, is dropped.
+      // The try ran out of time: its call is aborted and it fails with that reason (a retry policy
+      // may try again).
       const message = `the try took longer than the step's timeoutMs (${step!.timeoutMs} ms)`;
       await this.host.writer.apply(node, { type: 'fail', error: { kind: 'timeout', message } });
       return null;
@@ -341,14 +348,29 @@ export class NodePipeline {
   }
 }
 
-/** The call's outcome, or null when it takes longer than `ms`; a late failure is not left unhandled. */
-async function withinTimeout<T>(call: Promise<T>, ms: number): Promise<T | null> {
+/**
+ * The call's outcome, or null when it takes longer than `ms`: then its own signal (which also follows
+ * the run's) aborts it, and its late failure is not left unhandled.
+ */
+async function withinTimeout<T>(
+  parent: AbortSignal,
+  ms: number,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T | null> {
+  const controller = new AbortController();
+  const follow = () => controller.abort(parent.reason);
+  if (parent.aborted) follow();
+  else parent.addEventListener('abort', follow, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  const call = run(controller.signal);
   call.catch(() => undefined);
   try {
-    return await Promise.race([call, timeout]);
+    const outcome = await Promise.race([call, timeout]);
+    if (outcome === null) controller.abort(new Error(`timed out after ${ms} ms`));
+    return outcome;
   } finally {
     clearTimeout(timer);
+    parent.removeEventListener('abort', follow);
   }
 }

@@ -145,5 +145,9 @@ steps:
       status: 'failed',
       error: { kind: 'timeout', message: "the try took longer than the step's timeoutMs (50 ms)" },
     });
+    // The call that ran out of time was aborted, not left running.
+    const slow = byKey(nodes, 'slow');
+    const [call] = await harness.store.listCalls(harness.runId, slow.id);
+    expect(call?.error).toMatch(/abort|timed out/i);
   });
 });
