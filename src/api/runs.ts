@@ -9,7 +9,6 @@ import {
   type AgentRole,
   type Limits,
   type NoteRef,
-  type PlanStep,
   type Run,
   type RunPatch,
   type TaskNode,
@@ -24,6 +23,7 @@ import {
 import type { Model } from '../llm/model.js';
 import type { Store } from '../store/index.js';
 import { checkCostLimit } from './check-cost-limit.js';
+import { checkStepAgents } from './check-step-agents.js';
 import { checkDecision, pendingApprovals, type DecisionInput, type PendingApproval } from './decisions.js';
 import { EventQueue } from './event-queue.js';
 import { resolveLlmSpec } from './llm-spec.js';
@@ -173,27 +173,6 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
       };
     },
   };
-}
-
-/** Builds the models a written step's `agent` names, so a missing key or script fails before anything is stored. */
-function checkStepAgents(
-  steps: readonly PlanStep[],
-  prepared: PreparedAgents,
-  maxCostUsd: number | null,
-): void {
-  for (const step of steps) {
-    if (step.agent !== undefined)
-      try {
-        checkCostLimit(maxCostUsd, prepared.modelsForLlm(step.agent));
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        throw new UsageError(`step "${step.key}" names agent "${step.agent}": ${error.message}`, {
-          cause: error,
-          hint: error.hint ?? "fix the step's agent in the plan",
-        });
-      }
-    checkStepAgents(step.steps ?? [], prepared, maxCostUsd);
-  }
 }
 
 /**

@@ -23,6 +23,7 @@ import type { NodeWriter, RunTotals } from './node-writer.js';
 import { rollUpResult } from './roll-up-result.js';
 import type { SharedRun } from './shared-run.js';
 import type { TreeState } from './tree-state.js';
+import { withinTimeout } from './within-timeout.js';
 import { writeArtifacts } from './write-artifacts.js';
 import {
   manualStepRefusal,
@@ -345,32 +346,5 @@ export class NodePipeline {
       if (child.started.length > 0) this.host.workStarted(child.node.id);
       else this.host.kick(child.node.id);
     await decomposed;
-  }
-}
-
-/**
- * The call's outcome, or null when it takes longer than `ms`: then its own signal (which also follows
- * the run's) aborts it, and its late failure is not left unhandled.
- */
-async function withinTimeout<T>(
-  parent: AbortSignal,
-  ms: number,
-  run: (signal: AbortSignal) => Promise<T>,
-): Promise<T | null> {
-  const controller = new AbortController();
-  const follow = () => controller.abort(parent.reason);
-  if (parent.aborted) follow();
-  else parent.addEventListener('abort', follow, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  const call = run(controller.signal);
-  call.catch(() => undefined);
-  try {
-    const outcome = await Promise.race([call, timeout]);
-    if (outcome === null) controller.abort(new Error(`timed out after ${ms} ms`));
-    return outcome;
-  } finally {
-    clearTimeout(timer);
-    parent.removeEventListener('abort', follow);
   }
 }
