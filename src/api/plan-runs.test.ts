@@ -110,6 +110,21 @@ steps:
       });
     }));
 
+  it('runs a step whose condition looks at a dependency that failed, and skips the others behind it', () =>
+    withStore(async (store, dir) => {
+      const plan = `name: notify
+steps:
+  - { key: flaky, title: Flaky step }
+  - { key: notify, title: Tell someone, dependsOn: [flaky], when: { status: { step: flaky, is: failed } } }
+  - { key: next, title: Carry on, dependsOn: [flaky] }
+`;
+      const handle = await startRun({ store, llm, plan: { text: plan }, outDir: path.join(dir, 'out') });
+      expect((await handle.done).status).toBe('failed');
+      const { root } = await getTree(store, handle.runId);
+      expect(child(root, 'notify').status).toBe('completed');
+      expect(child(root, 'next')).toMatchObject({ status: 'skipped', error: { kind: 'dependency' } });
+    }));
+
   it('skips a fallback that is not needed', () =>
     withStore(async (store, dir) => {
       const plan =

@@ -78,3 +78,18 @@ function compareParam(
   if (checks.length === 0) checks.push(value !== undefined && value !== false && value !== '');
   return { holds: checks.every(Boolean), because: `param "${test.name}" is ${shown}` };
 }
+
+/** The keys of the steps a condition looks at. */
+export function conditionSteps(condition: Condition): Set<string> {
+  const keys = new Set<string>();
+  const walk = (part: Condition): void => {
+    if ('and' in part) part.and.forEach(walk);
+    else if ('or' in part) part.or.forEach(walk);
+    else if ('not' in part) walk(part.not);
+    else if ('status' in part) keys.add(part.status.step);
+    else if ('result' in part) keys.add(part.result.step);
+    else if ('exists' in part && 'step' in part.exists) keys.add(part.exists.step);
+  };
+  walk(condition);
+  return keys;
+}

@@ -101,6 +101,7 @@ export { workerStatusSchema, workerTaskSchema, type WorkerStatus, type WorkerTas
 export { didYouMean } from './did-you-mean.js';
 export { retryDelay } from './retry-delay.js';
 export {
+  conditionSteps,
   evaluateCondition,
   type ConditionOutcome,
   type ConditionScope,

@@ -1,4 +1,5 @@
 import {
+  conditionSteps,
   evaluateCondition,
   sequenceByDependencies,
   type NodeError,
@@ -127,9 +128,14 @@ export function writtenSkip(node: TaskNode, tree: TreeState, run: Run): NodeErro
     : { kind: 'condition', message: `its condition does not hold: ${outcome.because}` };
 }
 
-/** True when a dependency that failed does not hold a node back: the node is its fallback, or waits on that fallback too. */
+/**
+ * True when a dependency that failed does not hold a node back: the node is its fallback, waits on
+ * that fallback too, or has a `when` that looks at the dependency (it decides for itself, e.g. a
+ * step that runs only when another failed).
+ */
 export function coveredFailure(node: TaskNode, dependency: TaskNode): boolean {
   if (dependency.status !== 'failed') return false;
   if (node.fallbackFor === dependency.id) return true;
-  return dependency.fallbackId !== undefined && node.dependsOn.includes(dependency.fallbackId);
+  if (dependency.fallbackId !== undefined && node.dependsOn.includes(dependency.fallbackId)) return true;
+  return node.step?.when !== undefined && conditionSteps(node.step.when).has(dependency.key);
 }
