@@ -125,6 +125,36 @@ steps:
       expect(child(root, 'next')).toMatchObject({ status: 'skipped', error: { kind: 'dependency' } });
     }));
 
+  it('asks nobody to approve a gated step whose condition does not hold', () =>
+    withStore(async (store, dir) => {
+      const plan = `name: gate
+steps:
+  - { key: flaky, title: Flaky step }
+  - key: ship
+    title: Ship it
+    dependsOn: [flaky]
+    requiresApproval: true
+    when: { status: { step: flaky, is: completed } }
+`;
+      const events: string[] = [];
+      const handle = await startRun({
+        store,
+        llm,
+        plan: { text: plan },
+        outDir: path.join(dir, 'out'),
+        waitForApprovals: false,
+        onEvent: (event) => events.push(event.type),
+      });
+      expect((await handle.done).status).toBe('failed');
+      const { root } = await getTree(store, handle.runId);
+      expect(child(root, 'ship')).toMatchObject({
+        status: 'skipped',
+        approval: null,
+        error: { kind: 'condition' },
+      });
+      expect(events).not.toContain('approval-request');
+    }));
+
   it('skips a fallback that is not needed', () =>
     withStore(async (store, dir) => {
       const plan =

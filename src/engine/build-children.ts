@@ -41,6 +41,11 @@ export function buildChildren(options: {
     const dependsOn = (dependencies.get(task.key) ?? []).map((key) => idOf.get(key)!);
     const policy = options.policies.find((rule) => new RegExp(rule.title, rule.flags).test(task.title));
     const approvalReason = task.requiresApproval ? (task.approvalReason ?? 'flagged by the planner') : policy?.reason;
+    // A written step with a condition asks its person only once its dependencies settled and the
+    // condition holds (see `NodePipeline.work`): nobody approves a step that will be skipped.
+    const step = options.steps?.find((written) => written.key === task.key);
+    const deferred = step?.when !== undefined && step.requiresApproval;
+    const gated = approvalReason !== undefined && !deferred;
     const node = newNode({
       runId: parent.runId,
       id: idOf.get(task.key)!,
@@ -54,17 +59,16 @@ export function buildChildren(options: {
       group: groupOf.get(task.key) ?? null,
       integration: integration.has(task.key),
       requiresApproval: approvalReason !== undefined,
-      status: approvalReason !== undefined ? 'awaiting_approval' : dependsOn.length === 0 ? 'ready' : 'pending',
+      status: gated ? 'awaiting_approval' : dependsOn.length === 0 ? 'ready' : 'pending',
       at,
     });
-    const step = options.steps?.find((written) => written.key === task.key);
     if (step) {
       node.step = step;
       if (step.fallback !== undefined) node.fallbackId = idOf.get(step.fallback);
       const primary = options.steps?.find((written) => written.fallback === task.key);
       if (primary) node.fallbackFor = idOf.get(primary.key);
     }
-    if (approvalReason !== undefined)
+    if (gated)
       node.approval = { kind: 'gate', reason: approvalReason, round: 1, requestedAt: at, decision: null };
     return node;
   });

@@ -30,6 +30,7 @@ import {
   renderedPrompt,
   writtenExecution,
   writtenPlan,
+  writtenApprovalReason,
   writtenSkip,
 } from './written-steps.js';
 
@@ -79,6 +80,12 @@ export class NodePipeline {
       const skip = writtenSkip(startable, this.host.tree, this.host.run());
       if (skip) {
         await writer.apply(startable, { type: 'skip', error: skip });
+        return;
+      }
+      // A written gate with a condition that holds asks its person now (see `buildChildren`).
+      if (startable.requiresApproval && startable.approval === null && startable.step?.when) {
+        const reason = startable.step.approvalReason ?? writtenApprovalReason;
+        await writer.apply(startable, { type: 'request-approval', kind: 'gate', reason });
         return;
       }
     }

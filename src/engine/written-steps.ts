@@ -16,6 +16,9 @@ import type { TreeState } from './tree-state.js';
 export const manualStepRefusal =
   'decomposition refused: this step of the written plan says "plan: manual", so it must be completed directly (write "plan: auto" to let it be decomposed)';
 
+/** Why a written step waits for a person when it gives no `approvalReason`. */
+export const writtenApprovalReason = 'the written plan asks for approval';
+
 /** The stored "execution" of a written step with nested steps: the plan decomposes it, no executor. */
 export const writtenExecution = {
   action: 'decompose' as const,
@@ -48,9 +51,7 @@ export function writtenPlan(steps: readonly PlanStep[]): { plan: PlannerAnswer; 
       dependsOn: [...new Set([...step.dependsOn, ...(primary ? [primary] : []), ...fallbacks])],
       notes: step.notes,
       requiresApproval: step.requiresApproval,
-      approvalReason: step.requiresApproval
-        ? (step.approvalReason ?? 'the written plan asks for approval')
-        : null,
+      approvalReason: step.requiresApproval ? (step.approvalReason ?? writtenApprovalReason) : null,
     };
   });
   const sequence = sequenceByDependencies(tasks, 'Groups are the topological levels of the written plan.');
