@@ -144,7 +144,7 @@ function checkCycles(
             position >= 0
               ? [...path, indexOf.get(key)!, 'dependsOn', position]
               : [...path, indexOf.get(key)!, 'key'];
-          const through = position >= 0 ? '' : ' (through a fallback)';
+          const through = position >= 0 ? '' : ` (${implicitEdge(step, next, fallbackOf)})`;
           report(check, at, `dependency cycle: ${shown}${through}`);
         }
       } else if (!state.has(next)) visit(next);
@@ -153,6 +153,14 @@ function checkCycles(
     state.set(key, 'done');
   };
   for (const step of steps) if (!state.has(step.key)) visit(step.key);
+}
+
+/** Why a step waits on another it does not list in `dependsOn`: a fallback link. */
+function implicitEdge(step: PlanStep, next: string, fallbackOf: ReadonlyMap<string, string>): string {
+  if (fallbackOf.get(step.key) === next)
+    return `"${step.key}" is the fallback of "${next}", so it waits on it`;
+  const primary = fallbackOf.get(next);
+  return `"${step.key}" depends on "${primary}", so it waits on its fallback "${next}" too`;
 }
 
 /** Every step and param a condition names, with where. */

@@ -152,4 +152,16 @@ steps:
       '9:43 step "b2" depends on "b3", which is not a step beside it (did you mean "b1"?)',
     ]);
   });
+
+  it('names a cycle that runs through a fallback', () => {
+    const text = `name: x
+steps:
+  - { key: a, title: A, fallback: b }
+  - { key: b, title: B, dependsOn: [c] }
+  - { key: c, title: C, dependsOn: [a] }
+`;
+    expect(problemsOf(text)).toEqual([
+      '5:12 dependency cycle: b → c → b ("c" depends on "a", so it waits on its fallback "b" too)',
+    ]);
+  });
 });
