@@ -168,6 +168,25 @@ steps:
       });
     }));
 
+  it.each([
+    ['code-review', { diff: '--- a/x.ts\n+++ b/x.ts\n+const x = 1;' }, 6],
+    ['feature-from-notes', { feature: 'CSV export', withDocs: false }, 5],
+  ] as const)('runs the shipped %s plan to the end', (name, params, steps) =>
+    withStore(async (store, dir) => {
+      const handle = await startRun({
+        store,
+        llm,
+        plan: path.join(repoRoot, 'plans', `${name}.yaml`),
+        params,
+        outDir: path.join(dir, 'out'),
+      });
+      expect((await handle.done).status).toBe('completed');
+      const { root } = await getTree(store, handle.runId);
+      expect(root.children).toHaveLength(steps);
+      expect(root.calls.planner).toBe(0);
+    }),
+  );
+
   it('runs the shipped release checklist: production waits for a person, then the announcement follows', () =>
     withStore(async (store, dir) => {
       const first = await startRun({
