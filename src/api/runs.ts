@@ -78,22 +78,25 @@ export interface DriveOptions {
   cancelPollMs?: number;
 }
 
-/** What {@link createRun} takes: the work, and the settings it runs with. */
-export interface CreateRunOptions extends RunSettings {
-  /** What to build; with a `plan`, optional (the plan's description, else its name, stands in). */
-  prompt?: string;
+/** What a run works from besides its prompt or plan. */
+interface RunInputs {
   notes?: readonly NoteInput[];
-  /**
-   * A written plan (issue 16, `run --plan`): a YAML or JSON file's path, or `{ text }`. Its steps are
-   * the tree's first levels, checked before anything is stored.
-   */
-  plan?: PlanInput;
   /** Values of the plan's params (`--set NAME=VALUE`): text, read as each param's type, or typed values. */
   params?: ParamInput;
 }
 
+/**
+ * The work: a prompt, or a written plan (issue 16, `run --plan`: a YAML or JSON file's path, or
+ * `{ text }`), whose steps are the tree's first levels, checked before anything is stored. With a
+ * plan the prompt is optional: the plan's description, else its name, stands in.
+ */
+export type RunWork = ({ prompt: string; plan?: PlanInput } | { prompt?: string; plan: PlanInput }) & RunInputs;
+
+/** What {@link createRun} takes: the work, and the settings it runs with. */
+export type CreateRunOptions = RunSettings & RunWork;
+
 /** What {@link startRun} takes. */
-export interface StartRunOptions extends CreateRunOptions, DriveOptions {}
+export type StartRunOptions = CreateRunOptions & DriveOptions;
 
 /** What {@link resumeRun} takes: the run, and any settings to change. */
 export interface ResumeRunOptions extends RunSettings, DriveOptions {
@@ -111,7 +114,7 @@ export interface ReadyRun {
 }
 
 /** A new run as the caller describes it, without the store it goes into. */
-export type RunSpec = Omit<CreateRunOptions, 'store'>;
+export type RunSpec = Omit<RunSettings, 'store'> & RunWork;
 
 /** A new run checked and ready to be stored. */
 export interface CheckedRun {
