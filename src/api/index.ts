@@ -60,5 +60,6 @@ export {
   type ResumeRunOptions,
   type RunSettings,
   type RunSpec,
+  type RunWork,
   type StartRunOptions,
 } from './runs.js';
