@@ -22,7 +22,8 @@ export interface CallRecord {
 export interface AgentRuntime {
   agents: AgentsConfig;
   templates: PromptTemplates;
-  modelFor(role: AgentRole): Model;
+  /** The model of a role's calls; on a node whose written step names an `agent`, that step's model. */
+  modelFor(role: AgentRole, nodeId?: string): Model;
   /** Stable per run; providers use it as a prompt-cache key. */
   cacheKey: string;
   /** Runs `call` inside the global and the role's concurrency slots; `nodeId` lets the engine put urgent work first. */

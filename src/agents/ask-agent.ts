@@ -120,7 +120,7 @@ async function callModel(runtime: AgentRuntime, request: ModelRequest): Promise<
   return runtime.withSlot(role, async () => {
     const inputTokens = estimateTokens(request.system) + request.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
     const reservation = await runtime.reserve({ inputTokens, maxOutputTokens: config.maxOutputTokens });
-    const model = runtime.modelFor(role);
+    const model = runtime.modelFor(role, nodeId);
     record.provider = model.provider;
     record.model = model.modelId;
     runtime.onCallStart?.(record);

@@ -12,6 +12,11 @@ export interface ExecuteNodeOptions {
   canDecompose: boolean;
   /** Guidance a person gave when they asked for a retry. */
   guidance: string | null;
+  /**
+   * Why decomposing is refused when the depth limit is not the reason: a written step with
+   * `plan: manual` (issue 16). Its executor must complete it; no depth limit is named.
+   */
+  refusal?: string;
 }
 
 /**
@@ -36,9 +41,9 @@ export async function executeNode(
     role: 'executor',
     prompt,
     subject: subjectOf(context, 'executor'),
-    validate: (answer) => checkExecutorAnswer(answer, options.canDecompose, context.maxDepth),
+    validate: (answer) => checkExecutorAnswer(answer, options, context.maxDepth),
   });
-  if (outcome.success || options.canDecompose || !isDecompose(outcome.lastAnswer)) return outcome;
+  if (outcome.success || options.canDecompose || options.refusal || !isDecompose(outcome.lastAnswer)) return outcome;
   const limit = limitReached('maxDepth', context.maxDepth);
   const tries = outcome.calls === 1 ? '1 try' : `${outcome.calls} tries`;
   const { role, nodeId, runId } = outcome.error;
@@ -53,9 +58,10 @@ function isDecompose(text: string | null): boolean {
   return parsed.success && parsed.value.action === 'decompose';
 }
 
-function checkExecutorAnswer(answer: ExecutorAnswer, canDecompose: boolean, maxDepth: number): Result<ExecutorAnswer> {
-  if (answer.action === 'decompose' && !canDecompose)
+function checkExecutorAnswer(answer: ExecutorAnswer, options: ExecuteNodeOptions, maxDepth: number): Result<ExecutorAnswer> {
+  if (answer.action === 'decompose' && !options.canDecompose)
     return err(
+      options.refusal ??
       `decomposition refused: the tree may not grow deeper than ${maxDepth} levels, so this task must be completed directly`,
     );
   for (const artifact of answer.result?.artifacts ?? []) {

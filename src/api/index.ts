@@ -8,6 +8,23 @@ export {
   type PendingApproval,
 } from './decisions.js';
 export { outputFolder } from './output-folder.js';
+export {
+  findPlan,
+  listPlans,
+  plansFolder,
+  showPlan,
+  shippedPlansDir,
+  type PlanSummary,
+} from './plan-folder.js';
+export { readPlan, type PlanInput, type ReadPlan } from './read-plan.js';
+export {
+  checkPlanText,
+  formatPlanProblem,
+  PlanCheckError,
+  type CheckedPlan,
+  type ParamInput,
+  type PlanProblem,
+} from '../plans/index.js';
 export { personName } from './person-name.js';
 export {
   assembleTree,
@@ -44,5 +61,6 @@ export {
   type ResumeRunOptions,
   type RunSettings,
   type RunSpec,
+  type RunWork,
   type StartRunOptions,
 } from './runs.js';

@@ -16,6 +16,8 @@ export interface PreparedAgents {
   agents: AgentsConfig;
   templates: PromptTemplates;
   modelFor: (role: AgentRole) => Model;
+  /** The models of another `--llm` spec with the same agent files: a written step's `agent` (built once per spec). */
+  modelsForLlm: (llm: string) => (role: AgentRole) => Model;
   agentsDir: string;
   promptsDir: string;
 }
@@ -35,7 +37,13 @@ export async function prepareAgents(options: {
   const modelFor = options.model
     ? modelsFrom(options.model)
     : createModelFactory({ llm: checkedLlm(options.llm), agents });
-  return { agents, templates, modelFor, agentsDir, promptsDir };
+  const factories = new Map<string, (role: AgentRole) => Model>();
+  const modelsForLlm = (llm: string) => {
+    let factory = factories.get(llm);
+    if (!factory) factories.set(llm, (factory = createModelFactory({ llm: checkedLlm(llm), agents })));
+    return factory;
+  };
+  return { agents, templates, modelFor, modelsForLlm, agentsDir, promptsDir };
 }
 
 /** Notes texts for prompts, from what was read and checked. */

@@ -117,6 +117,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         agents: prepared.agents,
         templates: prepared.templates,
         modelFor: prepared.modelFor,
+        modelsForLlm: prepared.modelsForLlm,
         notes,
         owner: options.id,
         waitForApprovals: true,

@@ -23,12 +23,15 @@ import {
 import type { Model } from '../llm/model.js';
 import type { Store } from '../store/index.js';
 import { checkCostLimit } from './check-cost-limit.js';
+import { checkStepAgents } from './check-step-agents.js';
 import { checkDecision, pendingApprovals, type DecisionInput, type PendingApproval } from './decisions.js';
 import { EventQueue } from './event-queue.js';
 import { resolveLlmSpec } from './llm-spec.js';
 import { outputFolder } from './output-folder.js';
 import { personName } from './person-name.js';
 import { prepareAgents, type PreparedAgents } from './prepare-run.js';
+import { readPlan, runPlanOf, type PlanInput } from './read-plan.js';
+import type { ParamInput } from '../plans/index.js';
 import { getRun, unknownNode } from './queries.js';
 import { inlineNotes, readNotes } from './read-notes.js';
 import { rereadNotes } from './reread-notes.js';
@@ -81,14 +84,25 @@ export interface DriveOptions {
   cancelPollMs?: number;
 }
 
-/** What {@link createRun} takes: the work, and the settings it runs with. */
-export interface CreateRunOptions extends RunSettings {
-  prompt: string;
+/** What a run works from besides its prompt or plan. */
+interface RunInputs {
   notes?: readonly NoteInput[];
+  /** Values of the plan's params (`--set NAME=VALUE`): text, read as each param's type, or typed values. */
+  params?: ParamInput;
 }
 
+/**
+ * The work: a prompt, or a written plan (issue 16, `run --plan`: a YAML or JSON file's path, or
+ * `{ text }`), whose steps are the tree's first levels, checked before anything is stored. With a
+ * plan the prompt is optional: the plan's description, else its name, stands in.
+ */
+export type RunWork = ({ prompt: string; plan?: PlanInput } | { prompt?: string; plan: PlanInput }) & RunInputs;
+
+/** What {@link createRun} takes: the work, and the settings it runs with. */
+export type CreateRunOptions = RunSettings & RunWork;
+
 /** What {@link startRun} takes. */
-export interface StartRunOptions extends CreateRunOptions, DriveOptions {}
+export type StartRunOptions = CreateRunOptions & DriveOptions;
 
 /** What {@link resumeRun} takes: the run, and any settings to change. */
 export interface ResumeRunOptions extends RunSettings, DriveOptions {
@@ -108,7 +122,7 @@ export interface ReadyRun {
 }
 
 /** A new run as the caller describes it, without the store it goes into. */
-export type RunSpec = Omit<CreateRunOptions, 'store'>;
+export type RunSpec = Omit<RunSettings, 'store'> & RunWork;
 
 /** A new run checked and ready to be stored. */
 export interface CheckedRun {
@@ -121,7 +135,10 @@ export interface CheckedRun {
  * anything is stored or even opened: a problem throws a {@link UsageError}.
  */
 export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
-  const prompt = spec.prompt.trim();
+  if (spec.plan === undefined && spec.params !== undefined && Object.keys(spec.params).length > 0)
+    throw new UsageError('params are set, but no plan takes them', { hint: 'pass --plan FILE with --set' });
+  const plan = spec.plan === undefined ? null : await readPlan(spec.plan, spec.params ?? {});
+  const prompt = (spec.prompt ?? '').trim() || (plan ? plan.plan.description.trim() || plan.plan.name : '');
   if (prompt === '')
     throw new UsageError('the prompt is empty', {
       hint: 'pass --prompt "what to build", e.g. --prompt "Build a todo app"',
@@ -136,6 +153,7 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
   });
   const limits = checkLimits(spec.limits ?? {}, defaultLimits);
   checkCostLimit(limits.maxCostUsd, prepared.modelFor);
+  if (plan) checkStepAgents(plan.plan.steps, prepared, limits.maxCostUsd);
   return {
     async create(store) {
       // The run's span starts with the run, so that workers of a detached run find it stored.
@@ -154,6 +172,7 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
           limits,
           outDir: spec.outDir === undefined ? null : path.resolve(spec.outDir),
           trace: tracing?.stored ?? null,
+          ...(plan ? { plan: runPlanOf(plan) } : {}),
         });
       } catch (error) {
         tracing?.end({ error });
@@ -330,6 +349,7 @@ export class RunHandle {
           agents: options.prepared.agents,
           templates: options.prepared.templates,
           modelFor: options.prepared.modelFor,
+          modelsForLlm: options.prepared.modelsForLlm,
           notes: options.notes,
           owner,
           waitForApprovals: drive.waitForApprovals ?? true,

@@ -4,6 +4,7 @@ import { registerApproveCommand } from './commands/approve-command.js';
 import { registerCancelCommand } from './commands/cancel-command.js';
 import { registerExportCommand } from './commands/export-command.js';
 import { registerLogsCommand } from './commands/logs-command.js';
+import { registerPlanCommand } from './commands/plan-command.js';
 import { registerResumeCommand } from './commands/resume-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
@@ -30,6 +31,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program.configureHelp({ showGlobalOptions: true });
   registerRunCommand(program, setExitCode);
   registerResumeCommand(program, setExitCode);
+  registerPlanCommand(program);
   registerApproveCommand(program);
   registerTreeCommand(program);
   registerRunsCommand(program);

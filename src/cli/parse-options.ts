@@ -80,3 +80,10 @@ export function limitsFrom(flags: LimitFlags, base: Limits = defaultLimits): Lim
     maxAttempts: flags.maxAttempts ?? base.maxAttempts,
   };
 }
+
+/** Collects repeated `--set NAME=VALUE` flags into the params of a plan. */
+export function planParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`"${value}" is not NAME=VALUE, e.g. --set version=1.2.0.`);
+  return { ...previous, [value.slice(0, at).trim()]: value.slice(at + 1) };
+}

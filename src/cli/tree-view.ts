@@ -78,7 +78,9 @@ export function renderTree(root: TreeNode, options: { color: boolean; filter?: T
       : node.error
         ? `  — ${node.error.message}`
         : '';
-    const facts = nodeFacts(node);
+    // Which path of a written fallback ran (issue 16): the fallback names the step it stands in for.
+    const path = node.fallbackFor !== undefined ? `  (fallback of ${node.fallbackFor})` : node.fallbackId !== undefined ? `  (fallback: ${node.fallbackId})` : '';
+    const facts = `${nodeFacts(node)}${path}`;
     const hidden = node.hidden > 0 ? `  (+${node.hidden} hidden)` : '';
     const text = `${facts}${hidden}`;
     lines.push(`${prefix}${branch}${node.id}  ${status}  ${node.title}${options.color && text ? styleText('gray', text) : text}${extra}`);

@@ -101,3 +101,31 @@ export { topologicalLevels, type TaskDependencies } from './topological-levels.j
 export { capCallText, maxStoredCallTextBytes, modelCallSchema, type ModelCall } from './model-call.js';
 export { workerStatusSchema, workerTaskSchema, type WorkerStatus, type WorkerTask } from './worker-status.js';
 export { didYouMean } from './did-you-mean.js';
+export { retryDelay } from './retry-delay.js';
+export {
+  conditionSteps,
+  evaluateCondition,
+  type ConditionOutcome,
+  type ConditionScope,
+} from './evaluate-condition.js';
+export {
+  conditionOperators,
+  conditionSchema,
+  conditionTestSchemas,
+  paramValueSchema,
+  planFileSchema,
+  planJsonSchema,
+  planParamSchema,
+  planStepKeys,
+  planStepSchema,
+  retryPolicySchema,
+  runPlanSchema,
+  type Condition,
+  type ParamValue,
+  type PlanFile,
+  type PlanParam,
+  type PlanStep,
+  type PlanStepInput,
+  type RetryPolicy,
+  type RunPlan,
+} from './plan-file.js';

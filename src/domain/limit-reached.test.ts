@@ -7,8 +7,12 @@ describe('limitReached', () => {
       budget: 'maxDepth',
       message: 'the tree may not grow deeper than 3 levels (raise it with --max-depth)',
     });
-    expect(limitReached('maxNodes', 500).message).toBe('the run reached its limit of 500 nodes (raise it with --max-nodes)');
-    expect(limitReached('maxCalls', 20).message).toBe('the run reached its limit of 20 LLM calls (raise it with --max-calls)');
+    expect(limitReached('maxNodes', 500).message).toBe(
+      'the run reached its limit of 500 nodes (raise it with --max-nodes)',
+    );
+    expect(limitReached('maxCalls', 20).message).toBe(
+      'the run reached its limit of 20 LLM calls (raise it with --max-calls)',
+    );
     expect(limitReached('maxTokens', 1000, { tokens: 1042, costUsd: 0 }).message).toBe(
       'the run reached its limit of 1000 tokens, having used 1042 (raise it with --max-tokens)',
     );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { budgetNameSchema, limitsSchema } from './limits.js';
+import { runPlanSchema } from './plan-file.js';
 import { usageSchema } from './usage.js';
 
 /** Current schema version of stored run documents. */
@@ -65,6 +66,8 @@ export const runSchema = z.object({
   outDir: z.string().nullable().optional(),
   /** The run's trace when it was traced (OpenTelemetry); absent on runs stored before it was kept. */
   trace: runTraceSchema.nullable().optional(),
+  /** The written plan it was started from (`run --plan`) and its params; absent otherwise. */
+  plan: runPlanSchema.optional(),
   status: runStatusSchema,
   stopReason: stopReasonSchema.nullable(),
   usage: usageSchema,

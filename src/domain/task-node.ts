@@ -4,6 +4,7 @@ import { checkerAnswerSchema } from './checker-answer.js';
 import { executorAnswerSchema, nodeResultSchema } from './executor-answer.js';
 import { limitStopSchema } from './limit-reached.js';
 import { nodeStatusSchema } from './node-status.js';
+import { planStepSchema } from './plan-file.js';
 import { plannerAnswerSchema } from './planner-answer.js';
 import { sequencerAnswerSchema } from './sequencer-answer.js';
 import { usageSchema } from './usage.js';
@@ -46,7 +47,8 @@ export type CheckRecord = z.infer<typeof checkRecordSchema>;
 
 /** Why a node failed or was skipped. */
 export const nodeErrorSchema = z.object({
-  kind: z.enum(['model', 'provider', 'validation', 'budget', 'human', 'dependency', 'internal']),
+  /** `condition`: a written step's `when` did not hold, or its fallback was not needed. */
+  kind: z.enum(['model', 'provider', 'validation', 'budget', 'human', 'dependency', 'condition', 'timeout', 'internal']),
   message: z.string(),
   /**
    * The run limit behind the failure: the node's own (kind `budget`, e.g. it had to decompose at
@@ -105,6 +107,18 @@ export const taskNodeSchema = z.object({
    * worker ran it (a run driven by one process, or a document from before workers).
    */
   worker: z.string().optional(),
+  /**
+   * The written step this node is (issue 16: `run --plan`): its prompt template, condition,
+   * fallback, retry policy, timeout, `plan: auto | manual` and nested steps. Absent on nodes a
+   * planner proposed and on documents stored before plans.
+   */
+  step: planStepSchema.optional(),
+  /** The sibling that runs only if this node fails (its step's `fallback`), by id. */
+  fallbackId: z.string().optional(),
+  /** The sibling this node is the fallback of, by id: it runs only if that one failed. */
+  fallbackFor: z.string().optional(),
+  /** The try of a written step with a `retry` policy (1-based); absent: its first. */
+  tries: z.number().int().positive().optional(),
   /** Bumped on every write; conditional updates compare it. */
   version: z.number().int().nonnegative(),
   createdAt: z.string(),

@@ -5,6 +5,7 @@ import {
   newNode,
   type NodeEvent,
   type PlannerAnswer,
+  type PlanStep,
   type SequencerAnswer,
   type TaskNode,
 } from '../domain/index.js';
@@ -27,6 +28,8 @@ export function buildChildren(options: {
   policies: readonly ApprovalPolicy[];
   at: string;
   actor: string;
+  /** The written steps the plan came from (issue 16): each child keeps its own, with its fallback links. */
+  steps?: readonly PlanStep[];
 }): NewChildren {
   const { parent, plan, sequence, at } = options;
   const idOf = new Map(plan.tasks.map((task, order) => [task.key, childId(parent.id, order)]));
@@ -38,6 +41,11 @@ export function buildChildren(options: {
     const dependsOn = (dependencies.get(task.key) ?? []).map((key) => idOf.get(key)!);
     const policy = options.policies.find((rule) => new RegExp(rule.title, rule.flags).test(task.title));
     const approvalReason = task.requiresApproval ? (task.approvalReason ?? 'flagged by the planner') : policy?.reason;
+    // A written step with a condition asks its person only once its dependencies settled and the
+    // condition holds (see `NodePipeline.work`): nobody approves a step that will be skipped.
+    const step = options.steps?.find((written) => written.key === task.key);
+    const deferred = step?.when !== undefined && step.requiresApproval;
+    const gated = approvalReason !== undefined && !deferred;
     const node = newNode({
       runId: parent.runId,
       id: idOf.get(task.key)!,
@@ -51,10 +59,16 @@ export function buildChildren(options: {
       group: groupOf.get(task.key) ?? null,
       integration: integration.has(task.key),
       requiresApproval: approvalReason !== undefined,
-      status: approvalReason !== undefined ? 'awaiting_approval' : dependsOn.length === 0 ? 'ready' : 'pending',
+      status: gated ? 'awaiting_approval' : dependsOn.length === 0 ? 'ready' : 'pending',
       at,
     });
-    if (approvalReason !== undefined)
+    if (step) {
+      node.step = step;
+      if (step.fallback !== undefined) node.fallbackId = idOf.get(step.fallback);
+      const primary = options.steps?.find((written) => written.fallback === task.key);
+      if (primary) node.fallbackFor = idOf.get(primary.key);
+    }
+    if (gated)
       node.approval = { kind: 'gate', reason: approvalReason, round: 1, requestedAt: at, decision: null };
     return node;
   });

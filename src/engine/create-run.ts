@@ -6,8 +6,10 @@ import {
   runSchemaVersion,
   type Limits,
   type NoteRef,
+  type PlanStep,
   type Run,
   type RunTrace,
+  type RunPlan,
   type TaskNode,
 } from '../domain/index.js';
 import type { Store } from '../store/index.js';
@@ -25,6 +27,11 @@ export interface CreateRunOptions {
   outDir?: string | null;
   /** The run's trace, when this process traces it (see {@link RunTrace}). */
   trace?: RunTrace | null;
+  /**
+   * A written plan (issue 16): the root is planned by its steps instead of by the planner, and the
+   * run keeps the plan's name, version and params.
+   */
+  plan?: { run: RunPlan; steps: readonly PlanStep[] };
   /** Fixed id (tests); otherwise a short random one. */
   id?: string;
 }
@@ -45,6 +52,16 @@ export async function createRun(options: CreateRunOptions): Promise<{ run: Run; 
     status: 'ready',
     at,
   });
+  if (options.plan)
+    root.step = {
+      key: 'root',
+      title: options.prompt,
+      dependsOn: [],
+      notes: [],
+      requiresApproval: false,
+      plan: 'manual',
+      steps: [...options.plan.steps],
+    };
   const run: Run = {
     schemaVersion: runSchemaVersion,
     id,
@@ -57,6 +74,7 @@ export async function createRun(options: CreateRunOptions): Promise<{ run: Run; 
     limits: options.limits,
     outDir: options.outDir ?? null,
     ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.plan ? { plan: options.plan.run } : {}),
     status: 'running',
     stopReason: null,
     usage: { ...emptyUsage },

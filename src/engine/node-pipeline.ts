@@ -23,7 +23,16 @@ import type { NodeWriter, RunTotals } from './node-writer.js';
 import { rollUpResult } from './roll-up-result.js';
 import type { SharedRun } from './shared-run.js';
 import type { TreeState } from './tree-state.js';
+import { withinTimeout } from './within-timeout.js';
 import { writeArtifacts } from './write-artifacts.js';
+import {
+  manualStepRefusal,
+  renderedPrompt,
+  writtenExecution,
+  writtenPlan,
+  writtenApprovalReason,
+  writtenSkip,
+} from './written-steps.js';
 
 /** What the pipeline needs from the engine that drives it. */
 export interface PipelineHost {
@@ -66,6 +75,20 @@ export class NodePipeline {
    */
   async work(startable: TaskNode): Promise<void> {
     const { writer, sharing } = this.host;
+    // A written step whose condition does not hold, or a fallback not needed, is skipped unstarted.
+    if (startable.status !== 'running') {
+      const skip = writtenSkip(startable, this.host.tree, this.host.run());
+      if (skip) {
+        await writer.apply(startable, { type: 'skip', error: skip });
+        return;
+      }
+      // A written gate with a condition that holds asks its person now (see `buildChildren`).
+      if (startable.requiresApproval && startable.approval === null && startable.step?.when) {
+        const reason = startable.step.approvalReason ?? writtenApprovalReason;
+        await writer.apply(startable, { type: 'request-approval', kind: 'gate', reason });
+        return;
+      }
+    }
     // A node inserted started (see `decompose`) is running already.
     let node = startable.status === 'running' ? startable : await this.start(startable);
     sharing?.renew(node);
@@ -162,7 +185,12 @@ export class NodePipeline {
   async rollUp(node: TaskNode): Promise<void> {
     const children = this.host.tree.childrenOf(node.id);
     if (children.length === 0 || !children.every((child) => isTerminal(child.status))) return;
-    const unfinished = children.filter((child) => child.status === 'failed' || child.status === 'cancelled');
+    // A failed written step whose fallback completed took the other path; it does not fail the parent.
+    const unfinished = children.filter(
+      (child) =>
+        (child.status === 'failed' || child.status === 'cancelled') &&
+        !(child.fallbackId && this.host.tree.get(child.fallbackId)?.status === 'completed'),
+    );
     const failed = unfinished.find((child) => child.error?.limit) ?? unfinished[0];
     if (failed) {
       const limit = failed.error?.limit;
@@ -204,23 +232,55 @@ export class NodePipeline {
    */
   private async execute(node: TaskNode): Promise<{ node: TaskNode; unsaved: NodePatch } | null> {
     if (node.pipeline.execution !== null) return { node, unsaved: {} };
-    if (node.parentId === null)
-      return { node, unsaved: { pipeline: { ...node.pipeline, execution: rootExecution } } };
+    if (node.parentId === null) {
+      const execution = node.step?.steps ? writtenExecution : rootExecution;
+      return { node, unsaved: { pipeline: { ...node.pipeline, execution } } };
+    }
+    // A written step's prompt is rendered as it starts, with its dependencies' results (issue 16).
+    const { step } = node;
+    // A description a person edited at the step's approval is theirs: it is not rendered over.
+    const edited = node.approval?.decision?.action === 'edit';
+    const rendered: NodePatch =
+      step && !edited ? { description: renderedPrompt(node, this.host.tree, this.host.run()) } : {};
+    if (step?.steps)
+      return { node, unsaved: { ...rendered, pipeline: { ...node.pipeline, execution: writtenExecution } } };
     const guidance = node.approval?.decision?.action === 'retry' ? node.approval.decision.comment : null;
-    const outcome = await executeNode(this.host.runtime, this.host.context(node), {
-      canDecompose: node.depth < this.host.run().limits.maxDepth,
+    const belowLimit = node.depth < this.host.run().limits.maxDepth;
+    const manual = step !== undefined && step.plan === 'manual';
+    const context = this.host.context({ ...node, ...rendered });
+    const options = {
+      canDecompose: belowLimit && !manual,
       guidance,
-    });
+      ...(manual && belowLimit ? { refusal: manualStepRefusal } : {}),
+    };
+    const { runtime } = this.host;
+    const outcome =
+      step?.timeoutMs === undefined
+        ? await executeNode(runtime, context, options)
+        : await withinTimeout(runtime.signal, step.timeoutMs, (signal) =>
+            executeNode({ ...runtime, signal }, context, options),
+          );
+    if (outcome === null) {
+      // The try ran out of time: its call is aborted and it fails with that reason (a retry policy
+      // may try again).
+      const message = `the try took longer than the step's timeoutMs (${step!.timeoutMs} ms)`;
+      await this.host.writer.apply(node, { type: 'fail', error: { kind: 'timeout', message } });
+      return null;
+    }
     const answered = await this.host.writer.answer(node, 'executor', outcome, (execution) => ({
       pipeline: { ...node.pipeline, execution },
     }));
-    return answered && { node, unsaved: answered };
+    return answered && { node, unsaved: { ...rendered, ...answered } };
   }
 
   private async decompose(start: TaskNode): Promise<void> {
     const { writer, tree, runtime } = this.host;
     let node = start;
     const { maxNodes } = this.host.run().limits;
+    // A written level is planned by its plan: no planner, no sequencer (issue 16).
+    const written = node.step?.steps ? writtenPlan(node.step.steps) : null;
+    if (written)
+      node = { ...node, pipeline: { ...node.pipeline, plan: written.plan, sequence: written.sequence } };
     if (node.pipeline.plan === null && (await this.host.handsOff(node, 'planner'))) return;
     if (node.pipeline.plan === null) {
       if (tree.size >= maxNodes) throw nodesExceeded(maxNodes);
@@ -254,6 +314,7 @@ export class NodePipeline {
       policies: this.host.agents.approvalPolicies,
       at: now(),
       actor: this.host.owner,
+      ...(node.step?.steps ? { steps: node.step.steps } : {}),
     });
     // Children that can start now are inserted started: their start is stored with their creation,
     // one round trip before their executor call instead of two. Workers of a shared run claim each
@@ -261,7 +322,9 @@ export class NodePipeline {
     const startNow = !this.host.sharing && this.host.canStartWork();
     const inserted = children.nodes.map((child, index) => {
       const created = children.events[index]!;
-      if (!startNow || child.status !== 'ready' || tree.get(child.id))
+      // A written step with a condition or a fallback link is decided as it starts, not inserted started.
+      const decidedAtStart = child.step?.when !== undefined || child.fallbackFor !== undefined;
+      if (!startNow || child.status !== 'ready' || tree.get(child.id) || decidedAtStart)
         return { new: child, node: child, created, started: [] };
       const { node: started, events } = writer.moveNew(child, this.startEvent());
       return { new: child, node: started, created, started: events };

@@ -1,6 +1,8 @@
 import {
   addUsage,
   ArborError,
+  emptyPipeline,
+  retryDelay,
   transition,
   type AgentRole,
   type NodeError,
@@ -31,7 +33,18 @@ export interface NodeWriterOptions {
   totals: RunTotals;
   /** After a stored write of transitions, with their events (the tree already holds the new node). */
   onTransition: (node: TaskNode, events: readonly NodeEvent[]) => void;
+  /** Waits between the tries of a written step with a `retry` policy; injected by tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** The failures a written step's `retry` policy tries again: not a limit, a person or a dependency. */
+const retriedKinds: ReadonlySet<NodeError['kind']> = new Set([
+  'model',
+  'provider',
+  'validation',
+  'timeout',
+  'internal',
+]);
 
 /**
  * The engine's one write path for nodes: legal transitions through the pure `transition`, answers
@@ -49,6 +62,20 @@ export class NodeWriter {
     transitions: NodeTransitionEvent | readonly NodeTransitionEvent[],
     extra: NodePatch = {},
   ): Promise<TaskNode> {
+    const retry = this.retryOf(node, transitions);
+    if (retry) {
+      // A written step with tries left waits its backoff and goes back to ready instead of failing.
+      await (this.options.sleep ?? sleep)(retry.delay);
+      return this.apply(
+        node,
+        { type: 'pause', reason: retry.reason },
+        {
+          ...extra,
+          tries: retry.next,
+          pipeline: { ...emptyPipeline },
+        },
+      );
+    }
     const { patch, events } = this.move(node, transitions);
     const stored = await this.options.store.updateNode({
       runId: this.options.runId,
@@ -75,6 +102,25 @@ export class NodeWriter {
   /** After moved nodes were inserted: the transitions their events record are the run's news. */
   inserted(node: TaskNode, events: readonly NodeEvent[]): void {
     if (events.length > 0) this.options.onTransition(node, events);
+  }
+
+  /** The next try of a running written step whose work failed, when its `retry` policy has one left. */
+  private retryOf(
+    node: TaskNode,
+    transitions: NodeTransitionEvent | readonly NodeTransitionEvent[],
+  ): { next: number; delay: number; reason: string } | null {
+    const policy = node.step?.retry;
+    const event = 'type' in transitions ? transitions : transitions.length === 1 ? transitions[0] : undefined;
+    if (!policy || node.status !== 'running' || event?.type !== 'fail' || !retriedKinds.has(event.error.kind))
+      return null;
+    const tries = node.tries ?? 1;
+    if (tries >= policy.attempts) return null;
+    const delay = retryDelay(policy, tries);
+    return {
+      next: tries + 1,
+      delay,
+      reason: `try ${tries} of ${policy.attempts} failed (${event.error.message}); try ${tries + 1} after ${delay} ms`,
+    };
   }
 
   /** The patch and events of legal transitions, each from where the one before left the node. */
@@ -149,4 +195,8 @@ export class NodeWriter {
       usage: addUsage(node.usage, outcome.usage),
     };
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

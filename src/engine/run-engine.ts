@@ -41,6 +41,11 @@ export interface RunEngineOptions {
   agents: AgentsConfig;
   templates: PromptTemplates;
   modelFor: (role: AgentRole) => Model;
+  /**
+   * The models of an `--llm` spec, for written steps whose `agent` names one (issue 16); without
+   * it, such steps use the run's models.
+   */
+  modelsForLlm?: (llm: string) => (role: AgentRole) => Model;
   notes: readonly NoteText[];
   /** Who drives the run, recorded on leases and events. */
   owner: string;
@@ -57,6 +62,8 @@ export interface RunEngineOptions {
   onEvent?: (event: EngineEvent) => void;
   /** Told of node changes and model calls, for traces; default: nothing is traced. */
   tracer?: RunTracer;
+  /** Waits between the tries of a written step with a `retry` policy (default: a timer); tests inject a clock. */
+  sleep?: (ms: number) => Promise<void>;
   /**
    * Share the run with other workers instead of driving it alone: claims with leases, budgets in
    * the store, a tree kept fresh by polling (see {@link SharedRun}). The caller must not hold the run.
@@ -121,6 +128,7 @@ export class RunEngine {
         }
         this.scheduler.afterChange(node);
       },
+      ...(options.sleep ? { sleep: options.sleep } : {}),
     });
     const budget = new Budget(options.run.limits, this.totals.usage);
     const slots = new ConcurrencySlots(options.run.limits.concurrency, options.agents, {
@@ -139,7 +147,10 @@ export class RunEngine {
       runId: options.run.id,
       agents: options.agents,
       templates: options.templates,
-      modelFor: options.modelFor,
+      modelFor: (role, nodeId) => {
+        const agent = nodeId === undefined ? undefined : this.tree.get(nodeId)?.step?.agent;
+        return agent && options.modelsForLlm ? options.modelsForLlm(agent)(role) : options.modelFor(role);
+      },
       reserve: (estimate) => (storeBudget ? storeBudget.reserve(estimate) : budget.reserve(estimate)),
       signal: this.abort.signal,
       slots,

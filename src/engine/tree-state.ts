@@ -1,4 +1,5 @@
 import { settledStatuses, type NodeStatus, type TaskNode } from '../domain/index.js';
+import { coveredFailure } from './written-steps.js';
 
 /**
  * The engine's in-memory index of one run's tree: nodes by id, children by parent and dependents by
@@ -63,14 +64,22 @@ export class TreeState {
     return node.dependsOn.map((id) => this.require(id));
   }
 
-  /** True when every dependency completed or was skipped. */
+  /** True when every dependency completed or was skipped (or failed, with a fallback that covers it). */
   dependenciesSettled(node: TaskNode): boolean {
-    return node.dependsOn.every((id) => settledStatuses.has(this.require(id).status));
+    return this.dependenciesOf(node).every(
+      (dependency) => settledStatuses.has(dependency.status) || coveredFailure(node, dependency),
+    );
   }
 
-  /** The first dependency that failed or was cancelled, which means the node can never run. */
+  /**
+   * The first dependency that failed or was cancelled, which means the node can never run; a failure
+   * a written fallback covers (issue 16) is not one.
+   */
   blockingDependency(node: TaskNode): TaskNode | undefined {
-    return this.dependenciesOf(node).find((dependency) => dependency.status === 'failed' || dependency.status === 'cancelled');
+    return this.dependenciesOf(node).find(
+      (dependency) =>
+        (dependency.status === 'failed' || dependency.status === 'cancelled') && !coveredFailure(node, dependency),
+    );
   }
 
   /** How many nodes are in each status. */

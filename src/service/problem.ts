@@ -1,4 +1,5 @@
 import { ArborError, NotFoundError, StateConflictError, UsageError } from '../domain/index.js';
+import { PlanCheckError, type PlanProblem } from '../plans/index.js';
 import { RequestError } from './request-error.js';
 
 /** An `application/problem+json` body (RFC 9457), plus the field at fault and a fix. */
@@ -11,6 +12,8 @@ export interface Problem {
   field?: string;
   /** What to do about it: the CLI's `fix:` line. */
   fix?: string;
+  /** A plan that failed its check (`invalid-plan`): every problem, with its line and column in the plan's text. */
+  problems?: PlanProblem[];
 }
 
 /** Problem types are URNs: stable names to branch on, described in the README's service section. */
@@ -53,6 +56,8 @@ export function problemFor(error: unknown): Problem {
     return problem(error.status, error.title, error.message, { field: error.field, fix: error.hint });
   if (error instanceof NotFoundError) return problem(404, 'not-found', error.message, { fix: error.hint });
   if (error instanceof StateConflictError) return problem(409, 'conflict', error.message, { fix: error.hint });
+  if (error instanceof PlanCheckError)
+    return { ...problem(400, 'invalid-plan', error.message, { fix: error.hint }), problems: [...error.problems] };
   if (error instanceof UsageError) return problem(400, 'bad-request', error.message, { fix: error.hint });
   const code = (error as { code?: unknown } | null)?.code;
   const known = typeof code === 'string' ? fastifyErrors[code] : undefined;

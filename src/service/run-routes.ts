@@ -43,7 +43,15 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         413: problem('the body is too large'),
       },
       handler: async ({ body, reply }) => {
-        const run = await runs.create(body);
+        const { plan, prompt, ...rest } = body;
+        // A plan comes as text (YAML or JSON) or as an object; never as a path on the server. The
+        // body's schema holds one of prompt and plan.
+        const text = typeof plan === 'string' ? plan : plan && JSON.stringify(plan, null, 2);
+        const run = await runs.create(
+          text === undefined
+            ? { ...rest, prompt: prompt ?? '' }
+            : { ...rest, plan: { text, source: 'plan' }, ...(prompt === undefined ? {} : { prompt }) },
+        );
         void reply.header('location', `/v1/runs/${run.id}`);
         return { runId: run.id };
       },

@@ -33,10 +33,10 @@ export interface ServiceRunsOptions {
 }
 
 /** What a `POST /v1/runs` asks for. */
-export interface NewRunRequest extends RunSpec {
+export type NewRunRequest = RunSpec & {
   /** MongoDB: store the run and leave it to workers. */
   detach?: boolean;
-}
+};
 
 /**
  * The runs `arbor serve` drives in its own process, each with its own limits: started, resumed,

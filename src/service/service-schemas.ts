@@ -25,7 +25,23 @@ export const nodeParamsSchema = z.object({ run: id, node: id }).strict();
 /** `POST /v1/runs`: the work, and what the CLI's `arbor run` flags would set. */
 export const createRunBodySchema = z
   .object({
-    prompt: z.string().trim().min(1, 'the prompt is empty').meta({ description: 'what to build' }),
+    prompt: z
+      .string()
+      .trim()
+      .min(1, 'the prompt is empty')
+      .optional()
+      .meta({ description: 'what to build; with a `plan`, optional (its description stands in)' }),
+    plan: z
+      .union([z.string().min(1), z.record(z.string(), z.unknown())])
+      .optional()
+      .meta({
+        description:
+          'a written plan (README "Plans you write"): its YAML or JSON text, or the plan as an object; checked as `arbor plan check` does',
+      }),
+    params: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .meta({ description: "values of the plan's params, as `--set NAME=VALUE` gives them" }),
     notes: z
       .array(z.object({ name: z.string().trim().min(1), content: z.string() }).strict())
       .max(100)
@@ -39,7 +55,11 @@ export const createRunBodySchema = z
       .optional()
       .meta({ description: 'MongoDB only: store the run and leave it to `arbor worker` processes' }),
   })
-  .strict();
+  .strict()
+  .refine((body) => body.prompt !== undefined || body.plan !== undefined, {
+    message: 'give a prompt, or a plan',
+    path: ['prompt'],
+  });
 
 /** `GET /v1/runs` query. */
 export const listRunsQuerySchema = z

@@ -48,6 +48,20 @@ describe('read documents', () => {
     expect(after.error?.limit).toEqual(limit);
   });
 
+  it('loads v1 documents stored before written plans without plan fields, and ones that carry them', async () => {
+    const run = parseRun(await fixture('run-v1.json'), 'run-v1.json');
+    expect(run.plan).toBeUndefined();
+    const stored = (await fixture('node-v1.json')) as object;
+    const before = parseNode(stored, 'old');
+    expect([before.step, before.fallbackId, before.fallbackFor, before.tries]).toEqual([undefined, undefined, undefined, undefined]);
+    const step = { key: 'deploy', title: 'Deploy', when: { status: { step: 'tests', is: 'completed' } }, retry: { attempts: 2 } };
+    const after = parseNode({ ...stored, step, fallbackId: '2.2', tries: 2 }, 'new');
+    expect(after.step).toMatchObject({ ...step, plan: 'manual', dependsOn: [], retry: { attempts: 2, backoff: 'fixed', delayMs: 1000 } });
+    expect(after).toMatchObject({ fallbackId: '2.2', tries: 2 });
+    const planned = parseRun({ ...run, plan: { name: 'p', version: '1', source: null, params: { env: 'prod' } } }, 'new');
+    expect(planned.plan?.params).toEqual({ env: 'prod' });
+  });
+
   it('loads a stored v1 event', async () => {
     expect(parseEvent(await fixture('event-v1.json'), 'event-v1.json')).toMatchObject({
       type: 'decide',

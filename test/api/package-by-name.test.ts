@@ -89,7 +89,9 @@ console.log(JSON.stringify({ status: outcome.status, llm: outcome.run.llm, asked
       `import { startRun, type Model, type RunHandle } from 'arbor';
 const model: Model = { provider: 'p', modelId: 'm', generate: async () => ({ text: '{}', finishReason: 'complete', refusal: null, usage: { calls: 1, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: null } }) };
 export const started: Promise<RunHandle> = startRun({ store: null as never, prompt: 'x', model });
-// @ts-expect-error: a run needs a prompt
+// A written plan stands in for the prompt (issue 16).
+export const planned: Promise<RunHandle> = startRun({ store: null as never, plan: 'plans/code-review.yaml', params: { diff: 'x' }, model });
+// @ts-expect-error: a run needs a prompt or a plan
 void startRun({ store: null as never, model });
 `,
     );

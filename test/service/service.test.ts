@@ -262,8 +262,9 @@ describe('arbor serve access', () => {
       expect.arrayContaining(['/v1/runs', '/v1/runs/{run}', '/v1/runs/{run}/tree', '/v1/runs/{run}/nodes/{node}/decision', '/v1/runs/{run}/events/stream']),
     );
     const create = document.paths['/v1/runs']!.post!.requestBody!.content['application/json']!.schema;
-    expect(create.required).toEqual(['prompt']);
-    expect(Object.keys(create.properties)).toEqual(['prompt', 'notes', 'llm', 'limits', 'agents', 'detach']);
+    // A prompt, or a plan (issue 16): neither alone is required by the schema; the server asks for one.
+    expect(create.required).toBeUndefined();
+    expect(Object.keys(create.properties)).toEqual(['prompt', 'plan', 'params', 'notes', 'llm', 'limits', 'agents', 'detach']);
     expect(create.additionalProperties).toBe(false);
   });
 

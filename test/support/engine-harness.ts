@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadAgentsConfig, loadPromptTemplates, type AgentsConfig } from '../../src/agents/index.js';
 import { defaultLimits, type AgentRole, type Limits, type TaskNode } from '../../src/domain/index.js';
-import { createRun, RunEngine, type EngineEvent, type RunOutcome } from '../../src/engine/index.js';
+import {
+  createRun,
+  RunEngine,
+  type CreateRunOptions,
+  type EngineEvent,
+  type RunOutcome,
+} from '../../src/engine/index.js';
 import type { Model, ModelRequest } from '../../src/llm/model.js';
 import { createScriptedModel, parseScript } from '../../src/llm/scripted/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -38,6 +44,10 @@ export interface HarnessOptions {
   agents?: (agents: AgentsConfig) => AgentsConfig;
   /** The store the run lives in: `embedded` (default) or `mongodb` (a fresh database on `MONGODB_URI`). */
   store?: StoreKind;
+  /** A written plan the root is planned by (issue 16), as `createRun` takes it. */
+  plan?: CreateRunOptions['plan'];
+  /** Waits between the tries of written steps (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -106,6 +116,7 @@ export async function createHarness(options: HarnessOptions) {
     agentsDir: null,
     promptsDir: null,
     limits,
+    ...(options.plan ? { plan: options.plan } : {}),
   });
 
   let engine: RunEngine | null = null;
@@ -142,6 +153,7 @@ export async function createHarness(options: HarnessOptions) {
           outDir: path.join(dir, 'out'),
           reopenFailed: overrides.reopenFailed ?? false,
           onEvent: (event) => events.push(event),
+          ...(options.sleep ? { sleep: options.sleep } : {}),
         },
         await store.listNodes(run.id),
       );

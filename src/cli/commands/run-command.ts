@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkRun, outputFolder } from '../../api/index.js';
+import { checkRun, findPlan, outputFolder } from '../../api/index.js';
 import { UsageError } from '../../domain/index.js';
 import { openStore } from '../../store/index.js';
 import {
@@ -13,6 +13,7 @@ import { startCliTracing } from '../cli-tracing.js';
 import { driveRun } from '../drive-run.js';
 import { createLogger, logDirFor } from '../logger.js';
 import { limitsFrom, type LimitFlags } from '../parse-options.js';
+import { plansOption, setOption } from './plan-command.js';
 import { addLimitOptions, addRunOptions } from './shared-options.js';
 
 interface RunFlags extends CommonFlags, LimitFlags, ProgressFlags {
@@ -24,6 +25,9 @@ interface RunFlags extends CommonFlags, LimitFlags, ProgressFlags {
   out?: string;
   detach?: boolean;
   traceContent?: boolean;
+  plan?: string;
+  plans?: string;
+  set?: Record<string, string>;
 }
 
 /** `arbor run`: starts a run, shows progress, asks for approvals on a terminal (DESIGN §5). */
@@ -33,6 +37,12 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     .description('start a run: plan, sequence, execute, check and approve a tree of work')
     .option('-p, --prompt <text>', 'what to build')
     .option('-n, --notes <files...>', 'notes files (markdown) that describe what to build')
+    .option(
+      '--plan <file|name>',
+      'run a plan you wrote (YAML or JSON), or one of the plans folder (arbor plan list)',
+    )
+    .option(...setOption)
+    .option(...plansOption)
     .option('--detach', 'create the run and leave it to workers (arbor worker; MongoDB only)');
   addRunOptions(command);
   addLimitOptions(command);
@@ -41,6 +51,8 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     const tracing = await startCliTracing({ content: flags.traceContent });
     const checked = await checkRun({
       prompt: flags.prompt ?? '',
+      ...(flags.plan === undefined ? {} : { plan: await findPlan(flags.plan, flags.plans) }),
+      ...(flags.set === undefined ? {} : { params: flags.set }),
       notes: flags.notes ?? [],
       llm: flags.llm,
       agents: flags.agents,

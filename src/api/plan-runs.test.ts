@@ -1,0 +1,266 @@
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { makeTempDir, repoRoot } from '../../test/support/cli.js';
+import { PlanCheckError } from '../plans/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { getTree, type TreeNode } from './queries.js';
+import { resumeRun, startRun } from './runs.js';
+
+const fixtures = path.join(repoRoot, 'test', 'fixtures', 'plans');
+const llm = `script:${path.join(fixtures, 'demo.script.yaml')}`;
+
+function child(node: TreeNode, key: string): TreeNode {
+  const found = node.children.find((candidate) => candidate.key === key);
+  if (!found) throw new Error(`no child ${key} under ${node.id}`);
+  return found;
+}
+
+async function withStore(test: (store: Store, dir: string) => Promise<void>): Promise<void> {
+  const dir = await makeTempDir();
+  const store = await openStore(dir);
+  try {
+    await test(store, dir);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('startRun with a written plan', () => {
+  it('builds the tree from the plan: no planner for written levels, prompts rendered with results, auto steps decomposed', () =>
+    withStore(async (store, dir) => {
+      const handle = await startRun({
+        store,
+        llm,
+        plan: path.join(fixtures, 'demo.plan.yaml'),
+        params: { target: 'prod' },
+        outDir: path.join(dir, 'out'),
+      });
+      const outcome = await handle.done;
+      expect(outcome.status).toBe('completed');
+      expect(outcome.run.plan).toMatchObject({
+        name: 'demo',
+        version: '2',
+        params: { target: 'prod', strict: false },
+      });
+      const { root } = await getTree(store, handle.runId);
+      expect(root.title).toBe('Build the demo in written steps');
+      expect(root.children.map((node) => node.key)).toEqual(['a', 'b', 'c', 'strict-check', 'build', 'docs']);
+      // The plan planned the root and "docs": no planner or sequencer call for them.
+      expect(root.calls).toMatchObject({ planner: 0, sequencer: 0, executor: 0 });
+      expect(child(root, 'docs').calls).toMatchObject({ planner: 0, sequencer: 0, executor: 0 });
+      expect(child(root, 'a').description).toBe('Write A for prod');
+      // A result is data: the template syntax it holds is not read as a template.
+      expect(child(root, 'c').description).toBe('Join A-output {{params.target}} with Write B');
+      expect(child(root, 'c').dependsOn).toEqual([child(root, 'a').id, child(root, 'b').id]);
+      expect(child(root, 'strict-check')).toMatchObject({
+        status: 'skipped',
+        error: { kind: 'condition', message: 'its condition does not hold: param "strict" is false' },
+      });
+      const build = child(root, 'build');
+      expect(build.status).toBe('completed');
+      expect(build.children.map((node) => [node.key, node.status])).toEqual([
+        ['x', 'completed'],
+        ['y', 'completed'],
+      ]);
+      expect(build.calls).toMatchObject({ planner: 1, executor: 1 });
+      const docs = child(root, 'docs');
+      expect(docs.children.map((node) => node.key)).toEqual(['d1', 'd2']);
+      expect(child(docs, 'd2').description).toBe('After Docs part 1');
+    }));
+
+  it('refuses to decompose a manual step, runs its fallback, and hands the fallback result to dependents', () =>
+    withStore(async (store, dir) => {
+      const plan = `name: fallback
+steps:
+  - { key: flaky, title: Flaky step, fallback: backup }
+  - { key: backup, title: Backup step, prompt: "Instead of {{steps.flaky.status}} flaky" }
+  - key: use
+    title: Use the result
+    dependsOn: [flaky]
+    prompt: "Use {{steps.flaky.result}}"
+  - key: report
+    title: Report the failure
+    dependsOn: [flaky]
+    when: { status: { step: flaky, is: failed } }
+  - key: celebrate
+    title: Celebrate
+    dependsOn: [flaky]
+    when: { status: { step: flaky, is: completed } }
+`;
+      const handle = await startRun({ store, llm, plan: { text: plan }, outDir: path.join(dir, 'out') });
+      const outcome = await handle.done;
+      expect(outcome.status).toBe('completed');
+      const { root } = await getTree(store, handle.runId);
+      const flaky = child(root, 'flaky');
+      expect(flaky.status).toBe('failed');
+      expect(flaky.error?.message).toMatch(/plan: manual/);
+      expect(child(root, 'backup')).toMatchObject({
+        status: 'completed',
+        description: 'Instead of failed flaky',
+      });
+      expect(child(root, 'use')).toMatchObject({
+        status: 'completed',
+        description: 'Use Instead of failed flaky',
+      });
+      expect(child(root, 'report').status).toBe('completed');
+      expect(child(root, 'celebrate')).toMatchObject({
+        status: 'skipped',
+        error: { kind: 'condition', message: 'its condition does not hold: step "flaky" is failed' },
+      });
+    }));
+
+  it('runs a step whose condition looks at a dependency that failed, and skips the others behind it', () =>
+    withStore(async (store, dir) => {
+      const plan = `name: notify
+steps:
+  - { key: flaky, title: Flaky step }
+  - { key: notify, title: Tell someone, dependsOn: [flaky], when: { status: { step: flaky, is: failed } } }
+  - { key: next, title: Carry on, dependsOn: [flaky] }
+`;
+      const handle = await startRun({ store, llm, plan: { text: plan }, outDir: path.join(dir, 'out') });
+      expect((await handle.done).status).toBe('failed');
+      const { root } = await getTree(store, handle.runId);
+      expect(child(root, 'notify').status).toBe('completed');
+      expect(child(root, 'next')).toMatchObject({ status: 'skipped', error: { kind: 'dependency' } });
+    }));
+
+  it('asks nobody to approve a gated step whose condition does not hold', () =>
+    withStore(async (store, dir) => {
+      const plan = `name: gate
+steps:
+  - { key: flaky, title: Flaky step }
+  - key: ship
+    title: Ship it
+    dependsOn: [flaky]
+    requiresApproval: true
+    when: { status: { step: flaky, is: completed } }
+`;
+      const events: string[] = [];
+      const handle = await startRun({
+        store,
+        llm,
+        plan: { text: plan },
+        outDir: path.join(dir, 'out'),
+        waitForApprovals: false,
+        onEvent: (event) => events.push(event.type),
+      });
+      expect((await handle.done).status).toBe('failed');
+      const { root } = await getTree(store, handle.runId);
+      expect(child(root, 'ship')).toMatchObject({
+        status: 'skipped',
+        approval: null,
+        error: { kind: 'condition' },
+      });
+      expect(events).not.toContain('approval-request');
+    }));
+
+  it('skips a fallback that is not needed', () =>
+    withStore(async (store, dir) => {
+      const plan =
+        'name: f\nsteps:\n  - { key: main, title: Main, fallback: spare }\n  - { key: spare, title: Spare }\n';
+      const handle = await startRun({ store, llm, plan: { text: plan }, outDir: path.join(dir, 'out') });
+      expect((await handle.done).status).toBe('completed');
+      const { root } = await getTree(store, handle.runId);
+      expect(child(root, 'spare')).toMatchObject({
+        status: 'skipped',
+        error: { kind: 'condition', message: 'fallback not needed: "main" completed' },
+      });
+    }));
+
+  it.each([
+    ['code-review', { diff: '--- a/x.ts\n+++ b/x.ts\n+const x = 1;' }, 6],
+    ['feature-from-notes', { feature: 'CSV export', withDocs: false }, 5],
+  ] as const)('runs the shipped %s plan to the end', (name, params, steps) =>
+    withStore(async (store, dir) => {
+      const handle = await startRun({
+        store,
+        llm,
+        plan: path.join(repoRoot, 'plans', `${name}.yaml`),
+        params,
+        outDir: path.join(dir, 'out'),
+      });
+      expect((await handle.done).status).toBe('completed');
+      const { root } = await getTree(store, handle.runId);
+      expect(root.children).toHaveLength(steps);
+      expect(root.calls.planner).toBe(0);
+    }),
+  );
+
+  it('runs the shipped release checklist: production waits for a person, then the announcement follows', () =>
+    withStore(async (store, dir) => {
+      const first = await startRun({
+        store,
+        llm,
+        plan: path.join(repoRoot, 'plans', 'release-checklist.yaml'),
+        params: { version: '1.2.0' },
+        outDir: path.join(dir, 'out'),
+        waitForApprovals: false,
+      });
+      expect((await first.done).status).toBe('awaiting_approval');
+      expect(first.approvals().map((approval) => [approval.title, approval.reason])).toEqual([
+        ['Deploy to production', 'Customers see this release at once'],
+      ]);
+      const gate = first.approvals()[0]!.nodeId;
+      const resumed = await resumeRun({ store, runId: first.runId });
+      await resumed.decide(gate, { action: 'approve', by: 'test' });
+      expect((await resumed.done).status).toBe('completed');
+      const { root } = await getTree(store, first.runId);
+      expect(root.children.map((node) => [node.key, node.status])).toEqual([
+        ['verify', 'completed'],
+        ['notes', 'completed'],
+        ['staging', 'completed'],
+        ['rollback', 'skipped'],
+        ['production', 'completed'],
+        ['announce', 'completed'],
+      ]);
+      expect(child(root, 'staging').description).toBe(
+        'Deploy 1.2.0 to staging and report the smoke checks that were run and their outcome.',
+      );
+      expect(child(root, 'verify').children.map((node) => node.key)).toEqual([
+        'tests',
+        'changelog',
+        'dependencies',
+      ]);
+    }));
+
+  it("calls a step's own model when it names an agent, and refuses one that cannot be built", () =>
+    withStore(async (store, dir) => {
+      const other = path.join(fixtures, 'reviewer.script.yaml');
+      const plan = `name: agents
+steps:
+  - { key: write, title: Write it }
+  - { key: review, title: Review it, dependsOn: [write], agent: "script:${other}" }
+`;
+      const handle = await startRun({ store, llm, plan: { text: plan }, outDir: path.join(dir, 'out') });
+      expect((await handle.done).status).toBe('completed');
+      const { root } = await getTree(store, handle.runId);
+      expect(child(root, 'write').result?.summary).toBe('done: Write it');
+      expect(child(root, 'review').result?.summary).toBe('reviewed by the other model');
+      const calls = await store.listCalls(handle.runId, child(root, 'review').id);
+      expect(new Set(calls.map((call) => call.role))).toEqual(new Set(['executor', 'checker']));
+
+      const missing = 'name: m\nsteps:\n  - { key: a, title: A, agent: "script:no-such.yaml" }\n';
+      await expect(startRun({ store, llm, plan: { text: missing } })).rejects.toThrow(
+        /step "a" names agent "script:no-such\.yaml"/,
+      );
+      const typo = 'name: m\nsteps:\n  - { key: a, title: A, agent: "opneai" }\n';
+      await expect(startRun({ store, llm, plan: { text: typo } })).rejects.toThrow(
+        /the plan has 1 problem:\n {2}plan:3:32: steps\[0\]\.agent: an agent is a model/,
+      );
+      expect((await store.listRuns()).length).toBe(1);
+    }));
+
+  it('refuses a plan with problems or a missing required param before storing anything', () =>
+    withStore(async (store, dir) => {
+      await expect(startRun({ store, llm, plan: path.join(fixtures, 'demo.plan.yaml') })).rejects.toThrow(
+        /demo\.plan\.yaml:5:3: param "target" is required: pass --set target=VALUE/,
+      );
+      const bad = path.join(dir, 'bad.yaml');
+      await writeFile(bad, 'name: bad\nsteps:\n  - { key: a, title: A, dependsOn: [a] }\n');
+      const refused = startRun({ store, llm, plan: bad });
+      await expect(refused).rejects.toBeInstanceOf(PlanCheckError);
+      await expect(refused).rejects.toThrow(/bad\.yaml:3:37: step "a" depends on itself/);
+      expect(await store.listRuns()).toEqual([]);
+    }));
+});

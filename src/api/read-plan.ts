@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError, type PlanStep, type RunPlan } from '../domain/index.js';
+import { checkPlanText, PlanCheckError, type CheckedPlan, type ParamInput } from '../plans/index.js';
+
+/** A written plan: the path of a YAML or JSON file, or its text (the service, code of your own). */
+export type PlanInput = string | { text: string; source?: string };
+
+/** A plan read and checked, as a run stores it. */
+export interface ReadPlan extends CheckedPlan {
+  /** The file it came from (absolute), or null for text. */
+  file: string | null;
+  /** What problems name: the path as given, or the text's `source` (default `plan`). */
+  source: string;
+}
+
+/**
+ * Reads and checks a written plan before anything runs (issue 16): every problem, with its line and
+ * column, is thrown at once as a {@link PlanCheckError} (exit status 2). With `params`, they are
+ * checked as a run would (a missing required param is a problem); without, the file alone is.
+ */
+export async function readPlan(input: PlanInput, params?: ParamInput): Promise<ReadPlan> {
+  const { text, file, source } = await planText(input);
+  const checked = checkPlanText(text, params ? { params } : {});
+  if (!checked.success) throw new PlanCheckError(source, checked.error);
+  return { ...checked.value, file, source };
+}
+
+async function planText(input: PlanInput): Promise<{ text: string; file: string | null; source: string }> {
+  if (typeof input !== 'string') return { text: input.text, file: null, source: input.source ?? 'plan' };
+  try {
+    return { text: await readFile(input, 'utf8'), file: path.resolve(input), source: input };
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new UsageError(`cannot read plan ${input}: ${reason}`, {
+      cause: error,
+      hint: 'pass --plan FILE.yaml (or .json), or the name of a plan in the plans folder (arbor plan list)',
+    });
+  }
+}
+
+/** What a run keeps of its plan, and the steps its root is planned by. */
+export function runPlanOf(plan: ReadPlan): { run: RunPlan; steps: readonly PlanStep[] } {
+  return {
+    run: { name: plan.plan.name, version: String(plan.plan.version), source: plan.file, params: plan.params },
+    steps: plan.plan.steps,
+  };
+}
