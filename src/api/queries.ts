@@ -7,6 +7,7 @@ import {
   type TaskNode,
 } from '../domain/index.js';
 import type { Store } from '../store/index.js';
+import { pendingApprovals, type PendingApproval } from './decisions.js';
 
 /** A node with its children, in order: the shape of `arbor tree --json` and `GET /v1/runs/:run/tree`. */
 export type TreeNode = TaskNode & { children: TreeNode[] };
@@ -23,6 +24,8 @@ export interface NodeRecord {
   node: TaskNode;
   events: NodeEvent[];
   calls: ModelCall[];
+  /** What a person is asked, while the node waits for a decision nobody has made; else null. */
+  pendingApproval: PendingApproval | null;
 }
 
 /** The stored run, or a {@link NotFoundError} that says how to find run ids. */
@@ -62,7 +65,7 @@ export async function getNode(store: Store, runId: string, nodeId: string): Prom
     store.listEvents(runId, nodeId),
     store.listCalls(runId, nodeId),
   ]);
-  return { node, events, calls };
+  return { node, events, calls, pendingApproval: pendingApprovals([node])[0] ?? null };
 }
 
 /** Nests the nodes under the run's root, children sorted by their order. */

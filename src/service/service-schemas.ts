@@ -109,6 +109,19 @@ export const streamQuerySchema = z
 /** A stored event with its place in the run's order: `seq` 1 is the run's first event. */
 export const sequencedEventSchema = z.object({ seq: z.number().int().positive(), event: nodeEventSchema });
 
+/** A node that waits for a person, with what the CLI prompt shows. */
+const pendingApprovalSchema = z.object({
+  runId: z.string(),
+  nodeId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  kind: approvalSchema.shape.kind,
+  reason: z.string(),
+  round: z.number().int(),
+  requestedAt: z.string(),
+  actions: z.array(decisionActionSchema),
+});
+
 /** A run with what a list or a header shows: nodes per status. */
 export const runSummarySchema = z.object({
   run: runSchema,
@@ -123,22 +136,13 @@ export const responseSchemas = {
   runList: z.object({ runs: z.array(runSummarySchema), nextCursor: z.string().nullable() }),
   runSummary: runSummarySchema,
   tree: z.object({ runId: z.string(), status: runStatusSchema, root: treeNodeSchema }),
-  node: z.object({ node: taskNodeSchema, events: z.array(nodeEventSchema), calls: z.array(modelCallSchema) }),
-  approvals: z.object({
-    approvals: z.array(
-      z.object({
-        runId: z.string(),
-        nodeId: z.string(),
-        title: z.string(),
-        description: z.string(),
-        kind: approvalSchema.shape.kind,
-        reason: z.string(),
-        round: z.number().int(),
-        requestedAt: z.string(),
-        actions: z.array(decisionActionSchema),
-      }),
-    ),
+  node: z.object({
+    node: taskNodeSchema,
+    events: z.array(nodeEventSchema),
+    calls: z.array(modelCallSchema),
+    pendingApproval: pendingApprovalSchema.nullable(),
   }),
+  approvals: z.object({ approvals: z.array(pendingApprovalSchema) }),
   decided: z.object({ runId: z.string(), nodeId: z.string(), action: decisionActionSchema, by: z.string() }),
   cancelled: z.object({ runId: z.string(), outcome: z.enum(['over', 'signalled', 'cancelled']), status: runStatusSchema }),
   resumed: z.object({ runId: z.string(), status: runStatusSchema }),

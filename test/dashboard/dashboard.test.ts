@@ -289,7 +289,11 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
       'Show 24 more of 24 hidden',
     );
     // The stream first replays the stored events; then the page is caught up.
-    await page.waitForFunction(`window.arborLiveStats.eventsApplied >= ${stored}`);
+    // A function, not a string: the page's Content-Security-Policy refuses eval, as it should.
+    await page.waitForFunction(
+      (count) => (globalThis as unknown as { arborLiveStats: { eventsApplied: number } }).arborLiveStats.eventsApplied >= count,
+      stored,
+    );
     await page.evaluate('window.arborLiveStats.reset()');
 
     // A parent shows its first 100 children (and any busy one), so the burst goes to those: 100 in each of 10 branches.

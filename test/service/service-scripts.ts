@@ -19,46 +19,36 @@ defaults:
   checker: { verdict: pass, feedback: '' }
 `;
 
-/** Eight independent tasks, each call a little slow: a run with a stream of events to watch. */
-export const eightTasks = `
-delayMs: 30
+/** `count` independent tasks (`Task a`, `Task b`, …): a run with a stream of events to watch. */
+function independentTasks(count: number, delays: { everyCallMs: number; executorMs?: number }): string {
+  const tasks = 'abcdefghijklmnopqrstuvwxyz'
+    .slice(0, count)
+    .split('')
+    .map((key) => `        - { key: ${key}, title: Task ${key}, description: '${key}' }`);
+  const slowExecutor =
+    delays.executorMs === undefined
+      ? ''
+      : `
+  - role: executor
+    delayMs: ${delays.executorMs}
+    respond: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }`;
+  return `
+delayMs: ${delays.everyCallMs}
 rules:
   - role: planner
     depth: 0
     respond:
       tasks:
-        - { key: a, title: Task a, description: 'a' }
-        - { key: b, title: Task b, description: 'b' }
-        - { key: c, title: Task c, description: 'c' }
-        - { key: d, title: Task d, description: 'd' }
-        - { key: e, title: Task e, description: 'e' }
-        - { key: f, title: Task f, description: 'f' }
-        - { key: g, title: Task g, description: 'g' }
-        - { key: h, title: Task h, description: 'h' }
+${tasks.join('\n')}${slowExecutor}
 defaults:
   sequencer: auto
   executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
   checker: { verdict: pass, feedback: '' }
 `;
+}
+
+/** Eight independent tasks, each call a little slow. */
+export const eightTasks = independentTasks(8, { everyCallMs: 30 });
 
 /** Six tasks whose executors take 300 ms each: slow enough to stop half-way. */
-export const sixSlowTasks = `
-delayMs: 20
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: a, title: Task a, description: 'a' }
-        - { key: b, title: Task b, description: 'b' }
-        - { key: c, title: Task c, description: 'c' }
-        - { key: d, title: Task d, description: 'd' }
-        - { key: e, title: Task e, description: 'e' }
-        - { key: f, title: Task f, description: 'f' }
-  - role: executor
-    delayMs: 300
-    respond: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-defaults:
-  sequencer: auto
-  checker: { verdict: pass, feedback: '' }
-`;
+export const sixSlowTasks = independentTasks(6, { everyCallMs: 20, executorMs: 300 });

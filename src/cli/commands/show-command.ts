@@ -11,7 +11,7 @@ export function registerShowCommand(program: Command): void {
     .description("one node's full record: description, approval, attempts and checks, result, artifacts, usage, timings, events, and the prompt each role was sent with its answer")
     .argument('<run>', 'run id')
     .argument('<node>', 'node id (see arbor tree RUN)')
-    .option('--json', 'print { node, events, calls } as JSON')
+    .option('--json', 'print { node, events, calls, pendingApproval } as JSON')
     .action(async (runId: string, nodeId: string, flags: CommonFlags & { json?: boolean }) => {
       const store = await openStore(flags.store);
       try {

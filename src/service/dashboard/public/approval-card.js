@@ -85,20 +85,3 @@ export function ApprovalCard({ approval, runPrompt, onDecided }) {
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
   </article>`;
 }
-
-/** The pending approval of a node document, when it waits for a decision nobody has made. */
-export function approvalOfNode(node) {
-  const approval = node.approval;
-  if (node.status !== 'awaiting_approval' || !approval || approval.decision !== null) return null;
-  return {
-    runId: node.runId,
-    nodeId: node.id,
-    title: node.title,
-    description: node.description,
-    kind: approval.kind,
-    reason: approval.reason,
-    round: approval.round,
-    requestedAt: approval.requestedAt,
-    actions: approval.kind === 'gate' ? ['approve', 'reject', 'edit'] : ['retry', 'skip', 'fail'],
-  };
-}

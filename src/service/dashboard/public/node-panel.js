@@ -2,7 +2,7 @@
 // (htm drops whitespace that holds a line break: text and values of one sentence stay on one line.)
 
 import { html } from './html.js';
-import { ApprovalCard, approvalOfNode } from './approval-card.js';
+import { ApprovalCard } from './approval-card.js';
 import { formatCost, formatDuration, formatTokens, statusSymbols } from './format.js';
 
 /** The node's record: place, description, approval, attempts and checks, result, usage, timings, events, model calls. */
@@ -10,7 +10,7 @@ export function NodePanel({ document, lookup, onClose, onSelect, onDecided }) {
   if (!document)
     return html`<section class="panel node-panel" aria-label="Node"><p class="muted">Loading the node…</p></section>`;
   const { node, events, calls } = document;
-  const pending = approvalOfNode(node);
+  const pending = document.pendingApproval;
   const usage = node.usage;
   const link = (id) =>
     html`<button class="link" onClick=${() => onSelect(id)}>${`${id} ${lookup(id)?.title ?? ''}`}</button>`;
