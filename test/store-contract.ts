@@ -248,6 +248,17 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect(await store.listEvents(runId, '1.1')).toEqual([]);
       });
 
+      it('counts the nodes of a run in each status, without statuses that have none', async () => {
+        const { runId, children } = await treeRun();
+        const ready = move(children[1]!, { type: 'deps-met' });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, ...transitionWrite(ready) });
+        const counts: Record<string, number> = {};
+        for (const node of await store.listNodes(runId)) counts[node.status] = (counts[node.status] ?? 0) + 1;
+        expect(await store.countNodes(runId)).toEqual(counts);
+        expect(Object.values(await store.countNodes(runId)).reduce((sum, count) => sum + count, 0)).toBe((await store.listNodes(runId)).length);
+        expect(await store.countNodes('r-none')).toEqual({});
+      });
+
       it('lists the events after the first N in the order of the whole listing, reading on from any N', async () => {
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });

@@ -91,7 +91,7 @@ export class RunEventFeed {
   }
 
   /** Reads the store again within `delayMs`: many pokes in that time make one read. */
-  soon(delayMs = 100): void {
+  soon(delayMs: number): void {
     if (this.#soon !== null) return;
     this.#soon = setTimeout(() => {
       this.#soon = null;

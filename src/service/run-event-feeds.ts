@@ -6,7 +6,13 @@ export class RunEventFeeds {
   readonly #feeds = new Map<string, { feed: RunEventFeed; users: number }>();
 
   constructor(
-    private readonly options: { store: Store; pollMs: number; onError?: (error: unknown) => void },
+    private readonly options: {
+      store: Store;
+      pollMs: number;
+      /** How long a poke waits for more before the feed reads the store (many pokes make one read). */
+      pokeDelayMs: number;
+      onError?: (error: unknown) => void;
+    },
   ) {}
 
   /** The run's feed, made if nobody streams the run yet. Pair with {@link release}. */
@@ -32,6 +38,6 @@ export class RunEventFeeds {
 
   /** Tells the run's feed (if anyone streams it) that the run moved: it reads the store soon. */
   poke(runId: string): void {
-    this.#feeds.get(runId)?.feed.soon();
+    this.#feeds.get(runId)?.feed.soon(this.options.pokeDelayMs);
   }
 }

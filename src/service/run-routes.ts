@@ -7,7 +7,7 @@ import {
   runStats,
   runStatsSchema,
 } from '../api/index.js';
-import type { NodeStatus, Run } from '../domain/index.js';
+import type { Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { RequestError } from './request-error.js';
 import { numbered, settledEvents } from './run-event-log.js';
@@ -187,7 +187,5 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
 
 /** A run with its nodes counted per status. */
 async function summary(store: Store, run: Run) {
-  const counts: Partial<Record<NodeStatus, number>> = {};
-  for (const node of await store.listNodes(run.id)) counts[node.status] = (counts[node.status] ?? 0) + 1;
-  return { run, counts };
+  return { run, counts: await store.countNodes(run.id) };
 }

@@ -73,7 +73,13 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   const token = resolveServiceToken(store, env);
   const log = options.log ?? (() => undefined);
   const webhooks = await startWebhooks(options, env, log);
-  const feeds = new RunEventFeeds({ store, pollMs: options.pollMs ?? 1_000, onError: (error) => log(`event feed: ${(error as Error).message}`) });
+  const feeds = new RunEventFeeds({
+    store,
+    pollMs: options.pollMs ?? 1_000,
+    // MongoDB lists a run's events whole on each read, and holds the last second back anyway.
+    pokeDelayMs: store.kind === 'mongodb' ? 500 : 100,
+    onError: (error) => log(`event feed: ${(error as Error).message}`),
+  });
   const runs = new ServiceRuns({
     store,
     defaultLimits: options.defaultLimits,

@@ -8,6 +8,7 @@ import type {
   Result,
   Run,
   RunPatch,
+  NodeStatus,
   TaskNode,
   Usage,
   WorkerStatus,
@@ -98,6 +99,8 @@ export interface Store {
   getNode(runId: string, nodeId: string): Promise<TaskNode | null>;
   /** Every node of a run, ordered by depth then order. */
   listNodes(runId: string): Promise<TaskNode[]>;
+  /** How many nodes of the run are in each status (statuses with none left out): a header's counts without reading the tree. */
+  countNodes(runId: string): Promise<Partial<Record<NodeStatus, number>>>;
   /** Conditional write: throws `ConflictError` unless the stored version is `expectedVersion`. */
   updateNode(options: UpdateNodeOptions): Promise<TaskNode>;
 

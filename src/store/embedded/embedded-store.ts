@@ -8,6 +8,7 @@ import {
   type Result,
   type Run,
   type RunPatch,
+  type NodeStatus,
   type TaskNode,
   type WorkerStatus,
 } from '../../domain/index.js';
@@ -143,6 +144,14 @@ export class EmbeddedStore implements Store {
 
   listNodes(runId: string): Promise<TaskNode[]> {
     return this.use(() => this.openRun(runId)?.listNodes() ?? []);
+  }
+
+  countNodes(runId: string): Promise<Partial<Record<NodeStatus, number>>> {
+    return this.use(() => {
+      const counts: Partial<Record<NodeStatus, number>> = {};
+      for (const node of this.openRun(runId)?.listNodes() ?? []) counts[node.status] = (counts[node.status] ?? 0) + 1;
+      return counts;
+    });
   }
 
   updateNode(options: UpdateNodeOptions): Promise<TaskNode> {

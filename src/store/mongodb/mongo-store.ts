@@ -7,6 +7,7 @@ import {
   type Result,
   type Run,
   type RunPatch,
+  type NodeStatus,
   type TaskNode,
   type WorkerStatus,
 } from '../../domain/index.js';
@@ -151,6 +152,21 @@ export class MongoStore implements Store {
       { runId, nodeId },
     );
     return document ? parseNode(document, `nodes/${runId}/${nodeId}`) : null;
+  }
+
+  async countNodes(runId: string): Promise<Partial<Record<NodeStatus, number>>> {
+    const groups = await this.#call(
+      `counting the nodes of run ${runId}`,
+      () =>
+        this.#collections.nodes
+          .aggregate<{ _id: NodeStatus; count: number }>([
+            { $match: { runId } },
+            { $group: { _id: '$status', count: { $sum: 1 } } },
+          ])
+          .toArray(),
+      { runId },
+    );
+    return Object.fromEntries(groups.map((group) => [group._id, group.count]));
   }
 
   async listNodes(runId: string): Promise<TaskNode[]> {
