@@ -28,7 +28,7 @@ export default tseslint.config(
         [
           'window', 'document', 'location', 'sessionStorage', 'fetch', 'WebSocket', 'console', 'performance',
           'setTimeout', 'clearTimeout', 'requestAnimationFrame', 'cancelAnimationFrame', 'addEventListener',
-          'removeEventListener', 'TextEncoder', 'URLSearchParams',
+          'removeEventListener', 'TextEncoder', 'URLSearchParams', 'URL', 'Blob',
         ].map((name) => [name, 'readonly']),
       ),
     },

@@ -15,7 +15,8 @@ export interface OpenApiInfo {
 export function openApiDocument(routes: readonly ServiceRoute[], info: OpenApiInfo): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
+    // Fastify's `:name` and a trailing `*` (the rest of the path) are OpenAPI's `{name}` and `{path}`.
+    const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = {
       summary: route.summary,
@@ -55,7 +56,7 @@ export function openApiDocument(routes: readonly ServiceRoute[], info: OpenApiIn
 function parameters(where: 'path' | 'query', schema: z.ZodType | undefined): unknown[] {
   if (!(schema instanceof z.ZodObject)) return [];
   return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => ({
-    name,
+    name: name === '*' ? 'path' : name,
     in: where,
     required: where === 'path' || !field.safeParse(undefined).success,
     schema: jsonSchema(field, 'input'),

@@ -9,9 +9,11 @@ import {
 } from '../api/index.js';
 import type { Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
+import { artifactFile } from './artifact-file.js';
 import { RequestError } from './request-error.js';
 import { numbered, settledEvents } from './run-event-log.js';
 import {
+  artifactParamsSchema,
   cancelBodySchema,
   createRunBodySchema,
   decisionBodySchema,
@@ -158,6 +160,24 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       handler: async ({ params, body }) => {
         const run = await runs.resume(params.run, body);
         return { runId: run.id, status: (await getRun(store, run.id)).status };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs/:run/artifacts/*',
+      summary: "an artifact a node wrote, from the run's output folder (as text/plain; only paths a node result lists)",
+      params: artifactParamsSchema,
+      responses: {
+        200: { description: 'the file' },
+        400: badRequest,
+        404: problem('no such run, or no node wrote that artifact, or the file is gone'),
+      },
+      handler: async ({ params, reply }) => {
+        const run = await getRun(store, params.run);
+        const bytes = await artifactFile(run, await store.listNodes(run.id), params['*']);
+        // Plain text, never sniffed: an artifact cannot run script in the dashboard's origin.
+        void reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff');
+        return bytes;
       },
     }),
     defineRoute({

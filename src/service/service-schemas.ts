@@ -22,6 +22,9 @@ export const runParamsSchema = z.object({ run: id }).strict();
 /** `:run` and `:node` in a path. */
 export const nodeParamsSchema = z.object({ run: id, node: id }).strict();
 
+/** `:run` and the artifact's path (`*`) in `GET /v1/runs/:run/artifacts/*`. */
+export const artifactParamsSchema = z.object({ run: id, '*': z.string().max(1_000) }).strict();
+
 /** `POST /v1/runs`: the work, and what the CLI's `arbor run` flags would set. */
 export const createRunBodySchema = z
   .object({

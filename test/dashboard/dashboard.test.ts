@@ -134,6 +134,8 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     const first = await page.locator('.tree-item').count();
     await row('2.2.1').waitFor({ timeout: 30_000 }); // depth 3: planned well after the page opened
     expect(first).toBeLessThan(await page.locator('.tree-item').count());
+    // While it runs, the header says at least how much is left, from the pace of the finished nodes.
+    expect(await page.locator('.run-header .estimate').innerText({ timeout: 30_000 })).toMatch(/^≈ .+ left \(\d+ nodes to go\)$/);
     await page
       .locator('.tree-item[data-node-id="5"][data-status="awaiting_approval"]')
       .waitFor({ timeout: 30_000 });
@@ -160,6 +162,18 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     await call.locator('summary').click();
     expect(await call.locator('pre.prompt').last().innerText()).toContain('Build the web UI');
     await call.locator('summary').click();
+    // An artifact opens from the run's output folder, fetched with the token.
+    const artifact = panel.locator('details.artifact').first();
+    await artifact.locator('summary').click();
+    const expected = await artifact.locator('pre.text').innerText();
+    const [opened] = await Promise.all([
+      page.context().waitForEvent('page'),
+      artifact.locator('button', { hasText: "Open the file from the run's output folder" }).click(),
+    ]);
+    await opened.waitForLoadState();
+    expect((await opened.locator('body').innerText()).trim()).toBe(expected.trim());
+    await opened.close();
+    await artifact.locator('summary').click();
     await panel.locator('h2').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(images(), 'dashboard-run.png') });
     expect(pageErrors).toEqual([]);

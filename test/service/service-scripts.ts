@@ -52,3 +52,23 @@ export const eightTasks = independentTasks(8, { everyCallMs: 30 });
 
 /** Six tasks whose executors take 300 ms each: slow enough to stop half-way. */
 export const sixSlowTasks = independentTasks(6, { everyCallMs: 20, executorMs: 300 });
+
+/** Two tasks whose executors each write an artifact `docs/KEY.md`. */
+export const artifactTasks = `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: a, title: Task a, description: 'a' }
+        - { key: b, title: Task b, description: 'b' }
+defaults:
+  sequencer: auto
+  executor:
+    action: complete
+    result:
+      summary: 'wrote docs/{{node.key}}.md'
+      output: ''
+      artifacts: [{ path: 'docs/{{node.key}}.md', content: '# {{node.title}}' }]
+  checker: { verdict: pass, feedback: '' }
+`;

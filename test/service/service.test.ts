@@ -1,13 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRun } from '../../src/api/index.js';
 import type { Store } from '../../src/store/index.js';
 import { serve, type RunningService } from '../../src/service/index.js';
 import { makeTempDir, waitFor } from '../support/cli.js';
 import { harnessStorage } from '../support/harness-storage.js';
 import { ServiceClient, type StreamMessage } from '../support/service-client.js';
 import { storesUnderTest } from '../support/stores-under-test.js';
-import { eightTasks, gateBesideSlowSibling, sixSlowTasks } from './service-scripts.js';
+import { artifactTasks, eightTasks, gateBesideSlowSibling, sixSlowTasks } from './service-scripts.js';
 
 const token = 'test-token-0123456789abcdef';
 const slow = { timeout: 60_000 };
@@ -167,6 +168,24 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const run = await client.get<{ run: { status: string }; counts: Record<string, number> }>(`/v1/runs/${answer.body.runId}`);
     expect(run.body.counts).toEqual({ ready: 1 });
     expect((await store.listOpenRuns()).map((open) => open.id)).toContain(answer.body.runId);
+  });
+
+  it("serves the artifacts a node wrote from the run's output folder, and nothing else", async () => {
+    const outDir = path.join(dir, 'out');
+    const ready = await createRun({ store, prompt: 'Write the docs', llm: await script(artifactTasks), outDir });
+    expect((await client.post(`/v1/runs/${ready.run.id}/resume`)).status).toBe(200);
+    await waitFor('the run to complete', async () => (await client.get<{ run: { status: string } }>(`/v1/runs/${ready.run.id}`)).body.run.status === 'completed');
+    const response = await fetch(`${service.url}/v1/runs/${ready.run.id}/artifacts/docs/a.md`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await response.text()).toBe('# Task a');
+    await writeFile(path.join(outDir, 'not-an-artifact.txt'), 'secret');
+    expect((await client.get(`/v1/runs/${ready.run.id}/artifacts/not-an-artifact.txt`)).status).toBe(404);
+    const escape = await client.get(`/v1/runs/${ready.run.id}/artifacts/..%2F..%2Fetc%2Fpasswd`);
+    expect(escape.status).toBe(400);
+    expect(escape.body.detail).toMatch(/not a path inside the run's output folder/);
+    expect((await new ServiceClient(service.url, null).get(`/v1/runs/${ready.run.id}/artifacts/docs/a.md`)).status).toBe(401);
   });
 
   it('refuses every kind of bad request with problem+json, and stores nothing for it', async () => {

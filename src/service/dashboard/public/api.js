@@ -61,6 +61,18 @@ export async function api(path, { method = 'GET', body, token = storedToken() } 
   return parsed;
 }
 
+/** Fetches a file the service serves as text (an artifact) and opens it in a new tab, the token sent as a header. */
+export async function openFile(path, { token = storedToken() } = {}) {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${token ?? ''}` } });
+  if (!response.ok) {
+    const text = await response.text();
+    throw new ApiError(response.status, text === '' ? null : JSON.parse(text));
+  }
+  const url = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: 'text/plain;charset=utf-8' }));
+  window.open(url, '_blank', 'noopener');
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 /**
  * Follows a run's event stream from `after`, reconnecting with the last seq after a dropped
  * connection (the service then sends every later event once). Returns a function that stops it.

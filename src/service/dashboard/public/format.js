@@ -69,3 +69,21 @@ export function elapsed(run, now = Date.now()) {
 export function statusLabel(status) {
   return `${statusSymbols[status] ?? runSymbols[status] ?? ''} ${status}`;
 }
+
+/**
+ * At least how long the run has left: its unfinished nodes at the pace its finished ones took,
+ * `concurrency` at a time (the tree may still grow). Null until a node has finished, or when none is left.
+ */
+export function estimateLeft(nodes, concurrency) {
+  let finished = 0;
+  let took = 0;
+  let open = 0;
+  for (const node of nodes) {
+    if (node.status === 'completed' && node.startedAt && node.endedAt) {
+      finished++;
+      took += Date.parse(node.endedAt) - Date.parse(node.startedAt);
+    } else if (['pending', 'ready', 'running', 'checking'].includes(node.status)) open++;
+  }
+  if (finished === 0 || open === 0) return null;
+  return { nodes: open, ms: ((took / finished) * open) / Math.max(1, concurrency) };
+}

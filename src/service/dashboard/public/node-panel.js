@@ -2,6 +2,7 @@
 // (htm drops whitespace that holds a line break: text and values of one sentence stay on one line.)
 
 import { html } from './html.js';
+import { openFile } from './api.js';
 import { ApprovalCard } from './approval-card.js';
 import { formatCost, formatDuration, formatTokens, statusSymbols } from './format.js';
 
@@ -56,7 +57,7 @@ export function NodePanel({ document, lookup, onClose, onSelect, onDecided }) {
     ${node.error ? html`<p class="error">${`Error (${node.error.kind}): ${node.error.message}`}</p>` : null}
 
     <h3>Result</h3>
-    ${node.result ? resultSection(node.result) : html`<p class="muted">None yet.</p>`}
+    ${node.result ? resultSection(node.result, node.runId) : html`<p class="muted">None yet.</p>`}
 
     <h3>Usage</h3>
     <p>${`${usage.calls} calls · ${formatTokens(usage.inputTokens)} in / ${formatTokens(usage.outputTokens)} out (${formatTokens(usage.cachedTokens)} cached) · ${formatCost(usage.costUsd)}`}</p>
@@ -105,7 +106,7 @@ function approvalSection(approval) {
     ${decision?.description ? html`<p>New description:</p><pre class="text">${decision.description}</pre>` : null}`;
 }
 
-function resultSection(result) {
+function resultSection(result, runId) {
   return html`<p><strong>Summary:</strong> ${result.summary}</p>
     ${result.output ? html`<pre class="text">${result.output}</pre>` : null}
     ${
@@ -115,6 +116,7 @@ function resultSection(result) {
             (artifact) =>
               html`<details class="artifact">
                 <summary>${`${artifact.path} · ${new TextEncoder().encode(artifact.content).length} bytes`}</summary>
+                <p><button class="link" onClick=${() => openFile(`/v1/runs/${encodeURIComponent(runId)}/artifacts/${artifact.path.split('/').map(encodeURIComponent).join('/')}`).catch((error) => window.alert(error.message))}>Open the file from the run's output folder</button></p>
                 <pre class="text">${artifact.content}</pre>
               </details>`,
           )}`

@@ -9,7 +9,9 @@ import { NodePanel } from './node-panel.js';
 import { TreeView } from './tree-view.js';
 import {
   elapsed,
+  estimateLeft,
   formatCost,
+  formatDuration,
   formatTokens,
   runSymbols,
   statusOrder,
@@ -53,6 +55,7 @@ export function RunPage({ runId, nodeId }) {
 
   const run = live.summary?.run;
   const runStatus = live.status ?? run?.status;
+  const left = run && runStatus === 'running' ? estimateLeft(model.nodes.values(), run.limits.concurrency) : null;
   const act = async (what) => {
     setNotice(null);
     setNotice(await live.act(what));
@@ -79,6 +82,7 @@ export function RunPage({ runId, nodeId }) {
             ? html`<span>${`${formatTokens(totalTokens(run.usage))} tok`}</span><span>${formatCost(run.usage.costUsd)}</span><span>${`${run.usage.calls} calls`}</span><span>${elapsed(run)}</span>`
             : null
         }
+        ${left ? html`<span class="estimate" title="the unfinished nodes at the pace of the finished ones; the tree may still grow">${`≈ ${formatDuration(left.ms)} left (${left.nodes} nodes to go)`}</span>` : null}
       </div>
       <div class="toolbar">
         <label class="search">
