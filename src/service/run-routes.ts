@@ -111,6 +111,24 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
     }),
     defineRoute({
       method: 'GET',
+      url: '/v1/approvals',
+      summary: "every node waiting for a person, across the open runs, oldest request first, with its run's prompt",
+      responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.allApprovals } },
+      handler: async () => {
+        const open = (await store.listRuns()).filter((run) => run.status === 'running' || run.status === 'awaiting_approval');
+        const waiting = await Promise.all(
+          open.map(async (run) => ((await store.countNodes(run.id)).awaiting_approval ? run : null)),
+        );
+        const approvals = await Promise.all(
+          waiting
+            .filter((run) => run !== null)
+            .map(async (run) => pendingApprovals(await store.listNodes(run.id)).map((approval) => ({ ...approval, prompt: run.prompt }))),
+        );
+        return { approvals: approvals.flat().sort((a, b) => a.requestedAt.localeCompare(b.requestedAt)) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
       url: '/v1/runs/:run/approvals',
       summary: 'nodes waiting for a person, with what the CLI prompt shows',
       params: runParamsSchema,

@@ -146,6 +146,7 @@ export const responseSchemas = {
     pendingApproval: pendingApprovalSchema.nullable(),
   }),
   approvals: z.object({ approvals: z.array(pendingApprovalSchema) }),
+  allApprovals: z.object({ approvals: z.array(pendingApprovalSchema.extend({ prompt: z.string() })) }),
   decided: z.object({ runId: z.string(), nodeId: z.string(), action: decisionActionSchema, by: z.string() }),
   cancelled: z.object({ runId: z.string(), outcome: z.enum(['over', 'signalled', 'cancelled']), status: runStatusSchema }),
   resumed: z.object({ runId: z.string(), status: runStatusSchema }),

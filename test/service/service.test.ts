@@ -98,6 +98,8 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
       return approvals.length === 1;
     });
     expect(approvals[0]).toMatchObject({ title: 'Ship it', actions: ['approve', 'reject', 'edit'] });
+    const across = await client.get<{ approvals: Array<{ runId: string; nodeId: string; prompt: string }> }>('/v1/approvals');
+    expect(across.body.approvals).toEqual([expect.objectContaining({ runId, nodeId: approvals[0]!.nodeId, prompt: 'Build it' })]);
     const tree = await client.get<{ root: { children: Array<{ id: string; title: string; status: string }> } }>(`/v1/runs/${runId}/tree`);
     const sibling = tree.body.root.children.find((child) => child.title === 'Build the slow part')!;
     expect(sibling.status).toBe('running');
@@ -111,6 +113,7 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(again.body.detail).toMatch(/not waiting|already decided/);
 
     await waitFor('the run to complete', async () => (await client.get<{ run: { status: string } }>(`/v1/runs/${runId}`)).body.run.status === 'completed');
+    expect((await client.get<{ approvals: unknown[] }>('/v1/approvals')).body.approvals).toEqual([]);
     const gate = await client.get<{ node: { status: string; approval: { decision: { by: string } } } }>(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}`);
     expect(gate.body.node.status).toBe('completed');
     expect(gate.body.node.approval.decision.by).toBe('ci-bot');

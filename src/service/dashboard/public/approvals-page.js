@@ -8,23 +8,8 @@ import { html } from './html.js';
 
 /** The pending approvals of every run that has a node waiting, with the runs' prompts. */
 export async function readApprovals() {
-  const runs = [];
-  let cursor = null;
-  do {
-    const page = await api(`/v1/runs?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    runs.push(...page.runs);
-    cursor = page.nextCursor;
-  } while (cursor);
-  const waiting = runs.filter(({ counts }) => (counts.awaiting_approval ?? 0) > 0);
-  const lists = await Promise.all(
-    waiting.map(({ run }) =>
-      api(`/v1/runs/${encodeURIComponent(run.id)}/approvals`).then(
-        ({ approvals }) => approvals.map((approval) => ({ approval, prompt: run.prompt })),
-        () => [],
-      ),
-    ),
-  );
-  return lists.flat();
+  const { approvals } = await api('/v1/approvals');
+  return approvals.map(({ prompt, ...approval }) => ({ approval, prompt }));
 }
 
 export function ApprovalsPage({ onCount }) {
