@@ -39,7 +39,7 @@ export async function serviceBenchmark(context: BenchContext): Promise<BenchResu
     context.log(
       `service ${store}: ${runs} runs × ${nodes} nodes: makespan ${row.makespanMs} ms / bound ${row.lowerBoundMs} ms = ${row.ratio}; ` +
         `GET tree p50/p99 ${row.latency.tree.p50Ms}/${row.latency.tree.p99Ms} ms under load, ${row.treeRequestsPerSecond} req/s idle; ` +
-        `events delivered ${row.eventsDelivered}/${row.eventsExpected}`,
+        `events delivered ${row.eventsDelivered}/${row.eventsExpected}, ${row.duplicatesOrGaps} misplaced`,
     );
     verdicts.push(
       verdict({
@@ -48,6 +48,13 @@ export async function serviceBenchmark(context: BenchContext): Promise<BenchResu
         limit: 1,
         kind: 'at-least',
         digits: 4,
+      }),
+      verdict({
+        target: `service ${store}: events received out of the store's order, repeated or under a wrong seq`,
+        value: row.duplicatesOrGaps,
+        limit: 0,
+        kind: 'at-most',
+        digits: 0,
       }),
       verdict({
         target: `service ${store}: p99 of GET /v1/runs/:run/tree (${nodes} nodes) while ${runs} runs execute`,

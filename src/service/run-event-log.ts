@@ -17,7 +17,8 @@ export const mongoSettleMs = 1_000;
 
 /**
  * The run's stored events after the first `after`, in the store's order: `seq` N is the N-th event. Only a settled
- * prefix is numbered (`unsettled` says how many are held back; see {@link mongoSettleMs}; the embedded store's journal only ever appends, so
+ * prefix is numbered (`unsettled` says how many are held back: those of the last {@link mongoSettleMs},
+ * and on MongoDB those no older than a write of this process still on its way; the embedded store's journal only ever appends, so
  * all of it is settled), which makes a `seq` mean the same event to every client and every request,
  * and makes "everything after my last seq" exact: no gap, no duplicate.
  */
@@ -27,12 +28,14 @@ export async function settledEvents(
   options: { after?: number; now?: number } = {},
 ): Promise<{ events: NodeEvent[]; unsettled: number }> {
   const after = options.after ?? 0;
+  // Read before the listing: a write of this process still on its way holds back what is newer.
+  const writing = store.eventsWrittenUntil(runId);
   const events = await store.listEventsAfter(runId, after);
   if (store.kind === 'embedded') return { events, unsettled: 0 };
   const now = options.now ?? Date.now();
-  const cutoff = new Date(now - mongoSettleMs).toISOString();
+  const settled = new Date(now - mongoSettleMs).toISOString();
   let end = 0;
-  while (end < events.length && events[end]!.at <= cutoff) end++;
+  while (end < events.length && events[end]!.at <= settled && (writing === null || events[end]!.at < writing)) end++;
   return { events: end === events.length ? events : events.slice(0, end), unsettled: events.length - end };
 }
 

@@ -110,6 +110,11 @@ export interface Store {
    * appends and reads just the new lines; MongoDB lists them all and leaves out the first `after`.
    */
   listEventsAfter(runId: string, after: number): Promise<NodeEvent[]>;
+  /**
+   * The earliest `at` of the run's events whose write this process has started and not seen
+   * acknowledged yet, or null: events older than it are all listed by now (those of this process).
+   */
+  eventsWrittenUntil(runId: string): string | null;
 
   /** Stores one model call (prompt and answer, already capped in size) for `arbor show`. */
   recordCall(call: ModelCall): Promise<void>;

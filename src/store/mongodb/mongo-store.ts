@@ -62,6 +62,8 @@ export class MongoStore implements Store {
   readonly location: string;
   readonly #client: MongoClient;
   readonly #collections: MongoCollections;
+  /** By run: the times of events whose node write is on its way (how many of each). */
+  readonly #eventsInFlight = new Map<string, Map<string, number>>();
   readonly #retryForMs: number;
   readonly #leaseMs: number;
   readonly #leases = new Set<RunLease>();
@@ -142,7 +144,7 @@ export class MongoStore implements Store {
   }
 
   insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
-    return this.#nodeUpdates.insert(nodes, events);
+    return this.#writingEvents(nodes[0]?.runId, events, () => this.#nodeUpdates.insert(nodes, events));
   }
 
   async getNode(runId: string, nodeId: string): Promise<TaskNode | null> {
@@ -182,10 +184,39 @@ export class MongoStore implements Store {
     return documents.map((document) => parseNode(document, `nodes/${runId}/${document.id}`));
   }
 
-  async updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
-    const behind = this.#insertsBehind();
-    if (behind) await behind;
-    return this.#nodeUpdates.update(options, this.#driving.has(options.runId));
+  updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
+    return this.#writingEvents(options.runId, options.events ?? [], async () => {
+      const behind = this.#insertsBehind();
+      if (behind) await behind;
+      return this.#nodeUpdates.update(options, this.#driving.has(options.runId));
+    });
+  }
+
+  eventsWrittenUntil(runId: string): string | null {
+    const times = this.#eventsInFlight.get(runId);
+    if (!times || times.size === 0) return null;
+    let earliest: string | null = null;
+    for (const [at] of times) if (earliest === null || at < earliest) earliest = at;
+    return earliest;
+  }
+
+  /** Runs a write that carries `events`, counting their times as in flight until it settles. */
+  async #writingEvents<T>(runId: string | undefined, events: readonly NodeEvent[], write: () => Promise<T>): Promise<T> {
+    if (runId === undefined || events.length === 0) return write();
+    let times = this.#eventsInFlight.get(runId);
+    if (!times) this.#eventsInFlight.set(runId, (times = new Map<string, number>()));
+    const own = times;
+    for (const event of events) own.set(event.at, (own.get(event.at) ?? 0) + 1);
+    try {
+      return await write();
+    } finally {
+      for (const event of events) {
+        const left = (own.get(event.at) ?? 1) - 1;
+        if (left === 0) own.delete(event.at);
+        else own.set(event.at, left);
+      }
+      if (own.size === 0) this.#eventsInFlight.delete(runId);
+    }
   }
 
   /**
