@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flattenTree, makeTempDir, readTree, runCli, runIdFrom } from '../support/cli.js';
+import { flatPlanAnswer, startLocalModelServer, type LocalModelServer } from '../support/local-model-server.js';
 
 // The CLI as a child process with ANTHROPIC_BASE_URL pointing at a real server on 127.0.0.1 that
 // speaks the Anthropic Messages API (as LiteLLM, a company gateway or a local test server would).
@@ -22,64 +21,30 @@ interface Received {
 }
 
 const received: Received[] = [];
-let server: Server;
+let server: LocalModelServer;
 let baseURL: string;
 
-function answerFor(tool: string): unknown {
-  const keys = titles.map((_, index) => `t${index + 1}`);
-  switch (tool) {
-    case 'planner_answer':
-      return {
-        tasks: titles.map((title, index) => ({
-          key: keys[index],
-          title,
-          description: `Deliver: ${title}`,
-          dependsOn: [],
-          notes: [],
-          requiresApproval: false,
-          approvalReason: null,
-        })),
-      };
-    case 'sequencer_answer':
-      return { groups: [keys], dependsOn: [], integration: [], rationale: 'independent' };
-    case 'executor_answer':
-      return { action: 'complete', reason: null, result: { summary: 'done', output: 'ok', artifacts: [] } };
-    case 'checker_answer':
-      return { verdict: 'pass', feedback: 'ok' };
-    default:
-      return null;
-  }
-}
-
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const send = (status: number, body: unknown) => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      };
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
-        model?: string;
-        tool_choice?: { name?: string };
-      };
-      const tool = body.tool_choice?.name ?? '';
-      const authorization = request.headers.authorization;
-      const key = request.headers['x-api-key'];
-      received.push({
-        method: request.method,
-        url: request.url,
-        key: typeof key === 'string' ? key : authorization?.replace(/^Bearer /, ''),
-        tool,
-        model: body.model ?? '',
-      });
-      if (request.method !== 'POST' || request.url !== '/v1/messages')
-        return send(404, { type: 'error', error: { type: 'not_found_error', message: `no route ${request.url}` } });
-      const answer = answerFor(tool);
-      if (answer === null)
-        return send(400, { type: 'error', error: { type: 'invalid_request_error', message: `unexpected tool "${tool}"` } });
-      send(200, {
+  server = await startLocalModelServer((request) => {
+    const body = request.body as { model?: string; tool_choice?: { name?: string } };
+    const tool = body.tool_choice?.name ?? '';
+    const authorization = request.headers.authorization;
+    const key = request.headers['x-api-key'];
+    received.push({
+      method: request.method,
+      url: request.url,
+      key: typeof key === 'string' ? key : authorization?.replace(/^Bearer /, ''),
+      tool,
+      model: body.model ?? '',
+    });
+    if (request.method !== 'POST' || request.url !== '/v1/messages')
+      return { status: 404, body: { type: 'error', error: { type: 'not_found_error', message: `no route ${request.url}` } } };
+    const answer = flatPlanAnswer(titles, tool);
+    if (answer === null)
+      return { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: `unexpected tool "${tool}"` } } };
+    return {
+      status: 200,
+      body: {
         id: `msg_${received.length}`,
         type: 'message',
         role: 'assistant',
@@ -88,20 +53,17 @@ beforeAll(async () => {
         stop_reason: 'tool_use',
         stop_sequence: null,
         usage: { input_tokens: 300, output_tokens: 40 },
-      });
-    });
+      },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseURL = server.origin;
 });
 
 afterEach(() => {
   received.length = 0;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 describe('arbor run --llm anthropic with ANTHROPIC_BASE_URL', () => {
   it('sends every call to the server in ANTHROPIC_BASE_URL and completes the run', async () => {

@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flattenTree, makeTempDir, readTree, runCli, runIdFrom } from '../support/cli.js';
+import { flatPlanAnswer, startLocalModelServer, type LocalModelServer } from '../support/local-model-server.js';
 
 // The CLI as a child process against a real OpenAI-compatible server on 127.0.0.1 (as Ollama, vLLM
 // or LiteLLM would be). No msw in this file: the requests go over a real socket.
@@ -21,86 +20,43 @@ interface Received {
 }
 
 const received: Received[] = [];
-let server: Server;
+let server: LocalModelServer;
 let baseURL: string;
 
-function answerFor(schemaName: string): unknown {
-  const keys = titles.map((_, index) => `t${index + 1}`);
-  switch (schemaName) {
-    case 'planner_answer':
-      return {
-        tasks: titles.map((title, index) => ({
-          key: keys[index],
-          title,
-          description: `Deliver: ${title}`,
-          dependsOn: [],
-          notes: [],
-          requiresApproval: false,
-          approvalReason: null,
-        })),
-      };
-    case 'sequencer_answer':
-      return { groups: [keys], dependsOn: [], integration: [], rationale: 'independent' };
-    case 'executor_answer':
-      return { action: 'complete', reason: null, result: { summary: 'done', output: 'ok', artifacts: [] } };
-    case 'checker_answer':
-      return { verdict: 'pass', feedback: 'ok' };
-    default:
-      return null;
-  }
-}
-
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const send = (status: number, body: unknown) => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      };
-      if (request.method !== 'POST' || request.url !== '/v1/chat/completions')
-        return send(404, { error: { message: `no route ${request.method} ${request.url}` } });
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        model: string;
-        response_format?: { json_schema?: { name?: string } };
-      };
-      const schemaName = body.response_format?.json_schema?.name ?? '';
-      received.push({
-        url: request.url,
-        authorization: request.headers.authorization,
-        schemaName,
-        model: body.model,
-      });
-      const answer = answerFor(schemaName);
-      if (answer === null) return send(400, { error: { message: `unexpected schema "${schemaName}"` } });
-      send(200, {
+  server = await startLocalModelServer((request) => {
+    if (request.method !== 'POST' || request.url !== '/v1/chat/completions')
+      return { status: 404, body: { error: { message: `no route ${request.method} ${request.url}` } } };
+    const body = request.body as { model: string; response_format?: { json_schema?: { name?: string } } };
+    const schemaName = body.response_format?.json_schema?.name ?? '';
+    received.push({
+      url: request.url,
+      authorization: request.headers.authorization,
+      schemaName,
+      model: body.model,
+    });
+    const answer = flatPlanAnswer(titles, schemaName);
+    if (answer === null) return { status: 400, body: { error: { message: `unexpected schema "${schemaName}"` } } };
+    return {
+      status: 200,
+      body: {
         id: `chatcmpl-${received.length}`,
         object: 'chat.completion',
         created: 1_763_700_000,
         model: body.model,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: JSON.stringify(answer) },
-            finish_reason: 'stop',
-          },
-        ],
+        choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(answer) }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 300, completion_tokens: 40, total_tokens: 340 },
-      });
-    });
+      },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  baseURL = `${server.origin}/v1`;
 });
 
 afterEach(() => {
   received.length = 0;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 /** Every file under `dir`, recursively, with its text. */
 async function filesUnder(dir: string): Promise<Array<{ file: string; text: string }>> {
