@@ -18,6 +18,8 @@ rules:
     raw: "this is not JSON"
   - role: planner
     depth: 0
+    # A call of 0 ms adds nothing to a path: the root's own time must be there to be on it.
+    delayMs: 20
     respond:
       tasks:
         - { key: schema, title: Schema, description: 'tables' }
