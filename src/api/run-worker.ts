@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import {
   defaultLimits,
+  isOpenRun,
   type AgentRole,
   type Run,
   type WorkerStatus,
@@ -208,7 +209,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
 /** True while the run exists and is not over (it may still be driven by a process of its own). */
 async function isUnfinished(store: Store, runId: string): Promise<boolean> {
   const run = await store.getRun(runId);
-  return run !== null && (run.status === 'running' || run.status === 'awaiting_approval');
+  return run !== null && isOpenRun(run);
 }
 
 /**

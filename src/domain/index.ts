@@ -57,6 +57,7 @@ export {
 export { err, ok, type Result } from './result.js';
 export {
   noteRefSchema,
+  isOpenRun,
   runSchema,
   runSchemaVersion,
   runStatusSchema,

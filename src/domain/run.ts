@@ -12,6 +12,11 @@ export const runStatusSchema = z.enum(['running', 'awaiting_approval', 'complete
 /** Lifecycle of a run. */
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
+/** A run that is not over: `running`, or waiting for people. Workers and `serve` take such runs up. */
+export function isOpenRun(run: { status: RunStatus }): boolean {
+  return run.status === 'running' || run.status === 'awaiting_approval';
+}
+
 /** A notes file as the run read it; the hash tells whether it changed before a resume. */
 export const noteRefSchema = z.object({
   path: z.string(),

@@ -7,7 +7,7 @@ import {
   runStats,
   runStatsSchema,
 } from '../api/index.js';
-import type { Run } from '../domain/index.js';
+import { isOpenRun, type Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { artifactFile } from './artifact-file.js';
 import { RequestError } from './request-error.js';
@@ -115,7 +115,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       summary: "every node waiting for a person, across the open runs, oldest request first, with its run's prompt",
       responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.allApprovals } },
       handler: async () => {
-        const open = (await store.listRuns()).filter((run) => run.status === 'running' || run.status === 'awaiting_approval');
+        const open = (await store.listRuns()).filter(isOpenRun);
         const waiting = await Promise.all(
           open.map(async (run) => ((await store.countNodes(run.id)).awaiting_approval ? run : null)),
         );

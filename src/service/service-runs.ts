@@ -11,7 +11,7 @@ import {
   type RunSpec,
   type TraceOptions,
 } from '../api/index.js';
-import { StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
+import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 
@@ -141,9 +141,7 @@ export class ServiceRuns {
     const resumed: string[] = [];
     // Every open run, held or not: taking one whose holder died on this host (a `kill -9` of the last
     // server) takes it over at once, as `arbor resume` does; a live holder keeps it.
-    const open = (await this.#options.store.listRuns()).filter(
-      (run) => run.status === 'running' || run.status === 'awaiting_approval',
-    );
+    const open = (await this.#options.store.listRuns()).filter(isOpenRun);
     for (const run of open.reverse()) {
       if (this.#driving.has(run.id)) continue;
       try {

@@ -61,6 +61,7 @@ export function registerServeCommand(program: Command): void {
           })
         : {};
       const concurrency = flags.concurrency ?? config.concurrency;
+      const webhooks = [...(config.webhooks ?? []), ...(flags.webhook ?? [])];
       const store = await openStore(flags.store);
       const tracing = await startCliTracing({ content: flags.traceContent });
       try {
@@ -74,7 +75,7 @@ export function registerServeCommand(program: Command): void {
           defaultLimits: concurrency === undefined ? {} : { concurrency },
           defaultLlm: flags.llm ?? config.llm,
           corsOrigin: flags.cors ?? config.cors ?? null,
-          webhooks: [...(config.webhooks ?? []), ...(flags.webhook ?? [])],
+          webhooks,
           bodyLimit: flags.bodyLimit,
           log: (line) => print(line),
         });
@@ -85,7 +86,6 @@ export function registerServeCommand(program: Command): void {
         else if (token.created && token.file) print(`token: ${token.token} (stored in ${token.file}, mode 0600)`);
         else if (token.file) print(`token: in ${token.file}`);
         else print(`token: ${token.token} (for this process only; set ARBOR_TOKEN to keep one)`);
-        const webhooks = [...(config.webhooks ?? []), ...(flags.webhook ?? [])];
         if (webhooks.length > 0) print(`webhooks: ${webhooks.length} URL(s), deliveries listed by: arbor webhooks RUN`);
         if (service.resumed.length > 0) print(`resumed ${service.resumed.length} run(s): ${service.resumed.join(', ')}`);
         const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  isOpenRun,
   StoreError,
   type Decision,
   type ModelCall,
@@ -231,7 +232,7 @@ export class EmbeddedStore implements Store {
 
   async listOpenRuns(): Promise<Run[]> {
     const runs = await this.listRuns();
-    return runs.filter((run) => run.status === 'running' || run.status === 'awaiting_approval').reverse();
+    return runs.filter(isOpenRun).reverse();
   }
 
   heartbeat(worker: WorkerStatus): Promise<void> {
