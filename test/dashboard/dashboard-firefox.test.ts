@@ -1,14 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordDecision } from '../../src/api/index.js';
-import { serve, type RunningService } from '../../src/service/index.js';
-import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+import type { RunningService } from '../../src/service/index.js';
+import type { Store } from '../../src/store/index.js';
 import { waitFor } from '../support/cli.js';
+import { startDashboardServer, type DashboardServer } from '../support/dashboard-server.js';
 import { firefoxSkipNotice, haveFirefox, launchFirefox } from '../support/headless-firefox.js';
-import { ServiceClient } from '../support/service-client.js';
+import type { ServiceClient } from '../support/service-client.js';
 import { gateBesideSlowSibling } from '../service/service-scripts.js';
 
 // The dashboard in Firefox too (the Chromium suite beside this one covers every page in depth):
@@ -21,7 +19,7 @@ const slow = { timeout: 60_000 };
 if (!haveFirefox) console.warn(firefoxSkipNotice);
 
 describe.skipIf(!haveFirefox)('the web dashboard in a headless Firefox', () => {
-  let dir: string;
+  let server: DashboardServer;
   let store: Store;
   let service: RunningService;
   let client: ServiceClient;
@@ -30,28 +28,18 @@ describe.skipIf(!haveFirefox)('the web dashboard in a headless Firefox', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'arbor-dashboard-firefox-'));
-    store = await openEmbeddedStore(path.join(dir, '.arbor'));
-    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200 });
-    client = new ServiceClient(service.url, token);
+    server = await startDashboardServer('arbor-dashboard-firefox-', token);
+    ({ store, service, client } = server);
     browser = await launchFirefox();
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(String(error)));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await service?.close(0);
-    await store?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await server?.close();
   });
 
-  async function startRun(prompt: string): Promise<string> {
-    const file = path.join(dir, `script-${Math.random().toString(36).slice(2)}.yaml`);
-    await writeFile(file, gateBesideSlowSibling);
-    const answer = await client.post<{ runId: string }>('/v1/runs', { prompt, llm: `script:${file}` });
-    expect(answer.status).toBe(201);
-    return answer.body.runId;
-  }
+  const startRun = (prompt: string) => server.startRun(prompt, gateBesideSlowSibling);
 
   const card = (runId: string) => `article.approval[data-run-id="${runId}"]`;
 

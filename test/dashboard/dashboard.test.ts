@@ -1,16 +1,16 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordDecision } from '../../src/api/index.js';
-import { serve, type RunningService } from '../../src/service/index.js';
-import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+import type { RunningService } from '../../src/service/index.js';
+import type { Store } from '../../src/store/index.js';
 import { markReady, storeBigTreeRun } from '../support/big-tree-run.js';
 import { repoRoot, waitFor } from '../support/cli.js';
+import { startDashboardServer, type DashboardServer } from '../support/dashboard-server.js';
 import { escalationScript } from '../support/escalation-script.js';
 import { chromiumSkipNotice, haveChromium, launchChromium } from '../support/headless-chromium.js';
-import { ServiceClient } from '../support/service-client.js';
+import type { ServiceClient } from '../support/service-client.js';
 import { gateBesideSlowSibling, sixSlowTasks } from '../service/service-scripts.js';
 
 /** One task behind an approval gate. */
@@ -35,6 +35,7 @@ const retakeScreenshots = process.env.ARBOR_SCREENSHOTS === '1';
 if (!haveChromium) console.warn(chromiumSkipNotice);
 
 describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () => {
+  let server: DashboardServer;
   let dir: string;
   let store: Store;
   let service: RunningService;
@@ -47,10 +48,8 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'arbor-dashboard-'));
-    store = await openEmbeddedStore(path.join(dir, '.arbor'));
-    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200 });
-    client = new ServiceClient(service.url, token);
+    server = await startDashboardServer('arbor-dashboard-', token);
+    ({ dir, store, service, client } = server);
     browser = await launchChromium();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -60,29 +59,14 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await service?.close(0);
-    await store?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await server?.close();
   });
 
   const images = () => (retakeScreenshots ? path.join(repoRoot, 'docs', 'images') : dir);
 
   /** Starts a run in the server from a script's text. */
-  async function startRun(
-    prompt: string,
-    script: string,
-    extra: Record<string, unknown> = {},
-  ): Promise<string> {
-    const file = path.join(dir, `script-${Math.random().toString(36).slice(2)}.yaml`);
-    await writeFile(file, script);
-    const answer = await client.post<{ runId: string }>('/v1/runs', {
-      prompt,
-      llm: `script:${file}`,
-      ...extra,
-    });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.runId;
-  }
+  const startRun = (prompt: string, script: string, extra: Record<string, unknown> = {}) =>
+    server.startRun(prompt, script, extra);
 
   async function waitForRun(runId: string, status: string): Promise<void> {
     await waitFor(
