@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { didYouMean, UsageError } from '../domain/index.js';
+import { knownKeys } from './known-keys.js';
 
 /** What kind of file a {@link readYamlFile} reads, for its messages. */
 export interface YamlFileKind {
@@ -59,7 +60,7 @@ export async function readYamlFile<S extends z.ZodType>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue && issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'the file';
-    const known = 'shape' in schema && typeof schema.shape === 'object' && schema.shape !== null ? Object.keys(schema.shape) : [];
+    const known = issue ? knownKeys(schema, issue.path) : [];
     const typo = issue?.code === 'unrecognized_keys' ? issue.keys.map((key) => [key, didYouMean(key, known)] as const).find(([, meant]) => meant) : undefined;
     throw new UsageError(`${options.what} ${file}: ${field}: ${issue?.message ?? 'invalid'}${typo ? ` (did you mean "${typo[1]}"?)` : ''}`, {
       hint: typo ? `rename "${typo[0]}" to "${typo[1]}" in that file` : options.fieldsHint,

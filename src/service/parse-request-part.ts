@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { knownKeys } from '../agents/index.js';
 import { didYouMean } from '../domain/index.js';
 import { RequestError } from './request-error.js';
 
@@ -34,24 +35,4 @@ export function parseRequestPart<Schema extends z.ZodType>(
     field,
     hint: part === 'body' ? 'see the request schema at GET /v1/openapi.json' : undefined,
   });
-}
-
-/** The keys an object schema takes at `path` (for "did you mean"). */
-function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let current: z.ZodType | undefined = schema;
-  for (const key of path) {
-    current = unwrap(current);
-    if (current instanceof z.ZodObject) current = (current.shape as Record<string, z.ZodType>)[String(key)];
-    else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
-    else return [];
-  }
-  current = unwrap(current);
-  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
-}
-
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
-  let current = schema;
-  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable)
-    current = current.unwrap() as z.ZodType;
-  return current;
 }
