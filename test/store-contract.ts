@@ -248,6 +248,15 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect(await store.listEvents(runId, '1.1')).toEqual([]);
       });
 
+      it('says, while a write of events is on its way, the time of its earliest event (MongoDB; the embedded journal never has one)', async () => {
+        const { runId, children } = await treeRun();
+        const ready = move(children[1]!, { type: 'deps-met' });
+        const writing = store.updateNode({ runId, nodeId: '2', expectedVersion: 0, ...transitionWrite(ready) });
+        expect(store.eventsWrittenUntil(runId)).toBe(store.kind === 'mongodb' ? ready.event.at : null);
+        await writing;
+        expect(store.eventsWrittenUntil(runId)).toBeNull();
+      });
+
       it('counts the nodes of a run in each status, without statuses that have none', async () => {
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });

@@ -290,6 +290,26 @@ describe('arbor serve access', () => {
     expect(create.additionalProperties).toBe(false);
   });
 
+  it('answers a browser of the --cors origin only, and refuses a body over --body-limit', async () => {
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, corsOrigin: 'https://ops.example.com', bodyLimit: 2_000 });
+    const preflight = await fetch(`${service.url}/v1/runs`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://ops.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://ops.example.com');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    const client = new ServiceClient(service.url, token);
+    const big = await client.post('/v1/runs', { prompt: 'x'.repeat(3_000) });
+    expect(big.status).toBe(413);
+    expect(await store.listRuns()).toEqual([]);
+    await service.close(0);
+    // No --cors: a browser of another origin is told nothing it may read.
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token } });
+    const closed = await fetch(`${service.url}/healthz`, { headers: { origin: 'https://ops.example.com' } });
+    expect(closed.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('refuses to listen beyond loopback without ARBOR_TOKEN', async () => {
     await expect(serve({ store, host: '0.0.0.0', port: 0, env: {} })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without ARBOR_TOKEN/);
     service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token } });
