@@ -1,7 +1,8 @@
 import type { AgentRole, Usage } from '../domain/index.js';
 import type { Model, ModelRequest, ModelResponse } from '../llm/model.js';
+import type { AgentConfig } from './agent-config.js';
 import type { AgentsConfig } from './agents-config.js';
-import type { PromptTemplates } from './prompt-templates.js';
+import type { PromptTemplate, PromptTemplates } from './prompt-templates.js';
 
 /** What one call looked like, for progress output and logs. */
 export interface CallRecord {
@@ -24,6 +25,10 @@ export interface AgentRuntime {
   templates: PromptTemplates;
   /** The model of a role's calls; on a node whose written step names an `agent`, that step's model. */
   modelFor(role: AgentRole, nodeId?: string): Model;
+  /** A role's settings on a node: the run's agent file, or the agent file its written step names for that role. */
+  configFor(role: AgentRole, nodeId: string): AgentConfig;
+  /** A role's prompt template on a node, as {@link configFor} chooses the agent file. */
+  templateFor(role: AgentRole, nodeId: string): PromptTemplate;
   /** Stable per run; providers use it as a prompt-cache key. */
   cacheKey: string;
   /** Runs `call` inside the global and the role's concurrency slots; `nodeId` lets the engine put urgent work first. */
@@ -44,4 +49,14 @@ export interface Reservation {
   settle(usage: Usage): void | Promise<void>;
   /** Gives the reservation back when the call failed before using anything. */
   cancel(): void | Promise<void>;
+}
+
+/**
+ * What a written step's `agent` changes on its node (DESIGN §10): a model spec gives every role on
+ * the node that model; an agent file gives the role it names its settings, template and model.
+ */
+export interface StepAgent {
+  modelFor: (role: AgentRole) => Model;
+  configFor: (role: AgentRole) => AgentConfig;
+  templateFor: (role: AgentRole) => PromptTemplate;
 }

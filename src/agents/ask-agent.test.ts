@@ -49,6 +49,10 @@ function runtimeAnswering(answers: Array<Partial<ModelResponse> & { text: string
     agents,
     templates: {} as AgentRuntime['templates'],
     modelFor: () => model,
+    configFor: (role) => agents.roles[role],
+    templateFor: () => {
+      throw new Error('askAgent is given its prompt');
+    },
     cacheKey: 'k',
     withSlot: (_role, call) => call(),
     reserve: () => ({ settle: () => {}, cancel: () => {} }),

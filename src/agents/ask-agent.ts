@@ -44,7 +44,7 @@ export async function askAgent<R extends AgentRole>(
   question: AgentQuestion<R>,
 ): Promise<AgentOutcome<R>> {
   const { role, prompt, subject } = question;
-  const config = runtime.agents.roles[role];
+  const config = runtime.configFor(role, subject.node.id);
   const messages: ChatMessage[] = [{ role: 'user', content: prompt.user }];
   let usage = emptyUsage;
   let calls = 0;
@@ -114,8 +114,8 @@ function validateText<R extends AgentRole>(question: AgentQuestion<R>, text: str
 
 async function callModel(runtime: AgentRuntime, request: ModelRequest): Promise<ModelResponse> {
   const { role } = request;
-  const config = runtime.agents.roles[role];
   const nodeId = request.subject.node.id;
+  const config = runtime.configFor(role, nodeId);
   const record: CallRecord = { role, nodeId, attempt: request.subject.attempt, request, response: null, error: null, retries: 0 };
   return runtime.withSlot(role, async () => {
     const inputTokens = estimateTokens(request.system) + request.messages.reduce((n, m) => n + estimateTokens(m.content), 0);

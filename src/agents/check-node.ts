@@ -5,7 +5,7 @@ import { subjectOf } from './subject-of.js';
 
 /** Asks the checker to verify the node's result against its description. */
 export function checkNode(runtime: AgentRuntime, context: NodeContext): Promise<AgentOutcome<'checker'>> {
-  const prompt = runtime.templates.checker({
+  const prompt = runtime.templateFor('checker', context.node.id)({
     ...baseTemplateData(context),
     attempt: context.node.attempts,
     result: context.node.pipeline.execution?.result ?? context.node.result,

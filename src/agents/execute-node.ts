@@ -30,7 +30,7 @@ export async function executeNode(
   context: NodeContext,
   options: ExecuteNodeOptions,
 ): Promise<AgentOutcome<'executor'>> {
-  const prompt = runtime.templates.executor({
+  const prompt = runtime.templateFor('executor', context.node.id)({
     ...baseTemplateData(context),
     attempt: context.node.attempts,
     previousChecks: failedChecks(context.node),

@@ -6,7 +6,7 @@ import { subjectOf } from './subject-of.js';
 /** Asks the planner to break the node (the root prompt, or a node an executor found too big) into tasks. */
 export function planNode(runtime: AgentRuntime, context: NodeContext): Promise<AgentOutcome<'planner'>> {
   const reason = context.node.pipeline.execution?.reason ?? null;
-  const prompt = runtime.templates.planner({
+  const prompt = runtime.templateFor('planner', context.node.id)({
     ...baseTemplateData(context),
     decomposeReason: context.node.parentId === null ? null : reason,
     depthLeft: context.maxDepth - context.node.depth - 1,

@@ -28,20 +28,40 @@ interface RenderData {
 export async function loadPromptTemplates(promptsDir: string, agents: AgentsConfig): Promise<PromptTemplates> {
   const handlebars = createHandlebars();
   const templates = {} as PromptTemplates;
-  for (const role of agentRoles) {
-    const file = path.join(promptsDir, agents.roles[role].template);
-    let source: string;
-    try {
-      source = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read the ${role} prompt template ${file}: ${(error as Error).message}`, {
-        cause: error,
-        hint: `pass --prompts DIR with ${agents.roles[role].template}, or fix "template" in the ${role} agent file`,
-      });
-    }
-    templates[role] = compileTemplate(handlebars, source, file);
-  }
+  for (const role of agentRoles)
+    templates[role] = await loadTemplate(handlebars, promptsDir, agents.roles[role].template, {
+      what: `the ${role} prompt template`,
+      hint: `pass --prompts DIR with ${agents.roles[role].template}, or fix "template" in the ${role} agent file`,
+    });
   return templates;
+}
+
+/** The template an agent file names (a written step's own agent file), compiled from `promptsDir`. */
+export function loadPromptTemplate(
+  promptsDir: string,
+  template: string,
+  fault: { what: string; hint: string },
+): Promise<PromptTemplate> {
+  return loadTemplate(createHandlebars(), promptsDir, template, fault);
+}
+
+async function loadTemplate(
+  handlebars: typeof Handlebars,
+  promptsDir: string,
+  template: string,
+  fault: { what: string; hint: string },
+): Promise<PromptTemplate> {
+  const file = path.join(promptsDir, template);
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${fault.what} ${file}: ${(error as Error).message}`, {
+      cause: error,
+      hint: fault.hint,
+    });
+  }
+  return compileTemplate(handlebars, source, file);
 }
 
 function compileTemplate(handlebars: typeof Handlebars, source: string, file: string): PromptTemplate {

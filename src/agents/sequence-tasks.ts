@@ -23,7 +23,7 @@ export async function sequenceTasks(
   context: NodeContext,
   tasks: readonly PlannedTask[],
 ): Promise<SequenceOutcome> {
-  const prompt = runtime.templates.sequencer({ ...baseTemplateData(context), tasks });
+  const prompt = runtime.templateFor('sequencer', context.node.id)({ ...baseTemplateData(context), tasks });
   const outcome = await askAgent(runtime, {
     role: 'sequencer',
     prompt,

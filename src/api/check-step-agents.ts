@@ -11,7 +11,7 @@ export function checkStepAgents(
   for (const step of steps) {
     if (step.agent !== undefined)
       try {
-        checkCostLimit(maxCostUsd, prepared.modelsForLlm(step.agent));
+        checkCostLimit(maxCostUsd, prepared.stepAgent(step.agent).modelFor);
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         throw new UsageError(`step "${step.key}" names agent "${step.agent}": ${error.message}`, {

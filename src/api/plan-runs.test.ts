@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir, repoRoot } from '../../test/support/cli.js';
 import { PlanCheckError } from '../plans/index.js';
@@ -249,6 +249,83 @@ steps:
         /the plan has 1 problem:\n {2}plan:3:32: steps\[0\]\.agent: an agent is a model/,
       );
       expect((await store.listRuns()).length).toBe(1);
+    }));
+
+  it("gives a step's agent file its role on that node only: settings, template and model, kept on the run for resumes", () =>
+    withStore(async (store, dir) => {
+      const prompts = path.join(dir, 'prompts');
+      await cp(path.join(repoRoot, 'prompts'), prompts, { recursive: true });
+      await writeFile(
+        path.join(prompts, 'strict-checker.hbs'),
+        '{{#system}}You are a strict checker.{{/system}}STRICT CHECK of {{node.title}}: {{result.summary}}\n',
+      );
+      await mkdir(path.join(dir, 'roles'));
+      await writeFile(
+        path.join(dir, 'roles', 'strict-checker.yaml'),
+        'role: checker\ntemplate: strict-checker.hbs\ntemperature: 0\nmaxOutputTokens: 512\n',
+      );
+      const planFile = path.join(dir, 'plan.yaml');
+      await writeFile(
+        planFile,
+        'name: strict\nsteps:\n  - { key: write, title: Write it }\n' +
+          '  - key: review\n    title: Review it\n    dependsOn: [write]\n    requiresApproval: true\n' +
+          '    agent: roles/strict-checker.yaml\n',
+      );
+      const first = await startRun({
+        store,
+        llm,
+        plan: planFile,
+        prompts,
+        outDir: path.join(dir, 'out'),
+        waitForApprovals: false,
+      });
+      expect((await first.done).status).toBe('awaiting_approval');
+      // The review runs in a later process, from the stored run alone: the agent file went with it.
+      await rm(path.join(dir, 'roles'), { recursive: true });
+      const handle = await resumeRun({ store, runId: first.runId });
+      await handle.decide(handle.approvals()[0]!.nodeId, { action: 'approve', by: 'test' });
+      const outcome = await handle.done;
+      expect(outcome.status).toBe('completed');
+      expect(outcome.run.plan?.agents?.['roles/strict-checker.yaml']).toMatchObject({
+        role: 'checker',
+        template: 'strict-checker.hbs',
+        maxOutputTokens: 512,
+      });
+      const { root } = await getTree(store, handle.runId);
+      const review = child(root, 'review');
+      const write = child(root, 'write');
+      expect(review.status).toBe('completed');
+      const reviewCalls = await store.listCalls(handle.runId, review.id);
+      const checks = reviewCalls.filter((call) => call.role === 'checker');
+      expect(checks).toHaveLength(1);
+      expect(checks[0]?.system).toBe('You are a strict checker.');
+      expect(checks[0]?.messages[0]?.content).toMatch(/^STRICT CHECK of Review it: done: Review it/);
+      // The step's other roles, and every other node, keep the run's agents.
+      const execution = reviewCalls.find((call) => call.role === 'executor');
+      expect(execution?.system).toMatch(/^You are an executor of Arbor/);
+      const writeChecks = (await store.listCalls(handle.runId, write.id)).filter((call) => call.role === 'checker');
+      expect(writeChecks).toHaveLength(1);
+      expect(writeChecks[0]?.messages[0]?.content).not.toMatch(/STRICT CHECK/);
+    }));
+
+  it('refuses an agent file that is missing or wrong, naming the step, before storing anything', () =>
+    withStore(async (store, dir) => {
+      await writeFile(path.join(dir, 'bad-role.yaml'), 'role: checker\ntemplate: checker.hbs\ntemprature: 0.1\n');
+      const plan = (agent: string) => {
+        const file = path.join(dir, `plan-${agent.replace(/\W/g, '')}.yaml`);
+        return writeFile(file, `name: p\nsteps:\n  - { key: a, title: A, agent: ${agent} }\n`).then(() => file);
+      };
+      await expect(startRun({ store, llm, plan: await plan('none.yaml') })).rejects.toThrow(
+        /step "a" names agent "none\.yaml": cannot read agent file .*none\.yaml/,
+      );
+      await expect(startRun({ store, llm, plan: await plan('bad-role.yaml') })).rejects.toThrow(
+        /step "a" names agent "bad-role\.yaml": .*temprature.*temperature/s,
+      );
+      await writeFile(path.join(dir, 'no-template.yaml'), 'role: executor\ntemplate: nowhere.hbs\n');
+      await expect(startRun({ store, llm, plan: await plan('no-template.yaml') })).rejects.toThrow(
+        /cannot read the prompt template of the agent file "no-template\.yaml"/,
+      );
+      expect(await store.listRuns()).toEqual([]);
     }));
 
   it('refuses a plan with problems or a missing required param before storing anything', () =>

@@ -1,12 +1,16 @@
 import path from 'node:path';
-import { agentRoles, UsageError, type AgentRole } from '../domain/index.js';
+import { agentRoles, isAgentFileSpec, UsageError, type AgentRole } from '../domain/index.js';
 import {
+  agentConfigSchema,
   loadAgentsConfig,
+  loadPromptTemplate,
   loadPromptTemplates,
   type AgentsConfig,
   type NoteText,
   type PromptTemplates,
+  type StepAgent,
 } from '../agents/index.js';
+import { formatZodError } from '../agents/format-zod-error.js';
 import type { Model } from '../llm/model.js';
 import { createModelFactory } from './model-factory.js';
 import { packageRoot } from './package-root.js';
@@ -16,8 +20,11 @@ export interface PreparedAgents {
   agents: AgentsConfig;
   templates: PromptTemplates;
   modelFor: (role: AgentRole) => Model;
-  /** The models of another `--llm` spec with the same agent files: a written step's `agent` (built once per spec). */
-  modelsForLlm: (llm: string) => (role: AgentRole) => Model;
+  /**
+   * What a written step's `agent` gives its node: the models of another `--llm` spec with the same
+   * agent files (built once per spec), or one of the run's agent files (`agentFiles`) for its role.
+   */
+  stepAgent: (agent: string) => StepAgent;
   agentsDir: string;
   promptsDir: string;
 }
@@ -29,6 +36,8 @@ export async function prepareAgents(options: {
   llm: string;
   /** A model object (or one per role) used instead of the models `llm` and the agent files name. */
   model?: Model | ((role: AgentRole) => Model) | undefined;
+  /** The agent files written steps name (a run's `plan.agents`), by the steps' `agent` text. */
+  agentFiles?: Readonly<Record<string, unknown>> | undefined;
 }): Promise<PreparedAgents> {
   const agentsDir = path.resolve(options.agentsDir ?? path.join(packageRoot, 'agents'));
   const promptsDir = path.resolve(options.promptsDir ?? path.join(packageRoot, 'prompts'));
@@ -37,13 +46,45 @@ export async function prepareAgents(options: {
   const modelFor = options.model
     ? modelsFrom(options.model)
     : createModelFactory({ llm: checkedLlm(options.llm), agents });
-  const factories = new Map<string, (role: AgentRole) => Model>();
-  const modelsForLlm = (llm: string) => {
-    let factory = factories.get(llm);
-    if (!factory) factories.set(llm, (factory = createModelFactory({ llm: checkedLlm(llm), agents })));
-    return factory;
+  const factories = new Map<string, StepAgent>();
+  const runAgentsWith = (models: (role: AgentRole) => Model): StepAgent => ({
+    modelFor: models,
+    configFor: (role) => agents.roles[role],
+    templateFor: (role) => templates[role],
+  });
+  for (const [spec, stored] of Object.entries(options.agentFiles ?? {})) {
+    const parsed = agentConfigSchema.safeParse(stored);
+    if (!parsed.success)
+      throw new UsageError(`the agent file "${spec}" a step names is not valid: ${formatZodError(parsed.error)}`, {
+        hint: 'see "Agent files" in the README for the fields and their types',
+      });
+    const config = parsed.data;
+    const template = await loadPromptTemplate(promptsDir, config.template, {
+      what: `the prompt template of the agent file "${spec}"`,
+      hint: `pass --prompts DIR with ${config.template}, or fix "template" in ${spec}`,
+    });
+    // A model passed in code stays the model; the agent file still sets the role's settings and template.
+    const models = options.model
+      ? modelFor
+      : createModelFactory({ llm: checkedLlm(options.llm), agents: { ...agents, roles: { ...agents.roles, [config.role]: config } } });
+    const own = (role: AgentRole) => role === config.role;
+    factories.set(spec, {
+      modelFor: (role) => (own(role) ? models : modelFor)(role),
+      configFor: (role) => (own(role) ? config : agents.roles[role]),
+      templateFor: (role) => (own(role) ? template : templates[role]),
+    });
+  }
+  const stepAgent = (agent: string): StepAgent => {
+    let chosen = factories.get(agent);
+    if (chosen) return chosen;
+    if (isAgentFileSpec(agent))
+      throw new UsageError(`a step names the agent file "${agent}", but the run holds no such agent file`, {
+        hint: 'start the run again from its plan file, so that its agent files are read',
+      });
+    factories.set(agent, (chosen = runAgentsWith(createModelFactory({ llm: checkedLlm(agent), agents }))));
+    return chosen;
   };
-  return { agents, templates, modelFor, modelsForLlm, agentsDir, promptsDir };
+  return { agents, templates, modelFor, stepAgent, agentsDir, promptsDir };
 }
 
 /** Notes texts for prompts, from what was read and checked. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError, type PlanStep, type RunPlan } from '../domain/index.js';
+import { agentConfigSchema, readYamlFile, type AgentConfig } from '../agents/index.js';
+import { isAgentFileSpec, UsageError, type PlanStep, type RunPlan } from '../domain/index.js';
 import { checkPlanText, PlanCheckError, type CheckedPlan, type ParamInput } from '../plans/index.js';
 
 /** A written plan: the path of a YAML or JSON file, or its text (the service, code of your own). */
@@ -12,6 +13,8 @@ export interface ReadPlan extends CheckedPlan {
   file: string | null;
   /** What problems name: the path as given, or the text's `source` (default `plan`). */
   source: string;
+  /** The agent files steps name as their `agent` (relative to the plan's folder), read and checked, by that text. */
+  agentFiles: Record<string, AgentConfig>;
 }
 
 /**
@@ -23,7 +26,39 @@ export async function readPlan(input: PlanInput, params?: ParamInput): Promise<R
   const { text, file, source } = await planText(input);
   const checked = checkPlanText(text, params ? { params } : {});
   if (!checked.success) throw new PlanCheckError(source, checked.error);
-  return { ...checked.value, file, source };
+  const agentFiles = await readAgentFiles(checked.value.plan.steps, file ? path.dirname(file) : process.cwd());
+  return { ...checked.value, file, source, agentFiles };
+}
+
+/**
+ * Reads the agent files the steps name (DESIGN §10: a step's `agent` is a model or a role file),
+ * relative to `dir`: any problem names the step and the file.
+ */
+async function readAgentFiles(steps: readonly PlanStep[], dir: string): Promise<Record<string, AgentConfig>> {
+  const files: Record<string, AgentConfig> = {};
+  const visit = async (step: PlanStep): Promise<void> => {
+    const agent = step.agent;
+    if (agent !== undefined && isAgentFileSpec(agent) && !(agent in files)) {
+      const file = path.resolve(dir, agent);
+      try {
+        files[agent] = await readYamlFile(file, agentConfigSchema, {
+          what: 'agent file',
+          required: true,
+          readHint: `fix the path in the step's agent: it is read relative to the plan's folder (${dir})`,
+          fieldsHint: 'see "Agent files" in the README for the fields and their types',
+        });
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        throw new UsageError(`step "${step.key}" names agent "${agent}": ${error.message}`, {
+          cause: error,
+          ...(error.hint === undefined ? {} : { hint: error.hint }),
+        });
+      }
+    }
+    for (const child of step.steps ?? []) await visit(child);
+  };
+  for (const step of steps) await visit(step);
+  return files;
 }
 
 async function planText(input: PlanInput): Promise<{ text: string; file: string | null; source: string }> {
@@ -43,7 +78,13 @@ async function planText(input: PlanInput): Promise<{ text: string; file: string 
 /** What a run keeps of its plan, and the steps its root is planned by. */
 export function runPlanOf(plan: ReadPlan): { run: RunPlan; steps: readonly PlanStep[] } {
   return {
-    run: { name: plan.plan.name, version: String(plan.plan.version), source: plan.file, params: plan.params },
+    run: {
+      name: plan.plan.name,
+      version: String(plan.plan.version),
+      source: plan.file,
+      params: plan.params,
+      agents: plan.agentFiles,
+    },
     steps: plan.plan.steps,
   };
 }

@@ -100,7 +100,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     let notes;
     try {
       const llm = options.llm ?? run.llm;
-      prepared = await prepareAgents({ agentsDir: run.agentsDir, promptsDir: run.promptsDir, llm });
+      prepared = await prepareAgents({
+        agentsDir: run.agentsDir,
+        promptsDir: run.promptsDir,
+        llm,
+        agentFiles: run.plan?.agents,
+      });
       notes = await rereadNotes(run);
     } catch (error) {
       // Once per run: this machine cannot work it (a missing notes file, script or API key).
@@ -118,7 +123,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         agents: prepared.agents,
         templates: prepared.templates,
         modelFor: prepared.modelFor,
-        modelsForLlm: prepared.modelsForLlm,
+        stepAgent: prepared.stepAgent,
         notes,
         owner: options.id,
         waitForApprovals: true,

@@ -150,6 +150,7 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
     promptsDir: spec.prompts,
     llm,
     model: spec.model,
+    agentFiles: plan?.agentFiles,
   });
   const limits = checkLimits(spec.limits ?? {}, defaultLimits);
   checkCostLimit(limits.maxCostUsd, prepared.modelFor);
@@ -239,6 +240,7 @@ export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun
     promptsDir: options.prompts ?? stored.promptsDir,
     llm,
     model: options.model,
+    agentFiles: stored.plan?.agents,
   });
   const limits = checkLimits(options.limits ?? {}, stored.limits);
   checkCostLimit(limits.maxCostUsd, prepared.modelFor);
@@ -349,7 +351,7 @@ export class RunHandle {
           agents: options.prepared.agents,
           templates: options.prepared.templates,
           modelFor: options.prepared.modelFor,
-          modelsForLlm: options.prepared.modelsForLlm,
+          stepAgent: options.prepared.stepAgent,
           notes: options.notes,
           owner,
           waitForApprovals: drive.waitForApprovals ?? true,

@@ -115,6 +115,7 @@ export {
   conditionTestSchemas,
   paramValueSchema,
   planFileSchema,
+  isAgentFileSpec,
   planJsonSchema,
   planParamSchema,
   planStepKeys,

@@ -142,12 +142,12 @@ export const planStepSchema: z.ZodType<PlanStep, PlanStepInput> = z.lazy(() =>
     agent: z
       .string()
       .regex(
-        /^(openai|anthropic)(:\S.*)?$|^script:\S.*$/,
-        'an agent is a model as --llm takes it: openai[:MODEL], anthropic[:MODEL] or script:FILE',
+        /^(openai|anthropic)(:\S.*)?$|^script:\S.*$|\.(ya?ml|json)$/i,
+        'an agent is a model as --llm takes it (openai[:MODEL], anthropic[:MODEL] or script:FILE) or a role file (FILE.yaml)',
       )
       .optional()
       .describe(
-        "The model of this step's calls, as --llm takes it: openai[:MODEL], anthropic[:MODEL] or script:FILE",
+        "The model of this step's calls, as --llm takes it (openai[:MODEL], anthropic[:MODEL] or script:FILE), or an agent file (FILE.yaml, relative to the plan) for the role it names",
       ),
     requiresApproval: z.boolean().default(false).describe('True: a person approves before the step runs'),
     approvalReason: z.string().optional(),
@@ -162,6 +162,11 @@ export const planStepSchema: z.ZodType<PlanStep, PlanStepInput> = z.lazy(() =>
     steps: z.array(planStepSchema).min(1).optional().describe('A sub-plan: the children of this step'),
   }),
 );
+
+/** A step's `agent` that names an agent file (YAML or JSON) for one role, not a model for all of them. */
+export function isAgentFileSpec(agent: string): boolean {
+  return !/^(openai|anthropic|script)(:|$)/.test(agent) && /\.(ya?ml|json)$/i.test(agent);
+}
 
 /** The fields a step may have (for "did you mean"). */
 export const planStepKeys = [
@@ -202,6 +207,11 @@ export const runPlanSchema = z.object({
   source: z.string().nullable(),
   /** Every param's value: set, or its default. */
   params: z.record(z.string(), paramValueSchema),
+  /**
+   * The agent files steps name as their `agent`, by the `agent` text, as read when the run was made
+   * (checked against the agent file schema where they are used), so that any process can work them.
+   */
+  agents: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 
 /** What a run keeps of its plan. */

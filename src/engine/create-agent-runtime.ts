@@ -1,4 +1,4 @@
-import type { AgentRuntime } from '../agents/index.js';
+import type { AgentRuntime, StepAgent } from '../agents/index.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import type { CriticalPathRank } from './critical-path-rank.js';
@@ -14,7 +14,10 @@ export function createAgentRuntime(options: {
   runId: string;
   agents: AgentRuntime['agents'];
   templates: AgentRuntime['templates'];
-  modelFor: AgentRuntime['modelFor'];
+  /** The run's model of a role (where no written step's `agent` says otherwise). */
+  modelFor: (role: Parameters<AgentRuntime['modelFor']>[0]) => ReturnType<AgentRuntime['modelFor']>;
+  /** What the written step of a node names as its `agent`, or null. */
+  stepAgentOn: (nodeId: string) => StepAgent | null;
   reserve: AgentRuntime['reserve'];
   signal: AbortSignal;
   slots: ConcurrencySlots;
@@ -28,7 +31,10 @@ export function createAgentRuntime(options: {
   return {
     agents: options.agents,
     templates: options.templates,
-    modelFor: options.modelFor,
+    modelFor: (role, nodeId) =>
+      (nodeId === undefined ? null : options.stepAgentOn(nodeId))?.modelFor(role) ?? options.modelFor(role),
+    configFor: (role, nodeId) => options.stepAgentOn(nodeId)?.configFor(role) ?? options.agents.roles[role],
+    templateFor: (role, nodeId) => options.stepAgentOn(nodeId)?.templateFor(role) ?? options.templates[role],
     cacheKey: `arbor-${options.runId}`,
     withSlot: (role, call, nodeId) => options.slots.run(role, call, options.rank.priorityOf(nodeId, role)),
     reserve: options.reserve,

@@ -8,7 +8,7 @@ import {
   type Run,
   type TaskNode,
 } from '../domain/index.js';
-import type { AgentsConfig, NoteText, PromptTemplates } from '../agents/index.js';
+import type { AgentsConfig, NoteText, PromptTemplates, StepAgent } from '../agents/index.js';
 import type { Model } from '../llm/model.js';
 import type { Store } from '../store/index.js';
 import { ApprovalDesk } from './approval-desk.js';
@@ -42,10 +42,10 @@ export interface RunEngineOptions {
   templates: PromptTemplates;
   modelFor: (role: AgentRole) => Model;
   /**
-   * The models of an `--llm` spec, for written steps whose `agent` names one (issue 16); without
-   * it, such steps use the run's models.
+   * What a written step's `agent` (an `--llm` spec or an agent file, issue 16) gives its node;
+   * without it, such steps use the run's agents.
    */
-  modelsForLlm?: (llm: string) => (role: AgentRole) => Model;
+  stepAgent?: (agent: string) => StepAgent;
   notes: readonly NoteText[];
   /** Who drives the run, recorded on leases and events. */
   owner: string;
@@ -147,9 +147,10 @@ export class RunEngine {
       runId: options.run.id,
       agents: options.agents,
       templates: options.templates,
-      modelFor: (role, nodeId) => {
-        const agent = nodeId === undefined ? undefined : this.tree.get(nodeId)?.step?.agent;
-        return agent && options.modelsForLlm ? options.modelsForLlm(agent)(role) : options.modelFor(role);
+      modelFor: options.modelFor,
+      stepAgentOn: (nodeId) => {
+        const agent = this.tree.get(nodeId)?.step?.agent;
+        return agent && options.stepAgent ? options.stepAgent(agent) : null;
       },
       reserve: (estimate) => (storeBudget ? storeBudget.reserve(estimate) : budget.reserve(estimate)),
       signal: this.abort.signal,
