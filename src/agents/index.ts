@@ -15,4 +15,3 @@ export { markSpentBeforeError, spentBeforeError, type SpentBeforeError } from '.
 export { sequenceTasks, type SequenceOutcome } from './sequence-tasks.js';
 export { fallbackSequence, mergedDependencies, validateSequence } from './validate-sequence.js';
 export { readYamlFile, type YamlFileKind } from './read-yaml-file.js';
-export { knownKeys } from './known-keys.js';

@@ -37,6 +37,14 @@ describe('agent files', () => {
     await expect(loadAgentsConfig(path.join(dir, 'agents'))).rejects.toThrow(UsageError);
   });
 
+  it("matches an unknown nested key against its own object's keys", async () => {
+    await writeFile(
+      path.join(dir, 'agents', 'executor.yaml'),
+      'role: executor\ntemplate: executor.hbs\nretry:\n  maxRetrys: 2\n',
+    );
+    await expect(loadAgentsConfig(path.join(dir, 'agents'))).rejects.toThrow(/"maxRetrys" \(did you mean "maxRetries"\?\)/);
+  });
+
   it('says which file is missing', async () => {
     await rm(path.join(dir, 'agents', 'sequencer.yaml'));
     await expect(loadAgentsConfig(path.join(dir, 'agents'))).rejects.toThrow(/cannot read agent file .*sequencer\.yaml/);

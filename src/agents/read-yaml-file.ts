@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { didYouMean, UsageError } from '../domain/index.js';
-import { knownKeys } from './known-keys.js';
+import { didYouMean, knownKeys, UsageError } from '../domain/index.js';
 
 /** What kind of file a {@link readYamlFile} reads, for its messages. */
 export interface YamlFileKind {

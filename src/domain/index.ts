@@ -102,6 +102,7 @@ export { topologicalLevels, type TaskDependencies } from './topological-levels.j
 export { capCallText, maxStoredCallTextBytes, modelCallSchema, type ModelCall } from './model-call.js';
 export { workerStatusSchema, workerTaskSchema, type WorkerStatus, type WorkerTask } from './worker-status.js';
 export { didYouMean } from './did-you-mean.js';
+export { knownKeys } from './known-keys.js';
 export { retryDelay } from './retry-delay.js';
 export {
   conditionSteps,
@@ -118,7 +119,6 @@ export {
   isAgentFileSpec,
   planJsonSchema,
   planParamSchema,
-  planStepKeys,
   planStepSchema,
   retryPolicySchema,
   runPlanSchema,

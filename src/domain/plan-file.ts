@@ -168,24 +168,6 @@ export function isAgentFileSpec(agent: string): boolean {
   return !/^(openai|anthropic|script)(:|$)/.test(agent) && /\.(ya?ml|json)$/i.test(agent);
 }
 
-/** The fields a step may have (for "did you mean"). */
-export const planStepKeys = [
-  'key',
-  'title',
-  'prompt',
-  'dependsOn',
-  'notes',
-  'agent',
-  'requiresApproval',
-  'approvalReason',
-  'when',
-  'fallback',
-  'retry',
-  'timeoutMs',
-  'plan',
-  'steps',
-] as const;
-
 /** A plan file (YAML or JSON): a tree of steps a person writes, with typed params. */
 export const planFileSchema = z.strictObject({
   $schema: z.string().optional().describe('The JSON Schema of plan files, for editors'),

@@ -56,6 +56,26 @@ steps:
     expect(problemsOf(text)).toEqual(['5:5 unknown key "dependOn" in steps[0] (did you mean "dependsOn"?)']);
   });
 
+  it("names an unknown nested key with its own object's keys: a sub-step, a retry policy, a param", () => {
+    const text = `name: x
+params:
+  diff: { type: string, requird: true }
+steps:
+  - key: a
+    title: A
+    steps:
+      - { key: b, title: B, retry: { atempts: 2 } }
+      - { key: c, tilte: C }
+`;
+    expect(problemsOf(text)).toEqual([
+      '3:25 unknown key "requird" in params.diff (did you mean "required"?)',
+      '8:36 steps[0].steps[0].retry needs "attempts"',
+      '8:38 unknown key "atempts" in steps[0].steps[0].retry (did you mean "attempts"?)',
+      '9:9 steps[0].steps[1] needs "title"',
+      '9:19 unknown key "tilte" in steps[0].steps[1] (did you mean "title"?)',
+    ]);
+  });
+
   it('names a missing field', () => {
     expect(problemsOf('name: x\nsteps:\n  - key: a\n')).toEqual(['3:5 steps[0] needs "title"']);
   });

@@ -5,11 +5,9 @@ import {
   conditionTestSchemas,
   didYouMean,
   err,
+  knownKeys,
   ok,
   planFileSchema,
-  planParamSchema,
-  planStepKeys,
-  retryPolicySchema,
   type ParamValue,
   type PlanFile,
   type Result,
@@ -90,7 +88,7 @@ function schemaProblems(error: z.ZodError, data: unknown, locator: PlanLocator):
     }
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        const meant = didYouMean(key, knownKeys(path));
+        const meant = didYouMean(key, knownKeys(planFileSchema, path));
         problems.push({
           ...locator.at([...path, key], { key: true }),
           message: `unknown key "${key}" in ${label(path)}${meant ? ` (did you mean "${meant}"?)` : ''}`,
@@ -107,16 +105,6 @@ function schemaProblems(error: z.ZodError, data: unknown, locator: PlanLocator):
     });
   }
   return problems;
-}
-
-/** The keys the object at `path` may have, for "did you mean". */
-function knownKeys(path: PlanPath): readonly string[] {
-  if (path.length === 0) return Object.keys(planFileSchema.shape);
-  const last = path[path.length - 1];
-  if (path[path.length - 2] === 'steps' && typeof last === 'number') return planStepKeys;
-  if (path[path.length - 2] === 'params' && path.length === 2) return Object.keys(planParamSchema.shape);
-  if (last === 'retry') return Object.keys(retryPolicySchema.shape);
-  return [];
 }
 
 /** `plan`, `steps[1]`, `steps[1].retry`, `params.diff` */

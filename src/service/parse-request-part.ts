@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import { knownKeys } from '../agents/index.js';
-import { didYouMean } from '../domain/index.js';
+import { didYouMean, knownKeys } from '../domain/index.js';
 import { RequestError } from './request-error.js';
 
 /**
