@@ -66,6 +66,11 @@ export interface RunSettings {
    * nothing is traced and no span is made.
    */
   trace?: TraceOptions;
+  /**
+   * A new run left to workers (`run --detach`): stored as such, so that `arbor serve` does not take it
+   * up at start; call `leave()` on the ready run instead of `start()`. MongoDB only.
+   */
+  detach?: boolean;
 }
 
 /** How this process drives a run. */
@@ -174,6 +179,7 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
           outDir: spec.outDir === undefined ? null : path.resolve(spec.outDir),
           trace: tracing?.stored ?? null,
           ...(plan ? { plan: runPlanOf(plan) } : {}),
+          ...(spec.detach ? { detached: true } : {}),
         });
       } catch (error) {
         tracing?.end({ error });

@@ -73,6 +73,11 @@ export const runSchema = z.object({
   trace: runTraceSchema.nullable().optional(),
   /** The written plan it was started from (`run --plan`) and its params; absent otherwise. */
   plan: runPlanSchema.optional(),
+  /**
+   * Left to workers when it was made (`run --detach`, `"detach": true`): `arbor serve` does not take
+   * it up at start (workers do). Absent: driven by the process that made it.
+   */
+  detached: z.boolean().optional(),
   status: runStatusSchema,
   stopReason: stopReasonSchema.nullable(),
   usage: usageSchema,

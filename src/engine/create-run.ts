@@ -32,6 +32,8 @@ export interface CreateRunOptions {
    * run keeps the plan's name, version and params.
    */
   plan?: { run: RunPlan; steps: readonly PlanStep[] };
+  /** Left to workers (see `Run.detached`). */
+  detached?: boolean;
   /** Fixed id (tests); otherwise a short random one. */
   id?: string;
 }
@@ -75,6 +77,7 @@ export async function createRun(options: CreateRunOptions): Promise<{ run: Run; 
     outDir: options.outDir ?? null,
     ...(options.trace ? { trace: options.trace } : {}),
     ...(options.plan ? { plan: options.plan.run } : {}),
+    ...(options.detached ? { detached: true } : {}),
     status: 'running',
     stopReason: null,
     usage: { ...emptyUsage },

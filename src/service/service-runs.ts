@@ -33,10 +33,7 @@ export interface ServiceRunsOptions {
 }
 
 /** What a `POST /v1/runs` asks for. */
-export type NewRunRequest = RunSpec & {
-  /** MongoDB: store the run and leave it to workers. */
-  detach?: boolean;
-};
+export type NewRunRequest = RunSpec;
 
 /**
  * The runs `arbor serve` drives in its own process, each with its own limits: started, resumed,
@@ -143,7 +140,8 @@ export class ServiceRuns {
     // server) takes it over at once, as `arbor resume` does; a live holder keeps it.
     const open = (await this.#options.store.listRuns()).filter(isOpenRun);
     for (const run of open.reverse()) {
-      if (this.#driving.has(run.id)) continue;
+      // A run left to workers is theirs, though none has taken it yet.
+      if (this.#driving.has(run.id) || run.detached) continue;
       try {
         await this.resume(run.id);
         resumed.push(run.id);

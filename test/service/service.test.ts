@@ -171,6 +171,14 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const run = await client.get<{ run: { status: string }; counts: Record<string, number> }>(`/v1/runs/${answer.body.runId}`);
     expect(run.body.counts).toEqual({ ready: 1 });
     expect((await store.listOpenRuns()).map((open) => open.id)).toContain(answer.body.runId);
+    // Stored as left to workers: a server taking up open runs at start (a restart) leaves it to them,
+    // while an open run that nobody holds and that was not left to workers is taken up.
+    expect((await store.getRun(answer.body.runId))?.detached).toBe(true);
+    const unheld = await createRun({ store, prompt: 'Build it too', llm: await script(eightTasks) });
+    expect(unheld.run.detached).toBeUndefined();
+    expect(await service.runs.resumeOpen()).toEqual([unheld.run.id]);
+    expect(service.runs.drives(answer.body.runId)).toBe(false);
+    await waitFor('the other run to complete', async () => (await store.getRun(unheld.run.id))?.status === 'completed');
   });
 
   it("serves the artifacts a node wrote from the run's output folder, and nothing else", async () => {

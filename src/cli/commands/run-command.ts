@@ -61,6 +61,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
       limits: limitsFrom(flags),
       providerConcurrency: flags.providerConcurrency,
       trace: tracing.trace,
+      ...(flags.detach ? { detach: true } : {}),
     });
     const store = await openStore(flags.store);
     try {
