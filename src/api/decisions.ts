@@ -75,6 +75,9 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
       hint: cancelledWhileWaiting
         ? `the run was cancelled while it waited: resume the run (arbor resume ${runId}), and decide when it asks again (arbor approve ${runId} ${nodeId})`
         : `see which nodes wait with: arbor approve ${runId}`,
+      httpHint: cancelledWhileWaiting
+        ? `the run was cancelled while it waited: POST /v1/runs/${runId}/resume, and decide when it asks again`
+        : `see which nodes wait: GET /v1/runs/${runId}/approvals`,
     });
   if (node.approval.decision)
     throw new StateConflictError(
@@ -83,6 +86,7 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
         runId,
         nodeId,
         hint: `nothing to do; continue the run with: arbor resume ${runId}`,
+        httpHint: `nothing to do; continue the run with: POST /v1/runs/${runId}/resume`,
       },
     );
   const action = decisionActionSchema.safeParse(input.action);
@@ -101,6 +105,7 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
         runId,
         nodeId,
         hint: `use --action ${allowed.join(' | ')}`,
+        httpHint: `send "action": ${allowed.map((name) => `"${name}"`).join(' | ')}`,
       },
     );
   if (input.round !== undefined && input.round !== node.approval.round)
@@ -110,6 +115,7 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
         runId,
         nodeId,
         hint: `decide the current request: arbor approve ${runId} ${nodeId}`,
+        httpHint: `decide the current request (GET /v1/runs/${runId}/nodes/${nodeId} shows its round)`,
       },
     );
   const description = input.description?.trim() || null;
@@ -119,9 +125,15 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
       runId,
       nodeId,
       hint: `pass --comment "…": arbor approve ${runId} ${nodeId} --${action.data === 'reject' ? 'reject' : 'action fail'} --comment "why"`,
+      httpHint: 'send "comment": "why"',
     });
   if (action.data === 'edit' && description === null)
-    throw new UsageError('edit needs the new description', { runId, nodeId, hint: 'pass --description "…"' });
+    throw new UsageError('edit needs the new description', {
+      runId,
+      nodeId,
+      hint: 'pass --description "…"',
+      httpHint: 'send "description": "…"',
+    });
   return {
     action: action.data,
     comment,
@@ -151,6 +163,7 @@ export async function recordDecision(
       runId,
       nodeId,
       hint: `see what still waits with: arbor approve ${runId}`,
+      httpHint: `see what still waits: GET /v1/runs/${runId}/approvals`,
     });
   return decision;
 }

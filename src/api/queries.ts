@@ -35,6 +35,7 @@ export async function getRun(store: Store, runId: string): Promise<Run> {
     throw new NotFoundError(`no run "${runId}" in ${store.location}`, {
       runId,
       hint: 'list runs with `arbor runs` (and pass the same --store the run used)',
+      httpHint: 'list runs: GET /v1/runs',
     });
   return run;
 }
@@ -86,5 +87,6 @@ export function unknownNode(runId: string, nodeId: string): NotFoundError {
     runId,
     nodeId,
     hint: `see the node ids with: arbor tree ${runId}`,
+    httpHint: `see the node ids: GET /v1/runs/${runId}/tree`,
   });
 }

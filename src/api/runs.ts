@@ -239,6 +239,7 @@ export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun
     throw new StateConflictError(`run ${stored.id} is already completed`, {
       runId: stored.id,
       hint: `see its results with: arbor tree ${stored.id}`,
+      httpHint: `see its results: GET /v1/runs/${stored.id}/tree`,
     });
   const llm = options.model || options.llm ? llmOf(options) : stored.llm;
   const prepared = await prepareAgents({
@@ -432,6 +433,7 @@ export class RunHandle {
         runId: this.runId,
         nodeId,
         hint: `see what still waits with: arbor approve ${this.runId}`,
+        httpHint: `see what still waits: GET /v1/runs/${this.runId}/approvals`,
       });
   }
 

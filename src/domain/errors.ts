@@ -10,6 +10,11 @@ export interface ArborErrorOptions {
   role?: AgentRole;
   /** What the user can do about it, shown under the message. */
   hint?: string;
+  /**
+   * The same for a program using `arbor serve` (the problem's `fix`), where `hint` names a command:
+   * the route to call instead. Unset: `hint` serves both.
+   */
+  httpHint?: string;
 }
 
 /** Base class of every error Arbor throws on purpose. */
@@ -18,6 +23,7 @@ export class ArborError extends Error {
   readonly nodeId: string | undefined;
   readonly role: AgentRole | undefined;
   readonly hint: string | undefined;
+  readonly httpHint: string | undefined;
 
   constructor(message: string, options: ArborErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -26,6 +32,7 @@ export class ArborError extends Error {
     this.nodeId = options.nodeId;
     this.role = options.role;
     this.hint = options.hint;
+    this.httpHint = options.httpHint;
   }
 }
 

@@ -54,21 +54,26 @@ const fastifyErrors: Record<string, { status: number; title: string; detail: (me
 export function problemFor(error: unknown): Problem {
   if (error instanceof RequestError)
     return problem(error.status, error.title, error.message, { field: error.field, fix: error.hint });
-  if (error instanceof NotFoundError) return problem(404, 'not-found', error.message, { fix: error.hint });
-  if (error instanceof StateConflictError) return problem(409, 'conflict', error.message, { fix: error.hint });
+  if (error instanceof NotFoundError) return problem(404, 'not-found', error.message, { fix: fixOf(error) });
+  if (error instanceof StateConflictError) return problem(409, 'conflict', error.message, { fix: fixOf(error) });
   if (error instanceof PlanCheckError)
-    return { ...problem(400, 'invalid-plan', error.message, { fix: error.hint }), problems: [...error.problems] };
-  if (error instanceof UsageError) return problem(400, 'bad-request', error.message, { fix: error.hint });
+    return { ...problem(400, 'invalid-plan', error.message, { fix: fixOf(error) }), problems: [...error.problems] };
+  if (error instanceof UsageError) return problem(400, 'bad-request', error.message, { fix: fixOf(error) });
   const code = (error as { code?: unknown } | null)?.code;
   const known = typeof code === 'string' ? fastifyErrors[code] : undefined;
   if (known) return problem(known.status, known.title, known.detail((error as Error).message), { fix: known.fix });
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500)
     return problem(status, 'bad-request', (error as Error).message);
-  if (error instanceof ArborError) return problem(500, 'failed', error.message, { fix: error.hint });
+  if (error instanceof ArborError) return problem(500, 'failed', error.message, { fix: fixOf(error) });
   return problem(500, 'internal', 'the server failed while answering; its log says why', {
     fix: 'try again; if it keeps failing, look at the arbor serve output',
   });
+}
+
+/** An error's fix as a program using the service does it: the route, where the CLI's hint names a command. */
+function fixOf(error: ArborError): string | undefined {
+  return error.httpHint ?? error.hint;
 }
 
 function problem(status: number, title: string, detail: string, extra: { field?: string; fix?: string } = {}): Problem {

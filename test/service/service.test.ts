@@ -156,6 +156,7 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const done = await client.post(`/v1/runs/${runId}/resume`);
     expect(done.status).toBe(409);
     expect(done.body.detail).toMatch(/already completed/);
+    expect(done.body.fix).toBe(`see its results: GET /v1/runs/${runId}/tree`);
   });
 
   it(kind === 'mongodb' ? 'leaves a detached run to workers' : 'refuses to detach a run without workers to take it', async () => {
@@ -231,8 +232,12 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const node = await client.get(`/v1/runs/${runId}/nodes/999`);
     expect(node.status).toBe(404);
     expect(node.body.detail).toMatch(/has no node "999"/);
+    // Fixes name the route to call, not a command of the CLI.
+    expect(node.body.fix).toBe(`see the node ids: GET /v1/runs/${runId}/tree`);
+    expect((await client.get('/v1/runs/r-nope')).body.fix).toBe('list runs: GET /v1/runs');
     const notWaiting = await client.post(`/v1/runs/${runId}/nodes/0/decision`, { action: 'approve' });
     expect(notWaiting.status).toBe(409);
+    expect(notWaiting.body.fix).toBe(`see which nodes wait: GET /v1/runs/${runId}/approvals`);
     const badAction = await client.post(`/v1/runs/${runId}/nodes/0/decision`, { action: 'maybe' });
     expect(badAction.status).toBe(400);
     expect(badAction.body.field).toBe('body.action');
