@@ -187,43 +187,6 @@ steps:
     }),
   );
 
-  it('runs the shipped release checklist: production waits for a person, then the announcement follows', () =>
-    withStore(async (store, dir) => {
-      const first = await startRun({
-        store,
-        llm,
-        plan: path.join(repoRoot, 'plans', 'release-checklist.yaml'),
-        params: { version: '1.2.0' },
-        outDir: path.join(dir, 'out'),
-        waitForApprovals: false,
-      });
-      expect((await first.done).status).toBe('awaiting_approval');
-      expect(first.approvals().map((approval) => [approval.title, approval.reason])).toEqual([
-        ['Deploy to production', 'Customers see this release at once'],
-      ]);
-      const gate = first.approvals()[0]!.nodeId;
-      const resumed = await resumeRun({ store, runId: first.runId });
-      await resumed.decide(gate, { action: 'approve', by: 'test' });
-      expect((await resumed.done).status).toBe('completed');
-      const { root } = await getTree(store, first.runId);
-      expect(root.children.map((node) => [node.key, node.status])).toEqual([
-        ['verify', 'completed'],
-        ['notes', 'completed'],
-        ['staging', 'completed'],
-        ['rollback', 'skipped'],
-        ['production', 'completed'],
-        ['announce', 'completed'],
-      ]);
-      expect(child(root, 'staging').description).toBe(
-        'Deploy 1.2.0 to staging and report the smoke checks that were run and their outcome.',
-      );
-      expect(child(root, 'verify').children.map((node) => node.key)).toEqual([
-        'tests',
-        'changelog',
-        'dependencies',
-      ]);
-    }));
-
   it("calls a step's own model when it names an agent, and refuses one that cannot be built", () =>
     withStore(async (store, dir) => {
       const other = path.join(fixtures, 'reviewer.script.yaml');

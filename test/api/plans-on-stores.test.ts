@@ -53,7 +53,7 @@ describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
     await storage.remove();
   });
 
-  it('runs a plan in one process, stops at a gated step and finishes after the decision', async () => {
+  it('runs the shipped release checklist: production waits for a person, then the announcement follows', async () => {
     const dir = await makeTempDir();
     storage = await harnessStorage(kind, dir);
     const store = await open();
@@ -66,8 +66,10 @@ describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
       waitForApprovals: false,
     });
     expect((await handle.done).status).toBe('awaiting_approval');
+    expect(handle.approvals().map((approval) => [approval.title, approval.reason])).toEqual([
+      ['Deploy to production', 'Customers see this release at once'],
+    ]);
     const gate = handle.approvals()[0]!;
-    expect(gate.title).toBe('Deploy to production');
     const resumed = await resumeRun({ store: await open(), runId: handle.runId });
     await resumed.decide(gate.nodeId, { action: 'approve', by: 'test' });
     expect((await resumed.done).status).toBe('completed');
@@ -80,6 +82,10 @@ describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
       ['production', 'completed'],
       ['announce', 'completed'],
     ]);
+    expect(child(root, 'staging').description).toBe(
+      'Deploy 2.0.0 to staging and report the smoke checks that were run and their outcome.',
+    );
+    expect(child(root, 'verify').children.map((node) => node.key)).toEqual(['tests', 'changelog', 'dependencies']);
     expect((await store.getRun(handle.runId))?.plan).toMatchObject({ name: 'release-checklist', params: { version: '2.0.0' } });
   });
 
