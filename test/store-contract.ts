@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, StoreError, UsageError, type ModelCall, type TaskNode } from '../src/domain/index.js';
 import type { Store } from '../src/store/index.js';
+import { describeScheduleContract } from './schedule-store-contract.js';
 import { at, createdEvent, decisionOf, move, sampleChild, sampleRun, transitionWrite } from './support/sample-documents.js';
 
 /** A fresh store for one test, a way to open a second instance on the same data, and clean-up. */
@@ -578,5 +579,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         await again.release();
       });
     });
+
+    describeScheduleContract(() => ({ store, reopen: () => context.reopen() }));
   });
 }

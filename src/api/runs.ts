@@ -94,6 +94,8 @@ interface RunInputs {
   notes?: readonly NoteInput[];
   /** Values of the plan's params (`--set NAME=VALUE`): text, read as each param's type, or typed values. */
   params?: ParamInput;
+  /** The schedule tick that starts the run (`arbor schedule`), kept on the run. */
+  schedule?: { name: string; tick: string };
 }
 
 /**
@@ -180,6 +182,7 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
           trace: tracing?.stored ?? null,
           ...(plan ? { plan: runPlanOf(plan) } : {}),
           ...(spec.detach ? { detached: true } : {}),
+          ...(spec.schedule ? { schedule: spec.schedule } : {}),
         });
       } catch (error) {
         tracing?.end({ error });

@@ -131,3 +131,17 @@ export {
   type RetryPolicy,
   type RunPlan,
 } from './plan-file.js';
+export {
+  applySchedulePatch,
+  applyTickClaim,
+  catchUpPolicies,
+  overlapPolicies,
+  scheduleNamePattern,
+  scheduleSchema,
+  scheduleSchemaVersion,
+  type CatchUpPolicy,
+  type OverlapPolicy,
+  type Schedule,
+  type SchedulePatch,
+  type TickClaim,
+} from './schedule.js';

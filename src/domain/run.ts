@@ -78,6 +78,8 @@ export const runSchema = z.object({
    * it up at start (workers do). Absent: driven by the process that made it.
    */
   detached: z.boolean().optional(),
+  /** The schedule tick that started it (`arbor schedule`); absent otherwise. */
+  schedule: z.object({ name: z.string(), tick: z.string() }).optional(),
   status: runStatusSchema,
   stopReason: stopReasonSchema.nullable(),
   usage: usageSchema,

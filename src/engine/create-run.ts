@@ -34,6 +34,8 @@ export interface CreateRunOptions {
   plan?: { run: RunPlan; steps: readonly PlanStep[] };
   /** Left to workers (see `Run.detached`). */
   detached?: boolean;
+  /** The schedule tick that starts the run (`arbor schedule`). */
+  schedule?: { name: string; tick: string };
   /** Fixed id (tests); otherwise a short random one. */
   id?: string;
 }
@@ -78,6 +80,7 @@ export async function createRun(options: CreateRunOptions): Promise<{ run: Run; 
     ...(options.trace ? { trace: options.trace } : {}),
     ...(options.plan ? { plan: options.plan.run } : {}),
     ...(options.detached ? { detached: true } : {}),
+    ...(options.schedule ? { schedule: { ...options.schedule } } : {}),
     status: 'running',
     stopReason: null,
     usage: { ...emptyUsage },

@@ -12,6 +12,9 @@ import type {
   TaskNode,
   Usage,
   WorkerStatus,
+  Schedule,
+  SchedulePatch,
+  TickClaim,
 } from '../domain/index.js';
 
 /** Options of {@link Store.updateNode}. */
@@ -164,6 +167,22 @@ export interface Store {
 
   /** Takes the run for this process; throws `UsageError` naming the holder if it is live elsewhere. */
   acquireRun(runId: string, owner: string): Promise<RunLock>;
+
+  /** Stores a new schedule (issue 16); throws `UsageError` when one of that name exists. */
+  addSchedule(schedule: Schedule): Promise<void>;
+  getSchedule(name: string): Promise<Schedule | null>;
+  /** Every schedule, by name. */
+  listSchedules(): Promise<Schedule[]>;
+  /** Changes a schedule (`lastTick` only forward); null when there is none of that name. */
+  updateSchedule(name: string, patch: SchedulePatch): Promise<Schedule | null>;
+  /** Forgets a schedule; false when there was none of that name. */
+  removeSchedule(name: string): Promise<boolean>;
+  /**
+   * Claims one tick of a schedule for this process, atomically across every process on the store
+   * (see `applyTickClaim`): the schedule as claimed, or null when another process claimed that tick
+   * (or a later one) first, the schedule is paused, or it is gone. Exactly one claim of a tick wins.
+   */
+  claimScheduleTick(name: string, claim: TickClaim): Promise<Schedule | null>;
 
   close(): Promise<void>;
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { StoreError, UsageError } from '../../domain/index.js';
 import type { RunLock } from '../store.js';
 import { errorCode, storeIoError } from './store-io-error.js';
+import { createFileAtomic } from './write-file-atomic.js';
 
 /** The content of a run's `lock` file. */
 interface LockHolder {
@@ -58,19 +59,9 @@ export function acquireRunLock(options: AcquireRunLockOptions): RunLock {
   throw new UsageError(`cannot take run ${runId}: its lock ${path} keeps changing hands`, { runId });
 }
 
-/** Creates the lock with its full content in one step (link of a finished file), or false if it exists. */
+/** Creates the lock with its full content in one step, or false if it exists. */
 function tryCreate(path: string, holder: LockHolder): boolean {
-  const temporary = `${path}.${holder.token}.tmp`;
-  try {
-    writeFileSync(temporary, `${JSON.stringify(holder)}\n`, { flag: 'wx' });
-    linkSync(temporary, path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
-    throw storeIoError(error, `cannot create the lock ${path}`);
-  } finally {
-    rmSync(temporary, { force: true });
-  }
+  return createFileAtomic(path, `${JSON.stringify(holder)}\n`, 'the lock');
 }
 
 /** The holder named in the lock; undefined when the lock is gone, null when it is unreadable. */

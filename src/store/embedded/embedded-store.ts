@@ -12,6 +12,9 @@ import {
   type NodeStatus,
   type TaskNode,
   type WorkerStatus,
+  type Schedule,
+  type SchedulePatch,
+  type TickClaim,
 } from '../../domain/index.js';
 import { parseNode, parseRun } from '../read-documents.js';
 import type {
@@ -27,6 +30,7 @@ import type {
 import { acquireRunLock } from './acquire-run-lock.js';
 import { EmbeddedBudgets } from './embedded-budgets.js';
 import { EmbeddedRun } from './embedded-run.js';
+import { EmbeddedSchedules } from './embedded-schedules.js';
 import { prepareStoreDirectory } from './prepare-store-directory.js';
 import { errorCode, storeIoError, storeWriteError } from './store-io-error.js';
 import { writeFileAtomic } from './write-file-atomic.js';
@@ -54,11 +58,14 @@ export class EmbeddedStore implements Store {
   /** Heartbeats of workers in this process: the embedded store is not shared by workers (they need MongoDB). */
   private readonly workers = new Map<string, WorkerStatus>();
   private closed = false;
+  private readonly schedules: EmbeddedSchedules;
 
   private constructor(
     readonly location: string,
     private readonly fsync: boolean,
-  ) {}
+  ) {
+    this.schedules = new EmbeddedSchedules(location, fsync);
+  }
 
   /** Opens the store in `directory`; a missing directory is created by the first run, not here. */
   static open(directory: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
@@ -265,6 +272,33 @@ export class EmbeddedStore implements Store {
       this.locks.add(lock);
       return lock;
     });
+  }
+
+  addSchedule(schedule: Schedule): Promise<void> {
+    return this.use(() => this.schedules.add(schedule));
+  }
+
+  getSchedule(name: string): Promise<Schedule | null> {
+    return this.use(() => this.schedules.get(name));
+  }
+
+  listSchedules(): Promise<Schedule[]> {
+    return this.use(() => this.schedules.list());
+  }
+
+  async updateSchedule(name: string, patch: SchedulePatch): Promise<Schedule | null> {
+    await this.use(() => undefined);
+    return this.schedules.update(name, patch);
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    await this.use(() => undefined);
+    return this.schedules.remove(name);
+  }
+
+  async claimScheduleTick(name: string, claim: TickClaim): Promise<Schedule | null> {
+    await this.use(() => undefined);
+    return this.schedules.claim(name, claim);
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { throwInjectedWriteFault } from './injected-write-fault.js';
-import { storeIoError } from './store-io-error.js';
+import { errorCode, storeIoError } from './store-io-error.js';
 
 /**
  * Replaces a file's content all at once: writes a temporary file beside it and renames it over the
@@ -18,6 +18,24 @@ export function writeFileAtomic(path: string, text: string, options: { fsync: bo
   } catch (error) {
     removeQuietly(temporary);
     throw storeIoError(error, `cannot write ${path}`);
+  }
+}
+
+/**
+ * Creates a file with its full content in one step (a link of a finished temporary file), or returns
+ * false when it exists: of several processes creating it at once, exactly one succeeds.
+ */
+export function createFileAtomic(path: string, text: string, what: string): boolean {
+  const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  try {
+    writeFileSync(temporary, text, { flag: 'wx' });
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    throw storeIoError(error, `cannot create ${what} ${path}`);
+  } finally {
+    rmSync(temporary, { force: true });
   }
 }
 

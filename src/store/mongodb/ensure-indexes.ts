@@ -28,6 +28,7 @@ export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescri
   ],
   calls: [{ key: { runId: 1, nodeId: 1, startedAt: 1 }, name: 'runId_nodeId_startedAt' }],
   workers: [{ key: { id: 1 }, name: 'id', unique: true }],
+  schedules: [{ key: { name: 1 }, name: 'name', unique: true }],
 };
 
 /**
@@ -41,5 +42,6 @@ export async function ensureIndexes(collections: MongoCollections): Promise<void
     collections.events.createIndexes([...mongoIndexes.events]),
     collections.calls.createIndexes([...mongoIndexes.calls]),
     collections.workers.createIndexes([...mongoIndexes.workers]),
+    collections.schedules.createIndexes([...mongoIndexes.schedules]),
   ]);
 }

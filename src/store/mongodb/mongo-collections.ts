@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ModelCall, Run, WorkerStatus } from '../../domain/index.js';
 import type { EventDocument, NodeDocument } from './event-document.js';
+import type { ScheduleDocument } from './mongo-schedules.js';
 
 /** Who drives a run, kept on the run document as a lease (see `acquireRunLease`). */
 export interface RunDriver {
@@ -34,6 +35,8 @@ export interface MongoCollections {
   calls: Collection<ModelCall>;
   /** Heartbeats of live workers (`arbor worker`). */
   workers: Collection<WorkerStatus>;
+  /** Schedules of written plans (`arbor schedule`), by name. */
+  schedules: Collection<ScheduleDocument>;
 }
 
 /** The collections of the Arbor database `db`. */
@@ -44,5 +47,6 @@ export function mongoCollections(db: Db): MongoCollections {
     events: db.collection<EventDocument>('events'),
     calls: db.collection<ModelCall>('calls'),
     workers: db.collection<WorkerStatus>('workers'),
+    schedules: db.collection<ScheduleDocument>('schedules'),
   };
 }

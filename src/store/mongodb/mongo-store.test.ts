@@ -68,6 +68,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       events: await indexesOf('events'),
       calls: await indexesOf('calls'),
       workers: await indexesOf('workers'),
+      schedules: await indexesOf('schedules'),
     };
     for (const [collection, expected] of Object.entries(mongoIndexes)) {
       expect(before[collection as keyof typeof before]).toEqual(
@@ -85,6 +86,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       events: await indexesOf('events'),
       calls: await indexesOf('calls'),
       workers: await indexesOf('workers'),
+      schedules: await indexesOf('schedules'),
     }).toEqual(before);
   });
 

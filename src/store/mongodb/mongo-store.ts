@@ -10,6 +10,9 @@ import {
   type NodeStatus,
   type TaskNode,
   type WorkerStatus,
+  type Schedule,
+  type SchedulePatch,
+  type TickClaim,
 } from '../../domain/index.js';
 import { parseNode, parseRun } from '../read-documents.js';
 import { parseRunPatch } from './parse-run-patch.js';
@@ -33,6 +36,7 @@ import type { MongoCollections } from './mongo-collections.js';
 import { nodeFields, NodeUpdates } from './node-updates.js';
 import { retryTransient, type StoreCall } from './retry-transient.js';
 import { WorkerRegistry } from './worker-registry.js';
+import { MongoSchedules } from './mongo-schedules.js';
 import { runFields, withoutFields } from './without-fields.js';
 
 /** Options of the {@link MongoStore} constructor; `openMongoStore` fills them in. */
@@ -71,6 +75,7 @@ export class MongoStore implements Store {
   readonly #events: EventLog;
   readonly #calls: CallLog;
   readonly #nodeUpdates: NodeUpdates;
+  readonly #schedules: MongoSchedules;
   /** Runs this process drives (holds the run lease of): no other process moves their nodes. */
   readonly #driving = new Set<string>();
   /** {@link MongoStore.#call} for the store's parts. */
@@ -87,6 +92,7 @@ export class MongoStore implements Store {
     this.#events = new EventLog(this.#collections, this.#storeCall);
     this.#calls = new CallLog(this.#collections.calls, this.#storeCall);
     this.#nodeUpdates = new NodeUpdates(this.#collections.nodes, this.#events, this.#storeCall);
+    this.#schedules = new MongoSchedules(this.#collections.schedules, this.#storeCall);
   }
 
   async createRun(run: Run, root: TaskNode): Promise<void> {
@@ -364,6 +370,30 @@ export class MongoStore implements Store {
         await lease.release();
       },
     };
+  }
+
+  addSchedule(schedule: Schedule): Promise<void> {
+    return this.#schedules.add(schedule);
+  }
+
+  getSchedule(name: string): Promise<Schedule | null> {
+    return this.#schedules.get(name);
+  }
+
+  listSchedules(): Promise<Schedule[]> {
+    return this.#schedules.list();
+  }
+
+  updateSchedule(name: string, patch: SchedulePatch): Promise<Schedule | null> {
+    return this.#schedules.update(name, patch);
+  }
+
+  removeSchedule(name: string): Promise<boolean> {
+    return this.#schedules.remove(name);
+  }
+
+  claimScheduleTick(name: string, claim: TickClaim): Promise<Schedule | null> {
+    return this.#schedules.claim(name, claim);
   }
 
   /**

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { paramValueSchema } from './plan-file.js';
+
+/** The `schemaVersion` of stored schedules. */
+export const scheduleSchemaVersion = 1;
+
+/** What a tick missed while no process ran does: `once` fires the latest of them once, `skip` records them skipped. */
+export const catchUpPolicies = ['once', 'skip'] as const;
+export type CatchUpPolicy = (typeof catchUpPolicies)[number];
+
+/**
+ * What a tick does while the schedule's previous run is still open (running or waiting for people):
+ * `allow` starts another run, `skip` records the tick skipped, `queue` fires it once that run ends
+ * (at most one tick waits; a later one is skipped).
+ */
+export const overlapPolicies = ['allow', 'skip', 'queue'] as const;
+export type OverlapPolicy = (typeof overlapPolicies)[number];
+
+/** Schedule names become file names in the embedded store: no separators, no dot-dot. */
+export const scheduleNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * A written plan started on a cron schedule (issue 16, `arbor schedule add`). The plan's text is kept,
+ * so any `serve` or `worker` process on any machine can fire it; each tick is claimed in the store by
+ * exactly one of them (`Store.claimScheduleTick`). Times are ISO strings (`toISOString`), so they
+ * compare as text.
+ */
+export const scheduleSchema = z.object({
+  schemaVersion: z.literal(scheduleSchemaVersion),
+  name: z.string().regex(scheduleNamePattern),
+  /** A cron expression (5 fields, or 6 with seconds first), read by croner. */
+  cron: z.string().min(1),
+  /** The IANA time zone the cron expression is read in. */
+  timezone: z.string().min(1),
+  /** The plan as checked at `add`: its name, its text, and where it was read from. */
+  plan: z.object({ name: z.string(), text: z.string(), source: z.string() }),
+  /** `--set` values, given to every run. */
+  params: z.record(z.string(), paramValueSchema),
+  /** The runs' `--llm`; null: the firing process's own. */
+  llm: z.string().nullable(),
+  catchUp: z.enum(catchUpPolicies),
+  overlap: z.enum(overlapPolicies),
+  paused: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** The latest tick claimed (fired, skipped or queued); ticks up to it are done. Null: none yet. */
+  lastTick: z.string().nullable(),
+  /** A tick that waits for the previous run to end (overlap `queue`). */
+  queuedTick: z.string().nullable(),
+  /** The run the latest fired tick started. */
+  lastRunId: z.string().nullable(),
+  /** Why the latest fired tick started no run, if it did not. */
+  lastError: z.string().nullable(),
+  /** Ticks that started a run. */
+  fired: z.number().int().nonnegative(),
+  /** Ticks recorded skipped (missed with catch-up `skip`, overlapping with overlap `skip`). */
+  skipped: z.number().int().nonnegative(),
+});
+
+/** A stored schedule. */
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+/**
+ * What may change on a schedule besides its claims. `lastTick` only ever moves forward: a resume sets
+ * it to the time it resumed, so ticks while paused are not fired.
+ */
+export type SchedulePatch = Partial<Pick<Schedule, 'paused' | 'lastRunId' | 'lastError' | 'lastTick'>>;
+
+/**
+ * One claim of a schedule's tick (`Store.claimScheduleTick`). `fire`, `skip` and `queue` move
+ * `lastTick` forward to `tick` and succeed only for the first process that does; `skipped` earlier
+ * ticks are counted skipped with it (missed ones). `dequeue` takes the queued tick to fire it.
+ */
+export type TickClaim =
+  | { kind: 'fire' | 'skip' | 'queue'; tick: string; skipped: number }
+  | { kind: 'dequeue'; tick: string };
+
+/**
+ * The schedule after `claim`, or null when the claim does not hold: the tick is not after `lastTick`
+ * (another process claimed it or a later one), the queued tick is another, or the schedule is paused.
+ * The embedded store applies it; MongoDB does the same in one conditional update.
+ */
+export function applyTickClaim(schedule: Schedule, claim: TickClaim, at: string): Schedule | null {
+  if (schedule.paused) return null;
+  if (claim.kind === 'dequeue') {
+    if (schedule.queuedTick !== claim.tick) return null;
+    return { ...schedule, queuedTick: null, fired: schedule.fired + 1, updatedAt: at };
+  }
+  if (schedule.lastTick !== null && schedule.lastTick >= claim.tick) return null;
+  return {
+    ...schedule,
+    lastTick: claim.tick,
+    queuedTick: claim.kind === 'queue' ? claim.tick : schedule.queuedTick,
+    fired: schedule.fired + (claim.kind === 'fire' ? 1 : 0),
+    skipped: schedule.skipped + claim.skipped + (claim.kind === 'skip' ? 1 : 0),
+    updatedAt: at,
+  };
+}
+
+/** The schedule with `patch` applied (`lastTick` only forward). */
+export function applySchedulePatch(schedule: Schedule, patch: SchedulePatch, at: string): Schedule {
+  const { lastTick, ...rest } = patch;
+  const forward =
+    lastTick !== undefined && lastTick !== null && (schedule.lastTick === null || lastTick > schedule.lastTick);
+  return {
+    ...schedule,
+    ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
+    ...(forward ? { lastTick } : {}),
+    updatedAt: at,
+  };
+}
