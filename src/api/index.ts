@@ -38,6 +38,16 @@ export {
   type TreeNode,
 } from './queries.js';
 export { runWorker, type RunWorkerOptions } from './run-worker.js';
+export {
+  addSchedule,
+  listScheduleViews,
+  removeSchedule,
+  setSchedulePaused,
+  type AddScheduleOptions,
+  type ScheduleView,
+} from './schedules.js';
+export { ScheduleRunner, scheduledRunSpec, type ScheduleRunnerOptions } from './schedule-runner.js';
+export { checkScheduleTiming, dueTicks, nextTick, type DueTicks, type ScheduleTiming } from './schedule-ticks.js';
 export { RunTracing, type DriveKind, type TraceOptions } from './run-tracing.js';
 export { type CallTotals } from './call-totals.js';
 export { type CriticalPathStep } from './critical-path.js';

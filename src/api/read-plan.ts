@@ -61,7 +61,8 @@ async function readAgentFiles(steps: readonly PlanStep[], dir: string): Promise<
   return files;
 }
 
-async function planText(input: PlanInput): Promise<{ text: string; file: string | null; source: string }> {
+/** The text of a plan input, its file (absolute, or null for text) and the name its problems go by. */
+export async function planText(input: PlanInput): Promise<{ text: string; file: string | null; source: string }> {
   if (typeof input !== 'string') return { text: input.text, file: null, source: input.source ?? 'plan' };
   try {
     return { text: await readFile(input, 'utf8'), file: path.resolve(input), source: input };
