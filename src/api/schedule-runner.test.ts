@@ -193,14 +193,15 @@ describe('ScheduleRunner', () => {
       now: () => clock,
       log: () => undefined,
       pollMs: 30_000,
-      start: async (_schedule, tick) => {
+      start: (_schedule, tick) => {
         started.push({ tick, runId: `r-${tick}` });
-        return `r-${tick}`;
+        return Promise.resolve(`r-${tick}`);
       },
-      sleep: async (ms) => {
+      sleep: (ms) => {
         looks++;
         clock = new Date(clock.getTime() + ms);
         if (looks === 7) void fire.stop();
+        return Promise.resolve();
       },
     });
     fire.start();
