@@ -5,6 +5,7 @@ import {
   isOpenRun,
   type AgentRole,
   type Run,
+  type Schedule,
   type WorkerStatus,
   type WorkerTask,
 } from '../domain/index.js';
@@ -15,6 +16,8 @@ import { prepareAgents } from './prepare-run.js';
 import { rereadNotes } from './reread-notes.js';
 import { roleLimitNotices } from './role-limit-notices.js';
 import { RunTracing, type TraceOptions } from './run-tracing.js';
+import { createRun } from './runs.js';
+import { ScheduleRunner, scheduledRunSpec, type ScheduleRunnerOptions } from './schedule-runner.js';
 
 /** Options of {@link runWorker}. */
 export interface RunWorkerOptions {
@@ -48,6 +51,11 @@ export interface RunWorkerOptions {
   pollMs?: number;
   /** Trace the worker's part of each run (OpenTelemetry), joining the run's stored trace; unset: no spans. */
   trace?: TraceOptions;
+  /**
+   * Fire the store's schedules (`arbor schedule`), storing each tick's run for the workers to share;
+   * false: not this worker (`--no-schedules`). A worker of one run (`runId`) fires none.
+   */
+  schedules?: false | Pick<ScheduleRunnerOptions, 'now' | 'sleep' | 'pollMs' | 'graceMs'>;
 }
 
 interface Working {
@@ -178,12 +186,24 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     return true;
   };
 
+  const schedules =
+    options.schedules === false || options.runId !== null
+      ? null
+      : new ScheduleRunner({
+          ...options.schedules,
+          store,
+          log: (line) => print(`worker ${options.id}: ${line}`),
+          start: (schedule, tick) => startScheduledRun(options, schedule, tick),
+        });
+
   await beat();
+  schedules?.start();
   print(
     `worker ${options.id} started (${store.kind} store at ${store.location}; roles ${options.roles.join(', ')})`,
   );
   void options.stopped.then((reason) => {
     stopping = reason;
+    void schedules?.stop();
     print(
       `worker ${options.id} stopping (${reason}): no new claims; calls in flight get ${Math.round(options.graceMs / 1000)} s`,
     );
@@ -205,10 +225,25 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     }
     await Promise.all([...working.values()].map((entry) => entry.done));
   } finally {
+    await schedules?.stop();
     clearInterval(ticker);
     await store.removeWorker(options.id).catch(() => undefined);
   }
   print(`worker ${options.id} stopped`);
+}
+
+/** Stores the run of a schedule's tick and leaves it to the workers (this one among them), as `run --detach` does. */
+async function startScheduledRun(options: RunWorkerOptions, schedule: Schedule, tick: string): Promise<string> {
+  const spec = scheduledRunSpec(schedule, tick);
+  const llm = spec.llm ?? options.llm ?? undefined;
+  const ready = await createRun({
+    ...spec,
+    store: options.store,
+    ...(llm === undefined ? {} : { llm }),
+    ...(options.trace ? { trace: options.trace } : {}),
+  });
+  ready.leave();
+  return ready.run.id;
 }
 
 /** True while the run exists and is not over (it may still be driven by a process of its own). */

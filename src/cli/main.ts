@@ -8,6 +8,7 @@ import { registerPlanCommand } from './commands/plan-command.js';
 import { registerResumeCommand } from './commands/resume-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerRunsCommand } from './commands/runs-command.js';
+import { registerScheduleCommand } from './commands/schedule-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerShowCommand } from './commands/show-command.js';
 import { registerStatsCommand } from './commands/stats-command.js';
@@ -44,6 +45,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerWorkersCommand(program);
   registerServeCommand(program);
   registerWebhooksCommand(program);
+  registerScheduleCommand(program);
   // A bad flag gets its message, a "did you mean" where one fits, and where to read more: not the whole help.
   for (const command of program.commands) command.showHelpAfterError(`see arbor ${command.name()} --help`);
   // Global options reach every command's action.

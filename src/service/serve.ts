@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ModelChoice, TraceOptions } from '../api/index.js';
+import { ScheduleRunner, scheduledRunSpec, type ModelChoice, type ScheduleRunnerOptions, type TraceOptions } from '../api/index.js';
 import { packageRoot } from '../api/package-root.js';
 import { UsageError, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
@@ -42,6 +42,11 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   /** Trace the runs this server drives (OpenTelemetry); unset: no spans. */
   trace?: TraceOptions;
+  /**
+   * Fire the store's schedules (`arbor schedule`), driving their runs here; false: leave them to
+   * other processes (`--no-schedules`). Tests inject the clock.
+   */
+  schedules?: false | Pick<ScheduleRunnerOptions, 'now' | 'sleep' | 'pollMs' | 'graceMs'>;
 }
 
 /** A service that listens. */
@@ -116,6 +121,16 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       throw new UsageError(`port ${options.port} on ${host} is taken`, { hint: 'pass another --port (0 picks a free one), or stop what listens there' });
     throw error;
   }
+  const schedules =
+    options.schedules === false
+      ? null
+      : new ScheduleRunner({
+          ...options.schedules,
+          store,
+          log,
+          start: async (schedule, tick) => (await runs.create(scheduledRunSpec(schedule, tick))).id,
+        });
+  schedules?.start();
   return {
     url: address.replace('[::1]', 'localhost'),
     token,
@@ -123,6 +138,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     runs,
     resumed,
     async close(graceMs) {
+      await schedules?.stop();
       await app.close();
       await runs.close(graceMs);
       // Deliveries still pending stay in the log for the next start.

@@ -18,6 +18,7 @@ interface ServeFlags extends CommonFlags {
   bodyLimit?: number;
   graceMs: number;
   traceContent?: boolean;
+  schedules: boolean;
 }
 
 /** `arbor serve --config FILE`: the flags' settings, in YAML; a flag given as well wins. */
@@ -51,6 +52,7 @@ export function registerServeCommand(program: Command): void {
     .option('--config <file>', 'YAML with host, port, concurrency, llm, cors and webhooks (flags win)')
     .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish (default 10000)', nonNegativeInteger, 10_000)
     .option(...traceContentOption)
+    .option('--no-schedules', 'fire no schedules (arbor schedule) from this server')
     .action(async (flags: ServeFlags) => {
       const config = flags.config
         ? await readYamlFile(flags.config, serveConfigSchema, {
@@ -78,6 +80,7 @@ export function registerServeCommand(program: Command): void {
           webhooks,
           bodyLimit: flags.bodyLimit,
           log: (line) => print(line),
+          ...(flags.schedules ? {} : { schedules: false as const }),
         });
         print(`Arbor serving on ${service.url} (${store.kind} store at ${store.location})`);
         print(`dashboard: ${service.url}/ (sign in with the token)`);

@@ -20,6 +20,7 @@ interface WorkerFlags extends CommonFlags {
   llm?: string;
   out?: string;
   traceContent?: boolean;
+  schedules: boolean;
 }
 
 /**
@@ -46,6 +47,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--llm <spec>', "model for every run, instead of each run's own --llm")
     .option(...providerConcurrencyOption)
     .option(...traceContentOption)
+    .option('--no-schedules', 'fire no schedules (arbor schedule) from this worker')
     .option(
       '--out <dir>',
       "output folder for artifacts: with --run, that run's; otherwise DIR/RUN for each run (default: each run's own --out, else ./arbor-out/RUN)",
@@ -83,6 +85,7 @@ export function registerWorkerCommand(program: Command): void {
             },
             stopped,
             trace: tracing.trace,
+            ...(flags.schedules ? {} : { schedules: false as const }),
           });
         } finally {
           await tracing.shutdown();
