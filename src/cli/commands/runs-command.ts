@@ -25,7 +25,7 @@ export function registerRunsCommand(program: Command): void {
         }
         for (const run of runs) {
           const prompt = run.prompt.length > 50 ? `${run.prompt.slice(0, 49)}…` : run.prompt;
-          print(`${run.id}  ${run.status.padEnd(17)}  ${run.createdAt.slice(0, 19).replace('T', ' ')}  ${String(run.nodeCount).padStart(5)} nodes  ${prompt}`);
+          print(`${run.id}  ${run.status.padEnd(17)}  ${run.createdAt.slice(0, 19).replace('T', ' ')}  ${String(run.nodeCount).padStart(5)} nodes  ${prompt}${run.schedule ? `  [schedule ${run.schedule.name}]` : ''}`);
         }
         if (flags.stats) renderRunTotals(runTotals(runs)).forEach((line) => print(line));
       } finally {
