@@ -1,7 +1,7 @@
 import {
+  newSchedule,
   NotFoundError,
   scheduleNamePattern,
-  scheduleSchemaVersion,
   UsageError,
   type CatchUpPolicy,
   type OverlapPolicy,
@@ -49,9 +49,7 @@ export async function addSchedule(options: AddScheduleOptions): Promise<Schedule
   const params = options.params ?? {};
   const checked = await readPlan(options.plan, params);
   const { text } = await planText(options.plan);
-  const at = now.toISOString();
-  const schedule: Schedule = {
-    schemaVersion: scheduleSchemaVersion,
+  const schedule = newSchedule({
     name: options.name,
     cron: options.cron,
     timezone,
@@ -60,16 +58,8 @@ export async function addSchedule(options: AddScheduleOptions): Promise<Schedule
     llm: options.llm ?? null,
     catchUp: options.catchUp ?? 'once',
     overlap: options.overlap ?? 'skip',
-    paused: false,
-    createdAt: at,
-    updatedAt: at,
-    lastTick: null,
-    queuedTick: null,
-    lastRunId: null,
-    lastError: null,
-    fired: 0,
-    skipped: 0,
-  };
+    at: now.toISOString(),
+  });
   await options.store.addSchedule(schedule);
   return schedule;
 }

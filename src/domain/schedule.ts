@@ -60,6 +60,29 @@ export const scheduleSchema = z.object({
 /** A stored schedule. */
 export type Schedule = z.infer<typeof scheduleSchema>;
 
+/** What a new schedule is made of; the rest starts empty. */
+export type NewSchedule = Pick<
+  Schedule,
+  'name' | 'cron' | 'timezone' | 'plan' | 'params' | 'llm' | 'catchUp' | 'overlap'
+> & { at: string };
+
+/** A schedule as `add` stores it: active, nothing claimed, fired or skipped yet. */
+export function newSchedule({ at, ...fields }: NewSchedule): Schedule {
+  return {
+    schemaVersion: scheduleSchemaVersion,
+    ...fields,
+    paused: false,
+    createdAt: at,
+    updatedAt: at,
+    lastTick: null,
+    queuedTick: null,
+    lastRunId: null,
+    lastError: null,
+    fired: 0,
+    skipped: 0,
+  };
+}
+
 /**
  * What may change on a schedule besides its claims. `lastTick` only ever moves forward: a resume sets
  * it to the time it resumed, so ticks while paused are not fired.

@@ -1,4 +1,4 @@
-import type { Schedule } from '../../src/domain/index.js';
+import { newSchedule, type Schedule } from '../../src/domain/index.js';
 
 /** A one-step plan, as `arbor schedule add` stores its text. */
 export const samplePlanText = `name: nightly
@@ -12,9 +12,7 @@ steps:
 
 /** A stored schedule with a unique name (stores are shared between tests on MongoDB). */
 export function sampleSchedule(overrides: Partial<Schedule> = {}): Schedule {
-  const at = '2026-01-01T00:00:00.000Z';
-  return {
-    schemaVersion: 1,
+  const schedule = newSchedule({
     name: `s-${Math.random().toString(36).slice(2, 10)}`,
     cron: '* * * * *',
     timezone: 'UTC',
@@ -23,15 +21,7 @@ export function sampleSchedule(overrides: Partial<Schedule> = {}): Schedule {
     llm: null,
     catchUp: 'once',
     overlap: 'skip',
-    paused: false,
-    createdAt: at,
-    updatedAt: at,
-    lastTick: null,
-    queuedTick: null,
-    lastRunId: null,
-    lastError: null,
-    fired: 0,
-    skipped: 0,
-    ...overrides,
-  };
+    at: '2026-01-01T00:00:00.000Z',
+  });
+  return { ...schedule, ...overrides };
 }

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Run, Schedule } from '../../src/domain/index.js';
 import { makeTempDir, runCli, startCli, waitFor } from '../support/cli.js';
 import { databaseUri } from '../support/mongodb-cli.js';
@@ -28,20 +27,13 @@ const scriptText = `defaults:
 const ticks = 5;
 
 describe.skipIf(mongoTestUri === undefined)('schedules fired by workers on MongoDB', () => {
-  const databases: string[] = [];
-  let raw: MongoClient;
-
-  beforeAll(async () => {
-    raw = await connectTestClient();
-  });
-  afterAll(async () => {
-    await raw.close();
-    await dropTestDatabases(databases);
-  });
-
   it('three workers fire a one-second schedule exactly once per tick, with no tick left out', slowProcesses, async () => {
     const dbName = testDatabaseName('schedules');
-    databases.push(dbName);
+    const raw = await connectTestClient();
+    onTestFinished(async () => {
+      await raw.close();
+      await dropTestDatabases([dbName]);
+    });
     const uri = databaseUri(mongoTestUri!, dbName);
     const cwd = await makeTempDir();
     await writeFile(path.join(cwd, 'tick.yaml'), planText);
