@@ -78,6 +78,8 @@ describe.skipIf(mongoTestUri === undefined)('schedules fired by workers on Mongo
       byWorker.set(worker, (byWorker.get(worker) ?? 0) + 1);
     }
     console.log(`ticks fired per worker: ${JSON.stringify(Object.fromEntries(byWorker))}`);
+    const shown = await runCli(['schedule', 'list', '--store', uri], { cwd });
+    expect(shown.stdout).toMatch(new RegExp(`every-second .* allow\\s+paused\\s+${schedule.fired}\\s+0\\s+${schedule.lastRunId} (running|completed)`));
     const listed = await runCli(['runs', '--store', uri], { cwd });
     expect(listed.stdout.split('\n').filter((line) => line.includes('[schedule every-second]'))).toHaveLength(fired.length);
     // The workers drove the runs they stored: the runs of the ticks are done or on their way.
