@@ -239,6 +239,7 @@ async function startScheduledRun(options: RunWorkerOptions, schedule: Schedule, 
   const ready = await createRun({
     ...spec,
     store: options.store,
+    detach: true,
     ...(llm === undefined ? {} : { llm }),
     ...(options.trace ? { trace: options.trace } : {}),
   });

@@ -63,6 +63,8 @@ describe.skipIf(mongoTestUri === undefined)('schedules fired by workers on Mongo
     // One run per tick: as many runs as fired ticks, no tick twice.
     expect(new Set(fired).size).toBe(fired.length);
     expect(fired.length).toBe(schedule.fired);
+    // Left to the workers, stored as such (so a serve that starts does not take them up).
+    expect(runs.every((run) => run.detached === true)).toBe(true);
     expect(schedule.skipped).toBe(0);
     expect(schedule.lastTick).toBe(fired.at(-1));
     // No gap: every second from the first tick after the schedule was added to the last one claimed.
