@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Schedule } from '../domain/index.js';
 import { openEmbeddedStore, type Store } from '../store/index.js';
 import { makeTempDir } from '../../test/support/cli.js';
-import { sampleRun } from '../../test/support/sample-documents.js';
-import { sampleSchedule } from '../../test/support/sample-schedule.js';
+import { sampleRunner, sampleSchedule, type StartedTick } from '../../test/support/sample-schedule.js';
 import { ScheduleRunner } from './schedule-runner.js';
 import { setSchedulePaused } from './schedules.js';
 
@@ -15,7 +14,7 @@ describe('ScheduleRunner', () => {
   let store: Store;
   let clock: Date;
   /** The ticks whose runs were started, in order, and the runs they started. */
-  let started: Array<{ tick: string; runId: string }>;
+  let started: StartedTick[];
   let lines: string[];
 
   beforeEach(async () => {
@@ -30,18 +29,7 @@ describe('ScheduleRunner', () => {
 
   /** A runner on the store whose runs are real stored runs, left running until `finish`. */
   function runner(): ScheduleRunner {
-    return new ScheduleRunner({
-      store,
-      now: () => clock,
-      log: (line) => lines.push(line),
-      graceMs: 10_000,
-      start: async (_schedule, tick) => {
-        const { run, root } = sampleRun();
-        await store.createRun(run, root);
-        started.push({ tick, runId: run.id });
-        return run.id;
-      },
-    });
+    return sampleRunner({ store, now: () => clock, started, log: (line) => lines.push(line) });
   }
 
   async function add(overrides: Partial<Schedule>): Promise<Schedule> {

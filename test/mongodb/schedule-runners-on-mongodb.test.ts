@@ -1,10 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ScheduleRunner } from '../../src/api/index.js';
 import type { Schedule } from '../../src/domain/index.js';
 import { openMongoStore } from '../../src/store/mongodb/open-mongo-store.js';
 import type { Store } from '../../src/store/index.js';
-import { sampleRun } from '../support/sample-documents.js';
-import { sampleSchedule } from '../support/sample-schedule.js';
+import { sampleRunner, sampleSchedule, type StartedTick } from '../support/sample-schedule.js';
 import { dropTestDatabases, mongoTestUri, testDatabaseName } from '../support/mongodb-test-database.js';
 
 const second = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -26,22 +24,8 @@ describe.skipIf(mongoTestUri === undefined)('schedule runners sharing MongoDB', 
     const schedule = sampleSchedule({ cron: '* * * * * *', createdAt: iso(0), ...overrides });
     await stores[0]!.addSchedule(schedule);
     const clock = { now: second(0) };
-    const started: Array<{ tick: string; runId: string }> = [];
-    const runners = stores.map(
-      (store) =>
-        new ScheduleRunner({
-          store,
-          now: () => clock.now,
-          log: () => undefined,
-          graceMs: 10_000,
-          start: async (_schedule, tick) => {
-            const { run, root } = sampleRun();
-            await store.createRun(run, root);
-            started.push({ tick, runId: run.id });
-            return run.id;
-          },
-        }),
-    );
+    const started: StartedTick[] = [];
+    const runners = stores.map((store) => sampleRunner({ store, now: () => clock.now, started }));
     const look = async (s: number) => {
       clock.now = second(s);
       await Promise.all(runners.map((runner) => runner.check()));

@@ -1,4 +1,7 @@
+import { ScheduleRunner } from '../../src/api/index.js';
 import { newSchedule, type Schedule } from '../../src/domain/index.js';
+import type { Store } from '../../src/store/index.js';
+import { sampleRun } from './sample-documents.js';
 
 /** A one-step plan, as `arbor schedule add` stores its text. */
 export const samplePlanText = `name: nightly
@@ -24,4 +27,35 @@ export function sampleSchedule(overrides: Partial<Schedule> = {}): Schedule {
     at: '2026-01-01T00:00:00.000Z',
   });
   return { ...schedule, ...overrides };
+}
+
+/** A tick whose run a test runner started, and that run. */
+export interface StartedTick {
+  tick: string;
+  runId: string;
+}
+
+/**
+ * A runner on `store` with the clock `now` (10 s grace) whose ticks start real stored runs, left
+ * running until the test ends them; each start is pushed onto `started`.
+ */
+export function sampleRunner(options: {
+  store: Store;
+  now: () => Date;
+  started: StartedTick[];
+  log?: (line: string) => void;
+}): ScheduleRunner {
+  const { store, started } = options;
+  return new ScheduleRunner({
+    store,
+    now: options.now,
+    log: options.log ?? (() => undefined),
+    graceMs: 10_000,
+    start: async (_schedule, tick) => {
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      started.push({ tick, runId: run.id });
+      return run.id;
+    },
+  });
 }
