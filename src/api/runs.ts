@@ -15,9 +15,12 @@ import {
 } from '../domain/index.js';
 import {
   cancelRun as cancelStoredRun,
+  checkRedo,
   createRun as storeNewRun,
   RunEngine,
+  TreeState,
   type EngineEvent,
+  type RedoRequest,
   type RunOutcome,
 } from '../engine/index.js';
 import type { Model } from '../llm/model.js';
@@ -112,6 +115,14 @@ export type StartRunOptions = CreateRunOptions & DriveOptions;
 /** What {@link resumeRun} takes: the run, and any settings to change. */
 export interface ResumeRunOptions extends RunSettings, DriveOptions {
   runId: string;
+  /**
+   * Have this settled node's subtree done again (`arbor resume RUN --from-node NODE`), with every
+   * node that depends on it and the ancestors that roll up again; every other completed node is
+   * kept. A completed run may be resumed so. Each re-opened node records a `redo` transition.
+   */
+  fromNode?: string;
+  /** Who asks for the redo, in its transitions' reason; default: this user's name. */
+  by?: string;
 }
 
 /** A run stored and checked, ready to be driven by this process (or left to workers). */
@@ -235,12 +246,18 @@ export async function startRun(options: StartRunOptions): Promise<RunHandle> {
  */
 export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun> {
   const stored = await getRun(options.store, options.runId);
-  if (stored.status === 'completed')
+  if (options.fromNode !== undefined)
+    checkRedo(new TreeState(await options.store.listNodes(stored.id)), stored.id, options.fromNode);
+  else if (stored.status === 'completed')
     throw new StateConflictError(`run ${stored.id} is already completed`, {
       runId: stored.id,
-      hint: `see its results with: arbor tree ${stored.id}`,
-      httpHint: `see its results: GET /v1/runs/${stored.id}/tree`,
+      hint: `see its results with: arbor tree ${stored.id} (or do part of it again: arbor resume ${stored.id} --from-node NODE)`,
+      httpHint: `see its results: GET /v1/runs/${stored.id}/tree (or do part of it again: POST /v1/runs/${stored.id}/resume with {"fromNode": NODE})`,
     });
+  const redo =
+    options.fromNode === undefined
+      ? undefined
+      : { nodeId: options.fromNode, reason: `resumed from node ${options.fromNode} by ${options.by ?? personName()}` };
   const llm = options.model || options.llm ? llmOf(options) : stored.llm;
   const prepared = await prepareAgents({
     agentsDir: options.agents ?? stored.agentsDir,
@@ -280,6 +297,7 @@ export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun
         notes,
         outDir: outputFolder({ id: stored.id, outDir }),
         reopenFailed: stored.status === 'failed' || stored.status === 'cancelled',
+        ...(redo ? { redo } : {}),
         providerConcurrency: options.providerConcurrency,
         drive,
       });
@@ -302,6 +320,8 @@ interface TakeOptions {
   notes: readonly NoteText[];
   outDir: string;
   reopenFailed: boolean;
+  /** `resume --from-node`: what to do again (checked again once this process holds the run). */
+  redo?: RedoRequest;
   providerConcurrency: Readonly<Record<string, number>> | undefined;
   drive: DriveOptions;
   /** The drive's spans, when the run is traced; ended when the drive is over. */
@@ -364,6 +384,7 @@ export class RunHandle {
           waitForApprovals: drive.waitForApprovals ?? true,
           outDir: options.outDir,
           reopenFailed: options.reopenFailed,
+          ...(options.redo ? { redo: options.redo } : {}),
           providerConcurrency: options.providerConcurrency,
           tracer: tracing ?? undefined,
           onEvent: (event) => {
