@@ -15,9 +15,21 @@ afterEach(async () => {
  */
 const script = {
   rules: [
-    { role: 'planner', depth: 0, respond: tasks({ key: 'a', title: 'A' }, { key: 'b', title: 'B', dependsOn: ['a'] }, { key: 'c', title: 'C' }) },
+    {
+      role: 'planner',
+      depth: 0,
+      respond: tasks(
+        { key: 'a', title: 'A' },
+        { key: 'b', title: 'B', dependsOn: ['a'] },
+        { key: 'c', title: 'C' },
+      ),
+    },
     { role: 'executor', title: '^[AB]$', respond: { action: 'decompose', reason: 'two parts' } },
-    { role: 'planner', title: '^A$', respond: tasks({ key: 'a1', title: 'A1' }, { key: 'a2', title: 'A2', dependsOn: ['a1'] }) },
+    {
+      role: 'planner',
+      title: '^A$',
+      respond: tasks({ key: 'a1', title: 'A1' }, { key: 'a2', title: 'A2', dependsOn: ['a1'] }),
+    },
     { role: 'planner', title: '^B$', respond: tasks({ key: 'b1', title: 'B1' }) },
   ],
   defaults: passingDefaults,
@@ -45,7 +57,9 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
     const storedBefore = await storedCallCounts();
     const a1 = await harness.node('A1');
 
-    const outcome = await harness.drive({ redo: { nodeId: a1.id, reason: `resumed from node ${a1.id} by test` } });
+    const outcome = await harness.drive({
+      redo: { nodeId: a1.id, reason: `resumed from node ${a1.id} by test` },
+    });
     expect(outcome.status).toBe('completed');
 
     // A1 again, A2 (it depends on A1), then B's part (B depends on A, whose roll-up changed): B is
@@ -90,7 +104,9 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
         'Build a todo app: completed → decomposed',
       ].sort(),
     );
-    expect(new Set(redone.map((event) => event.reason))).toEqual(new Set([`resumed from node ${a1.id} by test`]));
+    expect(new Set(redone.map((event) => event.reason))).toEqual(
+      new Set([`resumed from node ${a1.id} by test`]),
+    );
     // Nothing stored is lost: the first pass's transitions are still there, before the redo.
     const a1Events = events.filter((event) => event.nodeId === a1.id).map((event) => event.type);
     expect(a1Events).toEqual(['create', 'start', 'submit', 'pass', 'redo', 'start', 'submit', 'pass']);
@@ -124,13 +140,20 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
   it('refuses an unknown node and one that is not settled, changing nothing', async () => {
     harness = await createHarness({
       store,
-      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a', title: 'Gated', requiresApproval: true }) } },
+      script: {
+        defaults: {
+          ...passingDefaults,
+          planner: tasks({ key: 'a', title: 'Gated', requiresApproval: true }),
+        },
+      },
     });
     expect((await harness.drive()).status).toBe('awaiting_approval');
     const stored = await harness.store.listEvents(harness.runId);
     await expect(harness.drive({ redo: { nodeId: '9', reason: 'x' } })).rejects.toThrow(NotFoundError);
     const gated = await harness.node('Gated');
-    await expect(harness.drive({ redo: { nodeId: gated.id, reason: 'x' } })).rejects.toThrow(StateConflictError);
+    await expect(harness.drive({ redo: { nodeId: gated.id, reason: 'x' } })).rejects.toThrow(
+      StateConflictError,
+    );
     await expect(harness.drive({ redo: { nodeId: gated.id, reason: 'x' } })).rejects.toThrow(
       /is awaiting_approval: only a settled node/,
     );
@@ -140,7 +163,12 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
   it('asks a redone node with an approval gate for its approval again, in a new round', async () => {
     harness = await createHarness({
       store,
-      script: { defaults: { ...passingDefaults, planner: tasks({ key: 'a', title: 'Gated', requiresApproval: true }) } },
+      script: {
+        defaults: {
+          ...passingDefaults,
+          planner: tasks({ key: 'a', title: 'Gated', requiresApproval: true }),
+        },
+      },
     });
     expect((await harness.drive()).status).toBe('awaiting_approval');
     const gated = await harness.node('Gated');
@@ -156,7 +184,9 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
     expect((await harness.drive()).status).toBe('completed');
     const before = harness.calls.length;
 
-    expect((await harness.drive({ redo: { nodeId: gated.id, reason: 'again' } })).status).toBe('awaiting_approval');
+    expect((await harness.drive({ redo: { nodeId: gated.id, reason: 'again' } })).status).toBe(
+      'awaiting_approval',
+    );
     expect(callLog(before)).toEqual([]);
     const waiting = await harness.node('Gated');
     expect(waiting.status).toBe('awaiting_approval');

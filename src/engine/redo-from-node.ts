@@ -41,7 +41,11 @@ export function checkRedo(tree: TreeState, runId: string, nodeId: string): void 
   if (!isTerminal(node.status))
     throw new StateConflictError(
       `node ${nodeId} ("${node.title}") is ${node.status}: only a settled node (completed, failed, skipped or cancelled) can be done again`,
-      { runId, nodeId, hint: `resume without --from-node to let it finish, or pick a settled node from: arbor tree ${runId}` },
+      {
+        runId,
+        nodeId,
+        hint: `resume without --from-node to let it finish, or pick a settled node from: arbor tree ${runId}`,
+      },
     );
 }
 
@@ -92,7 +96,13 @@ export async function redoFromNode(options: {
   for (const node of rollUps)
     if (isTerminal(node.status))
       await writer.apply(node, { type: 'redo', to: 'decomposed', reason: request.reason });
-  await redoNodes({ tree, writer, nodes: whole, request, reopened: new Set([...whole, ...rollUps].map((node) => node.id)) });
+  await redoNodes({
+    tree,
+    writer,
+    nodes: whole,
+    request,
+    reopened: new Set([...whole, ...rollUps].map((node) => node.id)),
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runHistory, type Checkpoint } from '../../api/index.js';
 import { openStore } from '../../store/index.js';
-import { print, type CommonFlags } from '../command-context.js';
+import { print, storeArgument, type CommonFlags } from '../command-context.js';
 import { formatTable } from '../format-table.js';
 
 interface HistoryFlags extends CommonFlags {
@@ -25,7 +25,11 @@ export function registerHistoryCommand(program: Command): void {
     .action(async (runId: string, flags: HistoryFlags) => {
       const store = await openStore(flags.store);
       try {
-        const history = await runHistory(store, runId, flags.node === undefined ? {} : { nodeId: flags.node });
+        const history = await runHistory(
+          store,
+          runId,
+          flags.node === undefined ? {} : { nodeId: flags.node },
+        );
         if (flags.json) {
           print(JSON.stringify(history, null, 2));
           return;
@@ -34,10 +38,16 @@ export function registerHistoryCommand(program: Command): void {
           print(`No checkpoints stored for ${flags.node ? `node ${flags.node} of ` : ''}run ${runId}.`);
           return;
         }
-        const rows = [['#', 'time', 'node', 'change', 'by', 'why'], ...history.checkpoints.map(checkpointRow)];
+        const rows = [
+          ['#', 'time', 'node', 'change', 'by', 'why'],
+          ...history.checkpoints.map(checkpointRow),
+        ];
         formatTable(rows, ['right']).forEach((line) => print(line.trimEnd()));
         print('');
-        print(`Do a settled node again (its subtree and what depends on it): arbor resume ${runId} --from-node NODE`);
+        const storeFlag = storeArgument(flags);
+        print(
+          `Do a settled node again (its subtree and what depends on it): arbor resume ${runId}${storeFlag ? ` ${storeFlag}` : ''} --from-node NODE`,
+        );
       } finally {
         await store.close();
       }
