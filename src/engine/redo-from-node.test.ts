@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotFoundError, StateConflictError, type AgentRole } from '../domain/index.js';
+import { checkPlanText } from '../plans/index.js';
 import { createHarness, passingDefaults, tasks, type Harness } from '../../test/support/engine-harness.js';
 import { storesUnderTest } from '../../test/support/stores-under-test.js';
 
@@ -191,5 +192,48 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
     const waiting = await harness.node('Gated');
     expect(waiting.status).toBe('awaiting_approval');
     expect(waiting.approval).toMatchObject({ kind: 'gate', round: 2, decision: null });
+  });
+
+  it('redoes a written step and the written steps that depend on it, without planning their levels again', async () => {
+    const checked = checkPlanText(
+      `name: nested
+steps:
+  - { key: schema, title: Schema }
+  - key: api
+    title: API
+    dependsOn: [schema]
+    steps:
+      - { key: routes, title: Routes }
+      - { key: tests, title: Tests, dependsOn: [routes] }
+  - { key: docs, title: Docs }
+`,
+      { params: {} },
+    );
+    if (!checked.success) throw new Error(JSON.stringify(checked.error));
+    const { plan, params } = checked.value;
+    harness = await createHarness({
+      store,
+      script: { defaults: passingDefaults },
+      plan: {
+        run: { name: plan.name, version: String(plan.version), source: null, params },
+        steps: plan.steps,
+      },
+    });
+    expect((await harness.drive()).status).toBe('completed');
+    const before = harness.calls.length;
+    const schema = await harness.node('Schema');
+    expect((await harness.drive({ redo: { nodeId: schema.id, reason: 'again' } })).status).toBe('completed');
+    const again = callLog(before);
+    expect([...again].sort()).toEqual(
+      [
+        'executor Schema',
+        'checker Schema',
+        'executor Routes',
+        'checker Routes',
+        'executor Tests',
+        'checker Tests',
+      ].sort(),
+    );
+    expect(again.indexOf('executor Routes')).toBeGreaterThan(again.indexOf('checker Schema'));
   });
 });
