@@ -8,22 +8,7 @@ import { NotFoundError, StateConflictError, UsageError } from '../domain/index.j
 import type { Store } from '../store/index.js';
 import { runHistory } from './run-history.js';
 import { resumeRun, startRun } from './runs.js';
-
-/** Root → Model, API ← Model, Docs: three leaves (ids 1, 2, 3). */
-const script = {
-  defaults: {
-    planner: {
-      tasks: [
-        { key: 'model', title: 'Model', description: 'the data model' },
-        { key: 'api', title: 'API', description: 'the handlers', dependsOn: ['model'] },
-        { key: 'docs', title: 'Docs', description: 'the README' },
-      ],
-    },
-    sequencer: 'auto',
-    executor: { action: 'complete', result: { summary: 'done: {{node.title}}', output: '' } },
-    checker: { verdict: 'pass', feedback: '' },
-  },
-};
+import { threeLeavesScript as script } from '../../test/support/three-leaves-script.js';
 
 async function completedRun(store: Store, dir: string) {
   const file = path.join(dir, 'script.json');

@@ -36,6 +36,11 @@ const script = {
   defaults: passingDefaults,
 };
 
+/** One task with an approval gate: the run waits for a person. */
+const gatedScript = {
+  defaults: { ...passingDefaults, planner: tasks({ key: 'a', title: 'Gated', requiresApproval: true }) },
+};
+
 /** `role title` of every call the model got, in order. */
 const callLog = (from = 0) => harness!.calls.slice(from).map((call) => `${call.role} ${call.title}`);
 
@@ -139,15 +144,7 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
   });
 
   it('refuses an unknown node and one that is not settled, changing nothing', async () => {
-    harness = await createHarness({
-      store,
-      script: {
-        defaults: {
-          ...passingDefaults,
-          planner: tasks({ key: 'a', title: 'Gated', requiresApproval: true }),
-        },
-      },
-    });
+    harness = await createHarness({ store, script: gatedScript });
     expect((await harness.drive()).status).toBe('awaiting_approval');
     const stored = await harness.store.listEvents(harness.runId);
     await expect(harness.drive({ redo: { nodeId: '9', reason: 'x' } })).rejects.toThrow(NotFoundError);
@@ -162,15 +159,7 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
   });
 
   it('asks a redone node with an approval gate for its approval again, in a new round', async () => {
-    harness = await createHarness({
-      store,
-      script: {
-        defaults: {
-          ...passingDefaults,
-          planner: tasks({ key: 'a', title: 'Gated', requiresApproval: true }),
-        },
-      },
-    });
+    harness = await createHarness({ store, script: gatedScript });
     expect((await harness.drive()).status).toBe('awaiting_approval');
     const gated = await harness.node('Gated');
     const decided = await harness.store.recordDecision(harness.runId, gated.id, {

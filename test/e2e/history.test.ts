@@ -3,22 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunHistory } from '../../src/api/index.js';
 import { makeTempDir, repoRoot, runCli, runIdFrom } from '../support/cli.js';
-
-/** Root → Model, API ← Model, Docs: three leaves (ids 1, 2, 3). */
-const script = {
-  defaults: {
-    planner: {
-      tasks: [
-        { key: 'model', title: 'Model', description: 'the data model' },
-        { key: 'api', title: 'API', description: 'the handlers', dependsOn: ['model'] },
-        { key: 'docs', title: 'Docs', description: 'the README' },
-      ],
-    },
-    sequencer: 'auto',
-    executor: { action: 'complete', result: { summary: 'done: {{node.title}}', output: '' } },
-    checker: { verdict: 'pass', feedback: '' },
-  },
-};
+import { threeLeavesScript as script } from '../support/three-leaves-script.js';
 
 describe('arbor history and arbor resume --from-node', () => {
   it('lists numbered checkpoints, redoes a node with its dependents, and refuses what it cannot do with exit 2', async () => {
