@@ -35,6 +35,8 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
       const stored = await getRun(store, runId);
       if (stored.status === 'completed' && flags.fromNode === undefined) {
         print(`Run ${runId} is already completed.`);
+        const storeFlag = storeArgument(flags);
+        print(`Do a node of it again: arbor resume ${runId}${storeFlag ? ` ${storeFlag}` : ''} --from-node NODE`);
         setExitCode(exitCodes.completed);
         return;
       }
