@@ -32,9 +32,12 @@ export async function recoverRun(options: {
   reopenable.sort((a, b) => b.depth - a.depth);
   for (const node of reopenable) {
     const hasChildren = tree.childrenOf(node.id).length > 0;
+    // A parent `resume --from-node` re-opened that never started again still has to redo its
+    // children: it starts again (its stored answers kept) rather than wait on them as they are.
+    const waitsOnChildren = hasChildren && !node.redo;
     // A node that stopped while it waited for a person waits again: gated work never runs unapproved.
     const undecided = node.approval !== null && node.approval.decision === null;
-    const to = hasChildren
+    const to = waitsOnChildren
       ? 'decomposed'
       : undecided
         ? 'awaiting_approval'

@@ -118,6 +118,40 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
     expect(a1Events).toEqual(['create', 'start', 'submit', 'pass', 'redo', 'start', 'submit', 'pass']);
   });
 
+  it('redoes from the root: every leaf again, no planner or sequencer call', async () => {
+    harness = await createHarness({ store, script });
+    expect((await harness.drive()).status).toBe('completed');
+    const before = harness.calls.length;
+    expect((await harness.drive({ redo: { nodeId: '0', reason: 'all again' } })).status).toBe('completed');
+    expect([...callLog(before)].sort()).toEqual(
+      ['A1', 'A2', 'B1', 'C'].flatMap((title) => [`executor ${title}`, `checker ${title}`]).sort(),
+    );
+  });
+
+  it("still redoes a dependent parent's children when its redo was cut short by a failure and a resume reopens it", async () => {
+    // A2's executor fails in the redo, so A fails and B is skipped before it
+    // starts again; the resume after that still has B's kept child done again.
+    const failing = {
+      ...script,
+      // Its second call and the re-ask after it (attempts 2 and 3) answer no JSON.
+      rules: [
+        ...[2, 3].map((attempt) => ({ role: 'executor', title: '^A2$', attempt, raw: 'not JSON' })),
+        ...script.rules,
+      ],
+    };
+    harness = await createHarness({ store, script: failing });
+    expect((await harness.drive()).status).toBe('completed');
+    const a1 = await harness.node('A1');
+    expect((await harness.drive({ redo: { nodeId: a1.id, reason: 'again' } })).status).toBe('failed');
+    expect((await harness.node('B')).status).toBe('skipped');
+    const before = harness.calls.length;
+    expect((await harness.drive({ reopenFailed: true })).status).toBe('completed');
+    expect([...callLog(before)].sort()).toEqual(
+      ['executor A2', 'checker A2', 'executor B1', 'checker B1'].sort(),
+    );
+    expect(harness.callsFor('planner', 'B')).toHaveLength(1);
+  });
+
   it('redoes a parent by doing its kept children again, without planning it again', async () => {
     harness = await createHarness({ store, script });
     expect((await harness.drive()).status).toBe('completed');
