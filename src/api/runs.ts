@@ -15,11 +15,12 @@ import {
 } from '../domain/index.js';
 import {
   cancelRun as cancelStoredRun,
-  checkRedo,
   createRun as storeNewRun,
+  redoRefusal,
   RunEngine,
   TreeState,
   type EngineEvent,
+  type RedoRefusal,
   type RedoRequest,
   type RunOutcome,
 } from '../engine/index.js';
@@ -246,13 +247,15 @@ export async function startRun(options: StartRunOptions): Promise<RunHandle> {
  */
 export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun> {
   const stored = await getRun(options.store, options.runId);
-  if (options.fromNode !== undefined)
-    checkRedo(new TreeState(await options.store.listNodes(stored.id)), stored.id, options.fromNode);
-  else if (stored.status === 'completed')
+  if (options.fromNode !== undefined) {
+    const tree = new TreeState(await options.store.listNodes(stored.id));
+    const refusal = redoRefusal(tree, stored.id, options.fromNode);
+    if (refusal) throw redoRefused(stored.id, options.fromNode, refusal);
+  } else if (stored.status === 'completed')
     throw new StateConflictError(`run ${stored.id} is already completed`, {
       runId: stored.id,
       hint: `see its results with: arbor tree ${stored.id} (or do part of it again: arbor resume ${stored.id} --from-node NODE)`,
-      httpHint: `see its results: GET /v1/runs/${stored.id}/tree (or do part of it again: POST /v1/runs/${stored.id}/resume with {"fromNode": NODE})`,
+      httpHint: `see its results: GET /v1/runs/${stored.id}/tree`,
     });
   const redo =
     options.fromNode === undefined
@@ -546,6 +549,17 @@ function llmOf(options: Pick<RunSettings, 'llm' | 'model'>): string {
     return named ? `custom:${named.provider}:${named.modelId}` : 'custom';
   }
   return resolveLlmSpec(options.llm);
+}
+
+/** The error for a `--from-node` the run cannot do again: an unknown node (404) or one not settled (409). */
+function redoRefused(runId: string, nodeId: string, refusal: RedoRefusal): UsageError {
+  if (refusal.kind === 'unknown') return unknownNode(runId, nodeId);
+  return new StateConflictError(refusal.message, {
+    runId,
+    nodeId,
+    hint: `resume without --from-node to let it finish, or pick a settled node from: arbor tree ${runId}`,
+    httpHint: `resume without fromNode to let it finish, or pick a settled node from: GET /v1/runs/${runId}/tree`,
+  });
 }
 
 /** Limits over `base`, checked: a bad value throws a {@link UsageError} naming the limit. */

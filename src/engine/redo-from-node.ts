@@ -25,28 +25,32 @@ export interface RedoTargets {
   rollUps: TaskNode[];
 }
 
+/** Why a redo cannot be done: the node is unknown, or not settled (still waiting, ready or in flight). */
+export interface RedoRefusal {
+  kind: 'unknown' | 'unsettled';
+  message: string;
+}
+
+/** Why a redo from `nodeId` cannot be done, or null when it can (the node is settled). */
+export function redoRefusal(tree: TreeState, runId: string, nodeId: string): RedoRefusal | null {
+  const node = tree.get(nodeId);
+  if (!node) return { kind: 'unknown', message: `run ${runId} has no node "${nodeId}"` };
+  if (isTerminal(node.status)) return null;
+  return {
+    kind: 'unsettled',
+    message: `node ${nodeId} ("${node.title}") is ${node.status}: only a settled node (completed, failed, skipped or cancelled) can be done again`,
+  };
+}
+
 /**
- * Throws when a redo from `nodeId` cannot be done: a {@link NotFoundError} for a node the run does
- * not have, a {@link StateConflictError} for one that is not settled (still waiting, ready or in
- * flight: there is nothing to do again yet). Both are usage errors (exit 2).
+ * Throws a {@link NotFoundError} or {@link StateConflictError} (usage errors: exit 2) when a redo
+ * from `nodeId` cannot be done. The library checks first, with hints; this guards the engine.
  */
 export function checkRedo(tree: TreeState, runId: string, nodeId: string): void {
-  const node = tree.get(nodeId);
-  if (!node)
-    throw new NotFoundError(`run ${runId} has no node "${nodeId}"`, {
-      runId,
-      nodeId,
-      hint: `see the node ids with: arbor tree ${runId}`,
-    });
-  if (!isTerminal(node.status))
-    throw new StateConflictError(
-      `node ${nodeId} ("${node.title}") is ${node.status}: only a settled node (completed, failed, skipped or cancelled) can be done again`,
-      {
-        runId,
-        nodeId,
-        hint: `resume without --from-node to let it finish, or pick a settled node from: arbor tree ${runId}`,
-      },
-    );
+  const refusal = redoRefusal(tree, runId, nodeId);
+  if (!refusal) return;
+  const ErrorClass = refusal.kind === 'unknown' ? NotFoundError : StateConflictError;
+  throw new ErrorClass(refusal.message, { runId, nodeId });
 }
 
 /**

@@ -38,9 +38,12 @@ describe.each(storesUnderTest())('POST /v1/runs/:run/resume with fromNode on the
     await waitFor('the server to let the run go', () => !service.runs.drives(run.id));
     const calls = (await store.listCalls(run.id)).length;
 
-    const unknown = await client.post<{ detail: string }>(`/v1/runs/${run.id}/resume`, { fromNode: '99' });
+    const unknown = await client.post<{ detail: string; fix: string }>(`/v1/runs/${run.id}/resume`, {
+      fromNode: '99',
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.detail).toContain('has no node "99"');
+    expect(unknown.body.fix).toBe(`see the node ids: GET /v1/runs/${run.id}/tree`);
     expect((await client.post(`/v1/runs/${run.id}/resume`, { fromNode: 3 })).status).toBe(400);
 
     const redo = await client.post<{ status: string }>(`/v1/runs/${run.id}/resume`, { fromNode: '3' });
