@@ -37,6 +37,13 @@ export {
   type RunTree,
   type TreeNode,
 } from './queries.js';
+export {
+  checkpointSchema,
+  runHistory,
+  runHistorySchema,
+  type Checkpoint,
+  type RunHistory,
+} from './run-history.js';
 export { runWorker, type RunWorkerOptions } from './run-worker.js';
 export {
   addSchedule,

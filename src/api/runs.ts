@@ -16,8 +16,12 @@ import {
 import {
   cancelRun as cancelStoredRun,
   createRun as storeNewRun,
+  redoRefusal,
   RunEngine,
+  TreeState,
   type EngineEvent,
+  type RedoRefusal,
+  type RedoRequest,
   type RunOutcome,
 } from '../engine/index.js';
 import type { Model } from '../llm/model.js';
@@ -114,6 +118,14 @@ export type StartRunOptions = CreateRunOptions & DriveOptions;
 /** What {@link resumeRun} takes: the run, and any settings to change. */
 export interface ResumeRunOptions extends RunSettings, DriveOptions {
   runId: string;
+  /**
+   * Have this settled node's subtree done again (`arbor resume RUN --from-node NODE`), with every
+   * node that depends on it and the ancestors that roll up again; every other completed node is
+   * kept. A completed run may be resumed so. Each re-opened node records a `redo` transition.
+   */
+  fromNode?: string;
+  /** Who asks for the redo, in its transitions' reason; default: this user's name. */
+  by?: string;
 }
 
 /** A run stored and checked, ready to be driven by this process (or left to workers). */
@@ -238,12 +250,20 @@ export async function startRun(options: StartRunOptions): Promise<RunHandle> {
  */
 export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun> {
   const stored = await getRun(options.store, options.runId);
-  if (stored.status === 'completed')
+  if (options.fromNode !== undefined) {
+    const tree = new TreeState(await options.store.listNodes(stored.id));
+    const refusal = redoRefusal(tree, stored.id, options.fromNode);
+    if (refusal) throw redoRefused(stored.id, options.fromNode, refusal);
+  } else if (stored.status === 'completed')
     throw new StateConflictError(`run ${stored.id} is already completed`, {
       runId: stored.id,
-      hint: `see its results with: arbor tree ${stored.id}`,
+      hint: `see its results with: arbor tree ${stored.id} (or do part of it again: arbor resume ${stored.id} --from-node NODE)`,
       httpHint: `see its results: GET /v1/runs/${stored.id}/tree`,
     });
+  const redo =
+    options.fromNode === undefined
+      ? undefined
+      : { nodeId: options.fromNode, reason: `resumed from node ${options.fromNode} by ${options.by ?? personName()}` };
   const llm = options.model || options.llm ? llmOf(options) : stored.llm;
   const prepared = await prepareAgents({
     agentsDir: options.agents ?? stored.agentsDir,
@@ -283,6 +303,7 @@ export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun
         notes,
         outDir: outputFolder({ id: stored.id, outDir }),
         reopenFailed: stored.status === 'failed' || stored.status === 'cancelled',
+        ...(redo ? { redo } : {}),
         providerConcurrency: options.providerConcurrency,
         drive,
       });
@@ -305,6 +326,8 @@ interface TakeOptions {
   notes: readonly NoteText[];
   outDir: string;
   reopenFailed: boolean;
+  /** `resume --from-node`: what to do again (checked again once this process holds the run). */
+  redo?: RedoRequest;
   providerConcurrency: Readonly<Record<string, number>> | undefined;
   drive: DriveOptions;
   /** The drive's spans, when the run is traced; ended when the drive is over. */
@@ -367,6 +390,7 @@ export class RunHandle {
           waitForApprovals: drive.waitForApprovals ?? true,
           outDir: options.outDir,
           reopenFailed: options.reopenFailed,
+          ...(options.redo ? { redo: options.redo } : {}),
           providerConcurrency: options.providerConcurrency,
           tracer: tracing ?? undefined,
           onEvent: (event) => {
@@ -528,6 +552,17 @@ function llmOf(options: Pick<RunSettings, 'llm' | 'model'>): string {
     return named ? `custom:${named.provider}:${named.modelId}` : 'custom';
   }
   return resolveLlmSpec(options.llm);
+}
+
+/** The error for a `--from-node` the run cannot do again: an unknown node (404) or one not settled (409). */
+function redoRefused(runId: string, nodeId: string, refusal: RedoRefusal): UsageError {
+  if (refusal.kind === 'unknown') return unknownNode(runId, nodeId);
+  return new StateConflictError(refusal.message, {
+    runId,
+    nodeId,
+    hint: `resume without --from-node to let it finish, or pick a settled node from: arbor tree ${runId}`,
+    httpHint: `resume without fromNode to let it finish, or pick a settled node from: GET /v1/runs/${runId}/tree`,
+  });
 }
 
 /** Limits over `base`, checked: a bad value throws a {@link UsageError} naming the limit. */

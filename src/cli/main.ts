@@ -3,6 +3,7 @@ import { ArborError, StoreError, UsageError } from '../domain/index.js';
 import { registerApproveCommand } from './commands/approve-command.js';
 import { registerCancelCommand } from './commands/cancel-command.js';
 import { registerExportCommand } from './commands/export-command.js';
+import { registerHistoryCommand } from './commands/history-command.js';
 import { registerLogsCommand } from './commands/logs-command.js';
 import { registerPlanCommand } from './commands/plan-command.js';
 import { registerResumeCommand } from './commands/resume-command.js';
@@ -37,6 +38,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerTreeCommand(program);
   registerRunsCommand(program);
   registerShowCommand(program);
+  registerHistoryCommand(program);
   registerStatsCommand(program);
   registerLogsCommand(program);
   registerExportCommand(program);

@@ -119,6 +119,13 @@ export const taskNodeSchema = z.object({
   fallbackFor: z.string().optional(),
   /** The try of a written step with a `retry` policy (1-based); absent: its first. */
   tries: z.number().int().positive().optional(),
+  /**
+   * Set on a parent that `resume --from-node` has do its work again (issue 16): when it starts, it
+   * keeps its children (no planner or sequencer call) and has them done again, then waits on them.
+   * `from` is the node the resume named, `reason` what the redone children record. Absent or null
+   * otherwise, and on documents stored before it.
+   */
+  redo: z.object({ from: z.string(), reason: z.string() }).nullable().optional(),
   /** Bumped on every write; conditional updates compare it. */
   version: z.number().int().nonnegative(),
   createdAt: z.string(),

@@ -67,6 +67,9 @@ describe('transition', () => {
     ['completed', { type: 'fail', error: { kind: 'model', message: 'x' } }],
     ['running', { type: 'roll-up' }],
     ['completed', { type: 'reopen', to: 'ready' }],
+    ['running', { type: 'redo', to: 'ready', reason: 'again' }],
+    ['pending', { type: 'redo', to: 'ready', reason: 'again' }],
+    ['decomposed', { type: 'redo', to: 'decomposed', reason: 'again' }],
   ])('rejects moving a %s node on %o', (from, event) => {
     const moved = transition(node(from), event, options);
     expect(moved).toEqual({
@@ -81,6 +84,38 @@ describe('transition', () => {
     const parent = transition(failed, { type: 'reopen', to: 'decomposed' }, options);
     expect(leaf.success && leaf.value.node.attempts).toBe(0);
     expect(parent.success && parent.value.node.attempts).toBe(2);
+  });
+
+  it('redoes a completed leaf afresh and a completed parent to roll up again, recording why', () => {
+    const completed = node('completed', { attempts: 2, startedAt: at, endedAt: at });
+    const leaf = transition(
+      completed,
+      { type: 'redo', to: 'ready', reason: 'resumed from node 1 by ana' },
+      options,
+    );
+    const parent = transition(completed, { type: 'redo', to: 'decomposed', reason: 'r' }, options);
+    expect(leaf.success && leaf.value.node).toMatchObject({
+      status: 'ready',
+      attempts: 0,
+      startedAt: null,
+      endedAt: null,
+    });
+    expect(leaf.success && leaf.value.event).toMatchObject({
+      type: 'redo',
+      from: 'completed',
+      to: 'ready',
+      reason: 'resumed from node 1 by ana',
+    });
+    expect(parent.success && parent.value.node).toMatchObject({
+      status: 'decomposed',
+      attempts: 2,
+      startedAt: at,
+      endedAt: null,
+    });
+    for (const from of ['failed', 'skipped', 'cancelled'] as const)
+      expect(transition(node(from), { type: 'redo', to: 'pending', reason: 'r' }, options).success).toBe(
+        true,
+      );
   });
 
   it('cancels a node that waits for a person, keeping its approval request as it was', () => {

@@ -29,7 +29,13 @@ export type NodeTransitionEvent =
    * `resume` gives a finished branch another go. A node whose approval request was never decided
    * (cancelled or skipped while it waited for a person) reopens to `awaiting_approval`, to be asked again.
    */
-  | { type: 'reopen'; to: 'ready' | 'pending' | 'decomposed' | 'awaiting_approval' };
+  | { type: 'reopen'; to: 'ready' | 'pending' | 'decomposed' | 'awaiting_approval' }
+  /**
+   * `resume --from-node` has a settled node done again, completed ones too: a leaf (or a parent
+   * that starts again to redo its kept children) to `ready`/`pending`, a parent to `decomposed` to
+   * roll up again. `reason` says who asked and from which node.
+   */
+  | { type: 'redo'; to: 'ready' | 'pending' | 'decomposed'; reason: string };
 
 /** The statuses each event may start from. */
 const allowedFrom: Record<NodeTransitionEvent['type'], readonly NodeStatus[]> = {
@@ -47,6 +53,7 @@ const allowedFrom: Record<NodeTransitionEvent['type'], readonly NodeStatus[]> = 
   skip: ['pending', 'ready', 'awaiting_approval'],
   cancel: ['pending', 'ready', 'running', 'checking', 'decomposed', 'awaiting_approval'],
   reopen: ['failed', 'skipped', 'cancelled'],
+  redo: ['completed', 'failed', 'skipped', 'cancelled'],
 };
 
 /** A node after a legal transition, and the event that records it. */
@@ -167,6 +174,16 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
         reason: 'reopened by resume',
         // A parent reopened to wait on its children is not run again: it keeps its attempts.
         patch: { error: null, endedAt: null, attempts: event.to === 'decomposed' ? node.attempts : 0 },
+      });
+    case 'redo':
+      return ok({
+        to: event.to,
+        reason: event.reason,
+        // A parent that only rolls up again keeps its attempts and start; work done again starts afresh.
+        patch:
+          event.to === 'decomposed'
+            ? { error: null, endedAt: null }
+            : { error: null, endedAt: null, startedAt: null, attempts: 0 },
       });
   }
 }

@@ -5,6 +5,7 @@ export { cancelRun, type CancelRunOptions, type CancelRunOutcome } from './cance
 export { ConcurrencySlots } from './concurrency-slots.js';
 export { createRun, type CreateRunOptions } from './create-run.js';
 export type { EngineEvent } from './engine-event.js';
+export { redoRefusal, type RedoRefusal, type RedoRequest } from './redo-from-node.js';
 export { rollUpResult } from './roll-up-result.js';
 export { RunEngine, type RunEngineOptions } from './run-engine.js';
 export type { RunOutcome } from './run-end-status.js';

@@ -20,6 +20,7 @@ import { buildChildren } from './build-children.js';
 import type { EngineEvent } from './engine-event.js';
 import { nodesExceeded, now, rootExecution } from './engine-support.js';
 import type { NodeWriter, RunTotals } from './node-writer.js';
+import { redoNodes } from './redo-from-node.js';
 import { rollUpResult } from './roll-up-result.js';
 import type { SharedRun } from './shared-run.js';
 import type { TreeState } from './tree-state.js';
@@ -206,6 +207,29 @@ export class NodePipeline {
     }
   }
 
+  /**
+   * A parent that `resume --from-node` has do its work again keeps its children and its stored
+   * answers (no planner or sequencer call): its settled children are done again, and it goes back
+   * to waiting on them.
+   */
+  private async redoChildren(node: TaskNode, redo: NonNullable<TaskNode['redo']>): Promise<void> {
+    const { writer, tree } = this.host;
+    const children = tree.childrenOf(node.id);
+    await redoNodes({
+      tree,
+      writer,
+      nodes: children,
+      request: { nodeId: redo.from, reason: redo.reason },
+      reopened: new Set(children.map((child) => child.id)),
+    });
+    await writer.apply(
+      node,
+      { type: 'decompose' },
+      { redo: null, pipeline: { ...emptyPipeline, execution: node.pipeline.execution } },
+    );
+    for (const child of children) this.host.kick(child.id);
+  }
+
   /** Marks a ready node (or a pending one whose dependencies are met, made ready in the same write) running. */
   private start(startable: TaskNode): Promise<TaskNode> {
     const { writer, sharing } = this.host;
@@ -275,6 +299,7 @@ export class NodePipeline {
 
   private async decompose(start: TaskNode): Promise<void> {
     const { writer, tree, runtime } = this.host;
+    if (start.redo) return this.redoChildren(start, start.redo);
     let node = start;
     const { maxNodes } = this.host.run().limits;
     // A written level is planned by its plan: no planner, no sequencer (issue 16).

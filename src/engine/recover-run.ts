@@ -1,23 +1,27 @@
 import { emptyPipeline } from '../domain/index.js';
 import type { NodeWriter } from './node-writer.js';
+import { redoFromNode, type RedoRequest } from './redo-from-node.js';
 import type { TreeState } from './tree-state.js';
 
 /**
  * Makes a run whose previous driver stopped drivable again: nodes that were in flight go back to
  * `ready` (their stored answers kept), and on request failed and cancelled branches reopen — deepest
  * first, so children are open again before their parent looks at them. A node whose approval request
- * was never decided reopens to wait for that decision.
+ * was never decided reopens to wait for that decision. A `redo` (`resume --from-node`) re-opens its
+ * node's subtree, dependents and ancestors first, so the failed branches it reaches are its own.
  */
 export async function recoverRun(options: {
   tree: TreeState;
   writer: NodeWriter;
   reopenFailed: boolean;
+  redo?: RedoRequest;
 }): Promise<void> {
   const { tree, writer } = options;
   for (const node of [...tree.values()]) {
     if (node.status === 'running')
       await writer.apply(node, { type: 'pause', reason: 'recovered: it was in flight when the run stopped' });
   }
+  if (options.redo) await redoFromNode({ tree, writer, request: options.redo });
   if (!options.reopenFailed) return;
   const reopenable = [...tree.values()].filter(
     (node) =>
@@ -28,9 +32,12 @@ export async function recoverRun(options: {
   reopenable.sort((a, b) => b.depth - a.depth);
   for (const node of reopenable) {
     const hasChildren = tree.childrenOf(node.id).length > 0;
+    // A parent `resume --from-node` re-opened that never started again still has to redo its
+    // children: it starts again (its stored answers kept) rather than wait on them as they are.
+    const waitsOnChildren = hasChildren && !node.redo;
     // A node that stopped while it waited for a person waits again: gated work never runs unapproved.
     const undecided = node.approval !== null && node.approval.decision === null;
-    const to = hasChildren
+    const to = waitsOnChildren
       ? 'decomposed'
       : undecided
         ? 'awaiting_approval'

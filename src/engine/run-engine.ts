@@ -27,6 +27,7 @@ import { NodePipeline } from './node-pipeline.js';
 import { NodeScheduler } from './node-scheduler.js';
 import { NodeWriter, type RunTotals } from './node-writer.js';
 import { recoverRun } from './recover-run.js';
+import { checkRedo, type RedoRequest } from './redo-from-node.js';
 import { RunControl } from './run-control.js';
 import { noopRunTracer, type RunTracer } from './run-tracer.js';
 import { runEndStatus, type RunOutcome } from './run-end-status.js';
@@ -57,6 +58,11 @@ export interface RunEngineOptions {
   outDir: string | null;
   /** On resume: give failed and cancelled branches another go. */
   reopenFailed?: boolean;
+  /**
+   * On resume (`--from-node`): have this settled node's subtree done again, with its dependents and
+   * the ancestors that roll up again (see `redoFromNode`). Checked when the engine is built.
+   */
+  redo?: RedoRequest;
   /** Most calls in flight per provider (a model's `provider`), across roles; unnamed providers: no limit of their own. */
   providerConcurrency?: Readonly<Record<string, number>>;
   onEvent?: (event: EngineEvent) => void;
@@ -106,6 +112,7 @@ export class RunEngine {
       dirty: false,
     };
     this.tree = new TreeState(nodes);
+    if (options.redo) checkRedo(this.tree, options.run.id, options.redo.nodeId);
     const tracer = options.tracer ?? noopRunTracer;
     this.control = new RunControl({
       store: options.store,
@@ -335,6 +342,7 @@ export class RunEngine {
       tree: this.tree,
       writer: this.writer,
       reopenFailed: this.options.reopenFailed ?? false,
+      ...(this.options.redo ? { redo: this.options.redo } : {}),
     });
   }
 

@@ -167,13 +167,13 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
     defineRoute({
       method: 'POST',
       url: '/v1/runs/:run/resume',
-      summary: 'continue a run in the server from its stored state (as `arbor resume`)',
+      summary: 'continue a run in the server from its stored state (as `arbor resume`); `fromNode` does a settled node again',
       params: runParamsSchema,
       body: resumeBodySchema,
       responses: {
         200: { description: 'the run is driven again', schema: responseSchemas.resumed },
         404: notFound,
-        409: problem('the run is completed, or already driven'),
+        409: problem('the run is completed (without fromNode), already driven, or fromNode is not settled'),
       },
       handler: async ({ params, body }) => {
         const run = await runs.resume(params.run, body);

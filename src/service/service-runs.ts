@@ -81,7 +81,10 @@ export class ServiceRuns {
   }
 
   /** Continues a stored run in this process (as `arbor resume` would). */
-  async resume(runId: string, changes: { llm?: string; limits?: Partial<Limits> } = {}): Promise<Run> {
+  async resume(
+    runId: string,
+    changes: { llm?: string; limits?: Partial<Limits>; fromNode?: string } = {},
+  ): Promise<Run> {
     this.refuseWhileClosing();
     if (this.#driving.has(runId))
       throw new StateConflictError(`run ${runId} is already running in this server`, {
@@ -95,6 +98,8 @@ export class ServiceRuns {
       store: this.#options.store,
       runId,
       ...changes,
+      // A redo asked over HTTP is recorded as the API's, as its decisions are.
+      ...(changes.fromNode === undefined ? {} : { by: 'api' }),
       ...(model ? { model } : {}),
       trace: this.#options.trace,
     });

@@ -90,7 +90,15 @@ export const cancelBodySchema = z
 
 /** `POST …/resume`: settings to change, as `arbor resume` flags would. */
 export const resumeBodySchema = z
-  .object({ llm: z.string().min(1).optional(), limits: limitsSchema.partial().strict().optional() })
+  .object({
+    llm: z.string().min(1).optional(),
+    limits: limitsSchema.partial().strict().optional(),
+    fromNode: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'do this settled node again, with its dependents and roll-ups (as `arbor resume --from-node`)' }),
+  })
   .strict();
 
 /** `GET …/events` query. */

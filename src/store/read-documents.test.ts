@@ -48,6 +48,14 @@ describe('read documents', () => {
     expect(after.error?.limit).toEqual(limit);
   });
 
+  it('loads a v1 node stored before --from-node without its redo field, and ones that carry it or cleared it', async () => {
+    const stored = (await fixture('node-v1.json')) as object;
+    expect(parseNode(stored, 'old').redo).toBeUndefined();
+    const redo = { from: '1.2', reason: 'resumed from node 1.2 by ada' };
+    expect(parseNode({ ...stored, status: 'pending', redo }, 'new').redo).toEqual(redo);
+    expect(parseNode({ ...stored, redo: null }, 'cleared').redo).toBeNull();
+  });
+
   it('loads v1 documents stored before written plans without plan fields, and ones that carry them', async () => {
     const run = parseRun(await fixture('run-v1.json'), 'run-v1.json');
     expect(run.plan).toBeUndefined();

@@ -8,6 +8,7 @@ import {
   RunEngine,
   type CreateRunOptions,
   type EngineEvent,
+  type RedoRequest,
   type RunOutcome,
 } from '../../src/engine/index.js';
 import type { Model, ModelRequest } from '../../src/llm/model.js';
@@ -134,7 +135,13 @@ export async function createHarness(options: HarnessOptions) {
     peakInFlight: () => peakInFlight,
     /** Drives the run until it ends or waits for people; `limits` override the stored ones (resume). */
     async drive(
-      overrides: { limits?: Partial<Limits>; reopenFailed?: boolean; waitForApprovals?: boolean } = {},
+      overrides: {
+        limits?: Partial<Limits>;
+        reopenFailed?: boolean;
+        waitForApprovals?: boolean;
+        /** `resume --from-node`: the node to do again, and the reason its redo transitions record. */
+        redo?: RedoRequest;
+      } = {},
     ): Promise<RunOutcome> {
       let current = (await store.getRun(run.id))!;
       if (overrides.limits)
@@ -152,6 +159,7 @@ export async function createHarness(options: HarnessOptions) {
           decisionPollMs: 20,
           outDir: path.join(dir, 'out'),
           reopenFailed: overrides.reopenFailed ?? false,
+          ...(overrides.redo ? { redo: overrides.redo } : {}),
           onEvent: (event) => events.push(event),
           ...(options.sleep ? { sleep: options.sleep } : {}),
         },

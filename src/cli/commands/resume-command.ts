@@ -16,11 +16,16 @@ interface ResumeFlags extends CommonFlags, LimitFlags, ProgressFlags {
   prompts?: string;
   out?: string;
   traceContent?: boolean;
+  fromNode?: string;
 }
 
 /** `arbor resume RUN`: continues a run from its stored state, with the settings it started with. */
 export function registerResumeCommand(program: Command, setExitCode: (code: number) => void): void {
   const command = program.command('resume').description('continue a run from its stored state').argument('<run>', 'run id');
+  command.option(
+    '--from-node <node>',
+    "do this settled node again: its subtree, the nodes that depend on it and the roll-ups above it (other completed nodes are kept; see arbor history RUN)",
+  );
   addRunOptions(command);
   addLimitOptions(command);
   command.action(async (runId: string, flags: ResumeFlags) => {
@@ -28,14 +33,17 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
     const tracing = await startCliTracing({ content: flags.traceContent });
     try {
       const stored = await getRun(store, runId);
-      if (stored.status === 'completed') {
+      if (stored.status === 'completed' && flags.fromNode === undefined) {
         print(`Run ${runId} is already completed.`);
+        const storeFlag = storeArgument(flags);
+        print(`Do a node of it again: arbor resume ${runId}${storeFlag ? ` ${storeFlag}` : ''} --from-node NODE`);
         setExitCode(exitCodes.completed);
         return;
       }
       const ready = await prepareResume({
         store,
         runId,
+        ...(flags.fromNode === undefined ? {} : { fromNode: flags.fromNode }),
         llm: flags.llm,
         agents: flags.agents,
         prompts: flags.prompts,
@@ -48,7 +56,7 @@ export function registerResumeCommand(program: Command, setExitCode: (code: numb
       setExitCode(
         await driveRun({
           ready,
-          announce: `Resuming run ${runId} (${store.kind} store at ${store.location}).`,
+          announce: `Resuming run ${runId}${flags.fromNode === undefined ? '' : ` from node ${flags.fromNode}`} (${store.kind} store at ${store.location}).`,
           ...progressSettings(flags),
           verbose: Boolean(flags.verbose),
           outDir: outputFolder({ id: runId, outDir: flags.out === undefined ? stored.outDir : path.resolve(flags.out) }),

@@ -1,0 +1,262 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { NotFoundError, StateConflictError, type AgentRole } from '../domain/index.js';
+import { checkPlanText } from '../plans/index.js';
+import { createHarness, passingDefaults, tasks, type Harness } from '../../test/support/engine-harness.js';
+import { storesUnderTest } from '../../test/support/stores-under-test.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.cleanup();
+  harness = undefined;
+});
+
+/**
+ * Root → A (decomposes into A1, A2 ← A1), B ← A (decomposes into B1), C. Ids: A 1, B 2, C 3,
+ * A1 1.1, A2 1.2, B1 2.1 (children get their parent's id and their order).
+ */
+const script = {
+  rules: [
+    {
+      role: 'planner',
+      depth: 0,
+      respond: tasks(
+        { key: 'a', title: 'A' },
+        { key: 'b', title: 'B', dependsOn: ['a'] },
+        { key: 'c', title: 'C' },
+      ),
+    },
+    { role: 'executor', title: '^[AB]$', respond: { action: 'decompose', reason: 'two parts' } },
+    {
+      role: 'planner',
+      title: '^A$',
+      respond: tasks({ key: 'a1', title: 'A1' }, { key: 'a2', title: 'A2', dependsOn: ['a1'] }),
+    },
+    { role: 'planner', title: '^B$', respond: tasks({ key: 'b1', title: 'B1' }) },
+  ],
+  defaults: passingDefaults,
+};
+
+/** One task with an approval gate: the run waits for a person. */
+const gatedScript = {
+  defaults: { ...passingDefaults, planner: tasks({ key: 'a', title: 'Gated', requiresApproval: true }) },
+};
+
+/** `role title` of every call the model got, in order. */
+const callLog = (from = 0) => harness!.calls.slice(from).map((call) => `${call.role} ${call.title}`);
+
+/** Calls per `role title`, as stored in the run's call log. */
+async function storedCallCounts(): Promise<Map<string, number>> {
+  const nodes = new Map((await harness!.nodes()).map((node) => [node.id, node.title]));
+  const counts = new Map<string, number>();
+  for (const call of await harness!.store.listCalls(harness!.runId)) {
+    const key = `${call.role satisfies AgentRole} ${nodes.get(call.nodeId)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe.each(storesUnderTest())('resume --from-node on the %s store', (store) => {
+  it('redoes a leaf, its dependents and the roll-ups above them, and calls the model for nothing else', async () => {
+    harness = await createHarness({ store, script });
+    expect((await harness.drive()).status).toBe('completed');
+    const before = harness.calls.length;
+    const storedBefore = await storedCallCounts();
+    const a1 = await harness.node('A1');
+
+    const outcome = await harness.drive({
+      redo: { nodeId: a1.id, reason: `resumed from node ${a1.id} by test` },
+    });
+    expect(outcome.status).toBe('completed');
+
+    // A1 again, A2 (it depends on A1), then B's part (B depends on A, whose roll-up changed): B is
+    // not planned again, its kept child B1 is done again. A, B and the root only roll up: no call.
+    // C is kept.
+    const again = callLog(before);
+    expect([...again].sort()).toEqual(
+      ['executor A1', 'checker A1', 'executor A2', 'checker A2', 'executor B1', 'checker B1'].sort(),
+    );
+    // B's part waits for A to be done again.
+    expect(again.indexOf('executor B1')).toBeGreaterThan(again.indexOf('checker A2'));
+    expect(again.indexOf('executor A2')).toBeGreaterThan(again.indexOf('checker A1'));
+
+    // The stored call log says the same: one more executor and checker call on A1, A2 and B1.
+    const storedAfter = await storedCallCounts();
+    const added = [...storedAfter].filter(([key, count]) => count !== (storedBefore.get(key) ?? 0));
+    expect(added.map(([key, count]) => [key, count - (storedBefore.get(key) ?? 0)]).sort()).toEqual(
+      [
+        ['checker A1', 1],
+        ['checker A2', 1],
+        ['checker B1', 1],
+        ['executor A1', 1],
+        ['executor A2', 1],
+        ['executor B1', 1],
+      ].sort(),
+    );
+
+    const nodes = await harness.nodes();
+    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+    expect(nodes.every((node) => !node.redo)).toBe(true);
+    // Every re-opened node has a stored redo transition naming why; C has none.
+    const events = await harness.store.listEvents(harness.runId);
+    const redone = events.filter((event) => event.type === 'redo');
+    const titleOf = new Map(nodes.map((node) => [node.id, node.title]));
+    expect(redone.map((event) => `${titleOf.get(event.nodeId)}: ${event.from} → ${event.to}`).sort()).toEqual(
+      [
+        'A1: completed → ready',
+        'A2: completed → pending',
+        'A: completed → decomposed',
+        'B1: completed → ready',
+        'B: completed → pending',
+        'Build a todo app: completed → decomposed',
+      ].sort(),
+    );
+    expect(new Set(redone.map((event) => event.reason))).toEqual(
+      new Set([`resumed from node ${a1.id} by test`]),
+    );
+    // Nothing stored is lost: the first pass's transitions are still there, before the redo.
+    const a1Events = events.filter((event) => event.nodeId === a1.id).map((event) => event.type);
+    expect(a1Events).toEqual(['create', 'start', 'submit', 'pass', 'redo', 'start', 'submit', 'pass']);
+  });
+
+  it('redoes from the root: every leaf again, no planner or sequencer call', async () => {
+    harness = await createHarness({ store, script });
+    expect((await harness.drive()).status).toBe('completed');
+    const before = harness.calls.length;
+    expect((await harness.drive({ redo: { nodeId: '0', reason: 'all again' } })).status).toBe('completed');
+    expect([...callLog(before)].sort()).toEqual(
+      ['A1', 'A2', 'B1', 'C'].flatMap((title) => [`executor ${title}`, `checker ${title}`]).sort(),
+    );
+  });
+
+  it("still redoes a dependent parent's children when its redo was cut short by a failure and a resume reopens it", async () => {
+    // A2's executor fails in the redo, so A fails and B is skipped before it
+    // starts again; the resume after that still has B's kept child done again.
+    const failing = {
+      ...script,
+      // Its second call and the re-ask after it (attempts 2 and 3) answer no JSON.
+      rules: [
+        ...[2, 3].map((attempt) => ({ role: 'executor', title: '^A2$', attempt, raw: 'not JSON' })),
+        ...script.rules,
+      ],
+    };
+    harness = await createHarness({ store, script: failing });
+    expect((await harness.drive()).status).toBe('completed');
+    const a1 = await harness.node('A1');
+    expect((await harness.drive({ redo: { nodeId: a1.id, reason: 'again' } })).status).toBe('failed');
+    expect((await harness.node('B')).status).toBe('skipped');
+    const before = harness.calls.length;
+    expect((await harness.drive({ reopenFailed: true })).status).toBe('completed');
+    expect([...callLog(before)].sort()).toEqual(
+      ['executor A2', 'checker A2', 'executor B1', 'checker B1'].sort(),
+    );
+    expect(harness.callsFor('planner', 'B')).toHaveLength(1);
+  });
+
+  it('redoes a parent by doing its kept children again, without planning it again', async () => {
+    harness = await createHarness({ store, script });
+    expect((await harness.drive()).status).toBe('completed');
+    const before = harness.calls.length;
+    const a = await harness.node('A');
+
+    expect((await harness.drive({ redo: { nodeId: a.id, reason: 'again' } })).status).toBe('completed');
+    expect([...callLog(before)].sort()).toEqual(
+      ['executor A1', 'checker A1', 'executor A2', 'checker A2', 'executor B1', 'checker B1'].sort(),
+    );
+    // A started again and waited on its children; its planner answered once, in the first drive.
+    expect(harness.callsFor('planner', 'A')).toHaveLength(1);
+    const types = (await harness.store.listEvents(harness.runId, a.id)).map((event) => event.type);
+    expect(types.slice(-4)).toEqual(['redo', 'start', 'decompose', 'roll-up']);
+  });
+
+  it('redoes a node nothing depends on alone, with the roll-up of its ancestors', async () => {
+    harness = await createHarness({ store, script });
+    expect((await harness.drive()).status).toBe('completed');
+    const before = harness.calls.length;
+    const c = await harness.node('C');
+    expect((await harness.drive({ redo: { nodeId: c.id, reason: 'again' } })).status).toBe('completed');
+    expect(callLog(before)).toEqual(['executor C', 'checker C']);
+  });
+
+  it('refuses an unknown node and one that is not settled, changing nothing', async () => {
+    harness = await createHarness({ store, script: gatedScript });
+    expect((await harness.drive()).status).toBe('awaiting_approval');
+    const stored = await harness.store.listEvents(harness.runId);
+    await expect(harness.drive({ redo: { nodeId: '9', reason: 'x' } })).rejects.toThrow(NotFoundError);
+    const gated = await harness.node('Gated');
+    await expect(harness.drive({ redo: { nodeId: gated.id, reason: 'x' } })).rejects.toThrow(
+      StateConflictError,
+    );
+    await expect(harness.drive({ redo: { nodeId: gated.id, reason: 'x' } })).rejects.toThrow(
+      /is awaiting_approval: only a settled node/,
+    );
+    expect(await harness.store.listEvents(harness.runId)).toEqual(stored);
+  });
+
+  it('asks a redone node with an approval gate for its approval again, in a new round', async () => {
+    harness = await createHarness({ store, script: gatedScript });
+    expect((await harness.drive()).status).toBe('awaiting_approval');
+    const gated = await harness.node('Gated');
+    const decided = await harness.store.recordDecision(harness.runId, gated.id, {
+      action: 'approve',
+      comment: null,
+      description: null,
+      by: 'ada',
+      round: 1,
+      at: new Date().toISOString(),
+    });
+    expect(decided.success).toBe(true);
+    expect((await harness.drive()).status).toBe('completed');
+    const before = harness.calls.length;
+
+    expect((await harness.drive({ redo: { nodeId: gated.id, reason: 'again' } })).status).toBe(
+      'awaiting_approval',
+    );
+    expect(callLog(before)).toEqual([]);
+    const waiting = await harness.node('Gated');
+    expect(waiting.status).toBe('awaiting_approval');
+    expect(waiting.approval).toMatchObject({ kind: 'gate', round: 2, decision: null });
+  });
+
+  it('redoes a written step and the written steps that depend on it, without planning their levels again', async () => {
+    const checked = checkPlanText(
+      `name: nested
+steps:
+  - { key: schema, title: Schema }
+  - key: api
+    title: API
+    dependsOn: [schema]
+    steps:
+      - { key: routes, title: Routes }
+      - { key: tests, title: Tests, dependsOn: [routes] }
+  - { key: docs, title: Docs }
+`,
+      { params: {} },
+    );
+    if (!checked.success) throw new Error(JSON.stringify(checked.error));
+    const { plan, params } = checked.value;
+    harness = await createHarness({
+      store,
+      script: { defaults: passingDefaults },
+      plan: {
+        run: { name: plan.name, version: String(plan.version), source: null, params },
+        steps: plan.steps,
+      },
+    });
+    expect((await harness.drive()).status).toBe('completed');
+    const before = harness.calls.length;
+    const schema = await harness.node('Schema');
+    expect((await harness.drive({ redo: { nodeId: schema.id, reason: 'again' } })).status).toBe('completed');
+    const again = callLog(before);
+    expect([...again].sort()).toEqual(
+      [
+        'executor Schema',
+        'checker Schema',
+        'executor Routes',
+        'checker Routes',
+        'executor Tests',
+        'checker Tests',
+      ].sort(),
+    );
+    expect(again.indexOf('executor Routes')).toBeGreaterThan(again.indexOf('checker Schema'));
+  });
+});
