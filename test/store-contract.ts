@@ -493,6 +493,37 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect((await store.getRun(run.id))?.usage).toEqual(usage);
       });
 
+      it('reserves from one budget through two store instances, and counts every call settled at once', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        const second = await context.reopen();
+        try {
+          const limits = { maxCalls: 4, maxTokens: null, maxCostUsd: null };
+          const asked = await Promise.all(
+            Array.from({ length: 8 }, (_, index) =>
+              (index % 2 === 0 ? store : second).reserveBudget({ runId: run.id, limits, tokens: 10 }),
+            ),
+          );
+          expect(asked.filter((answer) => answer.reserved)).toHaveLength(4);
+          const usage = { calls: 1, inputTokens: 10, outputTokens: 2, cachedTokens: 0, costUsd: 0.25 };
+          await Promise.all(
+            Array.from({ length: 4 }, (_, index) =>
+              (index % 2 === 0 ? store : second).settleBudget({ runId: run.id, tokens: 10, usage }),
+            ),
+          );
+          expect((await store.getRun(run.id))?.usage).toEqual({
+            calls: 4,
+            inputTokens: 40,
+            outputTokens: 8,
+            cachedTokens: 0,
+            costUsd: 1,
+          });
+          expect(await second.reserveBudget({ runId: run.id, limits, tokens: 10 })).toMatchObject({ reserved: false });
+        } finally {
+          await second.close();
+        }
+      });
+
       it('reserves every call asked for at once while the budget has room, the first ones included', async () => {
         const { run, root } = sampleRun();
         await store.createRun(run, root);

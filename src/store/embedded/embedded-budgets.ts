@@ -7,12 +7,22 @@ interface Counters {
 }
 
 /**
- * The embedded store's side of shared budgets: counters kept in this process only. The embedded
- * store serves one process at a time, so holding them in memory is exact; workers that share runs
- * across processes need MongoDB.
+ * The embedded store's side of shared budgets: counters kept in this process only, one set per store
+ * folder, so that every store instance of the process on that folder (engines sharing a run, a
+ * service beside code of its own) reserves from the same counters. The embedded store serves one
+ * process at a time, so holding them in memory is exact; workers that share runs across processes
+ * need MongoDB.
  */
 export class EmbeddedBudgets {
+  private static readonly byFolder = new Map<string, EmbeddedBudgets>();
   private readonly committed = new Map<string, Counters>();
+
+  /** The counters of the store in `folder` (absolute) in this process. */
+  static of(folder: string): EmbeddedBudgets {
+    let budgets = EmbeddedBudgets.byFolder.get(folder);
+    if (!budgets) EmbeddedBudgets.byFolder.set(folder, (budgets = new EmbeddedBudgets()));
+    return budgets;
+  }
 
   /** Holds one call when it fits; `run` is the stored run (its limits and usage). */
   reserve(run: Run, options: ReserveBudgetOptions): BudgetReservation {

@@ -54,7 +54,7 @@ export class EmbeddedStore implements Store {
   readonly kind = 'embedded';
   private readonly runs = new Map<string, EmbeddedRun>();
   private readonly locks = new Set<RunLock>();
-  private readonly budgets = new EmbeddedBudgets();
+  private readonly budgets: EmbeddedBudgets;
   /** Heartbeats of workers in this process: the embedded store is not shared by workers (they need MongoDB). */
   private readonly workers = new Map<string, WorkerStatus>();
   private closed = false;
@@ -65,6 +65,7 @@ export class EmbeddedStore implements Store {
     private readonly fsync: boolean,
   ) {
     this.schedules = new EmbeddedSchedules(location, fsync);
+    this.budgets = EmbeddedBudgets.of(location);
   }
 
   /** Opens the store in `directory`; a missing directory is created by the first run, not here. */
@@ -113,24 +114,29 @@ export class EmbeddedStore implements Store {
   }
 
   updateRun(runId: string, patch: RunPatch): Promise<Run> {
-    return this.write(`updating run ${runId}`, runId, () => {
-      const current = this.readRun(runId);
-      if (!current) throw this.unknownRun(runId);
-      const next = parseRun(
-        {
-          ...current,
-          ...withoutUndefined(patch),
-          schemaVersion: current.schemaVersion,
-          id: current.id,
-          prompt: current.prompt,
-          rootId: current.rootId,
-          createdAt: current.createdAt,
-        },
-        `update of run ${runId}`,
-      );
-      this.writeRun(next);
-      return next;
-    });
+    return this.write(`updating run ${runId}`, runId, () => this.patchRun(runId, () => patch));
+  }
+
+  /** Reads, patches and writes the run in one go (no other write of this process comes between). */
+  private patchRun(runId: string, patchOf: (current: Run) => RunPatch | null): Run {
+    const current = this.readRun(runId);
+    if (!current) throw this.unknownRun(runId);
+    const patch = patchOf(current);
+    if (patch === null) return current;
+    const next = parseRun(
+      {
+        ...current,
+        ...withoutUndefined(patch),
+        schemaVersion: current.schemaVersion,
+        id: current.id,
+        prompt: current.prompt,
+        rootId: current.rootId,
+        createdAt: current.createdAt,
+      },
+      `update of run ${runId}`,
+    );
+    this.writeRun(next);
+    return next;
   }
 
   insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
@@ -157,7 +163,8 @@ export class EmbeddedStore implements Store {
   countNodes(runId: string): Promise<Partial<Record<NodeStatus, number>>> {
     return this.use(() => {
       const counts: Partial<Record<NodeStatus, number>> = {};
-      for (const node of this.openRun(runId)?.listNodes() ?? []) counts[node.status] = (counts[node.status] ?? 0) + 1;
+      for (const node of this.openRun(runId)?.listNodes() ?? [])
+        counts[node.status] = (counts[node.status] ?? 0) + 1;
       return counts;
     });
   }
@@ -231,10 +238,13 @@ export class EmbeddedStore implements Store {
   }
 
   async settleBudget(options: SettleBudgetOptions): Promise<void> {
-    const run = await this.getRun(options.runId);
-    if (!run) throw this.unknownRun(options.runId);
-    const usage = this.budgets.settle(run, options.tokens, options.usage);
-    if (usage) await this.updateRun(run.id, { usage });
+    // Read and written at once: two engines of this process settling together both count.
+    await this.write(`recording the usage of run ${options.runId}`, options.runId, () =>
+      this.patchRun(options.runId, (run) => {
+        const usage = this.budgets.settle(run, options.tokens, options.usage);
+        return usage ? { usage } : null;
+      }),
+    );
   }
 
   async listOpenRuns(): Promise<Run[]> {
