@@ -23,7 +23,7 @@ export class PlanCheckError extends UsageError {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     const lines = problems.map((problem) => `  ${formatPlanProblem(source, problem)}`);
     super(`${source === 'plan' ? 'the plan' : `plan ${source}`} has ${count}:\n${lines.join('\n')}`, {
-      hint: 'fix them and check again with: arbor plan check FILE (see "Plans you write" in the README)',
+      hint: 'fix them and check again with: arbor plan check FILE (see "Writing plans" in the README)',
     });
     this.problems = problems;
     this.source = source;

@@ -39,7 +39,7 @@ export const createRunBodySchema = z
       .optional()
       .meta({
         description:
-          'a written plan (README "Plans you write"): its YAML or JSON text, or the plan as an object; checked as `arbor plan check` does',
+          'a written plan (README "Writing plans"): its YAML or JSON text, or the plan as an object; checked as `arbor plan check` does',
       }),
     params: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))

@@ -10,7 +10,7 @@ const script = `script:${path.join(fixtures, 'demo.script.yaml')}`;
 describe('the README', () => {
   it('shows a plan that passes its check', async () => {
     const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Plans you write'));
+    const section = readme.slice(readme.indexOf('## Writing plans'));
     const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     expect(example).toBeDefined();
     const checked = checkPlanText(example!, { params: { feature: 'CSV export' } });
