@@ -1,8 +1,9 @@
 import { Command, CommanderError, Help } from 'commander';
-import { ArborError, StoreError, UsageError } from '../domain/index.js';
+// Not domain/index.js: `arbor --help` would build every schema of the domain first.
+import { ArborError, StoreError, UsageError } from '../domain/errors.js';
 import { exitCodes } from './exit-codes.js';
 import { applyHeapPolicy } from './heap-policy.js';
-import { redactSecrets } from './logger.js';
+import { redactSecrets } from './redact-secrets.js';
 import { runnableHints } from './runnable-hints.js';
 
 /** Adds one command, with its options and action, to the program (each `commands/NAME-command.ts` exports one). */

@@ -6,7 +6,8 @@ import { continueWithHigherLimit } from '../continue-with-higher-limit.js';
 import { formatUsage } from '../format-usage.js';
 import { nodeStatuses, nonNegativeInteger } from '../parse-options.js';
 import { renderTree } from '../tree-view.js';
-import { getRun, getTree } from '../../api/index.js';
+// Not api/index.js: the bundled command would load all of the api (and its YAML and Handlebars) with it.
+import { getRun, getTree } from '../../api/queries.js';
 
 interface TreeFlags extends CommonFlags {
   json?: boolean;
