@@ -2,7 +2,7 @@ import { Command, CommanderError, Help } from 'commander';
 // Not domain/index.js: `arbor --help` would build every schema of the domain first.
 import { ArborError, StoreError, UsageError } from '../domain/errors.js';
 import { exitCodes } from './exit-codes.js';
-import { applyHeapPolicy } from './heap-policy.js';
+import { applyHeapPolicy, applyShortCommandHeapPolicy } from './heap-policy.js';
 import { redactSecrets } from './redact-secrets.js';
 import { runnableHints } from './runnable-hints.js';
 
@@ -15,6 +15,8 @@ interface CommandEntry {
   /** What `arbor --help` shows for it: the name, `[options]` when it has any, and its arguments. */
   term: string;
   description: string;
+  /** A command that drives runs or serves for long (it keeps V8's growing young generation, see heap-policy.ts). */
+  longRunning?: true;
   load: () => Promise<RegisterCommand>;
 }
 
@@ -28,17 +30,20 @@ interface CommandEntry {
  *   { name: 'NAME', term: 'NAME [options] <run>', description: '…',
  *     load: async () => (await import('./commands/NAME-command.js')).registerNameCommand },
  * with `term` and `description` as the command's own help shows them (main.test.ts fails when
- * they differ, and when a command module has no row).
+ * they differ, and when a command module has no row), and `longRunning: true` when the command
+ * drives runs or keeps serving (as `run`, `worker` and `serve` do).
  */
 export const commandEntries: readonly CommandEntry[] = [
   {
     name: 'run',
+    longRunning: true,
     term: 'run [options]',
     description: 'start a run: plan, sequence, execute, check and approve a tree of work',
     load: async () => (await import('./commands/run-command.js')).registerRunCommand,
   },
   {
     name: 'resume',
+    longRunning: true,
     term: 'resume [options] <run>',
     description: 'continue a run from its stored state',
     load: async () => (await import('./commands/resume-command.js')).registerResumeCommand,
@@ -102,6 +107,7 @@ export const commandEntries: readonly CommandEntry[] = [
   },
   {
     name: 'worker',
+    longRunning: true,
     term: 'worker [options]',
     description: 'work on open runs alongside other workers sharing one MongoDB',
     load: async () => (await import('./commands/worker-command.js')).registerWorkerCommand,
@@ -114,6 +120,7 @@ export const commandEntries: readonly CommandEntry[] = [
   },
   {
     name: 'serve',
+    longRunning: true,
     term: 'serve [options]',
     description: 'serve runs over HTTP: REST under /v1, a live event stream, approvals (README "Arbor as a service")',
     load: async () => (await import('./commands/serve-command.js')).registerServeCommand,
@@ -224,6 +231,8 @@ function reportError(error: unknown): number {
 const isEntryPoint = process.argv[1] !== undefined && /[\\/](main\.(ts|js)|arbor(\.js)?)$/.test(process.argv[1]);
 if (isEntryPoint) {
   applyHeapPolicy();
+  const named = commandNamed(process.argv.slice(2));
+  if (!commandEntries.find((entry) => entry.name === named)?.longRunning) applyShortCommandHeapPolicy();
   // `arbor tree RUN | head` closes the pipe early; that is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
