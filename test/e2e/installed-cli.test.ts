@@ -3,24 +3,9 @@ import { cp, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { flattenTree, makeTempDir, repoRoot, runCli, runIdFrom } from '../support/cli.js';
+import { flattenTree, makeTempDir, repoRoot, runCli, runIdFrom, twoTaskScript } from '../support/cli.js';
 
 const run = promisify(execFile);
-
-/** Two leaves under the root. */
-const script = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: readme, title: Write the README, description: 'what the tool does' }
-        - { key: code, title: Write the code, description: 'the tool itself', dependsOn: [readme] }
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-  checker: { verdict: pass, feedback: '' }
-`;
 
 /**
  * The files `npm pack` puts in the package, copied as `npm install` unpacks them (one modification
@@ -45,7 +30,7 @@ describe('the arbor command as installed from the package', () => {
     const installed = await installedPackage();
     const bin = path.join(installed, 'bin', 'arbor.js');
     const cwd = await makeTempDir();
-    await writeFile(path.join(cwd, 'small.yaml'), script);
+    await writeFile(path.join(cwd, 'small.yaml'), twoTaskScript);
 
     const help = await runCli(['--help'], { cwd, bin });
     expect(help.code).toBe(0);

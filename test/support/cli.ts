@@ -84,6 +84,21 @@ export function runCli(args: readonly string[], options: CliOptions): Promise<Cl
   return startCli(args, options).exited;
 }
 
+/** A scripted model's file (`--llm script:FILE`): two leaves under the root, the second depending on the first, all passing. */
+export const twoTaskScript = `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: readme, title: Write the README, description: 'what the tool does' }
+        - { key: code, title: Write the code, description: 'the tool itself', dependsOn: [readme] }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
+  checker: { verdict: pass, feedback: '' }
+`;
+
 /** The run id a `run` command printed (`Run r-… started`). */
 export function runIdFrom(stdout: string): string {
   const match = /Run (r-[0-9a-z]+) started/.exec(stdout);
