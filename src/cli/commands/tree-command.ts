@@ -48,7 +48,9 @@ export function registerTreeCommand(program: Command): void {
           if (higherLimit) print(higherLimit);
         }
         const filter = { depth: flags.depth, statuses: flags.status };
-        renderTree(root, { color: Boolean(process.stdout.isTTY), filter }).forEach((line) => print(line));
+        // One write for the whole tree, not one per node.
+        const lines = renderTree(root, { color: Boolean(process.stdout.isTTY), filter });
+        if (lines.length > 0) print(lines.join('\n'));
       } finally {
         await store.close();
       }
