@@ -6,23 +6,15 @@ import { flattenTree, makeTempDir, readTree, runCli, runIdFrom, twoTaskScript, t
 /** The escape character that starts every ANSI colour or cursor code. */
 const escapeCharacter = '\u001b';
 
-/** As above, but the executor of "Write the code" never answers JSON. */
-const failingScript = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: readme, title: Write the README, description: 'what the tool does' }
-        - { key: code, title: Write the code, description: 'the tool itself', dependsOn: [readme] }
+/** `twoTaskScript`, but the executor of "Write the code" never answers JSON. */
+const failingScript = twoTaskScript.replace(
+  '\ndefaults:',
+  () => `
   - role: executor
     title: '^Write the code$'
     raw: 'not json'
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-  checker: { verdict: pass, feedback: '' }
-`;
+defaults:`,
+);
 
 function expectPlainText(result: CliResult): void {
   expect(result.stdout).not.toContain(escapeCharacter);
