@@ -8,16 +8,17 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'examples/*.mjs', 'bench/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'examples/*.mjs', 'bench/*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  // The examples are plain JavaScript that imports the built package, as a user's code would.
-  { files: ['examples/**/*.mjs', 'bench/*.mjs'], ...tseslint.configs.disableTypeChecked },
-  { files: ['examples/**/*.mjs', 'bench/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  // The examples are plain JavaScript that imports the built package, as a user's code would; the
+  // build scripts are plain JavaScript too.
+  { files: ['examples/**/*.mjs', 'bench/*.mjs', 'scripts/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['examples/**/*.mjs', 'bench/*.mjs', 'scripts/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   // The dashboard's front-end: browser modules served as they are (no build step).
   { files: ['src/service/dashboard/public/**/*.js'], ...tseslint.configs.disableTypeChecked },
   {

@@ -18,7 +18,7 @@ const targets = { wallMs: 250, rssMiB: 80 } as const;
  * Benchmark (issue 17 §1): how fast the `arbor` command starts and how much memory it takes, as a
  * user types it: `arbor --help`, `arbor runs --json` on an empty store and `arbor tree RUN` on a
  * 1,000-node run, each the median of 7 starts (after one untimed start) of `node bin/arbor.js`,
- * which runs the compiled `dist/` (build it first: `npm run build`).
+ * which runs the bundled CLI in `dist/bin/` (build it first: `npm run build`).
  */
 export async function startupBenchmark(context: BenchContext): Promise<BenchResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'arbor-startup-'));
@@ -51,7 +51,7 @@ export async function startupBenchmark(context: BenchContext): Promise<BenchResu
     }
     return {
       name: 'startup',
-      measures: 'wall time and peak RSS of `node bin/arbor.js …` (compiled dist/), median of 7 starts',
+      measures: 'wall time and peak RSS of `node bin/arbor.js …` (bundled dist/bin/), median of 7 starts',
       environment: context.environment,
       quick: context.quick,
       parameters: { starts: 7 },

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (dist/, built by `npm install` and `npm run build`). In a clone whose
-// sources are newer than dist/ (or without dist/), it runs the TypeScript sources through tsx
-// instead, so an edit never runs stale code.
+// Runs the bundled CLI (dist/bin/, built by `npm install` and `npm run build`, see
+// scripts/bundle-cli.mjs). In a clone whose sources are newer than the bundle (or without it), it
+// runs the TypeScript sources through tsx instead, so an edit never runs stale code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const built = `${root}dist/cli/main.js`;
+const built = `${root}dist/bin/arbor.js`;
 
 /** Newest modification time under `dir` (0 when it does not exist). */
 function newest(dir) {

@@ -1,5 +1,5 @@
 import { resolveStoreSpec } from '../store/index.js';
-import { hideUriPasswords } from './logger.js';
+import { hideUriPasswords } from './redact-secrets.js';
 import { runnableHints } from './runnable-hints.js';
 
 /** Flags every command takes. */

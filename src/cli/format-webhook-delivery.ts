@@ -1,5 +1,5 @@
 import type { WebhookDelivery } from '../service/webhooks/index.js';
-import { hideUriPasswords } from './logger.js';
+import { hideUriPasswords } from './redact-secrets.js';
 
 /**
  * One line of `arbor webhooks RUN`: event type, node, where it stands, attempts, URL, then the next

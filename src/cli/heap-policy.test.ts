@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyHeapPolicy, heapGrowingPercent } from './heap-policy.js';
+import { applyHeapPolicy, heapGrowingPercent, shortCommandFlag } from './heap-policy.js';
 
 describe('heap policy', () => {
   it("sets V8's heap growing percent", () => {
@@ -20,7 +20,7 @@ describe('heap policy', () => {
     expect(set).toEqual([]);
   });
 
-  it('is applied by the arbor command before it runs', async () => {
+  it('is applied by the arbor command before it runs; the young generation stays small unless the command drives runs', async () => {
     const main = path.resolve(import.meta.dirname, 'main.ts');
     // A preloaded module reports what reaches V8; `--help` runs no command.
     const probe = path.join(await mkdtemp(path.join(tmpdir(), 'arbor-heap-')), 'probe.cjs');
@@ -31,10 +31,17 @@ const set = v8.setFlagsFromString;
 v8.setFlagsFromString = (flags) => { process.stderr.write('v8 flags: ' + flags + '\\n'); return set(flags); };
 require('node:module').syncBuiltinESMExports();`,
     );
-    const result = spawnSync(process.execPath, ['--require', probe, '--import', 'tsx', main, '--help'], {
-      encoding: 'utf8',
-    });
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`v8 flags: --heap-growing-percent=${heapGrowingPercent}`);
+    const flagsOf = (args: string[]) => {
+      const result = spawnSync(process.execPath, ['--require', probe, '--import', 'tsx', main, ...args], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stderr;
+    };
+    const help = flagsOf(['--help']);
+    expect(help).toContain(`v8 flags: --heap-growing-percent=${heapGrowingPercent}`);
+    expect(help).toContain(`v8 flags: ${shortCommandFlag}`);
+    expect(flagsOf(['--store', 'tree', 'tree', '--help'])).toContain(`v8 flags: ${shortCommandFlag}`);
+    const run = flagsOf(['run', '--help']);
+    expect(run).toContain(`v8 flags: --heap-growing-percent=${heapGrowingPercent}`);
+    expect(run).not.toContain(shortCommandFlag);
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storeArgument } from './command-context.js';
-import { createLogger, redactSecrets } from './logger.js';
+import { createLogger } from './logger.js';
+import { redactSecrets } from './redact-secrets.js';
 
 describe('logger', () => {
   it('hides passwords in URIs and secret-named fields, and keeps token counts', () => {

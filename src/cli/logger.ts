@@ -1,28 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
-
-const secretKeys = /^(api[-_]?key|authorization|password|secret|x-api-key)$/i;
-
-/** Replaces the password of every `scheme://user:password@` in `text` with `***`. */
-export function hideUriPasswords(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@');
-}
-
-/** Hides secrets: values of secret-named fields, and passwords in URIs. */
-export function redactSecrets(value: unknown): unknown {
-  if (typeof value === 'string') return hideUriPasswords(value);
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, secretKeys.test(key) ? '***' : redactSecrets(inner)]),
-    );
-  }
-  return value;
-}
+import { isSecretKey, redactSecrets } from './redact-secrets.js';
 
 const redact = winston.format((info) => {
-  for (const key of Object.keys(info)) info[key] = secretKeys.test(key) ? '***' : redactSecrets(info[key]);
+  for (const key of Object.keys(info)) info[key] = isSecretKey(key) ? '***' : redactSecrets(info[key]);
   return info;
 });
 

@@ -1,9 +1,9 @@
 import { styleText } from 'node:util';
 import { addUsage, totalTokens, type NodeStatus, type TaskNode, type Usage } from '../domain/index.js';
-import type { TreeNode } from '../api/index.js';
+import type { TreeNode } from '../api/queries.js';
 import { formatUsage } from './format-usage.js';
 
-export { assembleTree, type TreeNode } from '../api/index.js';
+export { assembleTree, type TreeNode } from '../api/queries.js';
 
 /** One symbol per status, the same in `tree`, the live view and exports. */
 export const statusSymbols: Record<NodeStatus, string> = {

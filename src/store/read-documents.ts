@@ -33,18 +33,12 @@ const upgrades: Record<'run' | 'node' | 'event', Readonly<Record<number, Upgrade
 
 const currentVersions = { run: runSchemaVersion, node: nodeSchemaVersion, event: 1 } as const;
 
+/** The fields of a node no write changes: its identity and tree position (see `NodePatch`). */
+export const nodeIdentityKeys = ['schemaVersion', 'runId', 'id', 'parentId', 'ancestors', 'depth', 'order', 'createdAt'] as const;
+
 /** The fields of a node a write may change (identity and tree position are left out, see `NodePatch`). */
 const nodePatchSchema = taskNodeSchema
-  .omit({
-    schemaVersion: true,
-    runId: true,
-    id: true,
-    parentId: true,
-    ancestors: true,
-    depth: true,
-    order: true,
-    createdAt: true,
-  })
+  .omit(Object.fromEntries(nodeIdentityKeys.map((key) => [key, true])) as Record<(typeof nodeIdentityKeys)[number], true>)
   .partial();
 
 /**
@@ -58,6 +52,14 @@ export function parseRun(value: unknown, source: string): Run {
 /** Validates a stored node document and upgrades it from an older `schemaVersion`. */
 export function parseNode(value: unknown, source: string): TaskNode {
   return validate(taskNodeSchema, upgrade('node', value, source), 'node', source);
+}
+
+/**
+ * Upgrades a stored node document from an older `schemaVersion` without validating it: for a
+ * reader that validates the node later, once (see `RunJournal`); `parseNode` does both.
+ */
+export function upgradeNode(value: unknown, source: string): Readonly<Record<string, unknown>> {
+  return upgrade('node', value, source);
 }
 
 /** Validates a stored node event and upgrades it from an older `schemaVersion`. */

@@ -1,43 +1,20 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flattenTree, makeTempDir, readTree, runCli, runIdFrom, type CliResult } from '../support/cli.js';
+import { flattenTree, makeTempDir, readTree, runCli, runIdFrom, twoTaskScript, type CliResult } from '../support/cli.js';
 
 /** The escape character that starts every ANSI colour or cursor code. */
 const escapeCharacter = '\u001b';
 
-/** Two leaves under the root; the second depends on the first. */
-const smallScript = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: readme, title: Write the README, description: 'what the tool does' }
-        - { key: code, title: Write the code, description: 'the tool itself', dependsOn: [readme] }
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-  checker: { verdict: pass, feedback: '' }
-`;
-
-/** As above, but the executor of "Write the code" never answers JSON. */
-const failingScript = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: readme, title: Write the README, description: 'what the tool does' }
-        - { key: code, title: Write the code, description: 'the tool itself', dependsOn: [readme] }
+/** `twoTaskScript`, but the executor of "Write the code" never answers JSON. */
+const failingScript = twoTaskScript.replace(
+  '\ndefaults:',
+  () => `
   - role: executor
     title: '^Write the code$'
     raw: 'not json'
-defaults:
-  sequencer: auto
-  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-  checker: { verdict: pass, feedback: '' }
-`;
+defaults:`,
+);
 
 function expectPlainText(result: CliResult): void {
   expect(result.stdout).not.toContain(escapeCharacter);
@@ -47,7 +24,7 @@ function expectPlainText(result: CliResult): void {
 describe('arbor command line (off a terminal)', () => {
   it('completes a small run with exit 0, lists it, prints its tree as JSON and resumes it as a no-op', async () => {
     const cwd = await makeTempDir();
-    await writeFile(path.join(cwd, 'small.yaml'), smallScript);
+    await writeFile(path.join(cwd, 'small.yaml'), twoTaskScript);
 
     const run = await runCli(['run', '--prompt', 'Write a tiny CLI tool', '--llm', 'script:small.yaml'], { cwd });
     expect(run.stderr).toBe('');

@@ -19,10 +19,13 @@ function newest(dir: string): number {
 
 /**
  * Vitest global setup: tests that use Arbor as an installed package (`import … from 'arbor'`) run
- * the compiled `dist/`; rebuild it when any source is newer, so they never test stale code.
+ * the compiled `dist/`, and the CLI tests the bundled command in `dist/bin/`; rebuild both (`npm run
+ * build`) when any source is newer, so they never test stale code.
  */
 export default function setup(): void {
-  const built = newest(path.join(root, 'dist'));
+  // The build writes dist/bin/ (the bundled `arbor` command, scripts/bundle-cli.mjs) last.
+  const built = newest(path.join(root, 'dist', 'bin'));
   if (built !== 0 && newest(path.join(root, 'src')) <= built) return;
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle-cli.mjs')], { cwd: root, stdio: 'inherit' });
 }

@@ -31,6 +31,8 @@ export interface CliOptions {
   cwd: string;
   /** Variables to set on top of a copy of this process's environment, without Arbor's own settings. */
   env?: Record<string, string>;
+  /** The `arbor` command to start (default: this repository's `bin/arbor.js`). */
+  bin?: string;
 }
 
 /** What a finished CLI process left behind. */
@@ -61,7 +63,7 @@ export function startCli(args: readonly string[], options: CliOptions): CliProce
   // OpenTelemetry's variables (an OTLP endpoint turns tracing on): a test sets the ones it means.
   for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
   Object.assign(env, options.env);
-  const child = spawn(process.execPath, [arborBin, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.bin ?? arborBin, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -81,6 +83,21 @@ export function startCli(args: readonly string[], options: CliOptions): CliProce
 export function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
   return startCli(args, options).exited;
 }
+
+/** A scripted model's file (`--llm script:FILE`): two leaves under the root, the second depending on the first, all passing. */
+export const twoTaskScript = `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: readme, title: Write the README, description: 'what the tool does' }
+        - { key: code, title: Write the code, description: 'the tool itself', dependsOn: [readme] }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
+  checker: { verdict: pass, feedback: '' }
+`;
 
 /** The run id a `run` command printed (`Run r-… started`). */
 export function runIdFrom(stdout: string): string {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { runTotals } from '../../api/index.js';
+// Not api/index.js: the bundled command would load all of the api (and its YAML and Handlebars) with it.
+import { runTotals } from '../../api/run-totals.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { renderRunTotals } from '../stats-view.js';

@@ -6,7 +6,8 @@ import { continueWithHigherLimit } from '../continue-with-higher-limit.js';
 import { formatUsage } from '../format-usage.js';
 import { nodeStatuses, nonNegativeInteger } from '../parse-options.js';
 import { renderTree } from '../tree-view.js';
-import { getRun, getTree } from '../../api/index.js';
+// Not api/index.js: the bundled command would load all of the api (and its YAML and Handlebars) with it.
+import { getRun, getTree } from '../../api/queries.js';
 
 interface TreeFlags extends CommonFlags {
   json?: boolean;
@@ -47,7 +48,9 @@ export function registerTreeCommand(program: Command): void {
           if (higherLimit) print(higherLimit);
         }
         const filter = { depth: flags.depth, statuses: flags.status };
-        renderTree(root, { color: Boolean(process.stdout.isTTY), filter }).forEach((line) => print(line));
+        // One write for the whole tree, not one per node.
+        const lines = renderTree(root, { color: Boolean(process.stdout.isTTY), filter });
+        if (lines.length > 0) print(lines.join('\n'));
       } finally {
         await store.close();
       }

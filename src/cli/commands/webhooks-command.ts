@@ -4,7 +4,7 @@ import { openWebhookDeliveryLog } from '../../service/webhooks/index.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { formatWebhookDelivery } from '../format-webhook-delivery.js';
-import { hideUriPasswords } from '../logger.js';
+import { hideUriPasswords } from '../redact-secrets.js';
 
 /** `arbor webhooks RUN [--json]`: the run's webhook deliveries, their attempts and last errors. */
 export function registerWebhooksCommand(program: Command): void {

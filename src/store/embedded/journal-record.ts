@@ -1,5 +1,5 @@
 import { StoreError, type NodeEvent, type NodePatch, type TaskNode } from '../../domain/index.js';
-import { parseEvent, parseNode, parseNodePatch } from '../read-documents.js';
+import { nodeIdentityKeys, parseEvent, parseNode, parseNodePatch, upgradeNode } from '../read-documents.js';
 
 /**
  * One line of a run's `journal.jsonl`: new nodes (with the events that explain them), or a
@@ -11,14 +11,22 @@ export type JournalRecord =
   | { t: 'insert'; nodes: TaskNode[]; events: NodeEvent[] }
   | { t: 'patch'; id: string; expected: number; patch: NodePatch; events: NodeEvent[] };
 
-/** Validates a journal line read from disk; `where` names the file and line for errors. */
-export function parseJournalRecord(value: unknown, where: string): JournalRecord {
+/**
+ * Validates a journal line read from disk; `where` names the file and line for errors. With
+ * `validate: false` only its shape is checked (a record, nodes that are documents, a patch that is
+ * an object) and node documents are upgraded: its nodes, patch and events are returned unvalidated
+ * (identity fields of the patch dropped, as validation drops them), for a reader that validates the
+ * nodes they make up once, later.
+ */
+export function parseJournalRecord(value: unknown, where: string, options: { validate: boolean } = { validate: true }): JournalRecord {
   if (typeof value !== 'object' || value === null || !('t' in value))
     throw new StoreError(`${where}: not a journal record`);
   if (value.t === 'insert' && 'nodes' in value && 'events' in value) {
     const { nodes, events } = value;
     if (!Array.isArray(nodes) || !Array.isArray(events))
       throw new StoreError(`${where}: an insert record needs lists of nodes and events`);
+    if (!options.validate)
+      return { t: 'insert', nodes: nodes.map((node, index) => upgradedNode(node, `${where}, node ${index + 1}`)), events: events as NodeEvent[] };
     return {
       t: 'insert',
       nodes: nodes.map((node, index) => parseNode(node, `${where}, node ${index + 1}`)),
@@ -29,12 +37,30 @@ export function parseJournalRecord(value: unknown, where: string): JournalRecord
     const { id, expected } = value;
     if (typeof id !== 'string' || typeof expected !== 'number')
       throw new StoreError(`${where}: a patch record needs a node id and an expected version`);
+    if (!options.validate) return { t: 'patch', id, expected, patch: unvalidatedPatch(value.patch, where), events: patchEvents(value) as NodeEvent[] };
     const events = patchEvents(value).map((event, index) =>
       parseEvent(event, `${where}, event ${index + 1}`),
     );
     return { t: 'patch', id, expected, patch: parseNodePatch(value.patch, where), events };
   }
   throw new StoreError(`${where}: unknown journal record`);
+}
+
+/** A node document of an insert line, upgraded but not validated: it must have an id. */
+function upgradedNode(value: unknown, where: string): TaskNode {
+  const node = upgradeNode(value, where);
+  if (typeof node.id !== 'string') throw new StoreError(`${where}: the node has no id`);
+  return node as unknown as TaskNode;
+}
+
+/** A patch of a patch line, not validated: an object, without the fields no write changes. */
+function unvalidatedPatch(value: unknown, where: string): NodePatch {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new StoreError(`${where}: the patch is not an object`);
+  if (!nodeIdentityKeys.some((key) => key in value)) return value;
+  const patch: Record<string, unknown> = { ...value };
+  for (const key of nodeIdentityKeys) delete patch[key];
+  return patch;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -73,5 +73,39 @@ describe('run journal', () => {
     const journal = open();
     expect(journal.get(child.id)).toEqual(edited);
     expect(journal.events(child.id)).toEqual([ready.event]);
+  });
+
+  it('replays a journal to the same nodes as its writer saw, ignoring unknown and identity fields of patch lines', async () => {
+    const { root } = sampleRun();
+    const child = sampleChild(root, 0);
+    const writer = open();
+    writer.insert([root, child], []);
+    const ready = move(child, { type: 'deps-met' });
+    writer.patch({ id: child.id, expected: 0, patch: ready.patch, events: [ready.event] });
+    await appendFile(path, `${JSON.stringify({ t: 'patch', id: child.id, expected: 1, patch: { title: 'edited', depth: 7, parentId: null, extra: 'x', version: 2 }, events: [] })}\n`);
+    const replayed = open();
+    expect(replayed.list()).toEqual([root, { ...ready.node, title: 'edited', version: 2 }]);
+    expect(replayed.get(child.id)).not.toHaveProperty('extra');
+    expect(Object.isFrozen(replayed.get(child.id))).toBe(true);
+    expect(replayed.events(child.id)).toEqual([ready.event]);
+  });
+
+  it('names the line of an invalid patch in a journal it opens, and of an invalid event when events are read', async () => {
+    const { root } = sampleRun();
+    const child = sampleChild(root, 0);
+    open().insert([root, child], []);
+    const ready = move(child, { type: 'deps-met' });
+    await appendFile(path, `${JSON.stringify({ t: 'patch', id: child.id, expected: 0, patch: ready.patch, events: [{ ...ready.event, to: 'no-such-status' }] })}\n`);
+    // Events are not kept in memory: an invalid one is found when the events are read.
+    const journal = open();
+    expect(journal.get(child.id)?.status).toBe(ready.node.status);
+    expect(() => journal.events(child.id)).toThrow(/journal\.jsonl line 2, event/);
+
+    // An invalid patch, with a valid one after it: the replay names the invalid one's line.
+    const [insertLine] = (await readFile(path, 'utf8')).split('\n');
+    await writeFile(path, `${insertLine}\n`);
+    await appendFile(path, `${JSON.stringify({ t: 'patch', id: child.id, expected: 0, patch: { attempts: -1, version: 1 }, events: [] })}\n`);
+    await appendFile(path, `${JSON.stringify({ t: 'patch', id: child.id, expected: 1, patch: { title: 'later', version: 2 }, events: [] })}\n`);
+    expect(() => open()).toThrow(/journal\.jsonl line 2: not a valid node update document/);
   });
 });

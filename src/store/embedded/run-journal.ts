@@ -1,6 +1,6 @@
 import type { NodeEvent, NodePatch, TaskNode } from '../../domain/index.js';
 import { StoreError } from '../../domain/index.js';
-import { parseEvent } from '../read-documents.js';
+import { parseEvent, parseNode } from '../read-documents.js';
 import { journalRecordEvents, parseJournalRecord, type JournalRecord } from './journal-record.js';
 import {
   JsonLinesFile,
@@ -45,13 +45,34 @@ export class RunJournal {
 
   private constructor(private readonly file: JsonLinesFile) {}
 
-  /** Opens and replays a journal; null when it does not exist and `create` is false. */
+  /**
+   * Opens and replays a journal; null when it does not exist and `create` is false. The replay
+   * validates each node once, as the journal leaves it, not every line that built it (issue 17 §1:
+   * validating every patch was most of the time `arbor tree` took on a large run): a line is only
+   * checked for its shape, and the events it holds are validated when they are read. When a node
+   * turns out invalid, the journal is replayed again validating every line, which names the line.
+   * Lines appended after the open are validated one by one.
+   */
   static open(path: string, options: JsonLinesFileOptions): RunJournal | null {
     const file = JsonLinesFile.open(path, options);
     if (file === null) return null;
     const journal = new RunJournal(file);
-    journal.refresh();
-    return journal;
+    try {
+      journal.replayValidatingNodes();
+      return journal;
+    } catch {
+      journal.close();
+    }
+    const again = JsonLinesFile.open(path, options);
+    if (again === null) return null;
+    const strict = new RunJournal(again);
+    try {
+      strict.refresh();
+    } catch (error) {
+      strict.close();
+      throw error;
+    }
+    return strict;
   }
 
   /** Applies what other processes appended since the last read. */
@@ -126,6 +147,18 @@ export class RunJournal {
 
   close(): void {
     this.file.close();
+  }
+
+  /** Applies every line unvalidated, then validates each node that the lines made (see {@link open}). */
+  private replayValidatingNodes(): void {
+    const lastLine = new Map<string, string>();
+    this.file.readNew((value, position) => {
+      const record = parseJournalRecord(value, position.where, { validate: false });
+      const applied = this.applyRecord(record, position);
+      if (applied) for (const id of record.t === 'insert' ? record.nodes.map((node) => node.id) : [record.id]) lastLine.set(id, position.where);
+      return applied;
+    });
+    for (const [id, where] of lastLine) this.nodes.set(id, Object.freeze(parseNode(this.nodes.get(id), `${where}, node ${id}`)));
   }
 
   private applyRecord(record: JournalRecord, position: LinePosition): boolean {
