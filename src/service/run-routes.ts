@@ -11,7 +11,7 @@ import { isOpenRun, type Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { artifactFile } from './artifact-file.js';
 import { RequestError } from './request-error.js';
-import { numbered, settledEvents } from './run-event-log.js';
+import { settledEvents } from './run-event-log.js';
 import {
   artifactParamsSchema,
   cancelBodySchema,
@@ -215,8 +215,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       responses: { 200: { description: 'a page of events', schema: responseSchemas.events }, 404: notFound },
       handler: async ({ params, query }) => {
         await getRun(store, params.run);
-        const settled = (await settledEvents(store, params.run, { after: query.after })).events;
-        const events = numbered(settled.slice(0, query.limit), query.after);
+        const { events } = await settledEvents(store, params.run, { after: query.after, limit: query.limit });
         return { events, last: events.length === 0 ? query.after : events[events.length - 1]!.seq };
       },
     }),

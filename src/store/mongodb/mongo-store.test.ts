@@ -282,7 +282,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     await lock.release();
     expect(
       await events
-        .find({ runId: run.id }, { projection: { _id: 0 } })
+        .find({ runId: run.id }, { projection: { _id: 0, seq: 0, runSeq: 0 } })
         .sort({ at: 1, _id: 1 })
         .toArray(),
     ).toEqual(expected);
@@ -312,7 +312,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       await raw
         .db(dbName)
         .collection('events')
-        .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0 } })
+        .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0, seq: 0, runSeq: 0 } })
         .toArray(),
     ).toEqual([ready.event]);
   });
@@ -349,7 +349,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     await store.settled();
     expect(
       await events
-        .find({ runId: run.id }, { projection: { _id: 0 } })
+        .find({ runId: run.id }, { projection: { _id: 0, seq: 0, runSeq: 0 } })
         .sort({ at: 1, _id: 1 })
         .toArray(),
     ).toEqual([createdEvent(child), ready.event, started.event]);
@@ -435,7 +435,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
         await raw
           .db(dbName)
           .collection('events')
-          .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0 } })
+          .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0, seq: 0, runSeq: 0 } })
           .sort({ at: 1, _id: 1 })
           .toArray(),
       ).toEqual(all);

@@ -1,5 +1,6 @@
 import type { Collection, Document, MongoClient } from 'mongodb';
 import {
+  ConflictError,
   StoreError,
   type Decision,
   type ModelCall,
@@ -15,7 +16,9 @@ import { parseNode, parseRun } from '../read-documents.js';
 import { parseRunPatch } from './parse-run-patch.js';
 import type {
   BudgetReservation,
+  EventsAfterOptions,
   PendingDecision,
+  PendingEventSeqs,
   RenewLeaseOptions,
   ReserveBudgetOptions,
   RunLock,
@@ -28,6 +31,7 @@ import { reserveRunBudget, settleRunBudget } from './budget-counters.js';
 import { CallLog } from './call-log.js';
 import { pendingDecisions, recordDecision } from './decisions.js';
 import { EventLog } from './event-log.js';
+import { EventSeqs } from './event-seqs.js';
 import { duplicateKey } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import { nodeFields, NodeUpdates } from './node-updates.js';
@@ -69,6 +73,7 @@ export class MongoStore implements Store {
   readonly #leases = new Set<RunLease>();
   readonly #workers: WorkerRegistry;
   readonly #events: EventLog;
+  readonly #seqs: EventSeqs;
   readonly #calls: CallLog;
   readonly #nodeUpdates: NodeUpdates;
   /** Runs this process drives (holds the run lease of): no other process moves their nodes. */
@@ -85,6 +90,7 @@ export class MongoStore implements Store {
     this.#leaseMs = options.leaseMs;
     this.#workers = new WorkerRegistry(this.#collections.workers, this.#storeCall);
     this.#events = new EventLog(this.#collections, this.#storeCall);
+    this.#seqs = new EventSeqs(this.#collections.runs, this.#storeCall);
     this.#calls = new CallLog(this.#collections.calls, this.#storeCall);
     this.#nodeUpdates = new NodeUpdates(this.#collections.nodes, this.#events, this.#storeCall);
   }
@@ -144,7 +150,19 @@ export class MongoStore implements Store {
   }
 
   insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
-    return this.#writingEvents(nodes[0]?.runId, events, () => this.#nodeUpdates.insert(nodes, events));
+    const runId = nodes[0]?.runId;
+    return this.#writingEvents(runId, events, async () => {
+      // Events of other runs than the nodes' (no caller makes them) are stored without seqs.
+      const sequenced =
+        runId !== undefined && events.every((event) => event.runId === runId)
+          ? await this.#seqs.assign(runId, events, this.#driving.has(runId))
+          : events;
+      await this.#settlingSeqs(runId, sequenced, async () => {
+        const left = await this.#nodeUpdates.insert(nodes, sequenced);
+        // Events of nodes that were there already (a resumed insert) are not stored again.
+        if (runId !== undefined) this.#seqs.settle(runId, left, 'refused');
+      });
+    });
   }
 
   async getNode(runId: string, nodeId: string): Promise<TaskNode | null> {
@@ -185,11 +203,35 @@ export class MongoStore implements Store {
   }
 
   updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
-    return this.#writingEvents(options.runId, options.events ?? [], async () => {
-      const behind = this.#insertsBehind();
-      if (behind) await behind;
-      return this.#nodeUpdates.update(options, this.#driving.has(options.runId));
+    const { runId } = options;
+    const driving = this.#driving.has(runId);
+    return this.#writingEvents(runId, options.events ?? [], async () => {
+      // Given at once while the driver's block of seqs lasts: seqs follow the order of the calls.
+      const events = await this.#seqs.assign(runId, options.events ?? [], driving);
+      return this.#settlingSeqs(runId, events, async () => {
+        const behind = this.#insertsBehind();
+        if (behind) await behind;
+        return this.#nodeUpdates.update({ ...options, events }, driving);
+      });
     });
+  }
+
+  eventSeqsPending(runId: string): PendingEventSeqs {
+    return this.#seqs.pending(runId);
+  }
+
+  /** Runs a write of events with seqs; their seqs are abandoned if it was refused. */
+  async #settlingSeqs<T>(runId: string | undefined, events: readonly NodeEvent[], write: () => Promise<T>): Promise<T> {
+    if (runId === undefined) return write();
+    try {
+      const result = await write();
+      this.#seqs.settle(runId, events, 'stored');
+      return result;
+    } catch (error) {
+      // A refused write stored nothing; any other failure may have (a lost answer): its seqs may turn up.
+      this.#seqs.settle(runId, events, error instanceof ConflictError ? 'refused' : 'stored');
+      throw error;
+    }
   }
 
   eventsWrittenUntil(runId: string): string | null {
@@ -232,8 +274,8 @@ export class MongoStore implements Store {
     return this.#events.list(runId, nodeId);
   }
 
-  async listEventsAfter(runId: string, after: number): Promise<NodeEvent[]> {
-    return (await this.#events.list(runId)).slice(after);
+  listEventsAfter(runId: string, after: number, options?: EventsAfterOptions): Promise<NodeEvent[]> {
+    return this.#events.after(runId, after, options);
   }
 
   recordCall(call: ModelCall): Promise<void> {
@@ -342,6 +384,7 @@ export class MongoStore implements Store {
       call: (what, operation) => this.#call(what, operation, { runId }),
     });
     this.#leases.add(lease);
+    this.#seqs.forget(runId);
     try {
       // A run driven by one process counts its budgets in memory; shared budget counters left from
       // workers start again from the run's usage when workers next take it up.
@@ -361,6 +404,8 @@ export class MongoStore implements Store {
       release: async () => {
         this.#driving.delete(runId);
         this.#leases.delete(lease);
+        // Still holding the lease: nobody else reserved seqs since this driver's block.
+        await this.#seqs.giveBack(runId).catch(() => this.#seqs.forget(runId));
         await lease.release();
       },
     };
