@@ -47,10 +47,10 @@ export async function settledEvents(
   const pending = store.eventSeqsPending(runId);
   const list = (onNodes: boolean) =>
     store.listEventsAfter(runId, after, { ...(options.limit === undefined ? {} : { limit: options.limit }), onNodes });
-  const first = walkSeqs(await list(options.onNodes ?? false), after, pending, settled);
-  if (!first.skippedOld || options.onNodes) return first;
+  let walked = walkSeqs(await list(options.onNodes ?? false), after, pending, settled);
   // Before passing an old gap for good, look for its events where a writer that died left them.
-  return walkSeqs(await list(true), after, pending, settled);
+  if (walked.skippedOld && !options.onNodes) walked = walkSeqs(await list(true), after, pending, settled);
+  return { events: walked.events, unsettled: walked.unsettled };
 }
 
 /** The settled prefix of `events` (seq order) after `after`; whether it passed an old gap. */

@@ -1,6 +1,7 @@
 import { StoreError, type NodeEvent } from '../../domain/index.js';
 import { parseEvent } from '../read-documents.js';
 import type { EventsAfterOptions } from '../store.js';
+import { DrivenEventTail } from './driven-event-tail.js';
 import { eventsOnNode, runSeqKey, withoutDocumentKeys, type EventDocument } from './event-document.js';
 import { GroupCommit } from './group-commit.js';
 import { insertNew, sharedRunId } from './insert-new.js';
@@ -23,6 +24,8 @@ export class EventLog {
   readonly #unacknowledgedSeqs = new Map<string, Map<number, EventDocument>>();
   /** Nodes whose events' insert failed: the node's next write reports it (once). */
   readonly #failures = new Map<string, Error>();
+  /** The latest events of the runs this process drives (see {@link follow}). */
+  readonly #tails = new Map<string, DrivenEventTail>();
 
   constructor(
     private readonly collections: Pick<MongoCollections, 'events' | 'nodes' | 'runs'>,
@@ -47,6 +50,7 @@ export class EventLog {
   record(events: readonly EventDocument[]): void {
     const queued = events.filter((event) => this.queue(event));
     if (queued.length === 0) return;
+    for (const event of queued) this.#tails.get(event.runId)?.add(event);
     void this.#inserts.write(queued).then(
       () => {
         for (const event of queued) this.acknowledge(event);
@@ -72,6 +76,19 @@ export class EventLog {
       throw failure;
     }
     return this.#unacknowledged.get(key) ?? [];
+  }
+
+  /**
+   * This process drives the run from now on and the run's seqs up to `base` are others': it keeps
+   * the run's latest events, so that {@link after} answers a caught-up reader from memory.
+   */
+  follow(runId: string, base: number): void {
+    this.#tails.set(runId, new DrivenEventTail(base));
+  }
+
+  /** This process no longer drives the run. */
+  unfollow(runId: string): void {
+    this.#tails.delete(runId);
   }
 
   /** Null while few inserts wait; otherwise resolves once they have caught up (see GroupCommit.room). */
@@ -112,6 +129,9 @@ export class EventLog {
    */
   async after(runId: string, after: number, options: EventsAfterOptions = {}): Promise<NodeEvent[]> {
     const limit = options.limit ?? Infinity;
+    // Stored with a node write this process made (and validated then): no need to parse them again.
+    const recent = options.onNodes ? null : (this.#tails.get(runId)?.after(after, limit) ?? null);
+    if (recent) return recent.map(withoutDocumentKeys);
     const found = new Map<number, EventDocument>();
     let covered = after;
     await this.call(
@@ -234,7 +254,7 @@ export class EventLog {
 }
 
 /** How many seqs {@link EventLog.after} looks up in one query. */
-const seqWindow = 512;
+const seqWindow = 128;
 
 /** Adds an event with a seq in (`after`, `covered`] that `found` lacks. */
 function addWithin(found: Map<number, EventDocument>, event: EventDocument, after: number, covered: number): void {

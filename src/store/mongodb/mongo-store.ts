@@ -394,6 +394,11 @@ export class MongoStore implements Store {
       // Before this driver moves any node (and replaces its `lastEvent`), store the events a
       // crashed driver wrote on its nodes but not yet in `events`.
       await this.#events.repair(runId);
+      // Every seq reserved from now on is this driver's.
+      const counter = await this.#call(`reading the event seqs of run ${runId}`, () =>
+        this.#collections.runs.findOne({ id: runId }, { projection: { _id: 0, eventSeq: 1 } }),
+      );
+      this.#events.follow(runId, counter?.eventSeq ?? 0);
     } catch (error) {
       this.#leases.delete(lease);
       await lease.release().catch(() => lease.abandon());
@@ -403,6 +408,7 @@ export class MongoStore implements Store {
     return {
       release: async () => {
         this.#driving.delete(runId);
+        this.#events.unfollow(runId);
         this.#leases.delete(lease);
         // Still holding the lease: nobody else reserved seqs since this driver's block.
         await this.#seqs.giveBack(runId).catch(() => this.#seqs.forget(runId));
