@@ -1,9 +1,15 @@
-import { isOpenRun, type RunStatus } from '../domain/index.js';
+import { isOpenRun, type Run, type RunStatus } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { settledEvents, type SequencedEvent } from './run-event-log.js';
 
 /** How many events one read of a feed takes at most (it reads again at once when it got as many). */
 const feedReadLimit = 1_000;
+
+/**
+ * How often a feed reads the run itself (ms) for its status, at most: a busy run pokes its feed
+ * every 100 ms, and its status changes a few times in its life.
+ */
+const runReadEveryMs = 500;
 
 /** What a feed tells its listeners: new events in order, and the run's status when it changes. */
 export interface FeedListener {
@@ -38,6 +44,9 @@ export class RunEventFeed {
   #timer: NodeJS.Timeout | null = null;
   #first: Promise<void> | null = null;
   #soon: NodeJS.Timeout | null = null;
+  /** The run as last read, and when (ms). */
+  #run: Run | null = null;
+  #runReadAt = -Infinity;
 
   constructor(options: RunEventFeedOptions) {
     this.#options = options;
@@ -128,7 +137,11 @@ export class RunEventFeed {
   private async read(): Promise<void> {
     const { store, runId } = this.#options;
     // The run first: events stored before its status changed are then in the read that follows.
-    const run = await store.getRun(runId);
+    if (this.#run === null || Date.now() - this.#runReadAt >= runReadEveryMs) {
+      this.#runReadAt = Date.now();
+      this.#run = await store.getRun(runId);
+    }
+    const run = this.#run;
     // Before telling that the run ended, look on the nodes too: the last events of a writer whose
     // inserts had not landed (or that died) are there.
     const changed = run !== null && run.status !== this.#status;

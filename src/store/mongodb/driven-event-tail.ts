@@ -14,7 +14,7 @@ export class DrivenEventTail {
 
   constructor(
     base: number,
-    private readonly capacity = 4_096,
+    private readonly capacity = 1_024,
   ) {
     this.#trimmedThrough = base;
   }
