@@ -1,36 +1,20 @@
-import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, type TaskNode } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { eventDocument } from '../store/mongodb/event-document.js';
 import { openMongoStore } from '../store/mongodb/index.js';
-import {
-  connectTestClient,
-  dropTestDatabases,
-  mongoTestUri,
-  testDatabaseName,
-} from '../../test/support/mongodb-test-database.js';
+import { mongoTestUri, useMongoTestDatabase } from '../../test/support/mongodb-test-database.js';
 import { createdEvent, move, sampleChild, sampleRun, transitionWrite } from '../../test/support/sample-documents.js';
 import { mongoSettleMs, settledEvents } from './run-event-log.js';
 
 describe.skipIf(mongoTestUri === undefined)('settledEvents on MongoDB', () => {
-  const dbName = testDatabaseName('feed');
-  const stores: Store[] = [];
-  let raw: MongoClient;
-
-  beforeAll(async () => {
-    raw = await connectTestClient();
-  });
-  afterAll(async () => {
-    for (const store of stores) await store.close();
-    await raw.close();
-    await dropTestDatabases([dbName]);
-  });
+  const database = useMongoTestDatabase('feed', { beforeAll, afterAll });
+  const { dbName } = database;
+  const db = () => database.raw().db(dbName);
 
   /** A store and a run with two children, whose creations are seqs 1 and 2. */
   async function twoChildRun(): Promise<{ store: Store; runId: string; children: TaskNode[] }> {
-    const store = await openMongoStore(mongoTestUri!, { dbName });
-    stores.push(store);
+    const store = database.track(await openMongoStore(mongoTestUri!, { dbName }));
     const { run, root } = sampleRun();
     await store.createRun(run, root);
     const children = [sampleChild(root, 0), sampleChild(root, 1)];
@@ -40,7 +24,7 @@ describe.skipIf(mongoTestUri === undefined)('settledEvents on MongoDB', () => {
 
   /** What a writer that reserved the run's next seq and died before writing it leaves: a gap. */
   async function deadWriterReserves(runId: string): Promise<number> {
-    const run = await raw.db(dbName).collection('runs').findOneAndUpdate({ id: runId }, { $inc: { eventSeq: 1 } }, { returnDocument: 'after' });
+    const run = await db().collection('runs').findOneAndUpdate({ id: runId }, { $inc: { eventSeq: 1 } }, { returnDocument: 'after' });
     return run!.eventSeq as number;
   }
 
@@ -67,8 +51,7 @@ describe.skipIf(mongoTestUri === undefined)('settledEvents on MongoDB', () => {
     // The writer's node write landed (the event rides on the node), then it died before the insert.
     const seq = await deadWriterReserves(runId);
     const lost = move(children[1]!, { type: 'deps-met' });
-    await raw
-      .db(dbName)
+    await db()
       .collection('nodes')
       .updateOne(
         { runId, id: children[1]!.id },
