@@ -4,7 +4,7 @@ import type { EventsAfterOptions } from '../store.js';
 import { DrivenEventTail } from './driven-event-tail.js';
 import { eventsOnNode, runSeqKey, withoutDocumentKeys, type EventDocument } from './event-document.js';
 import { GroupCommit } from './group-commit.js';
-import { insertNew, sharedRunId } from './insert-new.js';
+import { insertNew, onlyDuplicates, sharedRunId } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import type { StoreCall } from './retry-transient.js';
 
@@ -147,6 +147,11 @@ export class EventLog {
           if (documents.length === 0) {
             // Past the last seq, or a gap wider than a window (writers that died holding seqs).
             const run = await this.collections.runs.findOne({ id: runId });
+            // A run stored before seqs: its events are numbered once, by the first who asks.
+            if (run && run.eventSeq === undefined && covered === after + seqWindow && (await this.numberOld(runId))) {
+              covered = after;
+              continue;
+            }
             if ((run?.eventSeq ?? 0) <= end) break;
             const [next] = await this.collections.events
               .find({ runId, seq: { $gt: end } })
@@ -175,6 +180,47 @@ export class EventLog {
       .sort(([a], [b]) => a - b)
       .slice(0, limit)
       .map(([, document]) => parseEvent(withoutDocumentKeys(document), `events/${runId}/${document.nodeId}`));
+  }
+
+  /**
+   * Numbers the events of a run stored before seqs existed (its document has no `eventSeq`), once:
+   * in {@link list}'s order, from 1, and sets `eventSeq` so that new seqs follow them. The reader or
+   * driver that sets `eventSeq` first numbers them (any later one finds it set); true if it was this
+   * one and there were events. Events only on nodes are inserted with their seqs.
+   */
+  async numberOld(runId: string): Promise<boolean> {
+    return this.call(
+      `numbering the events of run ${runId}, stored before event seqs`,
+      async () => {
+        const run = await this.collections.runs.findOne({ id: runId });
+        if (!run || run.eventSeq !== undefined) return false;
+        const stored = await this.collections.events.find({ runId }).sort({ at: 1, _id: 1 }).toArray();
+        const onNodes = await this.unrecorded(runId, undefined, stored);
+        const all = [...stored, ...onNodes].sort(byTimeAndId);
+        const claimed = await this.collections.runs.updateOne(
+          { id: runId, eventSeq: { $exists: false } },
+          { $set: { eventSeq: all.length } },
+        );
+        if (claimed.modifiedCount === 0 || all.length === 0) return false;
+        const onNode = new Set(onNodes.map((event) => event._id));
+        try {
+          await this.collections.events.bulkWrite(
+            all.map((event, index) => {
+              const numbered = { seq: index + 1, runSeq: runSeqKey(runId, index + 1) };
+              return onNode.has(event._id)
+                ? { insertOne: { document: { ...event, ...numbered } } }
+                : { updateOne: { filter: { _id: event._id }, update: { $set: numbered } } };
+            }),
+            { ordered: false },
+          );
+        } catch (error) {
+          // An event on a node that its writer stored meanwhile (it is numbered with the rest).
+          if (onlyDuplicates(error) === null) throw error;
+        }
+        return true;
+      },
+      { runId },
+    );
   }
 
   /**

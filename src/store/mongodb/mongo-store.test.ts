@@ -197,6 +197,35 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     expect(await store.listEvents(event.runId)).toEqual([event]);
   });
 
+  it('numbers the events of a run stored before seqs once, in the order of listEvents, and new seqs follow them', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    const child = sampleChild(root, 0);
+    await store.insertNodes([child], [createdEvent(child)]);
+    const ready = move(child, { type: 'deps-met' });
+    await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, ...transitionWrite(ready) });
+    await store.settled();
+    // What an Arbor before seqs left: no counter on the run, no seqs on the events.
+    const db = raw.db(dbName);
+    await db.collection('runs').updateOne({ id: run.id }, { $unset: { eventSeq: '' } });
+    await db.collection('events').updateMany({ runId: run.id }, { $unset: { seq: '', runSeq: '' } });
+    await db.collection('nodes').updateMany({ runId: run.id }, { $unset: { recentEvents: '' } });
+
+    const reader = await open();
+    const numbered = (await reader.listEvents(run.id)).map((event, index) => ({ ...event, seq: index + 1 }));
+    expect(numbered.map((event) => event.type)).toEqual(['create', 'deps-met']);
+    expect(await reader.listEventsAfter(run.id, 0)).toEqual(numbered);
+    expect(await reader.listEventsAfter(run.id, 0)).toEqual(numbered);
+    expect(await db.collection('runs').findOne({ id: run.id })).toMatchObject({ eventSeq: 2 });
+
+    const lock = await store.acquireRun(run.id, 'engine A');
+    const started = move(ready.node, { type: 'start', lease: { owner: 'engine A', token: 't', expiresAt: 'x' } }, 3);
+    await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 1, ...transitionWrite(started), current: ready.node });
+    await lock.release();
+    expect(await reader.listEventsAfter(run.id, 2)).toEqual([{ ...started.event, seq: 3 }]);
+  });
+
   it('refuses a document from a newer Arbor with a StoreError', async () => {
     const store = await open();
     const { run, root } = sampleRun();

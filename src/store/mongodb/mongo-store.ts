@@ -106,7 +106,8 @@ export class MongoStore implements Store {
       `creating run ${run.id}`,
       async (attempt) => {
         try {
-          await this.#collections.runs.insertOne({ ...valid, driver: null });
+          // eventSeq 0: its events get seqs from the start (a run without one predates them).
+          await this.#collections.runs.insertOne({ ...valid, driver: null, eventSeq: 0 });
         } catch (error) {
           if (!hasCode(error, duplicateKey)) throw error;
           // A retry after a lost answer finds the run its first attempt wrote.
@@ -394,6 +395,8 @@ export class MongoStore implements Store {
       // Before this driver moves any node (and replaces its `lastEvent`), store the events a
       // crashed driver wrote on its nodes but not yet in `events`.
       await this.#events.repair(runId);
+      // A run stored before seqs: number its events before this driver gives out new ones.
+      await this.#events.numberOld(runId);
       // Every seq reserved from now on is this driver's.
       const counter = await this.#call(`reading the event seqs of run ${runId}`, () =>
         this.#collections.runs.findOne({ id: runId }, { projection: { _id: 0, eventSeq: 1 } }),
