@@ -269,16 +269,57 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect(await store.countNodes('r-none')).toEqual({});
       });
 
-      it('lists the events after the first N in the order of the whole listing, reading on from any N', async () => {
+      it('gives each event its seq, dense from 1 in the order of the writes, and lists the events after any seq', async () => {
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, ...transitionWrite(ready) });
         const started = move(ready.node, { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } }, 3);
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, ...transitionWrite(started) });
         const all = await store.listEvents(runId);
+        const sequenced = await store.listEventsAfter(runId, 0);
+        expect(sequenced.map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+        // listEvents lists the same events, in the same order here, without their seqs.
+        expect(sequenced.map(({ seq: _seq, ...event }) => event)).toEqual(all);
         for (let after = 0; after <= all.length + 1; after++)
-          expect(await store.listEventsAfter(runId, after), `after ${after}`).toEqual(all.slice(after));
+          expect(await store.listEventsAfter(runId, after), `after ${after}`).toEqual(sequenced.slice(after));
+        expect(await store.listEventsAfter(runId, 1, { limit: 2 })).toEqual(sequenced.slice(1, 3));
         expect(await store.listEventsAfter('r-none', 0)).toEqual([]);
+        expect(store.eventSeqsPending(runId)).toEqual({ writing: null, abandoned: new Set() });
+      });
+
+      it('goes on with the seqs when the run is driven again, past only the seqs of refused writes', async () => {
+        const { runId, children } = await treeRun();
+        const lock = await store.acquireRun(runId, 'engine A');
+        const ready = move(children[1]!, { type: 'deps-met' });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, ...transitionWrite(ready), current: children[1]! });
+        // A stale write is refused: its event is not stored (nor its seq, on any store).
+        const stale = move(children[1]!, { type: 'deps-met' });
+        await expect(
+          store.updateNode({
+            runId,
+            nodeId: '2',
+            expectedVersion: 0,
+            patch: { ...stale.patch, title: 'stale' },
+            events: [stale.event],
+            current: children[1]!,
+          }),
+        ).rejects.toThrow(ConflictError);
+        await lock.release();
+        const next = await context.reopen();
+        const again = await next.acquireRun(runId, 'engine B');
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } }, 3);
+        await next.updateNode({ runId, nodeId: '2', expectedVersion: 1, ...transitionWrite(started), current: ready.node });
+        await again.release();
+
+        const seqs = (await next.listEventsAfter(runId, 0)).map((event) => event.seq!);
+        expect(seqs).toHaveLength(4);
+        const abandoned = store.eventSeqsPending(runId).abandoned;
+        // Increasing, and every seq below the last is an event's or one the refused write held.
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        for (let seq = 1; seq <= seqs[seqs.length - 1]!; seq++)
+          expect(seqs.includes(seq) || abandoned.has(seq), `seq ${seq}`).toBe(true);
+        expect(abandoned.size).toBe(store.kind === 'mongodb' ? 1 : 0);
+        expect((await next.listEventsAfter(runId, seqs[2]!)).map((event) => event.type)).toEqual(['start']);
       });
 
       it('stores several transitions in one write, one version each, and refuses the next write on a stale version', async () => {

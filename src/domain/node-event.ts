@@ -12,6 +12,11 @@ export const nodeEventSchema = z.object({
   actor: z.string(),
   reason: z.string().nullable(),
   at: z.string(),
+  /**
+   * The event's place in its run's order, from 1 (see `Store.listEventsAfter`). Set by the store
+   * when it stores the event; events of runs stored before it existed carry none.
+   */
+  seq: z.number().int().positive().optional(),
 });
 
 /** A recorded status change. */

@@ -1,6 +1,15 @@
-import type { NodeEvent, RunStatus } from '../domain/index.js';
+import { isOpenRun, type Run, type RunStatus } from '../domain/index.js';
 import type { Store } from '../store/index.js';
-import { numbered, settledEvents, type SequencedEvent } from './run-event-log.js';
+import { settledEvents, type SequencedEvent } from './run-event-log.js';
+
+/** How many events one read of a feed takes at most (it reads again at once when it got as many). */
+const feedReadLimit = 1_000;
+
+/**
+ * How often a feed reads the run itself (ms) for its status, at most: a busy run pokes its feed
+ * every 100 ms, and its status changes a few times in its life.
+ */
+const runReadEveryMs = 500;
 
 /** What a feed tells its listeners: new events in order, and the run's status when it changes. */
 export interface FeedListener {
@@ -20,12 +29,14 @@ export interface RunEventFeedOptions {
 
 /**
  * One run's stored events for everyone who streams them: it reads the store when told that the run
- * moved (this process drives it) or on a timer (another process does), numbers the settled events
- * (see {@link settledEvents}) and hands each new one to every listener once.
+ * moved (this process drives it) or on a timer (another process does), after the last seq it holds
+ * (only what is new is read), keeps the settled events (see {@link settledEvents}) and hands each new
+ * one to every listener once.
  */
 export class RunEventFeed {
   readonly #options: RunEventFeedOptions;
-  #events: NodeEvent[] = [];
+  /** The settled events read so far, in seq order. */
+  readonly #events: SequencedEvent[] = [];
   #status: RunStatus | null = null;
   readonly #listeners = new Set<FeedListener>();
   #reading: Promise<void> | null = null;
@@ -33,14 +44,30 @@ export class RunEventFeed {
   #timer: NodeJS.Timeout | null = null;
   #first: Promise<void> | null = null;
   #soon: NodeJS.Timeout | null = null;
+  /** The run as last read, and when (ms). */
+  #run: Run | null = null;
+  #runReadAt = -Infinity;
 
   constructor(options: RunEventFeedOptions) {
     this.#options = options;
   }
 
-  /** The events numbered so far, after `after`. */
+  /** The events read so far whose seq is greater than `after`. */
   after(after: number): SequencedEvent[] {
-    return numbered(this.#events.slice(after), after);
+    // The first event after `after`: seqs only grow along the list.
+    let low = 0;
+    let high = this.#events.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.#events[middle]!.seq <= after) low = middle + 1;
+      else high = middle;
+    }
+    return this.#events.slice(low);
+  }
+
+  /** The seq of the last event read (0: none yet). */
+  get last(): number {
+    return this.#events[this.#events.length - 1]?.seq ?? 0;
   }
 
   /** The run's status as last read. */
@@ -110,17 +137,27 @@ export class RunEventFeed {
   private async read(): Promise<void> {
     const { store, runId } = this.#options;
     // The run first: events stored before its status changed are then in the read that follows.
-    const run = await store.getRun(runId);
-    const known = this.#events.length;
-    const { events, unsettled } = await settledEvents(store, runId, { after: known });
+    if (this.#run === null || Date.now() - this.#runReadAt >= runReadEveryMs) {
+      this.#runReadAt = Date.now();
+      this.#run = await store.getRun(runId);
+    }
+    const run = this.#run;
+    // Before telling that the run ended, look on the nodes too: the last events of a writer whose
+    // inserts had not landed (or that died) are there.
+    const changed = run !== null && run.status !== this.#status;
+    const { events, unsettled } = await settledEvents(store, runId, {
+      after: this.last,
+      limit: feedReadLimit,
+      onNodes: changed && !isOpenRun(run),
+    });
     if (events.length > 0) {
       for (const event of events) this.#events.push(event);
-      const fresh = numbered(events, known);
-      for (const listener of this.#listeners) listener.events(fresh);
+      for (const listener of this.#listeners) listener.events(events);
     }
+    if (events.length === feedReadLimit) this.#again = true;
     // A status change is told once every event before it is out: a client that stops at "completed"
     // has them all.
-    if (run && run.status !== this.#status && unsettled === 0) {
+    if (run && changed && !unsettled && events.length < feedReadLimit) {
       this.#status = run.status;
       for (const listener of this.#listeners) listener.status(run.status);
     }

@@ -1,5 +1,5 @@
 import type { NodeEvent } from '../domain/index.js';
-import type { Store } from '../store/index.js';
+import type { PendingEventSeqs, Store } from '../store/index.js';
 
 /** A stored event and its place in the run's order. */
 export interface SequencedEvent {
@@ -8,38 +8,72 @@ export interface SequencedEvent {
 }
 
 /**
- * How long after its time an event of a MongoDB run may still turn up among earlier ones: the
- * store lists events by time, and writes of several nodes land in any order within a moment (and
- * several workers' clocks differ a little). Events younger than this are held back, so the order
- * the service numbers never changes under a client.
+ * How long a gap in a run's seqs is waited for (ms): a seq missing below a listed event whose `at`
+ * is older than this is taken for one that will never be stored (its write was refused, or its
+ * writer died holding it) and skipped. Only MongoDB has gaps (the embedded journal's seqs are
+ * dense); a gap whose seq this process is still writing is waited for however long it takes.
  */
-export const mongoSettleMs = 1_000;
+export const mongoSettleMs = 5_000;
+
+/** Options of {@link settledEvents}. */
+export interface SettledEventsOptions {
+  after?: number;
+  /** At most this many events. */
+  limit?: number;
+  /** Also read the events on the run's nodes (see `Store.listEventsAfter`): a run that just ended. */
+  onNodes?: boolean;
+  /** The time now (ms), for tests. */
+  now?: number;
+  /** How old a gap is skipped (default {@link mongoSettleMs}). */
+  settleMs?: number;
+}
 
 /**
- * The run's stored events after the first `after`, in the store's order: `seq` N is the N-th event. Only a settled
- * prefix is numbered (`unsettled` says how many are held back: those of the last {@link mongoSettleMs},
- * and on MongoDB those no older than a write of this process still on its way; the embedded store's journal only ever appends, so
- * all of it is settled), which makes a `seq` mean the same event to every client and every request,
- * and makes "everything after my last seq" exact: no gap, no duplicate.
+ * The run's events after seq `after` that every reader agrees on, in seq order: a prefix of the
+ * store's seq order that stops before the first seq that may still be stored (`unsettled`: some are
+ * held back). Past a seq the store will never fill it goes on: one this process abandoned (a refused
+ * write) at once, any other once the event after it is {@link mongoSettleMs} old — after looking for
+ * it on the run's nodes, where a writer that died leaves its last events. So a client that asks
+ * again after the last seq it got gets every event once, with no gap and no duplicate.
  */
 export async function settledEvents(
   store: Store,
   runId: string,
-  options: { after?: number; now?: number } = {},
-): Promise<{ events: NodeEvent[]; unsettled: number }> {
+  options: SettledEventsOptions = {},
+): Promise<{ events: SequencedEvent[]; unsettled: boolean }> {
   const after = options.after ?? 0;
-  // Read before the listing: a write of this process still on its way holds back what is newer.
-  const writing = store.eventsWrittenUntil(runId);
-  const events = await store.listEventsAfter(runId, after);
-  if (store.kind === 'embedded') return { events, unsettled: 0 };
-  const now = options.now ?? Date.now();
-  const settled = new Date(now - mongoSettleMs).toISOString();
-  let end = 0;
-  while (end < events.length && events[end]!.at <= settled && (writing === null || events[end]!.at < writing)) end++;
-  return { events: end === events.length ? events : events.slice(0, end), unsettled: events.length - end };
+  const settled = (options.now ?? Date.now()) - (options.settleMs ?? mongoSettleMs);
+  // Read before the listing: a seq on its way then is either listed or waited for.
+  const pending = store.eventSeqsPending(runId);
+  const list = (onNodes: boolean) =>
+    store.listEventsAfter(runId, after, { ...(options.limit === undefined ? {} : { limit: options.limit }), onNodes });
+  let walked = walkSeqs(await list(options.onNodes ?? false), after, pending, settled);
+  // Before passing an old gap for good, look for its events where a writer that died left them.
+  if (walked.skippedOld && !options.onNodes) walked = walkSeqs(await list(true), after, pending, settled);
+  return { events: walked.events, unsettled: walked.unsettled };
 }
 
-/** Numbers events that follow seq `after`: the first gets `after + 1`. */
-export function numbered(events: readonly NodeEvent[], after: number): SequencedEvent[] {
-  return events.map((event, index) => ({ seq: after + index + 1, event }));
+/** The settled prefix of `events` (seq order) after `after`; whether it passed an old gap. */
+function walkSeqs(
+  events: readonly NodeEvent[],
+  after: number,
+  pending: PendingEventSeqs,
+  settledBefore: number,
+): { events: SequencedEvent[]; unsettled: boolean; skippedOld: boolean } {
+  const out: SequencedEvent[] = [];
+  let expected = after + 1;
+  let skippedOld = false;
+  const writing = (below: number) => pending.writing !== null && pending.writing >= expected && pending.writing < below;
+  for (const event of events) {
+    const seq = event.seq;
+    if (seq === undefined || seq < expected) continue;
+    while (expected < seq && pending.abandoned.has(expected)) expected++;
+    if (expected < seq) {
+      if (writing(seq) || Date.parse(event.at) > settledBefore) return { events: out, unsettled: true, skippedOld };
+      skippedOld = true;
+    }
+    out.push({ seq, event });
+    expected = seq + 1;
+  }
+  return { events: out, unsettled: writing(Infinity), skippedOld };
 }

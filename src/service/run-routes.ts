@@ -1,4 +1,5 @@
 import {
+  assembleTree,
   getNode,
   getRun,
   getTree,
@@ -11,7 +12,7 @@ import { isOpenRun, type Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { artifactFile } from './artifact-file.js';
 import { RequestError } from './request-error.js';
-import { numbered, settledEvents } from './run-event-log.js';
+import { settledEvents } from './run-event-log.js';
 import {
   artifactParamsSchema,
   cancelBodySchema,
@@ -99,7 +100,14 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       summary: 'the whole tree (the document of `arbor tree --json`)',
       params: runParamsSchema,
       responses: { 200: { description: 'the tree', schema: responseSchemas.tree }, 404: notFound },
-      handler: ({ params }) => getTree(store, params.run),
+      handler: async ({ params }) => {
+        // A run this process drives: its engine's nodes (on MongoDB a read of the nodes costs the
+        // server and this process far more than the tree under a load of runs).
+        const nodes = runs.nodesOf(params.run);
+        if (nodes === null) return getTree(store, params.run);
+        const run = await getRun(store, params.run);
+        return { runId: run.id, status: run.status, root: assembleTree(run, nodes) };
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -135,7 +143,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.approvals }, 404: notFound },
       handler: async ({ params }) => {
         await getRun(store, params.run);
-        return { approvals: pendingApprovals(await store.listNodes(params.run)) };
+        return { approvals: pendingApprovals(runs.nodesOf(params.run) ?? (await store.listNodes(params.run))) };
       },
     }),
     defineRoute({
@@ -215,8 +223,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       responses: { 200: { description: 'a page of events', schema: responseSchemas.events }, 404: notFound },
       handler: async ({ params, query }) => {
         await getRun(store, params.run);
-        const settled = (await settledEvents(store, params.run, { after: query.after })).events;
-        const events = numbered(settled.slice(0, query.limit), query.after);
+        const { events } = await settledEvents(store, params.run, { after: query.after, limit: query.limit });
         return { events, last: events.length === 0 ? query.after : events[events.length - 1]!.seq };
       },
     }),

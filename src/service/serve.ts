@@ -81,8 +81,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   const feeds = new RunEventFeeds({
     store,
     pollMs: options.pollMs ?? 1_000,
-    // MongoDB lists a run's events whole on each read, and holds the last second back anyway.
-    pokeDelayMs: store.kind === 'mongodb' ? 500 : 100,
+    // A read takes only the seqs after the feed's last, on both stores.
+    pokeDelayMs: 100,
     onError: (error) => log(`event feed: ${(error as Error).message}`),
   });
   const runs = new ServiceRuns({

@@ -11,7 +11,7 @@ import {
   type RunSpec,
   type TraceOptions,
 } from '../api/index.js';
-import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
+import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run, type TaskNode } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 
@@ -57,6 +57,14 @@ export class ServiceRuns {
   /** True while this process drives the run. */
   drives(runId: string): boolean {
     return this.#driving.has(runId);
+  }
+
+  /**
+   * The nodes of a run this process drives, as its engine holds them (every write of theirs went
+   * through it), or null for a run it does not drive: a tree without reading and parsing the nodes.
+   */
+  nodesOf(runId: string): TaskNode[] | null {
+    return this.#driving.get(runId)?.nodes() ?? null;
   }
 
   /** Checks and stores a new run, and (unless detached) starts driving it. Nothing is stored for a bad one. */

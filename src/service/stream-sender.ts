@@ -35,11 +35,13 @@ export class StreamSender {
     return this.#sent;
   }
 
-  /** Sends the events the client does not have yet, in order; stops at the first it cannot send. */
+  /**
+   * Sends the events the client does not have yet, in order; stops at the first it cannot send.
+   * `events` are a run's feed in seq order (which passes seqs never stored: see `settledEvents`).
+   */
   events(events: readonly SequencedEvent[]): void {
     for (const entry of events) {
       if (entry.seq <= this.#sent) continue;
-      if (entry.seq !== this.#sent + 1) return;
       if (!this.send({ kind: 'event', seq: entry.seq, event: entry.event })) return;
       this.#sent = entry.seq;
     }

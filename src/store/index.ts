@@ -4,7 +4,9 @@ export { parseEvent, parseModelCall, parseNode, parseNodePatch, parseRun } from 
 export { defaultStoreSpec, resolveStoreSpec } from './resolve-store-spec.js';
 export type {
   BudgetReservation,
+  EventsAfterOptions,
   PendingDecision,
+  PendingEventSeqs,
   RenewLeaseOptions,
   ReserveBudgetOptions,
   RunLock,
@@ -12,3 +14,4 @@ export type {
   Store,
   UpdateNodeOptions,
 } from './store.js';
+export { noPendingEventSeqs } from './store.js';

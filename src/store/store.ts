@@ -78,6 +78,32 @@ export interface SettleBudgetOptions {
   usage: Usage | null;
 }
 
+/** Options of {@link Store.listEventsAfter}. */
+export interface EventsAfterOptions {
+  /** At most this many events (default: all). */
+  limit?: number;
+  /**
+   * MongoDB: also look for the events on the run's nodes (written with their node by a process whose
+   * insert of them has not landed, or that died first). Costs a read of the run's nodes; the
+   * embedded store has no such events and ignores it.
+   */
+  onNodes?: boolean;
+}
+
+/**
+ * What this process knows of a run's event seqs that readers cannot see in the store yet (see
+ * {@link Store.eventSeqsPending}).
+ */
+export interface PendingEventSeqs {
+  /** The smallest seq this process gave an event whose node write is still on its way, or null. */
+  writing: number | null;
+  /** Seqs this process gave events whose write was refused: they will never be stored. */
+  abandoned: ReadonlySet<number>;
+}
+
+/** What a store answers for a run none of whose seqs is pending. */
+export const noPendingEventSeqs: PendingEventSeqs = { writing: null, abandoned: new Set() };
+
 /**
  * What the engine and CLI need from persistence (DESIGN §4). Implemented by the embedded store
  * (files under `.arbor/`) and the MongoDB store; both pass `test/store-contract.ts`.
@@ -107,12 +133,26 @@ export interface Store {
   /** Conditional write: throws `ConflictError` unless the stored version is `expectedVersion`. */
   updateNode(options: UpdateNodeOptions): Promise<TaskNode>;
 
+  /** The events of a run, or of one node, in the order they were written (without their `seq`). */
   listEvents(runId: string, nodeId?: string): Promise<NodeEvent[]>;
   /**
-   * The run's events after the first `after` of {@link listEvents}' order: the embedded journal only
-   * appends and reads just the new lines; MongoDB lists them all and leaves out the first `after`.
+   * The run's events whose `seq` is greater than `after`, in seq order, each with its `seq`. A seq is
+   * an event's place in its run (from 1), given when the store takes the event; readers read on from
+   * the last seq they hold. Embedded: the place in the journal, dense (1, 2, 3, …), each listing a
+   * prefix of the next. MongoDB: given in the order of the writes (a counter on the run document,
+   * held in blocks by the process that drives the run and reserved per write by workers of a shared
+   * run), with gaps where a write was refused or its writer died holding seqs; an event may turn up
+   * after a later one is listed (its write was slower): see {@link eventSeqsPending}. Includes the
+   * events this process wrote whose insert into `events` is not acknowledged yet; events stored
+   * before seqs existed have none and are left out.
    */
-  listEventsAfter(runId: string, after: number): Promise<NodeEvent[]>;
+  listEventsAfter(runId: string, after: number, options?: EventsAfterOptions): Promise<NodeEvent[]>;
+  /**
+   * The run's seqs that this process gave out but readers cannot list yet (writes on their way) or
+   * ever (writes refused). Read it before {@link listEventsAfter}: a reader that does never takes a
+   * gap below `writing` for one that will not be filled.
+   */
+  eventSeqsPending(runId: string): PendingEventSeqs;
   /**
    * The earliest `at` of the run's events whose write this process has started and not seen
    * acknowledged yet, or null: events older than it are all listed by now (those of this process).

@@ -54,7 +54,8 @@ describe('arbor serve as a process', () => {
     await first.server.exited;
 
     const second = await startServer(cwd, `script:${script}`, store);
-    expect(second.server.stdout()).toContain(`resumed 1 run(s): ${runId}`);
+    // Printed a few lines after the one startServer waits for: it may reach the pipe a little later.
+    await waitFor('the server to say it resumed the run', () => second.server.stdout().includes(`resumed 1 run(s): ${runId}`));
     await waitFor('the run to complete', async () => {
       const run = await second.client.get<{ run: { status: string } }>(`/v1/runs/${runId}`);
       return run.body.run.status === 'completed';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRun } from '../../src/api/index.js';
+import { createRun, getTree } from '../../src/api/index.js';
 import type { Store } from '../../src/store/index.js';
 import { serve, type RunningService } from '../../src/service/index.js';
 import { makeTempDir, waitFor } from '../support/cli.js';
@@ -103,6 +103,8 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const tree = await client.get<{ root: { children: Array<{ id: string; title: string; status: string }> } }>(`/v1/runs/${runId}/tree`);
     const sibling = tree.body.root.children.find((child) => child.title === 'Build the slow part')!;
     expect(sibling.status).toBe('running');
+    // The server drives the run: its tree comes from the engine, and is the one stored.
+    expect(tree.body).toEqual(JSON.parse(JSON.stringify(await getTree(store, runId))));
 
     const decided = await client.post(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}/decision`, { action: 'approve', by: 'ci-bot' });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);

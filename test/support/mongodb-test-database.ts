@@ -35,3 +35,34 @@ export async function dropTestDatabases(names: readonly string[]): Promise<void>
     await client.close();
   }
 }
+
+/**
+ * A test database for one suite: a raw client opened before its tests, and after them the stores
+ * it was handed closed, the client closed and the database dropped. Call inside a `describe`.
+ */
+export function useMongoTestDatabase(label: string, hooks: { beforeAll: (run: () => Promise<void>) => void; afterAll: (run: () => Promise<void>) => void }) {
+  const dbName = testDatabaseName(label);
+  const stores: Array<{ close(): Promise<void> }> = [];
+  let raw: MongoClient | null = null;
+  hooks.beforeAll(async () => {
+    raw = await connectTestClient();
+  });
+  hooks.afterAll(async () => {
+    for (const store of stores) await store.close();
+    await raw?.close();
+    await dropTestDatabases([dbName]);
+  });
+  return {
+    dbName,
+    /** The raw client (from the suite's first test on). */
+    raw(): MongoClient {
+      if (raw === null) throw new Error('the test database is not open yet (use it inside a test)');
+      return raw;
+    },
+    /** Closes `store` after the suite. */
+    track<S extends { close(): Promise<void> }>(store: S): S {
+      stores.push(store);
+      return store;
+    },
+  };
+}

@@ -103,8 +103,8 @@ export class EmbeddedRun {
     return this.journal.events(nodeId);
   }
 
-  listEventsAfter(after: number): NodeEvent[] {
-    return this.journal.eventsAfter(after);
+  listEventsAfter(after: number, limit?: number): NodeEvent[] {
+    return this.journal.eventsAfter(after, limit);
   }
 
   recordCall(call: ModelCall): void {

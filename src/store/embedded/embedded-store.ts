@@ -26,7 +26,10 @@ import type {
   SettleBudgetOptions,
   Store,
   UpdateNodeOptions,
+  EventsAfterOptions,
+  PendingEventSeqs,
 } from '../store.js';
+import { noPendingEventSeqs } from '../store.js';
 import { acquireRunLock } from './acquire-run-lock.js';
 import { EmbeddedBudgets } from './embedded-budgets.js';
 import { EmbeddedRun } from './embedded-run.js';
@@ -184,8 +187,13 @@ export class EmbeddedStore implements Store {
     return null;
   }
 
-  listEventsAfter(runId: string, after: number): Promise<NodeEvent[]> {
-    return this.use(() => this.openRun(runId)?.listEventsAfter(after) ?? []);
+  listEventsAfter(runId: string, after: number, options: EventsAfterOptions = {}): Promise<NodeEvent[]> {
+    return this.use(() => this.openRun(runId)?.listEventsAfter(after, options.limit) ?? []);
+  }
+
+  eventSeqsPending(): PendingEventSeqs {
+    // The journal's order is its seqs, and a write is in it before it returns: no seq is ever pending.
+    return noPendingEventSeqs;
   }
 
   recordCall(call: ModelCall): Promise<void> {

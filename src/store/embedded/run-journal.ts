@@ -123,10 +123,11 @@ export class RunJournal {
   }
 
   /**
-   * The run's events after the first `after` of them, in the order of {@link events}: the journal
-   * only appends, so these are read from the lines that hold them, not from the start of the file.
+   * The run's events after the first `after` of them, at most `limit`, in the order of
+   * {@link events}, each with its place in it as its `seq` (from 1): the journal only appends, so
+   * these are read from the lines that hold them, not from the start of the file.
    */
-  eventsAfter(after: number): NodeEvent[] {
+  eventsAfter(after: number, limit = Infinity): NodeEvent[] {
     this.refresh();
     let first = 0;
     let skipped = 0;
@@ -142,7 +143,9 @@ export class RunJournal {
       },
       { offset: offsets[0]!, line: this.eventLineFacts[first]!.line },
     );
-    return events.slice(after - skipped);
+    return events
+      .slice(after - skipped, after - skipped + limit)
+      .map((event, index) => ({ ...event, seq: after + 1 + index }));
   }
 
   close(): void {

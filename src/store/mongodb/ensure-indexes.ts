@@ -2,8 +2,8 @@ import type { IndexDescription } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 
 /**
- * The indexes Arbor's queries use, by collection. Plain (no partial or TTL options) so they work on
- * every MongoDB and on the CI test server.
+ * The indexes Arbor's queries use, by collection. Plain (no partial or TTL options; sparse at most)
+ * so they work on every MongoDB and on the CI test server.
  */
 export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescription[] } = {
   runs: [
@@ -25,6 +25,10 @@ export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescri
   events: [
     { key: { runId: 1, at: 1 }, name: 'runId_at' },
     { key: { runId: 1, nodeId: 1, at: 1 }, name: 'runId_nodeId_at' },
+    // Readers look up the seqs after their last with `$in` on one field: the CI test server serves
+    // `$in` from a unique single-field index only. Sparse: events stored before seqs have no key.
+    { key: { runSeq: 1 }, name: 'runSeq', unique: true, sparse: true },
+    { key: { runId: 1, seq: 1 }, name: 'runId_seq' },
   ],
   calls: [{ key: { runId: 1, nodeId: 1, startedAt: 1 }, name: 'runId_nodeId_startedAt' }],
   workers: [{ key: { id: 1 }, name: 'id', unique: true }],

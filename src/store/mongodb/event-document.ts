@@ -2,9 +2,29 @@ import type { NodeEvent, TaskNode } from '../../domain/index.js';
 
 /**
  * A stored event: the event with an `_id` derived from the node version it produced, so that writing
- * it twice (a retry, or the repair after a crash) stores it once.
+ * it twice (a retry, or the repair after a crash) stores it once, and, when it has a `seq`, `runSeq`
+ * ({@link runSeqKey}): the one key by which a reader looks up the seqs after its last (a unique index
+ * of one field, which serves `$in` on every MongoDB and on the CI test server).
  */
-export type EventDocument = NodeEvent & { _id: string };
+export type EventDocument = NodeEvent & { _id: string; runSeq?: string };
+
+/** The `runSeq` of the event `seq` of run `runId`. */
+export function runSeqKey(runId: string, seq: number): string {
+  return `${runId}#${seq}`;
+}
+
+/** The stored document of the event that moved its node to `version`. */
+export function eventDocument(event: NodeEvent, version: number): EventDocument {
+  const document: EventDocument = { _id: eventDocumentId(event, version), ...event };
+  if (event.seq !== undefined) document.runSeq = runSeqKey(event.runId, event.seq);
+  return document;
+}
+
+/** The event of a stored event document (what Arbor's readers parse). */
+export function withoutDocumentKeys(document: EventDocument): NodeEvent {
+  const { _id: _key, runSeq: _seqKey, ...event } = document;
+  return event;
+}
 
 /**
  * A stored node: the node plus `recentEvents`, the events of its latest writes that may not be in

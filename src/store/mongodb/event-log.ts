@@ -1,8 +1,10 @@
 import { StoreError, type NodeEvent } from '../../domain/index.js';
 import { parseEvent } from '../read-documents.js';
-import { eventsOnNode, type EventDocument } from './event-document.js';
+import type { EventsAfterOptions } from '../store.js';
+import { DrivenEventTail } from './driven-event-tail.js';
+import { eventsOnNode, runSeqKey, withoutDocumentKeys, type EventDocument } from './event-document.js';
 import { GroupCommit } from './group-commit.js';
-import { insertNew, sharedRunId } from './insert-new.js';
+import { insertNew, onlyDuplicates, sharedRunId } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import type { StoreCall } from './retry-transient.js';
 
@@ -18,11 +20,15 @@ export class EventLog {
   readonly #inserts: GroupCommit<EventDocument>;
   /** Events whose insert is not acknowledged yet, by node, oldest first. */
   readonly #unacknowledged = new Map<string, EventDocument[]>();
+  /** The same events that have a seq, by run and seq: what {@link after} adds to what it reads. */
+  readonly #unacknowledgedSeqs = new Map<string, Map<number, EventDocument>>();
   /** Nodes whose events' insert failed: the node's next write reports it (once). */
   readonly #failures = new Map<string, Error>();
+  /** The latest events of the runs this process drives (see {@link follow}). */
+  readonly #tails = new Map<string, DrivenEventTail>();
 
   constructor(
-    private readonly collections: Pick<MongoCollections, 'events' | 'nodes'>,
+    private readonly collections: Pick<MongoCollections, 'events' | 'nodes' | 'runs'>,
     private readonly call: StoreCall,
   ) {
     this.#inserts = new GroupCommit<EventDocument>({
@@ -44,6 +50,7 @@ export class EventLog {
   record(events: readonly EventDocument[]): void {
     const queued = events.filter((event) => this.queue(event));
     if (queued.length === 0) return;
+    for (const event of queued) this.#tails.get(event.runId)?.add(event);
     void this.#inserts.write(queued).then(
       () => {
         for (const event of queued) this.acknowledge(event);
@@ -71,6 +78,19 @@ export class EventLog {
     return this.#unacknowledged.get(key) ?? [];
   }
 
+  /**
+   * This process drives the run from now on and the run's seqs up to `base` are others': it keeps
+   * the run's latest events, so that {@link after} answers a caught-up reader from memory.
+   */
+  follow(runId: string, base: number): void {
+    this.#tails.set(runId, new DrivenEventTail(base));
+  }
+
+  /** This process no longer drives the run. */
+  unfollow(runId: string): void {
+    this.#tails.delete(runId);
+  }
+
   /** Null while few inserts wait; otherwise resolves once they have caught up (see GroupCommit.room). */
   room(): Promise<void> | null {
     return this.#inserts.room();
@@ -94,8 +114,112 @@ export class EventLog {
     );
     // By time, then by `_id`: a node's events of one moment in the order of the versions they made.
     const documents = unrecorded.length === 0 ? stored : [...stored, ...unrecorded].sort(byTimeAndId);
-    return documents.map(({ _id, ...document }) =>
-      parseEvent(document, `events/${runId}/${document.nodeId}`),
+    return documents.map((document) => {
+      const { seq: _seq, ...event } = withoutDocumentKeys(document);
+      return parseEvent(event, `events/${runId}/${document.nodeId}`);
+    });
+  }
+
+  /**
+   * The run's events whose seq is greater than `after`, in seq order (see `Store.listEventsAfter`).
+   * Looks the seqs up by `runSeq`, a window of {@link seqWindow} at a time, going on while a window
+   * is found full to its end; adds the events of this process whose insert is not acknowledged yet
+   * and, with `onNodes`, those on the run's nodes. Every event stored with a seq up to the last one
+   * answered is in the answer.
+   */
+  async after(runId: string, after: number, options: EventsAfterOptions = {}): Promise<NodeEvent[]> {
+    const limit = options.limit ?? Infinity;
+    // Stored with a node write this process made (and validated then): no need to parse them again.
+    const recent = options.onNodes ? null : (this.#tails.get(runId)?.after(after, limit) ?? null);
+    if (recent) return recent.map(withoutDocumentKeys);
+    const found = new Map<number, EventDocument>();
+    let covered = after;
+    await this.call(
+      `listing the events of run ${runId} after seq ${after}`,
+      async () => {
+        while (found.size < limit) {
+          const keys = Array.from({ length: seqWindow }, (_, index) => runSeqKey(runId, covered + 1 + index));
+          const documents = await this.collections.events.find({ runSeq: { $in: keys } }).toArray();
+          for (const document of documents) if (document.seq !== undefined) found.set(document.seq, document);
+          const end = covered + seqWindow;
+          // Every seq of the window that is stored was found.
+          covered = end;
+          if (documents.length === 0) {
+            // Past the last seq, or a gap wider than a window (writers that died holding seqs).
+            const run = await this.collections.runs.findOne({ id: runId });
+            // A run stored before seqs: its events are numbered once, by the first who asks.
+            if (run && run.eventSeq === undefined && covered === after + seqWindow && (await this.numberOld(runId))) {
+              covered = after;
+              continue;
+            }
+            if ((run?.eventSeq ?? 0) <= end) break;
+            const [next] = await this.collections.events
+              .find({ runId, seq: { $gt: end } })
+              .sort({ seq: 1 })
+              .limit(1)
+              .toArray();
+            if (next?.seq === undefined) break;
+            covered = next.seq - 1;
+            continue;
+          }
+          if (!found.has(end)) break;
+        }
+        if (options.onNodes) {
+          const onNodes = (
+            await this.collections.nodes
+              .find({ runId }, { projection: { _id: 0, recentEvents: 1, lastEvent: 1 } })
+              .toArray()
+          ).flatMap(eventsOnNode);
+          for (const event of onNodes) addWithin(found, event, after, covered);
+        }
+      },
+      { runId },
+    );
+    for (const event of this.#unacknowledgedSeqs.get(runId)?.values() ?? []) addWithin(found, event, after, covered);
+    return [...found.entries()]
+      .sort(([a], [b]) => a - b)
+      .slice(0, limit)
+      .map(([, document]) => parseEvent(withoutDocumentKeys(document), `events/${runId}/${document.nodeId}`));
+  }
+
+  /**
+   * Numbers the events of a run stored before seqs existed (its document has no `eventSeq`), once:
+   * in {@link list}'s order, from 1, and sets `eventSeq` so that new seqs follow them. The reader or
+   * driver that sets `eventSeq` first numbers them (any later one finds it set); true if it was this
+   * one and there were events. Events only on nodes are inserted with their seqs.
+   */
+  async numberOld(runId: string): Promise<boolean> {
+    return this.call(
+      `numbering the events of run ${runId}, stored before event seqs`,
+      async () => {
+        const run = await this.collections.runs.findOne({ id: runId });
+        if (!run || run.eventSeq !== undefined) return false;
+        const stored = await this.collections.events.find({ runId }).sort({ at: 1, _id: 1 }).toArray();
+        const onNodes = await this.unrecorded(runId, undefined, stored);
+        const all = [...stored, ...onNodes].sort(byTimeAndId);
+        const claimed = await this.collections.runs.updateOne(
+          { id: runId, eventSeq: { $exists: false } },
+          { $set: { eventSeq: all.length } },
+        );
+        if (claimed.modifiedCount === 0 || all.length === 0) return false;
+        const onNode = new Set(onNodes.map((event) => event._id));
+        try {
+          await this.collections.events.bulkWrite(
+            all.map((event, index) => {
+              const numbered = { seq: index + 1, runSeq: runSeqKey(runId, index + 1) };
+              return onNode.has(event._id)
+                ? { insertOne: { document: { ...event, ...numbered } } }
+                : { updateOne: { filter: { _id: event._id }, update: { $set: numbered } } };
+            }),
+            { ordered: false },
+          );
+        } catch (error) {
+          // An event on a node that its writer stored meanwhile (it is numbered with the rest).
+          if (onlyDuplicates(error) === null) throw error;
+        }
+        return true;
+      },
+      { runId },
     );
   }
 
@@ -154,15 +278,34 @@ export class EventLog {
     if (!queued) this.#unacknowledged.set(key, [event]);
     else if (queued.some((other) => other._id === event._id)) return false;
     else queued.push(event);
+    if (event.seq !== undefined) {
+      let ofRun = this.#unacknowledgedSeqs.get(event.runId);
+      if (!ofRun) this.#unacknowledgedSeqs.set(event.runId, (ofRun = new Map<number, EventDocument>()));
+      ofRun.set(event.seq, event);
+    }
     return true;
   }
 
   private acknowledge(event: EventDocument): void {
+    if (event.seq !== undefined) {
+      const ofRun = this.#unacknowledgedSeqs.get(event.runId);
+      if (ofRun?.get(event.seq) === event) ofRun.delete(event.seq);
+      if (ofRun?.size === 0) this.#unacknowledgedSeqs.delete(event.runId);
+    }
     const key = nodeKey(event.runId, event.nodeId);
     const left = (this.#unacknowledged.get(key) ?? []).filter((other) => other !== event);
     if (left.length > 0) this.#unacknowledged.set(key, left);
     else this.#unacknowledged.delete(key);
   }
+}
+
+/** How many seqs {@link EventLog.after} looks up in one query. */
+const seqWindow = 128;
+
+/** Adds an event with a seq in (`after`, `covered`] that `found` lacks. */
+function addWithin(found: Map<number, EventDocument>, event: EventDocument, after: number, covered: number): void {
+  if (event.seq !== undefined && event.seq > after && event.seq <= covered && !found.has(event.seq))
+    found.set(event.seq, event);
 }
 
 function nodeKey(runId: string, nodeId: string): string {

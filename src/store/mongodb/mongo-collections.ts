@@ -23,8 +23,11 @@ export interface CommittedBudget {
   tokens: number;
 }
 
-/** A stored run: the run itself plus the lease of the process that drives it and the shared budget counters. */
-export type RunDocument = Run & { driver?: RunDriver | null; committed?: CommittedBudget | null };
+/**
+ * A stored run: the run itself plus the lease of the process that drives it, the shared budget
+ * counters and `eventSeq`, the last event seq reserved (see `EventSeqs`).
+ */
+export type RunDocument = Run & { driver?: RunDriver | null; committed?: CommittedBudget | null; eventSeq?: number };
 
 /** The collections of an Arbor database (DESIGN §4). */
 export interface MongoCollections {

@@ -199,6 +199,35 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     expect(await store.listEvents(event.runId)).toEqual([event]);
   });
 
+  it('numbers the events of a run stored before seqs once, in the order of listEvents, and new seqs follow them', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    const child = sampleChild(root, 0);
+    await store.insertNodes([child], [createdEvent(child)]);
+    const ready = move(child, { type: 'deps-met' });
+    await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, ...transitionWrite(ready) });
+    await store.settled();
+    // What an Arbor before seqs left: no counter on the run, no seqs on the events.
+    const db = raw.db(dbName);
+    await db.collection('runs').updateOne({ id: run.id }, { $unset: { eventSeq: '' } });
+    await db.collection('events').updateMany({ runId: run.id }, { $unset: { seq: '', runSeq: '' } });
+    await db.collection('nodes').updateMany({ runId: run.id }, { $unset: { recentEvents: '' } });
+
+    const reader = await open();
+    const numbered = (await reader.listEvents(run.id)).map((event, index) => ({ ...event, seq: index + 1 }));
+    expect(numbered.map((event) => event.type)).toEqual(['create', 'deps-met']);
+    expect(await reader.listEventsAfter(run.id, 0)).toEqual(numbered);
+    expect(await reader.listEventsAfter(run.id, 0)).toEqual(numbered);
+    expect(await db.collection('runs').findOne({ id: run.id })).toMatchObject({ eventSeq: 2 });
+
+    const lock = await store.acquireRun(run.id, 'engine A');
+    const started = move(ready.node, { type: 'start', lease: { owner: 'engine A', token: 't', expiresAt: 'x' } }, 3);
+    await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 1, ...transitionWrite(started), current: ready.node });
+    await lock.release();
+    expect(await reader.listEventsAfter(run.id, 2)).toEqual([{ ...started.event, seq: 3 }]);
+  });
+
   it('refuses a document from a newer Arbor with a StoreError', async () => {
     const store = await open();
     const { run, root } = sampleRun();
@@ -251,6 +280,29 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     expect(await store.getRun(run.id)).toEqual(run);
   });
 
+  it('gives the writers of a shared run on separate connections distinct seqs, dense, in the order of each node\'s versions', async () => {
+    const writers = [await open(), await open()];
+    const { run, root } = sampleRun();
+    await writers[0]!.createRun(run, root);
+    const children = Array.from({ length: 10 }, (_, index) => sampleChild(root, index));
+    await writers[0]!.insertNodes(children, children.map(createdEvent));
+    // Neither holds the run's lease: each reserves the seqs of each write on the run document.
+    await Promise.all(
+      children.map(async (child, index) => {
+        const store = writers[index % 2]!;
+        const ready = move(child, { type: 'deps-met' });
+        await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, ...transitionWrite(ready) });
+        const started = move(ready.node, { type: 'start', lease: { owner: `w${index % 2}`, token: 't', expiresAt: 'x' } }, 3);
+        await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 1, ...transitionWrite(started) });
+      }),
+    );
+    const events = await (await open()).listEventsAfter(run.id, 0);
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+    for (const child of children)
+      expect(events.filter((event) => event.nodeId === child.id).map((event) => event.type)).toEqual(['create', 'deps-met', 'start']);
+    expect(new Set(events.map((event) => `${event.nodeId}:${event.type}`)).size).toBe(30);
+  });
+
   it('loses no event when a process dies between a node write and its event insert', async () => {
     const store = await open();
     const { run, root } = sampleRun();
@@ -284,7 +336,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     await lock.release();
     expect(
       await events
-        .find({ runId: run.id }, { projection: { _id: 0 } })
+        .find({ runId: run.id }, { projection: { _id: 0, seq: 0, runSeq: 0 } })
         .sort({ at: 1, _id: 1 })
         .toArray(),
     ).toEqual(expected);
@@ -314,7 +366,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       await raw
         .db(dbName)
         .collection('events')
-        .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0 } })
+        .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0, seq: 0, runSeq: 0 } })
         .toArray(),
     ).toEqual([ready.event]);
   });
@@ -351,7 +403,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     await store.settled();
     expect(
       await events
-        .find({ runId: run.id }, { projection: { _id: 0 } })
+        .find({ runId: run.id }, { projection: { _id: 0, seq: 0, runSeq: 0 } })
         .sort({ at: 1, _id: 1 })
         .toArray(),
     ).toEqual([createdEvent(child), ready.event, started.event]);
@@ -437,10 +489,39 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
         await raw
           .db(dbName)
           .collection('events')
-          .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0 } })
+          .find({ runId: run.id, nodeId: child.id }, { projection: { _id: 0, seq: 0, runSeq: 0 } })
           .sort({ at: 1, _id: 1 })
           .toArray(),
       ).toEqual(all);
+      await lock.release();
+    });
+
+    it('lists its unacknowledged events in seq order with the stored ones; another process finds them on the nodes', async () => {
+      const { store, open: openGate } = await gatedStore();
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const lock = await store.acquireRun(run.id, 'engine A');
+      const first = sampleChild(root, 0);
+      const second = sampleChild(root, 1);
+      await store.insertNodes([first, second], [createdEvent(first), createdEvent(second)]);
+      const readySecond = move(second, { type: 'deps-met' });
+      await store.updateNode({ runId: run.id, nodeId: second.id, expectedVersion: 0, ...transitionWrite(readySecond), current: second });
+      const readyFirst = move(first, { type: 'deps-met' }, 3);
+      await store.updateNode({ runId: run.id, nodeId: first.id, expectedVersion: 0, ...transitionWrite(readyFirst), current: first });
+      // The inserts are held at the gate: the events are on their nodes only.
+      expect(await raw.db(dbName).collection('events').countDocuments({ runId: run.id })).toBe(0);
+      const expected = [createdEvent(first), createdEvent(second), readySecond.event, readyFirst.event].map((event, index) => ({
+        ...event,
+        seq: index + 1,
+      }));
+      expect(await store.listEventsAfter(run.id, 0)).toEqual(expected);
+      expect(await store.listEventsAfter(run.id, 2)).toEqual(expected.slice(2));
+      const other = await open();
+      expect(await other.listEventsAfter(run.id, 0)).toEqual([]);
+      expect(await other.listEventsAfter(run.id, 1, { onNodes: true })).toEqual(expected.slice(1));
+      openGate();
+      await store.settled();
+      expect(await other.listEventsAfter(run.id, 0)).toEqual(expected);
       await lock.release();
     });
 

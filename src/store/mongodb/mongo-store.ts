@@ -1,5 +1,6 @@
 import type { Collection, Document, MongoClient } from 'mongodb';
 import {
+  ConflictError,
   StoreError,
   type Decision,
   type ModelCall,
@@ -18,7 +19,9 @@ import { parseNode, parseRun } from '../read-documents.js';
 import { parseRunPatch } from './parse-run-patch.js';
 import type {
   BudgetReservation,
+  EventsAfterOptions,
   PendingDecision,
+  PendingEventSeqs,
   RenewLeaseOptions,
   ReserveBudgetOptions,
   RunLock,
@@ -31,6 +34,7 @@ import { reserveRunBudget, settleRunBudget } from './budget-counters.js';
 import { CallLog } from './call-log.js';
 import { pendingDecisions, recordDecision } from './decisions.js';
 import { EventLog } from './event-log.js';
+import { EventSeqs } from './event-seqs.js';
 import { duplicateKey } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import { nodeFields, NodeUpdates } from './node-updates.js';
@@ -73,6 +77,7 @@ export class MongoStore implements Store {
   readonly #leases = new Set<RunLease>();
   readonly #workers: WorkerRegistry;
   readonly #events: EventLog;
+  readonly #seqs: EventSeqs;
   readonly #calls: CallLog;
   readonly #nodeUpdates: NodeUpdates;
   readonly #schedules: MongoSchedules;
@@ -90,6 +95,7 @@ export class MongoStore implements Store {
     this.#leaseMs = options.leaseMs;
     this.#workers = new WorkerRegistry(this.#collections.workers, this.#storeCall);
     this.#events = new EventLog(this.#collections, this.#storeCall);
+    this.#seqs = new EventSeqs(this.#collections.runs, this.#storeCall);
     this.#calls = new CallLog(this.#collections.calls, this.#storeCall);
     this.#nodeUpdates = new NodeUpdates(this.#collections.nodes, this.#events, this.#storeCall);
     this.#schedules = new MongoSchedules(this.#collections.schedules, this.#storeCall);
@@ -106,7 +112,8 @@ export class MongoStore implements Store {
       `creating run ${run.id}`,
       async (attempt) => {
         try {
-          await this.#collections.runs.insertOne({ ...valid, driver: null });
+          // eventSeq 0: its events get seqs from the start (a run without one predates them).
+          await this.#collections.runs.insertOne({ ...valid, driver: null, eventSeq: 0 });
         } catch (error) {
           if (!hasCode(error, duplicateKey)) throw error;
           // A retry after a lost answer finds the run its first attempt wrote.
@@ -150,7 +157,19 @@ export class MongoStore implements Store {
   }
 
   insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
-    return this.#writingEvents(nodes[0]?.runId, events, () => this.#nodeUpdates.insert(nodes, events));
+    const runId = nodes[0]?.runId;
+    return this.#writingEvents(runId, events, async () => {
+      // Events of other runs than the nodes' (no caller makes them) are stored without seqs.
+      const sequenced =
+        runId !== undefined && events.every((event) => event.runId === runId)
+          ? await this.#seqs.assign(runId, events, this.#driving.has(runId))
+          : events;
+      await this.#settlingSeqs(runId, sequenced, async () => {
+        const left = await this.#nodeUpdates.insert(nodes, sequenced);
+        // Events of nodes that were there already (a resumed insert) are not stored again.
+        if (runId !== undefined) this.#seqs.settle(runId, left, 'refused');
+      });
+    });
   }
 
   async getNode(runId: string, nodeId: string): Promise<TaskNode | null> {
@@ -191,11 +210,35 @@ export class MongoStore implements Store {
   }
 
   updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
-    return this.#writingEvents(options.runId, options.events ?? [], async () => {
-      const behind = this.#insertsBehind();
-      if (behind) await behind;
-      return this.#nodeUpdates.update(options, this.#driving.has(options.runId));
+    const { runId } = options;
+    const driving = this.#driving.has(runId);
+    return this.#writingEvents(runId, options.events ?? [], async () => {
+      // Given at once while the driver's block of seqs lasts: seqs follow the order of the calls.
+      const events = await this.#seqs.assign(runId, options.events ?? [], driving);
+      return this.#settlingSeqs(runId, events, async () => {
+        const behind = this.#insertsBehind();
+        if (behind) await behind;
+        return this.#nodeUpdates.update({ ...options, events }, driving);
+      });
     });
+  }
+
+  eventSeqsPending(runId: string): PendingEventSeqs {
+    return this.#seqs.pending(runId);
+  }
+
+  /** Runs a write of events with seqs; their seqs are abandoned if it was refused. */
+  async #settlingSeqs<T>(runId: string | undefined, events: readonly NodeEvent[], write: () => Promise<T>): Promise<T> {
+    if (runId === undefined) return write();
+    try {
+      const result = await write();
+      this.#seqs.settle(runId, events, 'stored');
+      return result;
+    } catch (error) {
+      // A refused write stored nothing; any other failure may have (a lost answer): its seqs may turn up.
+      this.#seqs.settle(runId, events, error instanceof ConflictError ? 'refused' : 'stored');
+      throw error;
+    }
   }
 
   eventsWrittenUntil(runId: string): string | null {
@@ -238,8 +281,8 @@ export class MongoStore implements Store {
     return this.#events.list(runId, nodeId);
   }
 
-  async listEventsAfter(runId: string, after: number): Promise<NodeEvent[]> {
-    return (await this.#events.list(runId)).slice(after);
+  listEventsAfter(runId: string, after: number, options?: EventsAfterOptions): Promise<NodeEvent[]> {
+    return this.#events.after(runId, after, options);
   }
 
   recordCall(call: ModelCall): Promise<void> {
@@ -348,6 +391,7 @@ export class MongoStore implements Store {
       call: (what, operation) => this.#call(what, operation, { runId }),
     });
     this.#leases.add(lease);
+    this.#seqs.forget(runId);
     try {
       // A run driven by one process counts its budgets in memory; shared budget counters left from
       // workers start again from the run's usage when workers next take it up.
@@ -357,6 +401,13 @@ export class MongoStore implements Store {
       // Before this driver moves any node (and replaces its `lastEvent`), store the events a
       // crashed driver wrote on its nodes but not yet in `events`.
       await this.#events.repair(runId);
+      // A run stored before seqs: number its events before this driver gives out new ones.
+      await this.#events.numberOld(runId);
+      // Every seq reserved from now on is this driver's.
+      const counter = await this.#call(`reading the event seqs of run ${runId}`, () =>
+        this.#collections.runs.findOne({ id: runId }, { projection: { _id: 0, eventSeq: 1 } }),
+      );
+      this.#events.follow(runId, counter?.eventSeq ?? 0);
     } catch (error) {
       this.#leases.delete(lease);
       await lease.release().catch(() => lease.abandon());
@@ -366,7 +417,10 @@ export class MongoStore implements Store {
     return {
       release: async () => {
         this.#driving.delete(runId);
+        this.#events.unfollow(runId);
         this.#leases.delete(lease);
+        // Still holding the lease: nobody else reserved seqs since this driver's block.
+        await this.#seqs.giveBack(runId).catch(() => this.#seqs.forget(runId));
         await lease.release();
       },
     };

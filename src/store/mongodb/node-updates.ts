@@ -8,7 +8,7 @@ import {
 } from '../../domain/index.js';
 import { parseEvent, parseNode, parseNodeUpdate } from '../read-documents.js';
 import type { UpdateNodeOptions } from '../store.js';
-import { eventDocumentId, eventsOnNode, type EventDocument, type NodeDocument } from './event-document.js';
+import { eventDocument, eventsOnNode, type EventDocument, type NodeDocument } from './event-document.js';
 import type { EventLog } from './event-log.js';
 import { GroupCommit } from './group-commit.js';
 import { onlyDuplicates, sharedRunId } from './insert-new.js';
@@ -61,9 +61,9 @@ export class NodeUpdates {
   /**
    * Inserts new nodes, each carrying its events in `recentEvents` (its creation, and the moves of a
    * node inserted already moved on); nodes already stored (a resumed insert) are left as they are,
-   * and so are their events.
+   * and so are their events. Answers the events it left out so (their seqs are never stored).
    */
-  async insert(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
+  async insert(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<NodeEvent[]> {
     const validNodes = nodes.map((node) => parseNode(node, `new node ${node.id} of run ${node.runId}`));
     const validEvents = events.map((event) =>
       parseEvent(event, `event of node ${event.nodeId} in run ${event.runId}`),
@@ -74,7 +74,7 @@ export class NodeUpdates {
     const byNode = new Map<string, EventDocument[]>();
     const documents = validEvents.map((event) => {
       const ofNode = byNode.get(event.nodeId) ?? [];
-      const document = { _id: eventDocumentId(event, ofNode.length), ...event };
+      const document = eventDocument(event, ofNode.length);
       ofNode.push(document);
       byNode.set(event.nodeId, ofNode);
       return document;
@@ -105,6 +105,7 @@ export class NodeUpdates {
     }
     // Events of nodes that were already there were stored with them the first time.
     this.events.record(documents.filter((event) => !existing.has(event.nodeId)));
+    return validEvents.filter((event) => existing.has(event.nodeId));
   }
 
   /**
@@ -116,10 +117,9 @@ export class NodeUpdates {
     const source = `nodes/${runId}/${nodeId}`;
     const parsed = parseNodeUpdate(options, source);
     const { patch } = parsed;
-    const events: EventDocument[] = parsed.events.map((event, index) => ({
-      _id: eventDocumentId(event, expectedVersion + 1 + index),
-      ...event,
-    }));
+    const events: EventDocument[] = parsed.events.map((event, index) =>
+      eventDocument(event, expectedVersion + 1 + index),
+    );
     // The node's earlier events whose insert is not acknowledged yet ride along again: the write
     // replaces `recentEvents`, and must not drop the only copy of an event.
     const set =

@@ -13,4 +13,4 @@ export function withoutFields<T extends object>(
 }
 
 /** What the store leaves out of a run document: MongoDB's `_id` and the shared-run bookkeeping. */
-export const runFields = { _id: 0, driver: 0, committed: 0 } as const;
+export const runFields = { _id: 0, driver: 0, committed: 0, eventSeq: 0 } as const;
