@@ -3,7 +3,9 @@ import { decisionActionSchema, UsageError, type DecisionAction, type TaskNode } 
 import { openStore, type Store } from '../../store/index.js';
 import { isInteractive, print, storeArgument, type CommonFlags } from '../command-context.js';
 import { ApprovalPrompter } from '../interactive-approvals.js';
-import { getRun, personName, recordDecision, unknownNode } from '../../api/index.js';
+import { recordDecision } from '../../api/decisions.js';
+import { personName } from '../../api/person-name.js';
+import { getRun, unknownNode } from '../../api/queries.js';
 
 interface ApproveFlags extends CommonFlags {
   reject?: boolean;

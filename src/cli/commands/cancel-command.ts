@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { cancelRun } from '../../api/index.js';
+import { cancelRun } from '../../api/cancel.js';
 import { openStore } from '../../store/index.js';
 import { print, storeArgument, type CommonFlags } from '../command-context.js';
 

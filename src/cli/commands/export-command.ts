@@ -5,7 +5,7 @@ import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { exportFormats, exportRun, type ExportFormat } from '../export-run.js';
 import { assembleTree } from '../tree-view.js';
-import { getRun } from '../../api/index.js';
+import { getRun } from '../../api/queries.js';
 
 interface ExportFlags extends CommonFlags {
   format: ExportFormat;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runHistory, type Checkpoint } from '../../api/index.js';
+import { runHistory, type Checkpoint } from '../../api/run-history.js';
 import { openStore } from '../../store/index.js';
 import { print, storeArgument, type CommonFlags } from '../command-context.js';
 import { formatTable } from '../format-table.js';

@@ -6,7 +6,7 @@ import { print, type CommonFlags } from '../command-context.js';
 import { followLog, LogTail } from '../follow-log.js';
 import { formatLogLine } from '../format-log-line.js';
 import { logDirFor } from '../logger.js';
-import { getRun } from '../../api/index.js';
+import { getRun } from '../../api/queries.js';
 
 interface LogsFlags extends CommonFlags {
   follow?: boolean;

@@ -1,12 +1,6 @@
 import { Option, type Command } from 'commander';
-import {
-  addSchedule,
-  findPlan,
-  listScheduleViews,
-  removeSchedule,
-  setSchedulePaused,
-  type ScheduleView,
-} from '../../api/index.js';
+import { findPlan } from '../../api/plan-folder.js';
+import { addSchedule, listScheduleViews, removeSchedule, setSchedulePaused, type ScheduleView } from '../../api/schedules.js';
 import { catchUpPolicies, overlapPolicies, type CatchUpPolicy, type OverlapPolicy } from '../../domain/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { print, storeArgument, type CommonFlags } from '../command-context.js';

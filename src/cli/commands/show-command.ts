@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { renderNodeReport } from '../node-report.js';
-import { getNode } from '../../api/index.js';
+import { getNode } from '../../api/queries.js';
 
 /** `arbor show RUN NODE [--json]`: one node's full record, with every prompt and answer. */
 export function registerShowCommand(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runStats } from '../../api/index.js';
+import { runStats } from '../../api/run-stats.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
 import { renderRunStats } from '../stats-view.js';

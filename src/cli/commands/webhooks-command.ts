@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getRun } from '../../api/index.js';
+import { getRun } from '../../api/queries.js';
 import { openWebhookDeliveryLog } from '../../service/webhooks/index.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
