@@ -1,4 +1,5 @@
-import type { IndexDescription } from 'mongodb';
+import type { Document, IndexDescription } from 'mongodb';
+import { hasCode } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 
 /**
@@ -31,17 +32,29 @@ export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescri
   schedules: [{ key: { name: 1 }, name: 'name', unique: true }],
 };
 
+/** MongoDB's answer to `listIndexes` on a collection that does not exist yet. */
+const namespaceNotFound = 26;
+
 /**
- * Creates the indexes if they are missing. `createIndexes` with the same names and keys is a no-op
- * on a database that has them, so every open may call it.
+ * Creates the indexes that are missing, by name; an index that exists is left alone (its keys are
+ * not compared). Asks for missing ones only: FerretDB 1.x's `createIndexes` crashes the connection
+ * when handed two or more indexes that exist already (FerretDB issue 3858), so reopening a database
+ * would hang in retries there. MongoDB treats an identical `createIndexes` as a no-op either way.
  */
 export async function ensureIndexes(collections: MongoCollections): Promise<void> {
-  await Promise.all([
-    collections.runs.createIndexes([...mongoIndexes.runs]),
-    collections.nodes.createIndexes([...mongoIndexes.nodes]),
-    collections.events.createIndexes([...mongoIndexes.events]),
-    collections.calls.createIndexes([...mongoIndexes.calls]),
-    collections.workers.createIndexes([...mongoIndexes.workers]),
-    collections.schedules.createIndexes([...mongoIndexes.schedules]),
-  ]);
+  await Promise.all(
+    (Object.keys(mongoIndexes) as (keyof MongoCollections)[]).map(async (name) => {
+      const collection = collections[name];
+      const existing = new Set(
+        (await collection.listIndexes().toArray().catch(emptyIfNoCollection)).map((index) => String(index.name)),
+      );
+      const missing = mongoIndexes[name].filter((index) => !existing.has(String(index.name)));
+      if (missing.length > 0) await collection.createIndexes([...missing]);
+    }),
+  );
+}
+
+function emptyIfNoCollection(error: unknown): Document[] {
+  if (hasCode(error, namespaceNotFound)) return [];
+  throw error;
 }

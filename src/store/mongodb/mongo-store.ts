@@ -31,7 +31,7 @@ import { reserveRunBudget, settleRunBudget } from './budget-counters.js';
 import { CallLog } from './call-log.js';
 import { pendingDecisions, recordDecision } from './decisions.js';
 import { EventLog } from './event-log.js';
-import { duplicateKey } from './insert-new.js';
+import { duplicateKey, hasCode } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import { nodeFields, NodeUpdates } from './node-updates.js';
 import { retryTransient, type StoreCall } from './retry-transient.js';
@@ -440,8 +440,4 @@ export class MongoStore implements Store {
       ...context,
     });
   }
-}
-
-function hasCode(error: unknown, code: number): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }
