@@ -46,7 +46,9 @@ export async function ensureIndexes(collections: MongoCollections): Promise<void
     (Object.keys(mongoIndexes) as (keyof MongoCollections)[]).map(async (name) => {
       const collection = collections[name];
       const existing = new Set(
-        (await collection.listIndexes().toArray().catch(emptyIfNoCollection)).map((index) => String(index.name)),
+        (await collection.listIndexes().toArray().catch(emptyIfNoCollection)).map((index: Document) =>
+          String(index.name),
+        ),
       );
       const missing = mongoIndexes[name].filter((index) => !existing.has(String(index.name)));
       if (missing.length > 0) await collection.createIndexes([...missing]);
