@@ -1,4 +1,4 @@
-import type { Document, IndexDescription } from 'mongodb';
+import type { Collection, Document, IndexDescription } from 'mongodb';
 import { hasCode } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 
@@ -36,24 +36,37 @@ export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescri
 const namespaceNotFound = 26;
 
 /**
- * Creates the indexes that are missing, by name; an index that exists is left alone (its keys are
- * not compared). Asks for missing ones only: FerretDB 1.x's `createIndexes` crashes the connection
- * when handed two or more indexes that exist already (FerretDB issue 3858), so reopening a database
- * would hang in retries there. MongoDB treats an identical `createIndexes` as a no-op either way.
+ * Creates the store's indexes that are missing (see {@link createMissingIndexes}), so every open may
+ * call it.
  */
 export async function ensureIndexes(collections: MongoCollections): Promise<void> {
-  await Promise.all(
-    (Object.keys(mongoIndexes) as (keyof MongoCollections)[]).map(async (name) => {
-      const collection = collections[name];
-      const existing = new Set(
-        (await collection.listIndexes().toArray().catch(emptyIfNoCollection)).map((index: Document) =>
-          String(index.name),
-        ),
-      );
-      const missing = mongoIndexes[name].filter((index) => !existing.has(String(index.name)));
-      if (missing.length > 0) await collection.createIndexes([...missing]);
-    }),
+  await Promise.all([
+    createMissingIndexes(collections.runs, mongoIndexes.runs),
+    createMissingIndexes(collections.nodes, mongoIndexes.nodes),
+    createMissingIndexes(collections.events, mongoIndexes.events),
+    createMissingIndexes(collections.calls, mongoIndexes.calls),
+    createMissingIndexes(collections.workers, mongoIndexes.workers),
+  ]);
+}
+
+/**
+ * Creates the indexes of `collection` that are missing, by name; an index that exists is left alone
+ * (its keys are not compared). Asks for missing ones only: FerretDB 1.x's `createIndexes` crashes
+ * the connection when handed two or more indexes that exist already (FerretDB issue 3858), so a
+ * reopened database would hang in retries there. MongoDB treats an identical `createIndexes` as a
+ * no-op either way.
+ */
+export async function createMissingIndexes<D extends Document>(
+  collection: Collection<D>,
+  indexes: readonly IndexDescription[],
+): Promise<void> {
+  const existing = new Set(
+    (await collection.listIndexes().toArray().catch(emptyIfNoCollection)).map((index: Document) =>
+      String(index.name),
+    ),
   );
+  const missing = indexes.filter((index) => !existing.has(String(index.name)));
+  if (missing.length > 0) await collection.createIndexes([...missing]);
 }
 
 function emptyIfNoCollection(error: unknown): Document[] {
