@@ -28,7 +28,7 @@ describe('hasAtomicUpdates', () => {
   });
 });
 
-describe.skipIf(mongoTestUri === undefined)('document locks', () => {
+describe.skipIf(mongoTestUri === undefined)('document locks on MongoDB', () => {
   const dbName = testDatabaseName('locks');
   let raw: MongoClient;
 
