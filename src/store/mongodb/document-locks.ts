@@ -135,9 +135,10 @@ const lockedMethods = new Set([
 ]);
 
 /**
- * The collections with every single-document write to `runs` and `nodes` made under the document's
- * lock (see {@link DocumentLocks}). Each write must name its document in the filter: a run by `id`,
- * a node by `runId` and `id`, as every write of the store does; one that does not is refused.
+ * The collections with every single-document write to `runs`, `nodes` and `schedules` made under the
+ * document's lock (see {@link DocumentLocks}). Each write must name its document in the filter: a run
+ * by `id`, a node by `runId` and `id`, a schedule by `name`, as every write of the store does; one
+ * that does not is refused.
  */
 export function withDocumentLocks(collections: MongoCollections, locks: DocumentLocks): MongoCollections {
   return {
@@ -147,6 +148,10 @@ export function withDocumentLocks(collections: MongoCollections, locks: Document
       'nodes',
       field(filter, 'runId', 'nodes'),
       field(filter, 'id', 'nodes'),
+    ]),
+    schedules: lockingWrites(collections.schedules, locks, (filter) => [
+      'schedules',
+      field(filter, 'name', 'schedules'),
     ]),
   };
 }

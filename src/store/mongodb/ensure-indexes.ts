@@ -46,6 +46,7 @@ export async function ensureIndexes(collections: MongoCollections): Promise<void
     createMissingIndexes(collections.events, mongoIndexes.events),
     createMissingIndexes(collections.calls, mongoIndexes.calls),
     createMissingIndexes(collections.workers, mongoIndexes.workers),
+    createMissingIndexes(collections.schedules, mongoIndexes.schedules),
   ]);
 }
 
