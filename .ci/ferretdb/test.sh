@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the MongoDB tests that are meaningful and cheap on a second MongoDB-compatible server against
 # FerretDB: the store's own suites (its contract among them), the webhook delivery log, and the
-# in-process engine suites (one run, workers sharing a run, budgets), each only in its MongoDB
+# in-process engine and API suites (one run, workers sharing a run, budgets, written plans, a
+# detached plan run worked by two workers), each only in its MongoDB
 # variant (tests whose name says MongoDB). The suites that spawn arbor processes run on
 # mongo-java-server only (npm test).
 #   .ci/ferretdb/test.sh [more vitest arguments]
@@ -18,6 +19,7 @@ suites=(
   src/engine/run-engine-limits.test.ts
   src/engine/call-recorder.test.ts
   src/service/webhooks/webhook-delivery-log.test.ts
+  test/api/plans-on-stores.test.ts
 )
 
 if [[ -z "${MONGODB_URI_FERRETDB:-}" ]]; then
