@@ -7,6 +7,8 @@
 # until it answers a ping, writes its pid to .ci/ferretdb/server.pid and prints one line on stdout:
 #   MONGODB_URI_FERRETDB=mongodb://127.0.0.1:PORT/
 # Progress goes to stderr. Stop it with .ci/ferretdb/stop.sh.
+# Exit status 3: no binary and no Go toolchain to build one (.ci/run then skips FerretDB, loudly);
+# any other failure (a build that fails, a server that does not answer) is status 1.
 set -euo pipefail
 
 version="v1.24.0"
@@ -35,7 +37,7 @@ build() {
   if [[ -z "$go_cmd" ]]; then
     say "no Go toolchain found (go on PATH or /usr/local/go/bin/go)"
     say "fix: install Go 1.22 or newer, or copy a ferretdb $version binary to $bin"
-    exit 1
+    exit 3
   fi
   local started=$SECONDS work module_dir
   say "building FerretDB $version with $("$go_cmd" version | cut -d' ' -f3) (first use; about a minute)"

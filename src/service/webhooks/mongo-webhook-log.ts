@@ -1,6 +1,6 @@
 import type { Collection, IndexDescription } from 'mongodb';
 import { StoreError } from '../../domain/index.js';
-import type { MongoStore } from '../../store/mongodb/index.js';
+import { createMissingIndexes, type MongoStore } from '../../store/mongodb/index.js';
 import {
   webhookDeliverySchema,
   type WebhookDelivery,
@@ -32,7 +32,7 @@ export class MongoWebhookLog implements WebhookDeliveryLog {
   static async open(store: MongoStore): Promise<MongoWebhookLog> {
     const log = new MongoWebhookLog(store);
     await log.use('creating the webhook delivery indexes', (collection) =>
-      collection.createIndexes([...webhookDeliveryIndexes]),
+      createMissingIndexes(collection, webhookDeliveryIndexes),
     );
     return log;
   }

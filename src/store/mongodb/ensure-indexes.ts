@@ -1,4 +1,5 @@
-import type { IndexDescription } from 'mongodb';
+import type { Collection, Document, IndexDescription } from 'mongodb';
+import { hasCode } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 
 /**
@@ -35,17 +36,45 @@ export const mongoIndexes: { [C in keyof MongoCollections]: readonly IndexDescri
   schedules: [{ key: { name: 1 }, name: 'name', unique: true }],
 };
 
+/** MongoDB's answer to `listIndexes` on a collection that does not exist yet. */
+const namespaceNotFound = 26;
+
 /**
- * Creates the indexes if they are missing. `createIndexes` with the same names and keys is a no-op
- * on a database that has them, so every open may call it.
+ * Creates the store's indexes that are missing (see {@link createMissingIndexes}), so every open may
+ * call it.
  */
 export async function ensureIndexes(collections: MongoCollections): Promise<void> {
   await Promise.all([
-    collections.runs.createIndexes([...mongoIndexes.runs]),
-    collections.nodes.createIndexes([...mongoIndexes.nodes]),
-    collections.events.createIndexes([...mongoIndexes.events]),
-    collections.calls.createIndexes([...mongoIndexes.calls]),
-    collections.workers.createIndexes([...mongoIndexes.workers]),
-    collections.schedules.createIndexes([...mongoIndexes.schedules]),
+    createMissingIndexes(collections.runs, mongoIndexes.runs),
+    createMissingIndexes(collections.nodes, mongoIndexes.nodes),
+    createMissingIndexes(collections.events, mongoIndexes.events),
+    createMissingIndexes(collections.calls, mongoIndexes.calls),
+    createMissingIndexes(collections.workers, mongoIndexes.workers),
+    createMissingIndexes(collections.schedules, mongoIndexes.schedules),
   ]);
+}
+
+/**
+ * Creates the indexes of `collection` that are missing, by name; an index that exists is left alone
+ * (its keys are not compared). Asks for missing ones only: FerretDB 1.x's `createIndexes` crashes
+ * the connection when handed two or more indexes that exist already (FerretDB issue 3858), so a
+ * reopened database would hang in retries there. MongoDB treats an identical `createIndexes` as a
+ * no-op either way.
+ */
+export async function createMissingIndexes<D extends Document>(
+  collection: Collection<D>,
+  indexes: readonly IndexDescription[],
+): Promise<void> {
+  const existing = new Set(
+    (await collection.listIndexes().toArray().catch(emptyIfNoCollection)).map((index: Document) =>
+      String(index.name),
+    ),
+  );
+  const missing = indexes.filter((index) => !existing.has(String(index.name)));
+  if (missing.length > 0) await collection.createIndexes([...missing]);
+}
+
+function emptyIfNoCollection(error: unknown): Document[] {
+  if (hasCode(error, namespaceNotFound)) return [];
+  throw error;
 }

@@ -1,4 +1,4 @@
-export { mongoIndexes } from './ensure-indexes.js';
+export { createMissingIndexes, mongoIndexes } from './ensure-indexes.js';
 export { isTransientMongoError } from './is-transient-mongo-error.js';
 export { mongoOptionsFromEnv, retryEnvVariable } from './mongo-options-from-env.js';
 export { MongoStore, type MongoStoreOptions } from './mongo-store.js';

@@ -9,6 +9,11 @@ import {
 /** Duplicate key: the document is already there. */
 export const duplicateKey = 11000;
 
+/** True when `error` is a server error with the given code. */
+export function hasCode(error: unknown, code: number): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}
+
 /**
  * Inserts documents that carry their own `_id`s; ones already stored (a retried insert, a repair)
  * are skipped. Inserts copies: the driver would otherwise add fields to the caller's documents.

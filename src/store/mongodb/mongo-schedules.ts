@@ -4,6 +4,7 @@ import { UsageError, type Schedule, type SchedulePatch, type TickClaim } from '.
 import { duplicateScheduleMessage, parseSchedule } from '../parse-schedule.js';
 import { duplicateKey } from './insert-new.js';
 import type { StoreCall } from './retry-transient.js';
+import { withoutFields } from './without-fields.js';
 
 /** A stored schedule, plus the token of the claim that last moved it (to tell a retried claim apart). */
 export type ScheduleDocument = Schedule & { claimToken?: string };
@@ -103,10 +104,13 @@ export class MongoSchedules {
     filter: Filter<ScheduleDocument>,
     update: UpdateFilter<ScheduleDocument>,
   ): Promise<Schedule | null> {
+    // No projection: FerretDB refuses `findAndModify` with `fields` (see withoutFields).
     const document = await this.call(what, () =>
-      this.schedules.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: scheduleFields }),
+      this.schedules.findOneAndUpdate(filter, update, { returnDocument: 'after' }),
     );
-    return document ? parseSchedule(document, `schedules/${document.name}`) : null;
+    return document
+      ? parseSchedule(withoutFields(document, scheduleFields), `schedules/${document.name}`)
+      : null;
   }
 }
 

@@ -35,7 +35,7 @@ import { CallLog } from './call-log.js';
 import { pendingDecisions, recordDecision } from './decisions.js';
 import { EventLog } from './event-log.js';
 import { EventSeqs } from './event-seqs.js';
-import { duplicateKey } from './insert-new.js';
+import { duplicateKey, hasCode } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import { nodeFields, NodeUpdates } from './node-updates.js';
 import { retryTransient, type StoreCall } from './retry-transient.js';
@@ -494,8 +494,4 @@ export class MongoStore implements Store {
       ...context,
     });
   }
-}
-
-function hasCode(error: unknown, code: number): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }

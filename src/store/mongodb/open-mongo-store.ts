@@ -1,5 +1,6 @@
 import { MongoClient, MongoError } from 'mongodb';
 import { UsageError } from '../../domain/index.js';
+import { DocumentLocks, hasAtomicUpdates, withDocumentLocks, type LockDocument } from './document-locks.js';
 import { ensureIndexes } from './ensure-indexes.js';
 import { mongoCollections } from './mongo-collections.js';
 import { MongoStore } from './mongo-store.js';
@@ -17,6 +18,11 @@ export interface OpenMongoStoreOptions {
   retryForMs?: number;
   /** Length of a run lease (default 30 s). */
   leaseMs?: number;
+  /**
+   * Whether writes to runs and nodes take per-document locks (see `DocumentLocks`); default: only
+   * on a server without atomic single-document updates (FerretDB 1.x, see `hasAtomicUpdates`).
+   */
+  documentLocks?: boolean;
 }
 
 /** The database Arbor uses when neither the URI nor the options name one. */
@@ -70,9 +76,16 @@ export async function openMongoStore(uri: string, options: OpenMongoStoreOptions
     );
   }
 
-  const collections = mongoCollections(client.db(databaseName));
+  const db = client.db(databaseName);
+  let collections = mongoCollections(db);
   try {
     await retryTransient(() => ensureIndexes(collections), { what: 'creating indexes', retryForMs });
+    const locking =
+      options.documentLocks ??
+      !hasAtomicUpdates(
+        await retryTransient(() => db.command({ buildInfo: 1 }), { what: 'asking the server its version', retryForMs }),
+      );
+    if (locking) collections = withDocumentLocks(collections, new DocumentLocks(db.collection<LockDocument>('locks')));
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
