@@ -134,6 +134,8 @@ export class EventLog {
     if (recent) return recent.map(withoutDocumentKeys);
     const found = new Map<number, EventDocument>();
     let covered = after;
+    // Taken before the reads: an event whose insert is acknowledged meanwhile is then in one or the other.
+    const unacknowledged = [...(this.#unacknowledgedSeqs.get(runId)?.values() ?? [])];
     await this.call(
       `listing the events of run ${runId} after seq ${after}`,
       async () => {
@@ -175,7 +177,7 @@ export class EventLog {
       },
       { runId },
     );
-    for (const event of this.#unacknowledgedSeqs.get(runId)?.values() ?? []) addWithin(found, event, after, covered);
+    for (const event of unacknowledged) addWithin(found, event, after, covered);
     return [...found.entries()]
       .sort(([a], [b]) => a - b)
       .slice(0, limit)
