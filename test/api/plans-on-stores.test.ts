@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRun, getTree, recordDecision, resumeRun, runWorker, startRun, type TreeNode } from '../../src/api/index.js';
+import {
+  createRun,
+  getTree,
+  recordDecision,
+  resumeRun,
+  runWorker,
+  startRun,
+  type TreeNode,
+} from '../../src/api/index.js';
 import type { Store } from '../../src/store/index.js';
 import { makeTempDir, repoRoot } from '../support/cli.js';
 import { harnessStorage, type HarnessStorage } from '../support/harness-storage.js';
@@ -36,8 +44,14 @@ function expectDemoTree(root: TreeNode): void {
   expect(child(child(root, 'docs'), 'd2').description).toBe('After Docs part 1');
   // Written levels are not planned by a model; each leaf was executed and checked exactly once.
   expect(root.calls.planner + child(root, 'docs').calls.planner).toBe(0);
-  for (const node of flat(root).filter((candidate) => candidate.children.length === 0 && candidate.status === 'completed'))
-    expect([node.key ?? node.title, node.calls.executor, node.calls.checker]).toEqual([node.key ?? node.title, 1, 1]);
+  for (const node of flat(root).filter(
+    (candidate) => candidate.children.length === 0 && candidate.status === 'completed',
+  ))
+    expect([node.key ?? node.title, node.calls.executor, node.calls.checker]).toEqual([
+      node.key ?? node.title,
+      1,
+      1,
+    ]);
 }
 
 describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
@@ -85,14 +99,20 @@ describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
     expect(child(root, 'staging').description).toBe(
       'Deploy 2.0.0 to staging and report the smoke checks that were run and their outcome.',
     );
-    expect(child(root, 'verify').children.map((node) => node.key)).toEqual(['tests', 'changelog', 'dependencies']);
-    expect((await store.getRun(handle.runId))?.plan).toMatchObject({ name: 'release-checklist', params: { version: '2.0.0' } });
+    expect(child(root, 'verify').children.map((node) => node.key)).toEqual([
+      'tests',
+      'changelog',
+      'dependencies',
+    ]);
+    expect((await store.getRun(handle.runId))?.plan).toMatchObject({
+      name: 'release-checklist',
+      params: { version: '2.0.0' },
+    });
   });
 
   // Workers share runs through MongoDB only.
-  it.skipIf(kind === 'embedded')(
-    'leaves a plan run to two workers, who build the written tree, decompose the auto step and skip the false condition',
-    async () => {
+  if (kind === 'mongodb')
+    it('leaves a plan run to two workers, who build the written tree, decompose the auto step and skip the false condition', async () => {
       const dir = await makeTempDir();
       storage = await harnessStorage(kind, dir);
       const ready = await createRun({ store: await open(), llm, plan: demoPlan, params: { target: 'prod' } });
@@ -127,18 +147,24 @@ describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
       // Between them, the workers made each call of the tree once: none twice, none the tree does not count.
       expect(new Set(calls).size).toBe(calls.length);
       const counted = flat(root).reduce(
-        (sum, node) => sum + node.calls.planner + node.calls.sequencer + node.calls.executor + node.calls.checker,
+        (sum, node) =>
+          sum + node.calls.planner + node.calls.sequencer + node.calls.executor + node.calls.checker,
         0,
       );
       expect(calls.length).toBe(counted);
-    },
-  );
+    });
 
   it('refuses a decision on a written step that does not wait, and leaves the run as it was', async () => {
     const dir = await makeTempDir();
     storage = await harnessStorage(kind, dir);
     const store = await open();
-    const handle = await startRun({ store, llm, plan: demoPlan, params: { target: 'dev' }, outDir: path.join(dir, 'out') });
+    const handle = await startRun({
+      store,
+      llm,
+      plan: demoPlan,
+      params: { target: 'dev' },
+      outDir: path.join(dir, 'out'),
+    });
     expect((await handle.done).status).toBe('completed');
     const { root } = await getTree(store, handle.runId);
     expectDemoTree(root);
