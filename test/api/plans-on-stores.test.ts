@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createRun,
   getTree,
@@ -55,6 +55,7 @@ function expectDemoTree(root: TreeNode): void {
 }
 
 describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
+  let dir: string;
   let storage: HarnessStorage;
   const opened: Store[] = [];
   const open = async (): Promise<Store> => {
@@ -62,14 +63,16 @@ describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
     opened.push(store);
     return store;
   };
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    storage = await harnessStorage(kind, dir);
+  });
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close();
     await storage.remove();
   });
 
   it('runs the shipped release checklist: production waits for a person, then the announcement follows', async () => {
-    const dir = await makeTempDir();
-    storage = await harnessStorage(kind, dir);
     const store = await open();
     const handle = await startRun({
       store,
@@ -113,8 +116,6 @@ describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
   // Workers share runs through MongoDB only.
   if (kind === 'mongodb')
     it('leaves a plan run to two workers, who build the written tree, decompose the auto step and skip the false condition', async () => {
-      const dir = await makeTempDir();
-      storage = await harnessStorage(kind, dir);
       const ready = await createRun({ store: await open(), llm, plan: demoPlan, params: { target: 'prod' } });
       ready.leave();
       const runId = ready.run.id;
@@ -155,8 +156,6 @@ describe.each(storesUnderTest())('written plans on the %s store', (kind) => {
     });
 
   it('refuses a decision on a written step that does not wait, and leaves the run as it was', async () => {
-    const dir = await makeTempDir();
-    storage = await harnessStorage(kind, dir);
     const store = await open();
     const handle = await startRun({
       store,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, StoreError, UsageError, type TaskNode } from '../../domain/index.js';
+import { ConflictError, StoreError, UsageError, type Run, type TaskNode } from '../../domain/index.js';
 import {
   connectTestClient,
   dropTestDatabases,
@@ -11,8 +11,19 @@ import {
 import { createdEvent, move, sampleChild, sampleRun, transitionWrite } from '../../../test/support/sample-documents.js';
 import { mongoIndexes } from './ensure-indexes.js';
 import { mongoCollections, type MongoCollections } from './mongo-collections.js';
+import type { Store } from '../store.js';
 import { MongoStore } from './mongo-store.js';
 import { openMongoStore, type OpenMongoStoreOptions } from './open-mongo-store.js';
+
+
+/** A stored run with one child of its root, inserted with its creation event. */
+async function runWithChild(store: Store): Promise<{ run: Run; root: TaskNode; child: TaskNode }> {
+  const { run, root } = sampleRun();
+  await store.createRun(run, root);
+  const child = sampleChild(root, 0);
+  await store.insertNodes([child], [createdEvent(child)]);
+  return { run, root, child };
+}
 
 describe('openMongoStore', () => {
   it('refuses an unreachable server with a UsageError that names the host and hides the password', async () => {
@@ -205,10 +216,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
 
   it('numbers the events of a run stored before seqs once, in the order of listEvents, and new seqs follow them', async () => {
     const store = await open();
-    const { run, root } = sampleRun();
-    await store.createRun(run, root);
-    const child = sampleChild(root, 0);
-    await store.insertNodes([child], [createdEvent(child)]);
+    const { run, child } = await runWithChild(store);
     const ready = move(child, { type: 'deps-met' });
     await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 0, ...transitionWrite(ready) });
     await store.settled();
@@ -309,10 +317,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
 
   it('loses no event when a process dies between a node write and its event insert', async () => {
     const store = await open();
-    const { run, root } = sampleRun();
-    await store.createRun(run, root);
-    const child = sampleChild(root, 0);
-    await store.insertNodes([child], [createdEvent(child)]);
+    const { run, root, child } = await runWithChild(store);
     const moved = move(child, { type: 'deps-met' });
     await store.updateNode({
       runId: run.id,
@@ -377,10 +382,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
 
   it('stores the event a dead process left unrecorded when another process moves the node on', async () => {
     const store = await open();
-    const { run, root } = sampleRun();
-    await store.createRun(run, root);
-    const child = sampleChild(root, 0);
-    await store.insertNodes([child], [createdEvent(child)]);
+    const { run, child } = await runWithChild(store);
     const ready = move(child, { type: 'deps-met' });
     await store.updateNode({
       runId: run.id,
