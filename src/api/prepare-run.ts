@@ -46,12 +46,8 @@ export async function prepareAgents(options: {
   const modelFor = options.model
     ? modelsFrom(options.model)
     : createModelFactory({ llm: checkedLlm(options.llm), agents });
-  const factories = new Map<string, StepAgent>();
-  const runAgentsWith = (models: (role: AgentRole) => Model): StepAgent => ({
-    modelFor: models,
-    configFor: (role) => agents.roles[role],
-    templateFor: (role) => templates[role],
-  });
+  // By the step's `agent` text: the agent files now, each model spec on its first use.
+  const stepAgents = new Map<string, StepAgent>();
   for (const [spec, stored] of Object.entries(options.agentFiles ?? {})) {
     const parsed = agentConfigSchema.safeParse(stored);
     if (!parsed.success)
@@ -68,20 +64,25 @@ export async function prepareAgents(options: {
       ? modelFor
       : createModelFactory({ llm: checkedLlm(options.llm), agents: { ...agents, roles: { ...agents.roles, [config.role]: config } } });
     const own = (role: AgentRole) => role === config.role;
-    factories.set(spec, {
+    stepAgents.set(spec, {
       modelFor: (role) => (own(role) ? models : modelFor)(role),
       configFor: (role) => (own(role) ? config : agents.roles[role]),
       templateFor: (role) => (own(role) ? template : templates[role]),
     });
   }
   const stepAgent = (agent: string): StepAgent => {
-    let chosen = factories.get(agent);
+    let chosen = stepAgents.get(agent);
     if (chosen) return chosen;
     if (isAgentFileSpec(agent))
       throw new UsageError(`a step names the agent file "${agent}", but the run holds no such agent file`, {
         hint: 'start the run again from its plan file, so that its agent files are read',
       });
-    factories.set(agent, (chosen = runAgentsWith(createModelFactory({ llm: checkedLlm(agent), agents }))));
+    chosen = {
+      modelFor: createModelFactory({ llm: checkedLlm(agent), agents }),
+      configFor: (role) => agents.roles[role],
+      templateFor: (role) => templates[role],
+    };
+    stepAgents.set(agent, chosen);
     return chosen;
   };
   return { agents, templates, modelFor, stepAgent, agentsDir, promptsDir };
