@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { agentRoleSchema } from '../domain/index.js';
+import { agentRoleSchema, UsageError } from '../domain/index.js';
+import { formatZodError } from './format-zod-error.js';
 import { providerNames } from '../llm/model.js';
 
 /** Retry settings for provider faults (DESIGN §8). */
@@ -60,3 +61,16 @@ export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
 export const policiesFileSchema = z
   .object({ approvals: z.array(approvalPolicySchema).default([]) })
   .strict();
+
+/**
+ * An agent file a written step names, as a run or schedule keeps it (read and checked before): checked
+ * again where it is used, a problem as a `UsageError` naming it by the step's `agent` text.
+ */
+export function parseKeptAgentFile(agent: string, stored: unknown): AgentConfig {
+  const parsed = agentConfigSchema.safeParse(stored);
+  if (!parsed.success)
+    throw new UsageError(`the agent file "${agent}" a step names is not valid: ${formatZodError(parsed.error)}`, {
+      hint: 'see "Agent files" in the README for the fields and their types',
+    });
+  return parsed.data;
+}

@@ -1,4 +1,10 @@
-export { agentConfigSchema, approvalPolicySchema, type AgentConfig, type ApprovalPolicy } from './agent-config.js';
+export {
+  agentConfigSchema,
+  approvalPolicySchema,
+  parseKeptAgentFile,
+  type AgentConfig,
+  type ApprovalPolicy,
+} from './agent-config.js';
 export type { AgentRuntime, CallRecord, Reservation, StepAgent } from './agent-runtime.js';
 export type { AgentsConfig } from './agents-config.js';
 export { answerSchemaFor } from './answer-json-schema.js';

@@ -5,7 +5,9 @@ import { makeTempDir, repoRoot } from '../../test/support/cli.js';
 import { PlanCheckError } from '../plans/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { getTree, type TreeNode } from './queries.js';
-import { resumeRun, startRun } from './runs.js';
+import { createRun, resumeRun, startRun } from './runs.js';
+import { scheduledRunSpec } from './schedule-runner.js';
+import { addSchedule } from './schedules.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'plans');
 const llm = `script:${path.join(fixtures, 'demo.script.yaml')}`;
@@ -269,6 +271,28 @@ steps:
       const writeChecks = (await store.listCalls(handle.runId, write.id)).filter((call) => call.role === 'checker');
       expect(writeChecks).toHaveLength(1);
       expect(writeChecks[0]?.messages[0]?.content).not.toMatch(/STRICT CHECK/);
+    }));
+
+  it('keeps the agent files with a schedule, so that a tick fired where they are not starts a run that has them', () =>
+    withStore(async (store, dir) => {
+      await mkdir(path.join(dir, 'roles'));
+      await writeFile(
+        path.join(dir, 'roles', 'strict-checker.yaml'),
+        'role: checker\ntemplate: checker.hbs\nmaxOutputTokens: 512\n',
+      );
+      const planFile = path.join(dir, 'plan.yaml');
+      await writeFile(planFile, 'name: strict\nsteps:\n  - { key: review, title: Review it, agent: roles/strict-checker.yaml }\n');
+      await addSchedule({ store, name: 'nightly', cron: '0 3 * * *', timezone: 'UTC', plan: planFile });
+      const schedule = (await store.getSchedule('nightly'))!;
+      expect(schedule.plan.agents?.['roles/strict-checker.yaml']).toMatchObject({ role: 'checker', maxOutputTokens: 512 });
+      // The firing process runs elsewhere: neither the plan's folder nor its agent files are there.
+      await rm(path.join(dir, 'roles'), { recursive: true });
+      const ready = await createRun({ store, llm, ...scheduledRunSpec(schedule, '2026-12-05T03:00:00.000Z') });
+      expect(ready.run.plan?.agents?.['roles/strict-checker.yaml']).toMatchObject({
+        role: 'checker',
+        template: 'checker.hbs',
+        maxOutputTokens: 512,
+      });
     }));
 
   it('refuses an agent file that is missing or wrong, naming the step, before storing anything', () =>

@@ -1,16 +1,15 @@
 import path from 'node:path';
 import { agentRoles, isAgentFileSpec, UsageError, type AgentRole } from '../domain/index.js';
 import {
-  agentConfigSchema,
   loadAgentsConfig,
   loadPromptTemplate,
   loadPromptTemplates,
+  parseKeptAgentFile,
   type AgentsConfig,
   type NoteText,
   type PromptTemplates,
   type StepAgent,
 } from '../agents/index.js';
-import { formatZodError } from '../agents/format-zod-error.js';
 import type { Model } from '../llm/model.js';
 import { createModelFactory } from './model-factory.js';
 import { packageRoot } from './package-root.js';
@@ -49,12 +48,7 @@ export async function prepareAgents(options: {
   // By the step's `agent` text: the agent files now, each model spec on its first use.
   const stepAgents = new Map<string, StepAgent>();
   for (const [spec, stored] of Object.entries(options.agentFiles ?? {})) {
-    const parsed = agentConfigSchema.safeParse(stored);
-    if (!parsed.success)
-      throw new UsageError(`the agent file "${spec}" a step names is not valid: ${formatZodError(parsed.error)}`, {
-        hint: 'see "Agent files" in the README for the fields and their types',
-      });
-    const config = parsed.data;
+    const config = parseKeptAgentFile(spec, stored);
     const template = await loadPromptTemplate(promptsDir, config.template, {
       what: `the prompt template of the agent file "${spec}"`,
       hint: `pass --prompts DIR with ${config.template}, or fix "template" in ${spec}`,

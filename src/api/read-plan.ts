@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { agentConfigSchema, readYamlFile, type AgentConfig } from '../agents/index.js';
+import { agentConfigSchema, parseKeptAgentFile, readYamlFile, type AgentConfig } from '../agents/index.js';
 import { isAgentFileSpec, UsageError, type PlanStep, type RunPlan } from '../domain/index.js';
 import { checkPlanText, PlanCheckError, type CheckedPlan, type ParamInput } from '../plans/index.js';
 
-/** A written plan: the path of a YAML or JSON file, or its text (the service, code of your own). */
-export type PlanInput = string | { text: string; source?: string };
+/**
+ * A written plan: the path of a YAML or JSON file, or its text (the service, code of your own, a
+ * schedule). With text, `agentFiles` are agent files its steps name, read before (a schedule keeps
+ * them): those are not read again.
+ */
+export type PlanInput = string | { text: string; source?: string; agentFiles?: Readonly<Record<string, unknown>> };
 
 /** A plan read and checked, as a run stores it. */
 export interface ReadPlan extends CheckedPlan {
@@ -13,6 +17,8 @@ export interface ReadPlan extends CheckedPlan {
   file: string | null;
   /** What problems name: the path as given, or the text's `source` (default `plan`). */
   source: string;
+  /** The plan's text as read and checked. */
+  text: string;
   /** The agent files steps name as their `agent` (relative to the plan's folder), read and checked, by that text. */
   agentFiles: Record<string, AgentConfig>;
 }
@@ -26,16 +32,22 @@ export async function readPlan(input: PlanInput, params?: ParamInput): Promise<R
   const { text, file, source } = await planText(input);
   const checked = checkPlanText(text, params ? { params } : {});
   if (!checked.success) throw new PlanCheckError(source, checked.error);
-  const agentFiles = await readAgentFiles(checked.value.plan.steps, file ? path.dirname(file) : process.cwd());
-  return { ...checked.value, file, source, agentFiles };
+  const given = typeof input === 'string' ? {} : (input.agentFiles ?? {});
+  const agentFiles = await readAgentFiles(checked.value.plan.steps, file ? path.dirname(file) : process.cwd(), given);
+  return { ...checked.value, file, source, text, agentFiles };
 }
 
 /**
  * Reads the agent files the steps name (DESIGN §10: a step's `agent` is a model or a role file),
  * relative to `dir`: any problem names the step and the file.
  */
-async function readAgentFiles(steps: readonly PlanStep[], dir: string): Promise<Record<string, AgentConfig>> {
+async function readAgentFiles(
+  steps: readonly PlanStep[],
+  dir: string,
+  given: Readonly<Record<string, unknown>>,
+): Promise<Record<string, AgentConfig>> {
   const files: Record<string, AgentConfig> = {};
+  for (const [agent, stored] of Object.entries(given)) files[agent] = parseKeptAgentFile(agent, stored);
   const visit = async (step: PlanStep): Promise<void> => {
     const agent = step.agent;
     if (agent !== undefined && isAgentFileSpec(agent) && !(agent in files)) {
@@ -62,7 +74,7 @@ async function readAgentFiles(steps: readonly PlanStep[], dir: string): Promise<
 }
 
 /** The text of a plan input, its file (absolute, or null for text) and the name its problems go by. */
-export async function planText(input: PlanInput): Promise<{ text: string; file: string | null; source: string }> {
+async function planText(input: PlanInput): Promise<{ text: string; file: string | null; source: string }> {
   if (typeof input !== 'string') return { text: input.text, file: null, source: input.source ?? 'plan' };
   try {
     return { text: await readFile(input, 'utf8'), file: path.resolve(input), source: input };

@@ -29,7 +29,11 @@ export interface ScheduleRunnerOptions {
 /** The work of a schedule's tick as {@link checkRun} takes it: the stored plan, its params, the tick. */
 export function scheduledRunSpec(schedule: Schedule, tick: string): RunSpec {
   return {
-    plan: { text: schedule.plan.text, source: schedule.plan.source },
+    plan: {
+      text: schedule.plan.text,
+      source: schedule.plan.source,
+      ...(schedule.plan.agents ? { agentFiles: schedule.plan.agents } : {}),
+    },
     params: schedule.params,
     schedule: { name: schedule.name, tick },
     ...(schedule.llm === null ? {} : { llm: schedule.llm }),

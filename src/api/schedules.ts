@@ -10,7 +10,7 @@ import {
 } from '../domain/index.js';
 import type { ParamInput } from '../plans/index.js';
 import type { Store } from '../store/index.js';
-import { planText, readPlan, type PlanInput } from './read-plan.js';
+import { readPlan, type PlanInput } from './read-plan.js';
 import { checkScheduleTiming, nextTick } from './schedule-ticks.js';
 
 /** What {@link addSchedule} takes (`arbor schedule add`). */
@@ -48,12 +48,16 @@ export async function addSchedule(options: AddScheduleOptions): Promise<Schedule
   checkScheduleTiming({ cron: options.cron, timezone }, now);
   const params = options.params ?? {};
   const checked = await readPlan(options.plan, params);
-  const { text } = await planText(options.plan);
   const schedule = newSchedule({
     name: options.name,
     cron: options.cron,
     timezone,
-    plan: { name: checked.plan.name, text, source: checked.file ?? checked.source },
+    plan: {
+      name: checked.plan.name,
+      text: checked.text,
+      source: checked.file ?? checked.source,
+      agents: checked.agentFiles,
+    },
     params: { ...params },
     llm: options.llm ?? null,
     catchUp: options.catchUp ?? 'once',

@@ -33,7 +33,16 @@ export const scheduleSchema = z.object({
   /** The IANA time zone the cron expression is read in. */
   timezone: z.string().min(1),
   /** The plan as checked at `add`: its name, its text, and where it was read from. */
-  plan: z.object({ name: z.string(), text: z.string(), source: z.string() }),
+  plan: z.object({
+    name: z.string(),
+    text: z.string(),
+    source: z.string(),
+    /**
+     * The agent files its steps name (as read at `add`, relative to the plan's folder), by the steps'
+     * `agent` text: a firing process need not have them. Absent on schedules stored before.
+     */
+    agents: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  }),
   /** `--set` values, given to every run. */
   params: z.record(z.string(), paramValueSchema),
   /** The runs' `--llm`; null: the firing process's own. */
