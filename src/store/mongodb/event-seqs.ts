@@ -118,15 +118,21 @@ export class EventSeqs {
     );
   }
 
-  /** Reserves `count` seqs of the run on its document; the first of them. */
+  /**
+   * Reserves `count` seqs of the run on its document; the first of them. Computed from the document
+   * as it was before the `$inc`, not after: mongo-java-server (the CI stand-in) answers the after
+   * image of a concurrent `findAndModify` as it is when the answer is made, which may already hold
+   * another writer's `$inc` (two writers were given one seq, and one of their events was dropped as
+   * a duplicate). The before image is the one this update applied to, on every server.
+   */
   private async reserve(runId: string, count: number): Promise<number> {
     const run = await this.call(
       `reserving ${count} event seqs of run ${runId}`,
-      () => this.runs.findOneAndUpdate({ id: runId }, { $inc: { eventSeq: count } }, { returnDocument: 'after' }),
+      () => this.runs.findOneAndUpdate({ id: runId }, { $inc: { eventSeq: count } }, { returnDocument: 'before' }),
       { runId },
     );
-    if (!run || typeof run.eventSeq !== 'number') throw new StoreError(`run ${runId} does not exist`, { runId });
-    return run.eventSeq - count + 1;
+    if (!run) throw new StoreError(`run ${runId} does not exist`, { runId });
+    return (run.eventSeq ?? 0) + 1;
   }
 
   private takeFrom(block: SeqBlock, count: number): number[] {

@@ -156,12 +156,14 @@ export class NodeUpdates {
             return { ...node, ...patch };
           }
         } else {
-          const updated = await this.nodes.findOneAndUpdate(
+          // The before image plus the patch: an after image may hold a later writer's change on
+          // mongo-java-server (see EventSeqs.reserve).
+          const before = await this.nodes.findOneAndUpdate(
             { runId, id: nodeId, version: expectedVersion },
             { $set: patch },
-            { returnDocument: 'after' },
+            { returnDocument: 'before' },
           );
-          if (updated) return withoutFields(updated, nodeFields);
+          if (before) return { ...withoutFields(before, nodeFields), ...patch };
         }
         const { landed, found } = await this.readBack(runId, nodeId, patch);
         // A retried write whose first attempt landed but whose answer was lost finds its own patch.

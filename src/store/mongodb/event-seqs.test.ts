@@ -1,0 +1,59 @@
+import type { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeEvent } from '../../domain/index.js';
+import {
+  connectTestClient,
+  dropTestDatabases,
+  mongoTestUri,
+  testDatabaseName,
+} from '../../../test/support/mongodb-test-database.js';
+import { sampleRun } from '../../../test/support/sample-documents.js';
+import { EventSeqs } from './event-seqs.js';
+import { mongoCollections } from './mongo-collections.js';
+
+describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
+  const dbName = testDatabaseName('event-seqs');
+  const clients: MongoClient[] = [];
+
+  beforeAll(async () => {
+    clients.push(...(await Promise.all(Array.from({ length: 4 }, () => connectTestClient()))));
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await dropTestDatabases([dbName]);
+  });
+
+  it('gives every event its own seq when writers on several connections reserve at once', async () => {
+    const { run, root } = sampleRun();
+    await mongoCollections(clients[0]!.db(dbName)).runs.insertOne({ ...run, eventSeq: 0 });
+    const writers = clients.map(
+      (client) =>
+        new EventSeqs(mongoCollections(client.db(dbName)).runs, (_what, operation) => operation(1)),
+    );
+    const nodeEvent: NodeEvent = {
+      schemaVersion: 1,
+      runId: run.id,
+      nodeId: root.id,
+      type: 'start',
+      from: 'ready',
+      to: 'running',
+      actor: 'test',
+      reason: null,
+      at: run.createdAt,
+    };
+    // Not driving: one `$inc` per write, 50 at once from each of 4 connections, 8 rounds.
+    const seqs: number[] = [];
+    for (let round = 0; round < 8; round++) {
+      const given = await Promise.all(
+        writers.flatMap((writer) =>
+          Array.from({ length: 50 }, async () => writer.assign(run.id, [nodeEvent, nodeEvent], false)),
+        ),
+      );
+      seqs.push(...given.flat().map((one) => one.seq!));
+    }
+
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(Math.min(...seqs)).toBe(1);
+    expect(Math.max(...seqs)).toBe(seqs.length);
+  });
+});
