@@ -423,6 +423,14 @@ export class RunHandle {
     return this.run.id;
   }
 
+  /**
+   * The run document as this drive last wrote or read it: its status lags a cancel made from
+   * another process by up to the cancel poll (half a second by default).
+   */
+  currentRun(): Run {
+    return this.engine.run;
+  }
+
   /** The nodes as this process sees them now. */
   nodes(): TaskNode[] {
     return [...this.engine.state.values()];

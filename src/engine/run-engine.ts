@@ -224,6 +224,11 @@ export class RunEngine {
   }
 
   /** The tree as this engine sees it (read-only use). */
+  /** The run document as this drive last wrote or read it. */
+  get run(): Run {
+    return this.control.run;
+  }
+
   get state(): TreeState {
     return this.tree;
   }

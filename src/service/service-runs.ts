@@ -60,11 +60,14 @@ export class ServiceRuns {
   }
 
   /**
-   * The nodes of a run this process drives, as its engine holds them (every write of theirs went
-   * through it), or null for a run it does not drive: a tree without reading and parsing the nodes.
+   * A run this process drives and its nodes, as its engine holds them (every write of theirs went
+   * through it), or null for a run it does not drive: a tree without reading the store. The run's
+   * status may lag a cancel made from another process by the cancel poll (see
+   * `RunHandle.currentRun`).
    */
-  nodesOf(runId: string): TaskNode[] | null {
-    return this.#driving.get(runId)?.nodes() ?? null;
+  drivenState(runId: string): { run: Run; nodes: TaskNode[] } | null {
+    const handle = this.#driving.get(runId);
+    return handle ? { run: handle.currentRun(), nodes: handle.nodes() } : null;
   }
 
   /** Checks and stores a new run, and (unless detached) starts driving it. Nothing is stored for a bad one. */

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRun, getTree } from '../../src/api/index.js';
 import type { Store } from '../../src/store/index.js';
 import { serve, type RunningService } from '../../src/service/index.js';
@@ -100,10 +100,16 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(approvals[0]).toMatchObject({ title: 'Ship it', actions: ['approve', 'reject', 'edit'] });
     const across = await client.get<{ approvals: Array<{ runId: string; nodeId: string; prompt: string }> }>('/v1/approvals');
     expect(across.body.approvals).toEqual([expect.objectContaining({ runId, nodeId: approvals[0]!.nodeId, prompt: 'Build it' })]);
+    // The server drives the run: its tree and approvals come from the engine, with no store read
+    // (under load each read waits behind the runs' writes), and are the ones stored.
+    const reads = [vi.spyOn(store, 'getRun'), vi.spyOn(store, 'listNodes')];
     const tree = await client.get<{ root: { children: Array<{ id: string; title: string; status: string }> } }>(`/v1/runs/${runId}/tree`);
+    const fromEngine = await client.get<{ approvals: typeof approvals }>(`/v1/runs/${runId}/approvals`);
+    expect(reads.map((read) => read.mock.calls.length)).toEqual([0, 0]);
+    for (const read of reads) read.mockRestore();
+    expect(fromEngine.body.approvals).toEqual(approvals);
     const sibling = tree.body.root.children.find((child) => child.title === 'Build the slow part')!;
     expect(sibling.status).toBe('running');
-    // The server drives the run: its tree comes from the engine, and is the one stored.
     expect(tree.body).toEqual(JSON.parse(JSON.stringify(await getTree(store, runId))));
 
     const decided = await client.post(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}/decision`, { action: 'approve', by: 'ci-bot' });
