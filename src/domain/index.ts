@@ -42,6 +42,7 @@ export {
 export { limitReached, limitStopSchema, type LimitStop, type Spent } from './limit-reached.js';
 export { nodeEventSchema, type NodeEvent } from './node-event.js';
 export {
+  countByStatus,
   isTerminal,
   nodeStatusSchema,
   settledStatuses,

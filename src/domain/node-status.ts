@@ -32,3 +32,10 @@ export const settledStatuses: ReadonlySet<NodeStatus> = new Set(['completed', 's
 export function isTerminal(status: NodeStatus): boolean {
   return terminalStatuses.has(status);
 }
+
+/** How many of the nodes have each status (statuses none has are left out). */
+export function countByStatus(nodes: Iterable<{ status: NodeStatus }>): Partial<Record<NodeStatus, number>> {
+  const counts: Partial<Record<NodeStatus, number>> = {};
+  for (const node of nodes) counts[node.status] = (counts[node.status] ?? 0) + 1;
+  return counts;
+}

@@ -8,7 +8,7 @@ import {
   runStats,
   runStatsSchema,
 } from '../api/index.js';
-import { isOpenRun, type Run } from '../domain/index.js';
+import { countByStatus, isOpenRun, type Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { artifactFile } from './artifact-file.js';
 import { RequestError } from './request-error.js';
@@ -81,7 +81,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         const page = all.slice(start, start + query.limit);
         const more = start + query.limit < all.length;
         return {
-          runs: await Promise.all(page.map((run) => summary(store, run))),
+          runs: await Promise.all(page.map((run) => summary(store, runs, run))),
           nextCursor: more ? page[page.length - 1]!.id : null,
         };
       },
@@ -92,7 +92,8 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       summary: 'a run, with its nodes counted per status (usage and cost are on the run)',
       params: runParamsSchema,
       responses: { 200: { description: 'the run', schema: responseSchemas.runSummary }, 404: notFound },
-      handler: async ({ params }) => summary(store, await getRun(store, params.run)),
+      handler: async ({ params }) =>
+        summary(store, runs, runs.drivenState(params.run)?.run ?? (await getRun(store, params.run))),
     }),
     defineRoute({
       method: 'GET',
@@ -124,13 +125,14 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.allApprovals } },
       handler: async () => {
         const open = (await store.listRuns()).filter(isOpenRun);
-        const waiting = await Promise.all(
-          open.map(async (run) => ((await store.countNodes(run.id)).awaiting_approval ? run : null)),
-        );
         const approvals = await Promise.all(
-          waiting
-            .filter((run) => run !== null)
-            .map(async (run) => pendingApprovals(await store.listNodes(run.id)).map((approval) => ({ ...approval, prompt: run.prompt }))),
+          open.map(async (run) => {
+            // A run this process drives: its engine's nodes; another: read only if any node waits.
+            const driven = runs.drivenState(run.id);
+            if (!driven && !(await store.countNodes(run.id)).awaiting_approval) return [];
+            const nodes = driven?.nodes ?? (await store.listNodes(run.id));
+            return pendingApprovals(nodes).map((approval) => ({ ...approval, prompt: run.prompt }));
+          }),
         );
         return { approvals: approvals.flat().sort((a, b) => a.requestedAt.localeCompare(b.requestedAt)) };
       },
@@ -233,6 +235,12 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
 }
 
 /** A run with its nodes counted per status. */
-async function summary(store: Store, run: Run) {
+/**
+ * A run with its nodes counted per status; for a run this process drives, its engine's run and
+ * nodes (on MongoDB a count is an aggregation over the run's nodes).
+ */
+async function summary(store: Store, runs: ServiceRuns, run: Run) {
+  const driven = runs.drivenState(run.id);
+  if (driven) return { run: driven.run, counts: countByStatus(driven.nodes) };
   return { run, counts: await store.countNodes(run.id) };
 }

@@ -100,14 +100,21 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(approvals[0]).toMatchObject({ title: 'Ship it', actions: ['approve', 'reject', 'edit'] });
     const across = await client.get<{ approvals: Array<{ runId: string; nodeId: string; prompt: string }> }>('/v1/approvals');
     expect(across.body.approvals).toEqual([expect.objectContaining({ runId, nodeId: approvals[0]!.nodeId, prompt: 'Build it' })]);
-    // The server drives the run: its tree and approvals come from the engine, with no store read
-    // (under load each read waits behind the runs' writes), and are the ones stored.
-    const reads = [vi.spyOn(store, 'getRun'), vi.spyOn(store, 'listNodes')];
+    // The server drives the run: its tree, approvals and counts come from the engine, with no read
+    // of the run or its nodes (under load each waits behind the runs' writes), and are the stored ones.
+    const reads = [vi.spyOn(store, 'getRun'), vi.spyOn(store, 'listNodes'), vi.spyOn(store, 'countNodes')];
     const tree = await client.get<{ root: { children: Array<{ id: string; title: string; status: string }> } }>(`/v1/runs/${runId}/tree`);
     const fromEngine = await client.get<{ approvals: typeof approvals }>(`/v1/runs/${runId}/approvals`);
-    expect(reads.map((read) => read.mock.calls.length)).toEqual([0, 0]);
+    const allFromEngine = await client.get<{ approvals: Array<{ nodeId: string }> }>('/v1/approvals');
+    const counted = await client.get<{ run: { id: string }; counts: Record<string, number> }>(`/v1/runs/${runId}`);
+    const listed = await client.get<{ runs: Array<{ counts: Record<string, number> }> }>('/v1/runs');
+    expect(reads.map((read) => read.mock.calls.length)).toEqual([0, 0, 0]);
     for (const read of reads) read.mockRestore();
     expect(fromEngine.body.approvals).toEqual(approvals);
+    expect(allFromEngine.body.approvals.map((approval) => approval.nodeId)).toEqual([approvals[0]!.nodeId]);
+    expect(counted.body.run.id).toBe(runId);
+    expect(listed.body.runs[0]!.counts).toEqual(counted.body.counts);
+    expect(counted.body.counts.awaiting_approval).toBe(1);
     const sibling = tree.body.root.children.find((child) => child.title === 'Build the slow part')!;
     expect(sibling.status).toBe('running');
     expect(tree.body).toEqual(JSON.parse(JSON.stringify(await getTree(store, runId))));

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  countByStatus,
   isOpenRun,
   StoreError,
   type Decision,
@@ -164,12 +165,7 @@ export class EmbeddedStore implements Store {
   }
 
   countNodes(runId: string): Promise<Partial<Record<NodeStatus, number>>> {
-    return this.use(() => {
-      const counts: Partial<Record<NodeStatus, number>> = {};
-      for (const node of this.openRun(runId)?.listNodes() ?? [])
-        counts[node.status] = (counts[node.status] ?? 0) + 1;
-      return counts;
-    });
+    return this.use(() => countByStatus(this.openRun(runId)?.listNodes() ?? []));
   }
 
   updateNode(options: UpdateNodeOptions): Promise<TaskNode> {
