@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '../src/service/index.js';
 import type { BenchContext, BenchResult } from './bench-result.js';
 import { openBenchStore, type BenchStoreKind } from './bench-store.js';
@@ -39,7 +40,8 @@ export async function serviceBenchmark(context: BenchContext): Promise<BenchResu
     context.log(
       `service ${store}: ${runs} runs × ${nodes} nodes: makespan ${row.makespanMs} ms / bound ${row.lowerBoundMs} ms = ${row.ratio}; ` +
         `GET tree p50/p99 ${row.latency.tree.p50Ms}/${row.latency.tree.p99Ms} ms under load, ${row.treeRequestsPerSecond} req/s idle; ` +
-        `events delivered ${row.eventsDelivered}/${row.eventsExpected}, ${row.duplicatesOrGaps} misplaced`,
+        `events delivered ${row.eventsDelivered}/${row.eventsExpected}, ${row.duplicatesOrGaps} misplaced; ` +
+        `server CPU ${row.serverCpuMs} ms, event-loop delay p50/p99 ${row.loopDelayMs.p50}/${row.loopDelayMs.p99} ms`,
     );
     verdicts.push(
       verdict({
@@ -94,6 +96,8 @@ interface Measured extends Omit<ServiceClientsFigures, 'runIds'> {
   makespanMs: number;
   ratio: number;
   serverCpuMs: number;
+  /** The server's event-loop delay while the runs execute (what every timer and answer waits extra). */
+  loopDelayMs: { p50: number; p99: number };
   peakRssMiB: number;
 }
 
@@ -113,6 +117,8 @@ async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; ru
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
   try {
     const cpuBefore = process.cpuUsage();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const clients: ServiceClientsOptions = {
       url: service.url,
       token,
@@ -123,6 +129,7 @@ async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; ru
     };
     const figures = await runClients(clients);
     const cpu = process.cpuUsage(cpuBefore);
+    loopDelay.disable();
     // The runs' own timestamps: from the first run stored to the last one ended.
     const runs = await Promise.all(figures.runIds.map((runId) => opened.store.getRun(runId)));
     for (const run of runs)
@@ -142,6 +149,10 @@ async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; ru
       ratio: Math.round((makespanMs / lowerBoundMs) * 1000) / 1000,
       ...clientFigures,
       serverCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      loopDelayMs: {
+        p50: Math.round(loopDelay.percentile(50) / 1e5) / 10,
+        p99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+      },
       peakRssMiB: Math.round(peakRss / 2 ** 20),
     };
   } finally {

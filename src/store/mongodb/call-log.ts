@@ -19,10 +19,11 @@ export class CallLog {
     private readonly call: StoreCall,
   ) {
     this.#inserts = new GroupCommit<ModelCall & { _id: ObjectId }>({
-      write: (documents) =>
-        call(`recording ${documents.length} model calls`, () => insertNew(calls, documents), {
+      write: async (documents) => {
+        await call(`recording ${documents.length} model calls`, () => insertNew(calls, documents), {
           runId: sharedRunId(documents),
-        }),
+        });
+      },
       lingerMs: 50,
       // Calls carry whole prompts: a few MB at most wait in memory.
       maxBacklog: 1_000,

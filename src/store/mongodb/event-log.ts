@@ -4,7 +4,7 @@ import type { EventsAfterOptions } from '../store.js';
 import { DrivenEventTail } from './driven-event-tail.js';
 import { eventsOnNode, runSeqKey, withoutDocumentKeys, type EventDocument } from './event-document.js';
 import { GroupCommit } from './group-commit.js';
-import { insertNew, onlyDuplicates, sharedRunId } from './insert-new.js';
+import { insertNewOnce, onlyDuplicates, sharedRunId } from './insert-new.js';
 import type { MongoCollections } from './mongo-collections.js';
 import type { StoreCall } from './retry-transient.js';
 
@@ -41,9 +41,20 @@ export class EventLog {
     });
   }
 
-  /** Inserts events by their derived `_id`s now; ones already stored (a retry, a repair) are skipped. */
+  /**
+   * Inserts events by their derived `_id`s now; ones already stored (a retry, a repair) are skipped.
+   * An event refused because another event holds its seq fails the insert (a bug in how seqs are
+   * given out: it would otherwise be lost without a word).
+   */
   insert(events: readonly EventDocument[]): Promise<void> {
-    return insertNew(this.collections.events, events);
+    return insertNewOnce(this.collections.events, events, (clashing) => {
+      const [first] = clashing;
+      return new StoreError(
+        `${clashing.length === 1 ? 'an event was' : `${clashing.length} events were`} given a seq another event of its run holds, and could not be stored ` +
+          `(the first: seq ${first?.seq} of node ${first?.nodeId} in run ${first?.runId})`,
+        { runId: first?.runId, nodeId: first?.nodeId },
+      );
+    });
   }
 
   /** Queues the insert of events that their nodes already carry in `recentEvents`. */

@@ -8,6 +8,9 @@ import {
   testDatabaseName,
 } from '../../../test/support/mongodb-test-database.js';
 import { sampleRun } from '../../../test/support/sample-documents.js';
+import { ensureIndexes } from './ensure-indexes.js';
+import { eventDocument } from './event-document.js';
+import { EventLog } from './event-log.js';
 import { EventSeqs } from './event-seqs.js';
 import { mongoCollections } from './mongo-collections.js';
 
@@ -27,8 +30,7 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
     const { run, root } = sampleRun();
     await mongoCollections(clients[0]!.db(dbName)).runs.insertOne({ ...run, eventSeq: 0 });
     const writers = clients.map(
-      (client) =>
-        new EventSeqs(mongoCollections(client.db(dbName)).runs, (_what, operation) => operation(1)),
+      (client) => new EventSeqs(mongoCollections(client.db(dbName)).runs, (_what, operation) => operation(1)),
     );
     const nodeEvent: NodeEvent = {
       schemaVersion: 1,
@@ -55,5 +57,38 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(Math.min(...seqs)).toBe(1);
     expect(Math.max(...seqs)).toBe(seqs.length);
+  });
+
+  it('fails the insert of an event whose seq another event holds, and skips one stored before', async () => {
+    const collections = mongoCollections(clients[0]!.db(dbName));
+    await ensureIndexes(collections);
+    const events = new EventLog(collections, (_what, operation) => operation(1));
+    const { run, root } = sampleRun();
+    const event = (version: number, seq: number) =>
+      eventDocument(
+        {
+          schemaVersion: 1,
+          runId: run.id,
+          nodeId: root.id,
+          type: 'start',
+          from: 'ready',
+          to: 'running',
+          actor: 'test',
+          reason: null,
+          at: run.createdAt,
+          seq,
+        },
+        version,
+      );
+    await events.insert([event(1, 1)]);
+    // The same event again (a retry, a repair): skipped.
+    await events.insert([event(1, 1), event(2, 2)]);
+    // Another event given seq 2: refused, not dropped without a word.
+    await expect(events.insert([event(3, 2)])).rejects.toThrow(
+      `an event was given a seq another event of its run holds, and could not be stored (the first: seq 2 of node ${root.id} in run ${run.id})`,
+    );
+    expect((await collections.events.find({ runId: run.id }).toArray()).map((stored) => stored.seq)).toEqual([
+      1, 2,
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import {
   MongoBulkWriteError,
   type Collection,
   type Document,
+  type Filter,
   type OptionalUnlessRequiredId,
   type WriteError,
 } from 'mongodb';
@@ -17,19 +18,48 @@ export function hasCode(error: unknown, code: number): boolean {
 /**
  * Inserts documents that carry their own `_id`s; ones already stored (a retried insert, a repair)
  * are skipped. Inserts copies: the driver would otherwise add fields to the caller's documents.
+ * Answers the documents refused as duplicates (of any unique index: see {@link insertNewOnce}).
  */
 export async function insertNew<D extends Document>(
   collection: Collection<D>,
   documents: readonly OptionalUnlessRequiredId<D>[],
-): Promise<void> {
+): Promise<OptionalUnlessRequiredId<D>[]> {
   try {
     await collection.insertMany(
       documents.map((document) => ({ ...document })),
       { ordered: false },
     );
+    return [];
   } catch (error) {
-    if (onlyDuplicates(error) === null) throw error;
+    const duplicates = onlyDuplicates(error);
+    if (duplicates === null) throw error;
+    return duplicates.flatMap((writeError): OptionalUnlessRequiredId<D>[] => {
+      const document = documents[writeError.index];
+      return document === undefined ? [] : [document];
+    });
   }
+}
+
+/**
+ * {@link insertNew} for a collection with a unique index besides `_id`: a document refused as a
+ * duplicate whose `_id` is not stored clashed on that other index — two different documents were
+ * given one key (for events: one seq), and the insert fails instead of dropping one of them.
+ */
+export async function insertNewOnce<D extends Document & { _id: string }>(
+  collection: Collection<D>,
+  documents: readonly OptionalUnlessRequiredId<D>[],
+  clash: (documents: OptionalUnlessRequiredId<D>[]) => Error,
+): Promise<void> {
+  const duplicates = await insertNew(collection, documents);
+  if (duplicates.length === 0) return;
+  const ids = duplicates.map((document) => document._id);
+  const stored = new Set(
+    (await collection.find({ _id: { $in: ids } } as Filter<D>, { projection: { _id: 1 } }).toArray()).map(
+      (document) => document._id as string,
+    ),
+  );
+  const clashing = duplicates.filter((document) => !stored.has(document._id));
+  if (clashing.length > 0) throw clash(clashing);
 }
 
 /**
