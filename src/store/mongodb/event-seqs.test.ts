@@ -8,11 +8,10 @@ import {
   testDatabaseName,
 } from '../../../test/support/mongodb-test-database.js';
 import { sampleRun } from '../../../test/support/sample-documents.js';
-import { ensureIndexes } from './ensure-indexes.js';
 import { eventDocument } from './event-document.js';
 import { EventLog } from './event-log.js';
 import { EventSeqs } from './event-seqs.js';
-import { mongoCollections } from './mongo-collections.js';
+import { storeCollections } from './open-mongo-store.js';
 
 describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
   const dbName = testDatabaseName('event-seqs');
@@ -28,9 +27,13 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
 
   it('gives every event its own seq when writers on several connections reserve at once', async () => {
     const { run, root } = sampleRun();
-    await mongoCollections(clients[0]!.db(dbName)).runs.insertOne({ ...run, eventSeq: 0 });
-    const writers = clients.map(
-      (client) => new EventSeqs(mongoCollections(client.db(dbName)).runs, (_what, operation) => operation(1)),
+    // Each connection's collections as the store writes them (with document locks on FerretDB 1.x).
+    const connections = await Promise.all(
+      clients.map((client) => storeCollections(client.db(dbName), { retryForMs: 5_000 })),
+    );
+    await connections[0]!.runs.insertOne({ ...run, eventSeq: 0 });
+    const writers = connections.map(
+      (collections) => new EventSeqs(collections.runs, (_what, operation) => operation(1)),
     );
     const nodeEvent: NodeEvent = {
       schemaVersion: 1,
@@ -60,8 +63,7 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
   });
 
   it('fails the insert of an event whose seq another event holds, and skips one stored before', async () => {
-    const collections = mongoCollections(clients[0]!.db(dbName));
-    await ensureIndexes(collections);
+    const collections = await storeCollections(clients[0]!.db(dbName), { retryForMs: 5_000 });
     const events = new EventLog(collections, (_what, operation) => operation(1));
     const { run, root } = sampleRun();
     const event = (version: number, seq: number) =>

@@ -1,8 +1,8 @@
-import { MongoClient, MongoError } from 'mongodb';
+import { MongoClient, MongoError, type Db } from 'mongodb';
 import { UsageError } from '../../domain/index.js';
 import { DocumentLocks, hasAtomicUpdates, withDocumentLocks, type LockDocument } from './document-locks.js';
 import { ensureIndexes } from './ensure-indexes.js';
-import { mongoCollections } from './mongo-collections.js';
+import { mongoCollections, type MongoCollections } from './mongo-collections.js';
 import { MongoStore } from './mongo-store.js';
 import { parseMongoUri } from './parse-mongo-uri.js';
 import { redactUri } from './redact-uri.js';
@@ -76,16 +76,9 @@ export async function openMongoStore(uri: string, options: OpenMongoStoreOptions
     );
   }
 
-  const db = client.db(databaseName);
-  let collections = mongoCollections(db);
+  let collections: MongoCollections;
   try {
-    await retryTransient(() => ensureIndexes(collections), { what: 'creating indexes', retryForMs });
-    const locking =
-      options.documentLocks ??
-      !hasAtomicUpdates(
-        await retryTransient(() => db.command({ buildInfo: 1 }), { what: 'asking the server its version', retryForMs }),
-      );
-    if (locking) collections = withDocumentLocks(collections, new DocumentLocks(db.collection<LockDocument>('locks')));
+    collections = await storeCollections(client.db(databaseName), { documentLocks: options.documentLocks, retryForMs });
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
@@ -97,6 +90,25 @@ export async function openMongoStore(uri: string, options: OpenMongoStoreOptions
     retryForMs,
     leaseMs: options.leaseMs ?? 30_000,
   });
+}
+
+/**
+ * The store's collections in `db`, as the store writes them: indexes made, and with per-document
+ * locks on a server without atomic updates (`documentLocks` overrides what the server says).
+ */
+export async function storeCollections(
+  db: Db,
+  options: { documentLocks?: boolean | undefined; retryForMs: number },
+): Promise<MongoCollections> {
+  const { retryForMs } = options;
+  const collections = mongoCollections(db);
+  await retryTransient(() => ensureIndexes(collections), { what: 'creating indexes', retryForMs });
+  const locking =
+    options.documentLocks ??
+    !hasAtomicUpdates(
+      await retryTransient(() => db.command({ buildInfo: 1 }), { what: 'asking the server its version', retryForMs }),
+    );
+  return locking ? withDocumentLocks(collections, new DocumentLocks(db.collection<LockDocument>('locks'))) : collections;
 }
 
 function messageOf(error: unknown): string {
