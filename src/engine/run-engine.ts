@@ -223,12 +223,12 @@ export class RunEngine {
     });
   }
 
-  /** The tree as this engine sees it (read-only use). */
   /** The run document as this drive last wrote or read it. */
   get run(): Run {
     return this.control.run;
   }
 
+  /** The tree as this engine sees it (read-only use). */
   get state(): TreeState {
     return this.tree;
   }

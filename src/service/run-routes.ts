@@ -234,7 +234,6 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
   ];
 }
 
-/** A run with its nodes counted per status. */
 /**
  * A run with its nodes counted per status; for a run this process drives, its engine's run and
  * nodes (on MongoDB a count is an aggregation over the run's nodes).
