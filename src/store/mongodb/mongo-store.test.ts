@@ -237,6 +237,8 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     const started = move(ready.node, { type: 'start', lease: { owner: 'engine A', token: 't', expiresAt: 'x' } }, 3);
     await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 1, ...transitionWrite(started), current: ready.node });
     await lock.release();
+    // The reader is another process: it lists the event once its insert is acknowledged.
+    await store.settled();
     expect(await reader.listEventsAfter(run.id, 2)).toEqual([{ ...started.event, seq: 3 }]);
   });
 
