@@ -1,13 +1,12 @@
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeEvent } from '../../domain/index.js';
 import {
   connectTestClient,
   dropTestDatabases,
   mongoTestUri,
   testDatabaseName,
 } from '../../../test/support/mongodb-test-database.js';
-import { sampleRun } from '../../../test/support/sample-documents.js';
+import { createdEvent, sampleRun } from '../../../test/support/sample-documents.js';
 import { eventDocument } from './event-document.js';
 import { EventLog } from './event-log.js';
 import { EventSeqs } from './event-seqs.js';
@@ -35,17 +34,7 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
     const writers = connections.map(
       (collections) => new EventSeqs(collections.runs, (_what, operation) => operation(1)),
     );
-    const nodeEvent: NodeEvent = {
-      schemaVersion: 1,
-      runId: run.id,
-      nodeId: root.id,
-      type: 'start',
-      from: 'ready',
-      to: 'running',
-      actor: 'test',
-      reason: null,
-      at: run.createdAt,
-    };
+    const nodeEvent = createdEvent(root);
     // Not driving: one `$inc` per write, 50 at once from each of 4 connections, 8 rounds.
     const seqs: number[] = [];
     for (let round = 0; round < 8; round++) {
@@ -66,22 +55,7 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
     const collections = await storeCollections(clients[0]!.db(dbName), { retryForMs: 5_000 });
     const events = new EventLog(collections, (_what, operation) => operation(1));
     const { run, root } = sampleRun();
-    const event = (version: number, seq: number) =>
-      eventDocument(
-        {
-          schemaVersion: 1,
-          runId: run.id,
-          nodeId: root.id,
-          type: 'start',
-          from: 'ready',
-          to: 'running',
-          actor: 'test',
-          reason: null,
-          at: run.createdAt,
-          seq,
-        },
-        version,
-      );
+    const event = (version: number, seq: number) => eventDocument({ ...createdEvent(root), seq }, version);
     await events.insert([event(1, 1)]);
     // The same event again (a retry, a repair): skipped.
     await events.insert([event(1, 1), event(2, 2)]);
