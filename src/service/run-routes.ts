@@ -81,7 +81,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         const page = all.slice(start, start + query.limit);
         const more = start + query.limit < all.length;
         return {
-          runs: await Promise.all(page.map((run) => summary(store, runs, run))),
+          runs: await Promise.all(page.map((run) => summary(store, runs, run.id, run))),
           nextCursor: more ? page[page.length - 1]!.id : null,
         };
       },
@@ -92,8 +92,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       summary: 'a run, with its nodes counted per status (usage and cost are on the run)',
       params: runParamsSchema,
       responses: { 200: { description: 'the run', schema: responseSchemas.runSummary }, 404: notFound },
-      handler: async ({ params }) =>
-        summary(store, runs, runs.drivenState(params.run)?.run ?? (await getRun(store, params.run))),
+      handler: ({ params }) => summary(store, runs, params.run),
     }),
     defineRoute({
       method: 'GET',
@@ -236,10 +235,12 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
 
 /**
  * A run with its nodes counted per status; for a run this process drives, its engine's run and
- * nodes (on MongoDB a count is an aggregation over the run's nodes).
+ * nodes (on MongoDB a count is an aggregation over the run's nodes), else the `stored` run (read
+ * when not given: 404 for an unknown one).
  */
-async function summary(store: Store, runs: ServiceRuns, run: Run) {
-  const driven = runs.drivenState(run.id);
+async function summary(store: Store, runs: ServiceRuns, runId: string, stored?: Run) {
+  const driven = runs.drivenState(runId);
   if (driven) return { run: driven.run, counts: countByStatus(driven.nodes) };
+  const run = stored ?? (await getRun(store, runId));
   return { run, counts: await store.countNodes(run.id) };
 }
