@@ -3,6 +3,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '../src/service/index.js';
 import type { BenchContext, BenchResult } from './bench-result.js';
+import { criticalChain, meanChain } from './critical-chain.js';
 import { openBenchStore, type BenchStoreKind } from './bench-store.js';
 import type { ServiceClientsFigures, ServiceClientsOptions } from './service-clients-child.js';
 import { createFakeModel } from './fake-model.js';
@@ -26,7 +27,8 @@ const clientsEntry = path.join(import.meta.dirname, 'service-clients-child.ts');
  * every 50 ms); the clients run in a process of their own, as other programs would. Reports the
  * makespan of all runs over their combined lower bound (the runs are independent, so it is one run's
  * `L · max(D, ⌈N/C⌉)`), the routes' p50/p99 latency while the runs execute, requests/s of `GET …/tree`
- * on a finished 1,000-node run, and whether every client got every stored event once, in order.
+ * on a finished 1,000-node run, whether every client got every stored event once, in order, and
+ * where the runs' critical chains spent their time beyond the model's latency.
  */
 export async function serviceBenchmark(context: BenchContext): Promise<BenchResult> {
   const nodes = context.quick ? 200 : 1000;
@@ -35,6 +37,9 @@ export async function serviceBenchmark(context: BenchContext): Promise<BenchResu
   const rows: Array<Record<string, unknown>> = [];
   const verdicts: Verdict[] = [];
   for (const store of context.stores) {
+    // An untimed round first, as in the scheduling benchmark: the first runs on a store pay for
+    // warming up (V8 here; on MongoDB the CI test server's JIT, which took a cold run to 1.7–2.0 ×).
+    if (!context.quick) await measure({ store, tree: syntheticTree({ nodes: 200, seed: 17 }), runs: 5 });
     const row = await measure({ store, tree, runs });
     rows.push({ ...row });
     context.log(
@@ -42,6 +47,10 @@ export async function serviceBenchmark(context: BenchContext): Promise<BenchResu
         `GET tree p50/p99 ${row.latency.tree.p50Ms}/${row.latency.tree.p99Ms} ms under load, ${row.treeRequestsPerSecond} req/s idle; ` +
         `events delivered ${row.eventsDelivered}/${row.eventsExpected}, ${row.duplicatesOrGaps} misplaced; ` +
         `server CPU ${row.serverCpuMs} ms, event-loop delay p50/p99 ${row.loopDelayMs.p50}/${row.loopDelayMs.p99} ms`,
+    );
+    context.log(
+      `service ${store}: where a run's ${row.criticalPath} calls long critical chain spent its time (mean per run, per hop): ` +
+        row.criticalChain.map((part) => `${part.kind} ${part.msPerRun} ms (${part.msPerHop} × ${part.hopsPerRun})`).join('; '),
     );
     verdicts.push(
       verdict({
@@ -99,6 +108,8 @@ interface Measured extends Omit<ServiceClientsFigures, 'runIds'> {
   /** The server's event-loop delay while the runs execute (what every timer and answer waits extra). */
   loopDelayMs: { p50: number; p99: number };
   peakRssMiB: number;
+  /** The runs' realized critical chains, part by part (see {@link criticalChain}). */
+  criticalChain: ReturnType<typeof meanChain>;
 }
 
 async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; runs: number }): Promise<Measured> {
@@ -137,6 +148,16 @@ async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; ru
     const first = Math.min(...runs.map((run) => Date.parse(run!.createdAt)));
     const last = Math.max(...runs.map((run) => Date.parse(run!.endedAt!)));
     const makespanMs = last - first;
+    const chains = await Promise.all(
+      runs.map(async (run) =>
+        criticalChain({
+          run: run!,
+          nodes: await opened.store.listNodes(run!.id),
+          calls: await opened.store.listCalls(run!.id),
+          latencyMs,
+        }),
+      ),
+    );
     const { runIds: _runIds, ...clientFigures } = figures;
     return {
       store: options.store,
@@ -154,6 +175,7 @@ async function measure(options: { store: BenchStoreKind; tree: SyntheticTree; ru
         p99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
       },
       peakRssMiB: Math.round(peakRss / 2 ** 20),
+      criticalChain: meanChain(chains),
     };
   } finally {
     clearInterval(rssTimer);
