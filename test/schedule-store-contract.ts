@@ -89,6 +89,31 @@ export function describeScheduleContract(stores: () => { store: Store; reopen: (
       expect(await store.getSchedule(schedule.name)).toMatchObject({ queuedTick: null, fired: 1, skipped: 4 });
     });
 
+    it('lists the ticks claimed to fire until one claimer says each one\'s run started', async () => {
+      const { store, reopen } = stores();
+      const other = await reopen();
+      const schedule = sampleSchedule({ overlap: 'allow' });
+      await store.addSchedule(schedule);
+      expect(await store.claimScheduleTick(schedule.name, { kind: 'skip', tick: tick(1), skipped: 0 })).toMatchObject({ firing: [] });
+      expect(await store.claimScheduleTick(schedule.name, { kind: 'fire', tick: tick(2), skipped: 0 })).toMatchObject({ firing: [tick(2)] });
+      expect(await other.claimScheduleTick(schedule.name, { kind: 'fire', tick: tick(3), skipped: 0 })).toMatchObject({
+        firing: [tick(2), tick(3)],
+      });
+      const done = await Promise.all(
+        [store, other].map((claimer) => claimer.claimScheduleTick(schedule.name, { kind: 'started', tick: tick(3) })),
+      );
+      expect(done.filter((claimed) => claimed !== null)).toHaveLength(1);
+      expect(await other.getSchedule(schedule.name)).toMatchObject({ firing: [tick(2)], fired: 2, lastTick: tick(3) });
+      expect(await store.claimScheduleTick(schedule.name, { kind: 'started', tick: tick(9) })).toBeNull();
+      // A queued tick taken to fire is listed too, and a pause does not keep its start from clearing it.
+      await store.claimScheduleTick(schedule.name, { kind: 'queue', tick: tick(4), skipped: 0 });
+      expect(await store.claimScheduleTick(schedule.name, { kind: 'dequeue', tick: tick(4) })).toMatchObject({
+        firing: [tick(2), tick(4)],
+      });
+      await store.updateSchedule(schedule.name, { paused: true });
+      expect(await store.claimScheduleTick(schedule.name, { kind: 'started', tick: tick(2) })).toMatchObject({ firing: [tick(4)] });
+    });
+
     it('claims nothing of a paused or removed schedule', async () => {
       const { store } = stores();
       const schedule = sampleSchedule({ paused: true });

@@ -54,6 +54,7 @@ export {
   type ScheduleView,
 } from './schedules.js';
 export { ScheduleRunner, scheduledRunSpec, type ScheduleRunnerOptions } from './schedule-runner.js';
+export { scheduledRunId } from './scheduled-run-id.js';
 export { checkScheduleTiming, dueTicks, nextTick, type DueTicks, type ScheduleTiming } from './schedule-ticks.js';
 export { RunTracing, type DriveKind, type TraceOptions } from './run-tracing.js';
 export { type CallTotals } from './call-totals.js';

@@ -7,6 +7,7 @@ import { openStore, type Store } from '../store/index.js';
 import { getTree, type TreeNode } from './queries.js';
 import { createRun, resumeRun, startRun } from './runs.js';
 import { scheduledRunSpec } from './schedule-runner.js';
+import { scheduledRunId } from './scheduled-run-id.js';
 import { addSchedule } from './schedules.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'plans');
@@ -293,6 +294,12 @@ steps:
         template: 'checker.hbs',
         maxOutputTokens: 512,
       });
+      // The tick's run has the tick's own id: started again, the tick stores no second run.
+      expect(ready.run.id).toBe(scheduledRunId('nightly', '2026-12-05T03:00:00.000Z'));
+      await expect(createRun({ store, llm, ...scheduledRunSpec(schedule, '2026-12-05T03:00:00.000Z') })).rejects.toThrow(
+        `run ${ready.run.id} already exists`,
+      );
+      expect((await store.listRuns()).map((run) => run.id)).toEqual([ready.run.id]);
     }));
 
   it('refuses an agent file that is missing or wrong, naming the step, before storing anything', () =>

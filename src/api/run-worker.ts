@@ -55,7 +55,7 @@ export interface RunWorkerOptions {
    * Fire the store's schedules (`arbor schedule`), storing each tick's run for the workers to share;
    * false: not this worker (`--no-schedules`). A worker of one run (`runId`) fires none.
    */
-  schedules?: false | Pick<ScheduleRunnerOptions, 'now' | 'sleep' | 'pollMs' | 'graceMs'>;
+  schedules?: false | Pick<ScheduleRunnerOptions, 'now' | 'sleep' | 'pollMs' | 'graceMs' | 'recoverAfterMs'>;
 }
 
 interface Working {

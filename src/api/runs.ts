@@ -24,6 +24,7 @@ import {
   type RedoRequest,
   type RunOutcome,
 } from '../engine/index.js';
+import { scheduledRunId } from './scheduled-run-id.js';
 import type { Model } from '../llm/model.js';
 import type { Store } from '../store/index.js';
 import { checkCostLimit } from './check-cost-limit.js';
@@ -194,7 +195,8 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
           trace: tracing?.stored ?? null,
           ...(plan ? { plan: runPlanOf(plan) } : {}),
           ...(spec.detach ? { detached: true } : {}),
-          ...(spec.schedule ? { schedule: spec.schedule } : {}),
+          // A tick's run has the tick's own id, so that a tick started again is never two runs.
+          ...(spec.schedule ? { schedule: spec.schedule, id: scheduledRunId(spec.schedule.name, spec.schedule.tick) } : {}),
         });
       } catch (error) {
         tracing?.end({ error });

@@ -3,7 +3,9 @@ import type { Schedule } from '../domain/index.js';
 import { openEmbeddedStore, type Store } from '../store/index.js';
 import { makeTempDir } from '../../test/support/cli.js';
 import { sampleRunner, sampleSchedule, type StartedTick } from '../../test/support/sample-schedule.js';
+import { sampleRun } from '../../test/support/sample-documents.js';
 import { ScheduleRunner } from './schedule-runner.js';
+import { scheduledRunId } from './scheduled-run-id.js';
 import { setSchedulePaused } from './schedules.js';
 
 /** Minute `m` after 2026-01-01T00:00Z, with `s` seconds. */
@@ -171,6 +173,47 @@ describe('ScheduleRunner', () => {
     await failing.check();
     expect(await stored(schedule.name)).toMatchObject({ fired: 1, lastError: 'no model: set ARBOR_LLM' });
     expect(lines.join('\n')).toContain('started no run: no model');
+  });
+
+  it('starts, once, the run of a tick whose process stopped between claiming it and storing its run', async () => {
+    const schedule = await add({ overlap: 'allow' });
+    // What the process did before it died: the tick is claimed, its run never stored.
+    clock = minute(1, 1);
+    await store.claimScheduleTick(schedule.name, { kind: 'fire', tick: iso(1), skipped: 0 });
+    // Within a minute of seeing it so, its claimer may still be starting it: nothing happens yet.
+    const [first, second] = [runner(), runner()];
+    clock = minute(1, 5);
+    await Promise.all([first.check(), second.check()]);
+    clock = minute(2, 4);
+    await first.check();
+    expect(started.map((entry) => entry.tick)).toEqual([iso(2)]);
+    clock = minute(2, 5);
+    await Promise.all([first.check(), second.check()]);
+    const runId = scheduledRunId(schedule.name, iso(1));
+    expect(started).toEqual([{ tick: iso(2), runId: scheduledRunId(schedule.name, iso(2)) }, { tick: iso(1), runId }]);
+    expect(await store.getRun(runId)).not.toBeNull();
+    expect(await stored(schedule.name)).toMatchObject({ fired: 2, firing: [], lastTick: iso(2) });
+    expect(lines.join('\n')).toContain(`tick claimed by a process that stopped before starting it: ${iso(1)} started run ${runId}`);
+    clock = minute(4, 0);
+    await first.check();
+    expect(started.map((entry) => entry.tick)).toEqual([iso(2), iso(1), iso(3), iso(4)]);
+  });
+
+  it('records the run a stopped process stored for its tick instead of starting another', async () => {
+    const schedule = await add({ overlap: 'allow' });
+    clock = minute(1, 1);
+    await store.claimScheduleTick(schedule.name, { kind: 'fire', tick: iso(1), skipped: 0 });
+    const { run, root } = sampleRun({ id: scheduledRunId(schedule.name, iso(1)) });
+    await store.createRun(run, root);
+    const look = runner();
+    clock = minute(1, 30);
+    await look.check();
+    clock = minute(2, 30);
+    await look.check();
+    expect(started.map((entry) => entry.tick)).toEqual([iso(2)]);
+    expect((await store.listRuns()).map((each) => each.id).sort()).toEqual([run.id, started[0]!.runId].sort());
+    expect(lines.join('\n')).toContain(`its run ${run.id} is stored already`);
+    expect(await stored(schedule.name)).toMatchObject({ firing: [] });
   });
 
   it('looks every pollMs through its injected sleep until stopped', async () => {

@@ -1,6 +1,7 @@
 import { isOpenRun, type Schedule, type TickClaim } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import type { RunSpec } from './runs.js';
+import { scheduledRunId } from './scheduled-run-id.js';
 import { dueTicks } from './schedule-ticks.js';
 
 /** Options of {@link ScheduleRunner}. */
@@ -8,7 +9,9 @@ export interface ScheduleRunnerOptions {
   store: Store;
   /**
    * Starts the run of a claimed tick and returns its id: `serve` drives it in its own process, a
-   * worker stores it for the workers to share (see {@link scheduledRunSpec}).
+   * worker stores it for the workers to share (see {@link scheduledRunSpec}). The run is stored
+   * under {@link scheduledRunId} of the schedule and tick (`checkRun` does so for a spec with a
+   * `schedule`), so that a tick started again finds its run instead of storing another.
    */
   start: (schedule: Schedule, tick: string) => Promise<string>;
   /** Lines for the operator: ticks fired, skipped, queued, and runs that did not start. */
@@ -24,6 +27,11 @@ export interface ScheduleRunnerOptions {
    * than that was missed (no process was there for it), and the schedule's catch-up policy decides.
    */
   graceMs?: number;
+  /**
+   * How long a tick claimed to fire may wait for its run, from the first look that saw it so, before
+   * a look takes its process for dead and starts the run itself (ms, default 60 000).
+   */
+  recoverAfterMs?: number;
 }
 
 /** The work of a schedule's tick as {@link checkRun} takes it: the stored plan, its params, the tick. */
@@ -52,6 +60,8 @@ export class ScheduleRunner {
   #loop: Promise<void> | null = null;
   #stopping = false;
   #wake: (() => void) | null = null;
+  /** Per schedule, when this runner first saw each of its ticks claimed to fire (`firing`). */
+  readonly #firingSeen = new Map<string, Map<string, number>>();
 
   constructor(options: ScheduleRunnerOptions) {
     this.#options = options;
@@ -99,6 +109,8 @@ export class ScheduleRunner {
   async #checkSchedule(schedule: Schedule, now: Date): Promise<void> {
     const { store } = this.#options;
     let current = schedule;
+    for (const tick of this.#stalled(current, now))
+      await this.#fire(current, tick, 'tick claimed by a process that stopped before starting it:');
     let open = current.overlap !== 'allow' && (await this.#lastRunOpen(current));
     if (current.queuedTick !== null && !open) {
       const queued = current.queuedTick;
@@ -139,17 +151,47 @@ export class ScheduleRunner {
     }
   }
 
+  /**
+   * Starts the run of a tick claimed to fire (`firing`), unless it is stored already (another
+   * process started it), then clears the tick's `firing` mark: at least once, and one run.
+   */
   async #fire(schedule: Schedule, tick: string, what: string): Promise<void> {
     const { store, log } = this.#options;
+    const runId = scheduledRunId(schedule.name, tick);
+    const stored = async () => (await store.getRun(runId)) !== null;
     try {
-      const runId = await this.#options.start(schedule, tick);
-      await store.updateSchedule(schedule.name, { lastRunId: runId, lastError: null });
-      log(`schedule ${schedule.name}: ${what} ${tick} started run ${runId}`);
+      let started = runId;
+      if (await stored()) log(`schedule ${schedule.name}: ${what} ${tick}: its run ${runId} is stored already`);
+      else {
+        started = await this.#options.start(schedule, tick);
+        log(`schedule ${schedule.name}: ${what} ${tick} started run ${started}`);
+      }
+      await store.updateSchedule(schedule.name, { lastRunId: started, lastError: null });
     } catch (error) {
       const message = (error as Error).message;
-      await store.updateSchedule(schedule.name, { lastError: message });
-      log(`schedule ${schedule.name}: ${what} ${tick} started no run: ${message}`);
+      // The run may be stored all the same: by another process that took this one for stopped.
+      if (await stored().catch(() => false)) {
+        await store.updateSchedule(schedule.name, { lastRunId: runId, lastError: null });
+        log(`schedule ${schedule.name}: ${what} ${tick}: its run ${runId} is stored (${message})`);
+      } else {
+        await store.updateSchedule(schedule.name, { lastError: message });
+        log(`schedule ${schedule.name}: ${what} ${tick} started no run: ${message}`);
+      }
     }
+    await store.claimScheduleTick(schedule.name, { kind: 'started', tick });
+  }
+
+  /**
+   * The schedule's ticks claimed to fire that have waited for their runs `recoverAfterMs` by this
+   * runner's clock, since it first saw them (no process's clock is compared with another's).
+   */
+  #stalled(schedule: Schedule, now: Date): string[] {
+    const seen = this.#firingSeen.get(schedule.name) ?? new Map<string, number>();
+    for (const tick of seen.keys()) if (!schedule.firing.includes(tick)) seen.delete(tick);
+    for (const tick of schedule.firing) if (!seen.has(tick)) seen.set(tick, now.getTime());
+    this.#firingSeen.set(schedule.name, seen);
+    const recoverAfterMs = this.#options.recoverAfterMs ?? 60_000;
+    return schedule.firing.filter((tick) => now.getTime() - seen.get(tick)! >= recoverAfterMs);
   }
 
   async #lastRunOpen(schedule: Schedule): Promise<boolean> {

@@ -58,6 +58,13 @@ export const scheduleSchema = z.object({
   queuedTick: z.string().nullable(),
   /** The run the latest fired tick started. */
   lastRunId: z.string().nullable(),
+  /**
+   * Ticks claimed to fire whose runs are not known started yet: each added by its claim, removed
+   * once its run is stored or its start failed. A process that died in between leaves its tick,
+   * and a later look starts that run (under the tick's own run id, so never twice). Absent before
+   * it existed.
+   */
+  firing: z.array(z.string()).default([]),
   /** Why the latest fired tick started no run, if it did not. */
   lastError: z.string().nullable(),
   /** Ticks that started a run. */
@@ -86,6 +93,7 @@ export function newSchedule({ at, ...fields }: NewSchedule): Schedule {
     lastTick: null,
     queuedTick: null,
     lastRunId: null,
+    firing: [],
     lastError: null,
     fired: 0,
     skipped: 0,
@@ -102,10 +110,13 @@ export type SchedulePatch = Partial<Pick<Schedule, 'paused' | 'lastRunId' | 'las
  * One claim of a schedule's tick (`Store.claimScheduleTick`). `fire`, `skip` and `queue` move
  * `lastTick` forward to `tick` and succeed only for the first process that does; `skipped` earlier
  * ticks are counted skipped with it (missed ones). `dequeue` takes the queued tick to fire it.
+ * `fire` and `dequeue` add the tick to `firing`; `started` takes it out once the tick's run is stored
+ * (or cannot be), for exactly one claimer.
  */
 export type TickClaim =
   | { kind: 'fire' | 'skip' | 'queue'; tick: string; skipped: number }
-  | { kind: 'dequeue'; tick: string };
+  | { kind: 'dequeue'; tick: string }
+  | { kind: 'started'; tick: string };
 
 /**
  * The schedule after `claim`, or null when the claim does not hold: the tick is not after `lastTick`
@@ -113,16 +124,21 @@ export type TickClaim =
  * The embedded store applies it; MongoDB does the same in one conditional update.
  */
 export function applyTickClaim(schedule: Schedule, claim: TickClaim, at: string): Schedule | null {
+  if (claim.kind === 'started')
+    return schedule.firing.includes(claim.tick)
+      ? { ...schedule, firing: schedule.firing.filter((tick) => tick !== claim.tick), updatedAt: at }
+      : null;
   if (schedule.paused) return null;
   if (claim.kind === 'dequeue') {
     if (schedule.queuedTick !== claim.tick) return null;
-    return { ...schedule, queuedTick: null, fired: schedule.fired + 1, updatedAt: at };
+    return { ...schedule, queuedTick: null, firing: [...schedule.firing, claim.tick], fired: schedule.fired + 1, updatedAt: at };
   }
   if (schedule.lastTick !== null && schedule.lastTick >= claim.tick) return null;
   return {
     ...schedule,
     lastTick: claim.tick,
     queuedTick: claim.kind === 'queue' ? claim.tick : schedule.queuedTick,
+    firing: claim.kind === 'fire' ? [...schedule.firing, claim.tick] : schedule.firing,
     fired: schedule.fired + (claim.kind === 'fire' ? 1 : 0),
     skipped: schedule.skipped + claim.skipped + (claim.kind === 'skip' ? 1 : 0),
     updatedAt: at,

@@ -46,7 +46,7 @@ export interface ServeOptions {
    * Fire the store's schedules (`arbor schedule`), driving their runs here; false: leave them to
    * other processes (`--no-schedules`). Tests inject the clock.
    */
-  schedules?: false | Pick<ScheduleRunnerOptions, 'now' | 'sleep' | 'pollMs' | 'graceMs'>;
+  schedules?: false | Pick<ScheduleRunnerOptions, 'now' | 'sleep' | 'pollMs' | 'graceMs' | 'recoverAfterMs'>;
 }
 
 /** A service that listens. */

@@ -1,4 +1,4 @@
-import { ScheduleRunner } from '../../src/api/index.js';
+import { ScheduleRunner, scheduledRunId } from '../../src/api/index.js';
 import { newSchedule, type Schedule } from '../../src/domain/index.js';
 import type { Store } from '../../src/store/index.js';
 import { sampleRun } from './sample-documents.js';
@@ -51,8 +51,9 @@ export function sampleRunner(options: {
     now: options.now,
     log: options.log ?? (() => undefined),
     graceMs: 10_000,
-    start: async (_schedule, tick) => {
-      const { run, root } = sampleRun();
+    start: async (schedule, tick) => {
+      // Under the tick's own id, as `checkRun` stores a scheduled run.
+      const { run, root } = sampleRun({ id: scheduledRunId(schedule.name, tick) });
       await store.createRun(run, root);
       started.push({ tick, runId: run.id });
       return run.id;

@@ -71,12 +71,16 @@ export class MongoSchedules {
     const claimToken = randomUUID();
     const at = new Date().toISOString();
     const filter: Filter<ScheduleDocument> =
-      claim.kind === 'dequeue'
-        ? { name, paused: false, queuedTick: claim.tick }
-        : { name, paused: false, $or: [{ lastTick: null }, { lastTick: { $lt: claim.tick } }] };
+      claim.kind === 'started'
+        ? { name, firing: claim.tick }
+        : claim.kind === 'dequeue'
+          ? { name, paused: false, queuedTick: claim.tick }
+          : { name, paused: false, $or: [{ lastTick: null }, { lastTick: { $lt: claim.tick } }] };
     const update: UpdateFilter<ScheduleDocument> =
-      claim.kind === 'dequeue'
-        ? { $set: { queuedTick: null, updatedAt: at, claimToken }, $inc: { fired: 1 } }
+      claim.kind === 'started'
+        ? { $set: { updatedAt: at, claimToken }, $pull: { firing: claim.tick } }
+        : claim.kind === 'dequeue'
+        ? { $set: { queuedTick: null, updatedAt: at, claimToken }, $inc: { fired: 1 }, $push: { firing: claim.tick } }
         : {
             $set: {
               lastTick: claim.tick,
@@ -88,6 +92,7 @@ export class MongoSchedules {
               fired: claim.kind === 'fire' ? 1 : 0,
               skipped: claim.skipped + (claim.kind === 'skip' ? 1 : 0),
             },
+            ...(claim.kind === 'fire' ? { $push: { firing: claim.tick } } : {}),
           };
     const document = await this.call(`claiming tick ${claim.tick} of schedule ${name}`, async (attempt) => {
       const claimed = await this.schedules.findOneAndUpdate(filter, update, { returnDocument: 'after' });
