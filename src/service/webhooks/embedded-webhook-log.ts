@@ -2,12 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreError } from '../../domain/index.js';
 import { JsonLinesFile, type LinePosition } from '../../store/embedded/json-lines-file.js';
+import { withLockFile } from '../../store/embedded/with-lock-file.js';
 import {
+  mayClaim,
   webhookDeliverySchema,
+  type WebhookAttemptClaim,
   type WebhookDelivery,
   type WebhookDeliveryPatch,
 } from './webhook-delivery.js';
 import type { WebhookDeliveryLog } from './webhook-delivery-log.js';
+
+/** How long a claim waits for another process's claim in the same log before it gives up (ms). */
+const lockWaitMs = 5_000;
 
 /** Options of {@link EmbeddedWebhookLog}. */
 export interface EmbeddedWebhookLogOptions {
@@ -48,13 +54,31 @@ export class EmbeddedWebhookLog implements WebhookDeliveryLog {
     });
   }
 
+  /** Reads the file, checks and appends while holding `deliveries.jsonl.lock`: one claimer of several processes wins. */
+  claim(deliveryId: string, claim: WebhookAttemptClaim): Promise<boolean> {
+    return this.locked(() => {
+      const file = this.open(true);
+      const current = this.deliveries.get(deliveryId);
+      if (!current || !mayClaim(current, claim)) return false;
+      file.append(webhookDeliverySchema.parse({ ...current, claimedBy: claim.owner, claimedUntil: claim.until }), this.apply);
+      return true;
+    });
+  }
+
+  /** Under the lock too: each line holds the whole delivery, so a claim must not copy it from before an update. */
   update(deliveryId: string, patch: WebhookDeliveryPatch): Promise<void> {
-    return settle(() => {
+    return this.locked(() => {
       const file = this.open(true);
       const current = this.deliveries.get(deliveryId);
       if (!current) throw new StoreError(`no webhook delivery ${deliveryId} in ${this.path}`);
       file.append(webhookDeliverySchema.parse({ ...current, ...patch }), this.apply);
     });
+  }
+
+  private locked<T>(work: () => T): Promise<T> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const lock = { path: `${this.path}.lock`, id: 'webhook deliveries', owner: 'webhooks', waitMs: lockWaitMs, what: this.path };
+    return withLockFile(lock, work);
   }
 
   listByRun(runId: string): Promise<WebhookDelivery[]> {

@@ -3,6 +3,7 @@ import { StoreError } from '../../domain/index.js';
 import { createMissingIndexes, type MongoStore } from '../../store/mongodb/index.js';
 import {
   webhookDeliverySchema,
+  type WebhookAttemptClaim,
   type WebhookDelivery,
   type WebhookDeliveryPatch,
 } from './webhook-delivery.js';
@@ -51,6 +52,29 @@ export class MongoWebhookLog implements WebhookDeliveryLog {
     });
   }
 
+  async claim(deliveryId: string, claim: WebhookAttemptClaim): Promise<boolean> {
+    const { owner, attempts, now, until } = claim;
+    // The filter is `mayClaim`: one conditional write, so one claimer wins.
+    const result = await this.use(`claiming an attempt of webhook delivery ${deliveryId}`, (collection) =>
+      collection.updateOne(
+        {
+          id: deliveryId,
+          status: 'pending',
+          attempts,
+          $or: [
+            { claimedBy: null },
+            { claimedBy: { $exists: false } },
+            { claimedBy: owner },
+            { claimedUntil: null },
+            { claimedUntil: { $lt: now } },
+          ],
+        },
+        { $set: { claimedBy: owner, claimedUntil: until } },
+      ),
+    );
+    return result.matchedCount === 1;
+  }
+
   async update(deliveryId: string, patch: WebhookDeliveryPatch): Promise<void> {
     const set = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     const result = await this.use(`updating webhook delivery ${deliveryId}`, (collection) =>
@@ -83,7 +107,8 @@ export class MongoWebhookLog implements WebhookDeliveryLog {
     what: string,
     operation: (collection: Collection<WebhookDelivery>) => Promise<R>,
   ): Promise<R> {
-    return this.store.useCollection<WebhookDelivery, R>(webhookDeliveriesCollection, what, operation);
+    // Writes name their delivery by `id`: a claim is one conditional update, atomic on FerretDB 1.x too.
+    return this.store.useCollection<WebhookDelivery, R>(webhookDeliveriesCollection, what, operation, { atomicBy: ['id'] });
   }
 }
 

@@ -106,6 +106,43 @@ function describeDeliveryLog(name: string, open: () => Promise<OpenedLog>) {
       }
     });
 
+    it('lets exactly one of several readers claim an attempt, until the claim lasts no more or an attempt was made', async () => {
+      const { log, reopen, close } = await open();
+      const others = [await reopen(), await reopen()];
+      try {
+        const runId = `run-${Math.random().toString(36).slice(2, 10)}`;
+        const pending = delivery('evt_claimed', runId, 0);
+        await log.record(pending);
+        const claim = (owner: string, now: number, attempts = 0) => ({
+          owner,
+          attempts,
+          now: new Date(Date.UTC(2025, 0, 1, 12, 1, now)).toISOString(),
+          until: new Date(Date.UTC(2025, 0, 1, 12, 1, now + 20)).toISOString(),
+        });
+        const claims = await Promise.all(
+          [log, ...others].map((reader, index) => reader.claim(pending.id, claim(`p${index}`, 0))),
+        );
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        const winner = `p${claims.indexOf(true)}`;
+        const loser = winner === 'p0' ? 'p1' : 'p0';
+        expect(await others[1]!.claim(pending.id, claim(loser, 10))).toBe(false);
+        // Its holder may claim it again; once the hold is over, anyone may.
+        expect(await log.claim(pending.id, claim(winner, 10))).toBe(true);
+        expect(await others[0]!.claim(pending.id, claim(loser, 31))).toBe(true);
+        expect(await log.listByRun(runId)).toMatchObject([{ claimedBy: loser, attempts: 0 }]);
+        // An attempt made and stored: a claim of what the claimer saw before it fails.
+        await others[0]!.update(pending.id, { attempts: 1, lastStatus: 500, claimedBy: null, claimedUntil: null });
+        expect(await others[1]!.claim(pending.id, claim(winner, 32))).toBe(false);
+        expect(await others[1]!.claim(pending.id, claim(winner, 32, 1))).toBe(true);
+        await log.update(pending.id, { status: 'delivered', attempts: 2, claimedBy: null, claimedUntil: null });
+        expect(await log.claim(pending.id, claim(winner, 90, 2))).toBe(false);
+        expect(await log.claim('no-such-delivery', claim(winner, 0))).toBe(false);
+      } finally {
+        for (const other of others) await other.close();
+        await close();
+      }
+    });
+
     it('backs a dispatcher that delivers signed events', async () => {
       const { log, close } = await open();
       const receiver = await startWebhookReceiver();

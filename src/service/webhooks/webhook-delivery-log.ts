@@ -1,4 +1,4 @@
-import type { WebhookDelivery, WebhookDeliveryPatch } from './webhook-delivery.js';
+import type { WebhookAttemptClaim, WebhookDelivery, WebhookDeliveryPatch } from './webhook-delivery.js';
 
 /**
  * Where webhook deliveries are kept, beside the runs (embedded: a file under the store's folder;
@@ -8,6 +8,12 @@ import type { WebhookDelivery, WebhookDeliveryPatch } from './webhook-delivery.j
 export interface WebhookDeliveryLog {
   /** Stores a new delivery; false (and nothing changes) when one with its id is already stored. */
   record(delivery: WebhookDelivery): Promise<boolean>;
+  /**
+   * Takes the next attempt of a delivery for `claim.owner` until `claim.until`: true for exactly one
+   * of several processes that hold the delivery, while it is pending, has the attempts they saw, and
+   * nobody else's claim lasts (see `mayClaim`). So two services on one store never both make an attempt.
+   */
+  claim(deliveryId: string, claim: WebhookAttemptClaim): Promise<boolean>;
   /** Applies what an attempt changed to a stored delivery. */
   update(deliveryId: string, patch: WebhookDeliveryPatch): Promise<void>;
   /** A run's deliveries, oldest first. */

@@ -33,6 +33,12 @@ export const webhookDeliverySchema = z.object({
   /** When the next attempt is due; null once delivered or given up. */
   nextAttemptAt: z.string().nullable(),
   deliveredAt: z.string().nullable(),
+  /**
+   * The process that holds the next attempt (see `WebhookDeliveryLog.claim`), and until when; null
+   * between attempts. Absent on deliveries stored before.
+   */
+  claimedBy: z.string().nullable().default(null),
+  claimedUntil: z.string().nullable().default(null),
 });
 
 /** One event on its way to one URL. */
@@ -42,9 +48,39 @@ export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 export type WebhookDeliveryPatch = Partial<
   Pick<
     WebhookDelivery,
-    'status' | 'attempts' | 'lastStatus' | 'lastError' | 'lastAttemptAt' | 'nextAttemptAt' | 'deliveredAt'
+    | 'status'
+    | 'attempts'
+    | 'lastStatus'
+    | 'lastError'
+    | 'lastAttemptAt'
+    | 'nextAttemptAt'
+    | 'deliveredAt'
+    | 'claimedBy'
+    | 'claimedUntil'
   >
 >;
+
+/** One process's hold on the next attempt of a delivery (see `WebhookDeliveryLog.claim`). */
+export interface WebhookAttemptClaim {
+  owner: string;
+  /** The attempts the claimer saw: the claim fails if another process made one since. */
+  attempts: number;
+  /** The claimer's clock now, and until when the hold lasts (ISO). */
+  now: string;
+  until: string;
+}
+
+/** Whether `claim` may take the delivery's next attempt: pending, as the claimer saw it, and held by nobody else now. */
+export function mayClaim(delivery: WebhookDelivery, claim: WebhookAttemptClaim): boolean {
+  return (
+    delivery.status === 'pending' &&
+    delivery.attempts === claim.attempts &&
+    (delivery.claimedBy === null ||
+      delivery.claimedBy === claim.owner ||
+      delivery.claimedUntil === null ||
+      delivery.claimedUntil < claim.now)
+  );
+}
 
 /** A new delivery of `payload` to `url` (as stored: its password hidden), due at once. */
 export function newWebhookDelivery(payload: WebhookPayload, url: string, now: Date): WebhookDelivery {
@@ -66,5 +102,7 @@ export function newWebhookDelivery(payload: WebhookPayload, url: string, now: Da
     lastAttemptAt: null,
     nextAttemptAt: at,
     deliveredAt: null,
+    claimedBy: null,
+    claimedUntil: null,
   };
 }

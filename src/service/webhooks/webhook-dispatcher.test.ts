@@ -139,6 +139,27 @@ describe('WebhookDispatcher', () => {
     }
   });
 
+  it('makes each attempt once when two services share the log, retries included', async () => {
+    const receiver = await startWebhookReceiver((_request, index) => (index < 2 ? 500 : 200));
+    const directory = await makeTempDir('arbor-webhooks-');
+    const logs = [new EmbeddedWebhookLog({ directory }), new EmbeddedWebhookLog({ directory })];
+    // Left pending by an earlier process: both services take it up as they start.
+    await logs[0]!.record(newWebhookDelivery(payload('evt_shared'), receiver.url, new Date()));
+    const services = logs.map((log) =>
+      dispatcher({ urls: [receiver.url], secret, log, retry: fastRetries, sweepIntervalMs: 10 }),
+    );
+    try {
+      await Promise.all(services.map((service) => service.dispatcher.start()));
+      const [delivered] = await Promise.race(services.map((service) => service.finished(1)));
+      expect(delivered).toMatchObject({ status: 'delivered', attempts: 3, claimedBy: null });
+      expect(receiver.received).toHaveLength(3);
+      await Promise.all(services.map((service) => service.dispatcher.settled()));
+      expect(await logs[1]!.listByRun('run-1')).toEqual([delivered]);
+    } finally {
+      for (const service of services) await service.dispatcher.close();
+    }
+  });
+
   it('gives up once the next attempt would come after the give-up time, keeping the last error', async () => {
     const receiver = await startWebhookReceiver();
     await receiver.close(); // nobody listens there any more: connections are refused

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ArborError, UsageError } from '../../domain/index.js';
 import type { EngineEvent } from '../../engine/index.js';
 import { postWebhook, type PostWebhookOutcome } from './post-webhook.js';
@@ -64,6 +65,8 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private closed = false;
+  /** This dispatcher's name in the claims it takes. */
+  private readonly owner = `webhooks-${randomUUID()}`;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     if (!options.secret)
@@ -183,6 +186,15 @@ export class WebhookDispatcher {
   }
 
   private async attempt(delivery: WebhookDelivery, closing: AbortSignal): Promise<void> {
+    if (!(await this.claim(delivery))) {
+      // Another process holds it, or made an attempt since this one read it: the log has it now,
+      // and a sweep reads it again (that process may die before it is done).
+      this.inFlight.delete(delivery.id);
+      this.held.delete(delivery.id);
+      this.overflowed = true;
+      this.pump();
+      return;
+    }
     const target = this.targets.get(delivery.url);
     const outcome: PostWebhookOutcome | null = !target
       ? null
@@ -197,7 +209,11 @@ export class WebhookDispatcher {
     // Yield once even without an attempt: the caller's loop goes on before any outcome is handled.
     if (!outcome) await Promise.resolve();
     this.inFlight.delete(delivery.id);
-    if (closing.aborted) return;
+    if (closing.aborted) {
+      // Uncounted: its claim is let go, so that the next process tries it at once.
+      this.write(delivery.id, this.options.log.update(delivery.id, { claimedBy: null, claimedUntil: null }));
+      return;
+    }
     const patch = this.afterAttempt(delivery, outcome);
     const next: WebhookDelivery = { ...delivery, ...patch };
     if (next.status === 'pending') this.held.set(next.id, next);
@@ -208,7 +224,31 @@ export class WebhookDispatcher {
     this.pump();
   }
 
+  /**
+   * Takes the attempt in the log, so that services sharing a store never both make it; a log that
+   * cannot be read is reported and the attempt made anyway (at least once).
+   */
+  private async claim(delivery: WebhookDelivery): Promise<boolean> {
+    const now = this.now();
+    const holdMs = 2 * (this.options.attemptTimeoutMs ?? 10_000) + 5_000;
+    try {
+      return await this.options.log.claim(delivery.id, {
+        owner: this.owner,
+        attempts: delivery.attempts,
+        now: now.toISOString(),
+        until: new Date(now.getTime() + holdMs).toISOString(),
+      });
+    } catch (error) {
+      this.report(error);
+      return true;
+    }
+  }
+
   private afterAttempt(delivery: WebhookDelivery, outcome: PostWebhookOutcome | null): WebhookDeliveryPatch {
+    return { ...this.outcomeOf(delivery, outcome), claimedBy: null, claimedUntil: null };
+  }
+
+  private outcomeOf(delivery: WebhookDelivery, outcome: PostWebhookOutcome | null): WebhookDeliveryPatch {
     const now = this.now();
     // Left by a process that had another receiver: only the ones configured now get events.
     if (!outcome)

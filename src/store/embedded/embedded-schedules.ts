@@ -1,6 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   applySchedulePatch,
   applyTickClaim,
@@ -12,7 +11,7 @@ import {
   type TickClaim,
 } from '../../domain/index.js';
 import { duplicateScheduleMessage, parseSchedule } from '../parse-schedule.js';
-import { acquireRunLock } from './acquire-run-lock.js';
+import { withLockFile } from './with-lock-file.js';
 import { errorCode, storeIoError } from './store-io-error.js';
 import { createFileAtomic, writeFileAtomic } from './write-file-atomic.js';
 
@@ -116,30 +115,9 @@ export class EmbeddedSchedules {
    * the schedule's lock file; waits while another live process holds it.
    */
   private async locked<T>(name: string, work: () => T): Promise<T | null> {
-    const path = `${this.path(name)}.lock`;
     if (this.get(name) === null) return null;
-    const until = Date.now() + lockWaitMs;
-    for (;;) {
-      let lock;
-      try {
-        lock = acquireRunLock({ path, runId: name, owner: 'schedule' });
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        if (Date.now() > until)
-          throw new StoreError(`the schedule ${name} stayed locked by another process for ${lockWaitMs} ms`, {
-            cause: error,
-            hint: `if no Arbor process is running, delete ${path}`,
-          });
-        await delay(5 + Math.random() * 10);
-        continue;
-      }
-      try {
-        if (this.get(name) === null) return null;
-        return work();
-      } finally {
-        await lock.release();
-      }
-    }
+    const lock = { path: `${this.path(name)}.lock`, id: name, owner: 'schedule', waitMs: lockWaitMs, what: `the schedule ${name}` };
+    return withLockFile(lock, () => (this.get(name) === null ? null : work()));
   }
 
   private get folder(): string {

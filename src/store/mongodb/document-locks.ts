@@ -158,6 +158,19 @@ export function withDocumentLocks(collections: MongoCollections, locks: Document
 
 type LockKey = readonly [string, ...string[]];
 
+/**
+ * `collection` with its single-document writes taking the lock of the document its filter names
+ * by `fields` (each a string), as the store's own collections do on such a server.
+ */
+export function lockingWritesBy<D extends Document>(
+  collection: Collection<D>,
+  locks: DocumentLocks,
+  fields: readonly string[],
+): Collection<D> {
+  const name = collection.collectionName;
+  return lockingWrites(collection, locks, (filter) => [name, ...fields.map((each) => field(filter, each, name))]);
+}
+
 function lockingWrites<D extends Document>(
   collection: Collection<D>,
   locks: DocumentLocks,

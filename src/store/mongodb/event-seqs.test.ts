@@ -28,7 +28,7 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
     const { run, root } = sampleRun();
     // Each connection's collections as the store writes them (with document locks on FerretDB 1.x).
     const connections = await Promise.all(
-      clients.map((client) => storeCollections(client.db(dbName), { retryForMs: 5_000 })),
+      clients.map((client) => storeCollections(client.db(dbName), { retryForMs: 5_000 }).then((opened) => opened.collections)),
     );
     await connections[0]!.runs.insertOne({ ...run, eventSeq: 0 });
     const writers = connections.map(
@@ -52,7 +52,7 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
   });
 
   it('fails the insert of an event whose seq another event holds, and skips one stored before', async () => {
-    const collections = await storeCollections(clients[0]!.db(dbName), { retryForMs: 5_000 });
+    const { collections } = await storeCollections(clients[0]!.db(dbName), { retryForMs: 5_000 });
     const events = new EventLog(collections, (_what, operation) => operation(1));
     const { run, root } = sampleRun();
     const event = (version: number, seq: number) => eventDocument({ ...createdEvent(root), seq }, version);

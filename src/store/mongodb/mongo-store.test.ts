@@ -447,6 +447,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
       const collections = mongoCollections(client.db(dbName));
       const store = new MongoStore({
         client,
+        locks: null,
         collections: {
           ...collections,
           events: watched('events', collections.events),

@@ -16,6 +16,7 @@ import {
   type TickClaim,
 } from '../../domain/index.js';
 import { parseNode, parseRun } from '../read-documents.js';
+import { lockingWritesBy, type DocumentLocks } from './document-locks.js';
 import { parseRunPatch } from './parse-run-patch.js';
 import type {
   BudgetReservation,
@@ -47,6 +48,8 @@ import { runFields, withoutFields } from './without-fields.js';
 export interface MongoStoreOptions {
   client: MongoClient;
   collections: MongoCollections;
+  /** The per-document locks of a server without atomic updates (see `DocumentLocks`), or null. */
+  locks: DocumentLocks | null;
   /** The redacted URI and database, safe to print. */
   location: string;
   /** How long transient failures (lost connection, election) are retried before a `StoreError`. */
@@ -70,6 +73,7 @@ export class MongoStore implements Store {
   readonly location: string;
   readonly #client: MongoClient;
   readonly #collections: MongoCollections;
+  readonly #locks: DocumentLocks | null;
   /** By run: the times of events whose node write is on its way (how many of each). */
   readonly #eventsInFlight = new Map<string, Map<string, number>>();
   readonly #retryForMs: number;
@@ -91,6 +95,7 @@ export class MongoStore implements Store {
     this.location = options.location;
     this.#client = options.client;
     this.#collections = options.collections;
+    this.#locks = options.locks;
     this.#retryForMs = options.retryForMs;
     this.#leaseMs = options.leaseMs;
     this.#workers = new WorkerRegistry(this.#collections.workers, this.#storeCall);
@@ -453,14 +458,18 @@ export class MongoStore implements Store {
   /**
    * Runs `operation` on a collection of the store's database, retrying transient failures like the
    * store's own calls. The seam for layers beside the engine that keep a collection of their own in
-   * the same database (the service's webhook log); not part of {@link Store}.
+   * the same database (the service's webhook log); not part of {@link Store}. `atomicBy`: the fields
+   * by which the operation's writes name their one document, so that they are atomic on FerretDB 1.x too.
    */
   useCollection<D extends Document, R>(
     name: string,
     what: string,
     operation: (collection: Collection<D>) => Promise<R>,
+    options: { atomicBy?: readonly string[] } = {},
   ): Promise<R> {
-    const collection = this.#client.db(this.#collections.runs.dbName).collection<D>(name);
+    const plain = this.#client.db(this.#collections.runs.dbName).collection<D>(name);
+    // On a server without atomic updates, conditional writes take the document's lock, as the store's own do.
+    const collection = this.#locks && options.atomicBy ? lockingWritesBy(plain, this.#locks, options.atomicBy) : plain;
     return this.#call(what, () => operation(collection));
   }
 

@@ -76,16 +76,16 @@ export async function openMongoStore(uri: string, options: OpenMongoStoreOptions
     );
   }
 
-  let collections: MongoCollections;
+  let opened: StoreCollections;
   try {
-    collections = await storeCollections(client.db(databaseName), { documentLocks: options.documentLocks, retryForMs });
+    opened = await storeCollections(client.db(databaseName), { documentLocks: options.documentLocks, retryForMs });
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
   }
   return new MongoStore({
     client,
-    collections,
+    ...opened,
     location: parts.database === databaseName ? shown : `${shown} (database ${databaseName})`,
     retryForMs,
     leaseMs: options.leaseMs ?? 30_000,
@@ -99,7 +99,7 @@ export async function openMongoStore(uri: string, options: OpenMongoStoreOptions
 export async function storeCollections(
   db: Db,
   options: { documentLocks?: boolean | undefined; retryForMs: number },
-): Promise<MongoCollections> {
+): Promise<StoreCollections> {
   const { retryForMs } = options;
   const collections = mongoCollections(db);
   await retryTransient(() => ensureIndexes(collections), { what: 'creating indexes', retryForMs });
@@ -108,7 +108,15 @@ export async function storeCollections(
     !hasAtomicUpdates(
       await retryTransient(() => db.command({ buildInfo: 1 }), { what: 'asking the server its version', retryForMs }),
     );
-  return locking ? withDocumentLocks(collections, new DocumentLocks(db.collection<LockDocument>('locks'))) : collections;
+  if (!locking) return { collections, locks: null };
+  const locks = new DocumentLocks(db.collection<LockDocument>('locks'));
+  return { collections: withDocumentLocks(collections, locks), locks };
+}
+
+/** The store's collections, and the per-document locks their writes take (null: the server's updates are atomic). */
+export interface StoreCollections {
+  collections: MongoCollections;
+  locks: DocumentLocks | null;
 }
 
 function messageOf(error: unknown): string {
