@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../domain/index.js';
 import { describeStoreContract } from '../../../test/store-contract.js';
 import { createdEvent, decisionOf, move, sampleChild, sampleRun, transitionWrite } from '../../../test/support/sample-documents.js';
+import { acquireRunLock } from './acquire-run-lock.js';
 import { openEmbeddedStore, type EmbeddedStore } from './embedded-store.js';
 
 describeStoreContract('embedded store', async () => {
@@ -53,6 +54,28 @@ describe('embedded store', () => {
       { t: 'insert', nodes: [root], events: [] },
     ]);
     expect(await readFile(join(runDirectory, 'decisions.jsonl'), 'utf8')).toBe('');
+  });
+
+  it('lets a second creator of a run id wait for the first one and find its run, not finish creating it', async () => {
+    const { run, root } = sampleRun({ id: 'r-00000000aa', prompt: 'The first creator' });
+    // Another process's creation under way: it holds the creation lock and has made the directory.
+    const elsewhere = await mkdtemp(join(tmpdir(), 'arbor-store-elsewhere-'));
+    const made = await openEmbeddedStore(elsewhere);
+    await made.createRun(run, root);
+    await made.close();
+    const runDirectory = join(directory, 'runs', run.id);
+    await mkdir(runDirectory, { recursive: true });
+    const creating = acquireRunLock({ path: `${runDirectory}.create.lock`, runId: run.id, owner: 'create' });
+    const second = sampleRun({ id: run.id, prompt: 'The second creator' });
+    const store = await open();
+    const waiting = store.createRun(second.run, second.root);
+    // The first process finishes and lets go.
+    await cp(join(elsewhere, 'runs', run.id), runDirectory, { recursive: true });
+    await creating.release();
+    await expect(waiting).rejects.toThrow(`run ${run.id} already exists`);
+    expect((await store.getRun(run.id))?.prompt).toBe('The first creator');
+    expect(await store.listNodes(run.id)).toEqual([root]);
+    await rm(elsewhere, { recursive: true, force: true });
   });
 
   it('journals a node update as a patch, not as the whole document', async () => {

@@ -1,3 +1,4 @@
+import { withLockFile } from './with-lock-file.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -82,15 +83,25 @@ export class EmbeddedStore implements Store {
     });
   }
 
-  createRun(run: Run, root: TaskNode): Promise<void> {
-    return this.use(() => {
-      const valid = parseRun(run, `new run ${run.id}`);
-      const validRoot = parseNode(root, `root node of new run ${run.id}`);
-      if (validRoot.runId !== valid.id || validRoot.id !== valid.rootId)
+  /**
+   * Creates the run under `runs/ID.create.lock` (the run lock's kind of file), so that of processes
+   * sharing the folder that store one run id at once (a schedule's tick started again), one creates
+   * it and the others find it there; a directory without `run.json` that nobody holds is what a
+   * crash during a creation left, and is finished.
+   */
+  async createRun(run: Run, root: TaskNode): Promise<void> {
+    const { valid, validRoot } = await this.use(() => {
+      const checked = { valid: parseRun(run, `new run ${run.id}`), validRoot: parseNode(root, `root node of new run ${run.id}`) };
+      if (checked.validRoot.runId !== checked.valid.id || checked.validRoot.id !== checked.valid.rootId)
         throw new StoreError(`node ${root.id} of run ${root.runId} is not the root of run ${run.id}`, {
           runId: run.id,
         });
-      const directory = this.runDirectory(valid.id);
+      mkdirRuns(this.location, run.id);
+      return checked;
+    });
+    const directory = this.runDirectory(valid.id);
+    const lock = { path: `${directory}.create.lock`, id: valid.id, owner: 'create', waitMs: 5_000, what: `the creation of run ${valid.id}` };
+    await withLockFile(lock, () => {
       this.createRunDirectory(valid.id, directory);
       const files =
         this.runs.get(valid.id) ?? EmbeddedRun.open(directory, valid.id, { create: true, fsync: this.fsync });
@@ -349,7 +360,6 @@ export class EmbeddedStore implements Store {
 
   private createRunDirectory(runId: string, directory: string): void {
     try {
-      mkdirSync(join(this.location, 'runs'), { recursive: true });
       mkdirSync(directory);
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw storeIoError(error, `cannot create ${directory}`, { runId });
@@ -434,6 +444,16 @@ export function openEmbeddedStore(
 }
 
 /** Runs synchronous work as a promise, so that what it throws becomes a rejection. */
+/** Creates the store's `runs` folder if it is missing. */
+function mkdirRuns(location: string, runId: string): void {
+  const folder = join(location, 'runs');
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw storeIoError(error, `cannot create ${folder}`, { runId });
+  }
+}
+
 function settle<T>(work: () => T): Promise<T> {
   try {
     return Promise.resolve(work());
