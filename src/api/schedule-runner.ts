@@ -72,6 +72,8 @@ export class ScheduleRunner {
   async check(): Promise<void> {
     const now = this.#now();
     const schedules = await this.#options.store.listSchedules();
+    const names = new Set(schedules.map((schedule) => schedule.name));
+    for (const name of this.#firingSeen.keys()) if (!names.has(name)) this.#firingSeen.delete(name);
     for (const schedule of schedules) {
       if (schedule.paused || this.#stopping) continue;
       try {
