@@ -42,6 +42,8 @@ export type NewRunRequest = RunSpec;
 export class ServiceRuns {
   readonly #options: ServiceRunsOptions;
   readonly #driving = new Map<string, RunHandle>();
+  /** The end of each drive, once its run is out of `#driving` (see `drive`). */
+  readonly #drives = new Map<string, Promise<void>>();
   readonly #owner = `serve:${hostname()}:${process.pid}`;
   #closing = false;
 
@@ -97,11 +99,15 @@ export class ServiceRuns {
     changes: { llm?: string; limits?: Partial<Limits>; fromNode?: string } = {},
   ): Promise<Run> {
     this.refuseWhileClosing();
-    if (this.#driving.has(runId))
+    const driven = this.#driving.get(runId);
+    if (driven && isOpenRun(driven.currentRun()))
       throw new StateConflictError(`run ${runId} is already running in this server`, {
         runId,
         hint: `watch it: GET /v1/runs/${runId}/events/stream`,
       });
+    // A drive whose run has ended (as GET /v1/runs/:run already shows) is storing that end: the
+    // request is answered for the stored run once it has, not refused as running.
+    await this.#drives.get(runId);
     const stored = await getRun(this.#options.store, runId);
     // A run started with the server's model object resumes with it (its `llm` only names it).
     const model = !changes.llm && stored.llm.startsWith('custom') ? this.#options.model : undefined;
@@ -197,10 +203,16 @@ export class ServiceRuns {
     const { runId } = handle;
     this.#driving.set(runId, handle);
     this.#options.log(`run ${runId}: driving`);
-    handle.done.then(
-      (outcome) => this.#options.log(`run ${runId}: ${outcome.run.status}`),
-      (error: unknown) => this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
-    ).finally(() => this.#driving.delete(runId));
+    const ended = handle.done
+      .then(
+        (outcome) => this.#options.log(`run ${runId}: ${outcome.run.status}`),
+        (error: unknown) => this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        this.#driving.delete(runId);
+        this.#drives.delete(runId);
+      });
+    this.#drives.set(runId, ended);
   }
 
   private refuseWhileClosing(): void {

@@ -174,6 +174,39 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(done.body.fix).toBe(`see its results: GET /v1/runs/${runId}/tree`);
   });
 
+  it('answers a resume of a run it just finished for the stored run once its drive let go, not as still running', async () => {
+    // The drive's end (letting the run go) is held, while the server already shows the run completed.
+    let storeEnd: () => void = () => undefined;
+    const endStored = new Promise<void>((resolve) => (storeEnd = resolve));
+    const held = new Proxy(store, {
+      get(target, property) {
+        if (property === 'acquireRun')
+          return async (runId: string, owner: string) => {
+            const lock = await target.acquireRun(runId, owner);
+            return { release: () => endStored.then(() => lock.release()) };
+          };
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const other = await serve({ store: held, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200, schedules: false });
+    const otherClient = new ServiceClient(other.url, token);
+    try {
+      const answer = await otherClient.post<{ runId: string }>('/v1/runs', { prompt: 'Build it', llm: await script(eightTasks) });
+      const { runId } = answer.body;
+      await waitFor('the run to show completed', async () => (await otherClient.get<{ run: { status: string } }>(`/v1/runs/${runId}`)).body.run.status === 'completed');
+      expect(other.runs.drives(runId)).toBe(true);
+      const resumed = otherClient.post<{ detail: string }>(`/v1/runs/${runId}/resume`);
+      setTimeout(storeEnd, 100);
+      const done = await resumed;
+      expect(done.status).toBe(409);
+      expect(done.body.detail).toMatch(/already completed/);
+    } finally {
+      storeEnd();
+      await other.close(0);
+    }
+  });
+
   it(kind === 'mongodb' ? 'leaves a detached run to workers' : 'refuses to detach a run without workers to take it', async () => {
     const answer = await client.post<{ runId: string; detail: string }>('/v1/runs', { prompt: 'Build it', llm: await script(eightTasks), detach: true });
     if (kind !== 'mongodb') {
