@@ -199,6 +199,20 @@ describe('ScheduleRunner', () => {
     expect(started.map((entry) => entry.tick)).toEqual([iso(2), iso(1), iso(3), iso(4)]);
   });
 
+  it('starts the run of a tick claimed before the schedule was paused, and nothing else of it', async () => {
+    const schedule = await add({ overlap: 'allow' });
+    clock = minute(1, 1);
+    await store.claimScheduleTick(schedule.name, { kind: 'fire', tick: iso(1), skipped: 0 });
+    await setSchedulePaused(store, schedule.name, true);
+    const look = runner();
+    clock = minute(1, 10);
+    await look.check();
+    clock = minute(2, 15);
+    await look.check();
+    expect(started).toEqual([{ tick: iso(1), runId: scheduledRunId(schedule.name, iso(1)) }]);
+    expect(await stored(schedule.name)).toMatchObject({ paused: true, firing: [] });
+  });
+
   it('records the run a stopped process stored for its tick instead of starting another', async () => {
     const schedule = await add({ overlap: 'allow' });
     clock = minute(1, 1);

@@ -75,9 +75,10 @@ export class ScheduleRunner {
     const names = new Set(schedules.map((schedule) => schedule.name));
     for (const name of this.#firingSeen.keys()) if (!names.has(name)) this.#firingSeen.delete(name);
     for (const schedule of schedules) {
-      if (schedule.paused || this.#stopping) continue;
+      if (this.#stopping) continue;
       try {
-        await this.#checkSchedule(schedule, now);
+        await this.#recoverStalled(schedule, now);
+        if (!schedule.paused) await this.#checkSchedule(schedule, now);
       } catch (error) {
         this.#options.log(`schedule ${schedule.name}: ${(error as Error).message}`);
       }
@@ -111,8 +112,6 @@ export class ScheduleRunner {
   async #checkSchedule(schedule: Schedule, now: Date): Promise<void> {
     const { store } = this.#options;
     let current = schedule;
-    for (const tick of this.#stalled(current, now))
-      await this.#fire(current, tick, 'tick claimed by a process that stopped before starting it:');
     let open = current.overlap !== 'allow' && (await this.#lastRunOpen(current));
     if (current.queuedTick !== null && !open) {
       const queued = current.queuedTick;
@@ -181,6 +180,15 @@ export class ScheduleRunner {
       }
     }
     await store.claimScheduleTick(schedule.name, { kind: 'started', tick });
+  }
+
+  /**
+   * Starts the runs of ticks claimed to fire by a process that stopped before storing them; of a
+   * paused schedule too (they were fired before the pause).
+   */
+  async #recoverStalled(schedule: Schedule, now: Date): Promise<void> {
+    for (const tick of this.#stalled(schedule, now))
+      await this.#fire(schedule, tick, 'tick claimed by a process that stopped before starting it:');
   }
 
   /**
