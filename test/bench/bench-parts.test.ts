@@ -4,7 +4,8 @@ import { driveSyntheticRun } from '../../bench/drive-synthetic-run.js';
 import { syntheticTree, type SyntheticNode, type SyntheticTree } from '../../bench/synthetic-tree.js';
 import { makespanLowerBound, treeBounds } from '../../bench/tree-bounds.js';
 import { verdict } from '../../bench/verdict.js';
-import type { ModelCall, Run, TaskNode } from '../../src/domain/index.js';
+import { sampleRun } from '../support/sample-documents.js';
+import { at, statsCall, statsNode } from '../support/stats-records.js';
 
 /** A hand-built node: only the fields the bounds read matter. */
 function node(
@@ -112,53 +113,51 @@ describe('bench verdicts', () => {
 });
 
 describe("the service benchmark's critical chain", () => {
-  const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
-  const call = (nodeId: string, role: ModelCall['role'], start: number, end: number) =>
-    ({ nodeId, role, startedAt: at(start), endedAt: at(end) }) as ModelCall;
-  const taskNode = (id: string, parentId: string | null, dependsOn: string[] = []) =>
-    ({ id, parentId, dependsOn }) as unknown as TaskNode;
-  const run = { createdAt: at(-5), endedAt: at(660) } as Run;
+  // In seconds, as the stats records are: a call's latency is 100 s.
+  const latencyMs = 100_000;
+  const run = { ...sampleRun({ createdAt: at(-5) }).run, endedAt: at(660) };
   // root plans and sequences; a runs and is checked; b, after a, too (the last call of the run).
-  const nodes = [taskNode('0', null), taskNode('a', '0'), taskNode('b', '0', ['a'])];
+  const root = statsNode('0');
+  const nodes = [root, statsNode('a', { parent: root }), statsNode('b', { parent: root, dependsOn: ['a'] })];
   const calls = [
-    call('0', 'planner', 0, 100),
-    call('0', 'sequencer', 105, 205),
-    call('a', 'executor', 210, 310),
-    call('a', 'checker', 320, 420),
-    call('b', 'executor', 450, 550),
-    call('b', 'checker', 555, 655),
+    statsCall('0', 'planner', 0, 100),
+    statsCall('0', 'sequencer', 105, 205),
+    statsCall('a', 'executor', 210, 310),
+    statsCall('a', 'checker', 320, 420),
+    statsCall('b', 'executor', 450, 550),
+    statsCall('b', 'checker', 555, 655),
   ];
 
   it('follows each call back to what it waited for and names every gap, summing to the span', () => {
-    const chain = criticalChain({ run, nodes, calls, latencyMs: 100 });
+    const chain = criticalChain({ run, nodes, calls, latencyMs });
     expect(chain.calls).toBe(6);
-    expect(chain.spanMs).toBe(665);
+    expect(chain.spanMs).toBe(665_000);
     const parts = Object.fromEntries(chain.parts.map((part) => [part.kind, [part.totalMs, part.hops]]));
     expect(parts).toEqual({
-      'model latency (100 ms a call)': [600, 6],
+      'model latency (100000 ms a call)': [600_000, 6],
       'planner call beyond its latency': [0, 1],
       'sequencer call beyond its latency': [0, 1],
       'executor call beyond its latency': [0, 2],
       'checker call beyond its latency': [0, 2],
-      'executor → checker on a node': [15, 2],
-      'planner → sequencer on a node': [5, 1],
-      "dependency's last call → dependent's first call": [30, 1],
-      "parent's sequencer → child's first call": [5, 1],
-      'run created → first call': [5, 1],
-      'last call → run ended': [5, 1],
+      'executor → checker on a node': [15_000, 2],
+      'planner → sequencer on a node': [5_000, 1],
+      "dependency's last call → dependent's first call": [30_000, 1],
+      "parent's sequencer → child's first call": [5_000, 1],
+      'run created → first call': [5_000, 1],
+      'last call → run ended': [5_000, 1],
     });
     expect(chain.parts.reduce((sum, part) => sum + part.totalMs, 0)).toBe(chain.spanMs);
   });
 
   it('counts the time a call took beyond the model latency, and averages runs per hop', () => {
     const late = calls.map((each, index) => (index === 5 ? { ...each, endedAt: at(667) } : each));
-    const chain = criticalChain({ run: { ...run, endedAt: at(670) }, nodes, calls: late, latencyMs: 100 });
-    expect(chain.parts.find((part) => part.kind === 'checker call beyond its latency')?.totalMs).toBe(12);
-    const mean = meanChain([chain, criticalChain({ run, nodes, calls, latencyMs: 100 })]);
+    const chain = criticalChain({ run: { ...run, endedAt: at(670) }, nodes, calls: late, latencyMs });
+    expect(chain.parts.find((part) => part.kind === 'checker call beyond its latency')?.totalMs).toBe(12_000);
+    const mean = meanChain([chain, criticalChain({ run, nodes, calls, latencyMs })]);
     expect(mean.find((part) => part.kind === 'checker call beyond its latency')).toEqual({
       kind: 'checker call beyond its latency',
-      msPerRun: 6,
-      msPerHop: 3,
+      msPerRun: 6_000,
+      msPerHop: 3_000,
       hopsPerRun: 2,
     });
   });
