@@ -12,9 +12,6 @@ import {
 } from './webhook-delivery.js';
 import type { WebhookDeliveryLog } from './webhook-delivery-log.js';
 
-/** How long a claim waits for another process's claim in the same log before it gives up (ms). */
-const lockWaitMs = 5_000;
-
 /** Options of {@link EmbeddedWebhookLog}. */
 export interface EmbeddedWebhookLogOptions {
   /** The embedded store's folder; the log is `webhooks/deliveries.jsonl` in it. */
@@ -77,7 +74,7 @@ export class EmbeddedWebhookLog implements WebhookDeliveryLog {
 
   private locked<T>(work: () => T): Promise<T> {
     mkdirSync(dirname(this.path), { recursive: true });
-    const lock = { path: `${this.path}.lock`, id: 'webhook deliveries', owner: 'webhooks', waitMs: lockWaitMs, what: this.path };
+    const lock = { path: `${this.path}.lock`, id: 'webhook deliveries', owner: 'webhooks', what: this.path };
     return withLockFile(lock, work);
   }
 

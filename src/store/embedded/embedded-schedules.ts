@@ -15,8 +15,6 @@ import { withLockFile } from './with-lock-file.js';
 import { errorCode, storeIoError } from './store-io-error.js';
 import { createFileAtomic, writeFileAtomic } from './write-file-atomic.js';
 
-/** How long a change waits for another process's change of the same schedule before it gives up. */
-const lockWaitMs = 5_000;
 
 /**
  * The embedded store's schedules: `schedules/NAME.json`, replaced atomically. A change (a claim, a
@@ -116,7 +114,7 @@ export class EmbeddedSchedules {
    */
   private async locked<T>(name: string, work: () => T): Promise<T | null> {
     if (this.get(name) === null) return null;
-    const lock = { path: `${this.path(name)}.lock`, id: name, owner: 'schedule', waitMs: lockWaitMs, what: `the schedule ${name}` };
+    const lock = { path: `${this.path(name)}.lock`, id: name, owner: 'schedule', what: `the schedule ${name}` };
     return withLockFile(lock, () => (this.get(name) === null ? null : work()));
   }
 

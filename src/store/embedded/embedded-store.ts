@@ -1,4 +1,3 @@
-import { withLockFile } from './with-lock-file.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -38,6 +37,7 @@ import { EmbeddedRun } from './embedded-run.js';
 import { EmbeddedSchedules } from './embedded-schedules.js';
 import { prepareStoreDirectory } from './prepare-store-directory.js';
 import { errorCode, storeIoError, storeWriteError } from './store-io-error.js';
+import { withLockFile } from './with-lock-file.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /** Options of {@link openEmbeddedStore}. */
@@ -100,7 +100,7 @@ export class EmbeddedStore implements Store {
       return checked;
     });
     const directory = this.runDirectory(valid.id);
-    const lock = { path: `${directory}.create.lock`, id: valid.id, owner: 'create', waitMs: 5_000, what: `the creation of run ${valid.id}` };
+    const lock = { path: `${directory}.create.lock`, id: valid.id, owner: 'create', what: `the creation of run ${valid.id}` };
     await withLockFile(lock, () => {
       this.createRunDirectory(valid.id, directory);
       const files =
@@ -443,7 +443,6 @@ export function openEmbeddedStore(
   return EmbeddedStore.open(directory, options);
 }
 
-/** Runs synchronous work as a promise, so that what it throws becomes a rejection. */
 /** Creates the store's `runs` folder if it is missing. */
 function mkdirRuns(location: string, runId: string): void {
   const folder = join(location, 'runs');
@@ -454,6 +453,7 @@ function mkdirRuns(location: string, runId: string): void {
   }
 }
 
+/** Runs synchronous work as a promise, so that what it throws becomes a rejection. */
 function settle<T>(work: () => T): Promise<T> {
   try {
     return Promise.resolve(work());
