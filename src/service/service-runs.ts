@@ -41,9 +41,8 @@ export type NewRunRequest = RunSpec;
  */
 export class ServiceRuns {
   readonly #options: ServiceRunsOptions;
-  readonly #driving = new Map<string, RunHandle>();
-  /** The end of each drive, once its run is out of `#driving` (see `drive`). */
-  readonly #drives = new Map<string, Promise<void>>();
+  /** Each run this process drives: its handle, and the drive's end once the run is out of this map. */
+  readonly #driving = new Map<string, { handle: RunHandle; ended: Promise<void> }>();
   readonly #owner = `serve:${hostname()}:${process.pid}`;
   #closing = false;
 
@@ -68,7 +67,7 @@ export class ServiceRuns {
    * `RunHandle.currentRun`).
    */
   drivenState(runId: string): { run: Run; nodes: TaskNode[] } | null {
-    const handle = this.#driving.get(runId);
+    const handle = this.#driving.get(runId)?.handle;
     return handle ? { run: handle.currentRun(), nodes: handle.nodes() } : null;
   }
 
@@ -100,14 +99,14 @@ export class ServiceRuns {
   ): Promise<Run> {
     this.refuseWhileClosing();
     const driven = this.#driving.get(runId);
-    if (driven && isOpenRun(driven.currentRun()))
+    if (driven && isOpenRun(driven.handle.currentRun()))
       throw new StateConflictError(`run ${runId} is already running in this server`, {
         runId,
         hint: `watch it: GET /v1/runs/${runId}/events/stream`,
       });
     // A drive whose run has ended (as GET /v1/runs/:run already shows) is storing that end: the
     // request is answered for the stored run once it has, not refused as running.
-    await this.#drives.get(runId);
+    await driven?.ended;
     const stored = await getRun(this.#options.store, runId);
     // A run started with the server's model object resumes with it (its `llm` only names it).
     const model = !changes.llm && stored.llm.startsWith('custom') ? this.#options.model : undefined;
@@ -129,7 +128,7 @@ export class ServiceRuns {
   async decide(runId: string, nodeId: string, given: DecisionInput): Promise<Pick<Decision, 'action' | 'by'>> {
     // The server's own user did not decide: a request that names nobody is recorded as the API's.
     const input = { ...given, by: given.by ?? 'api' };
-    const handle = this.#driving.get(runId);
+    const handle = this.#driving.get(runId)?.handle;
     if (handle && handle.node(nodeId)) {
       await handle.decide(nodeId, input);
       const decided = handle.node(nodeId)?.approval?.decision;
@@ -141,7 +140,7 @@ export class ServiceRuns {
 
   /** Cancels a run: this process's drive stops it; a run driven elsewhere is told through the store. */
   async cancel(runId: string, options: { reason?: string; by?: string }) {
-    const handle = this.#driving.get(runId);
+    const handle = this.#driving.get(runId)?.handle;
     if (handle) {
       const by = options.by ?? 'the service';
       const outcome = await handle.cancel(options.reason ?? `cancelled by ${by}`);
@@ -178,7 +177,7 @@ export class ServiceRuns {
   /** Stops starting work in every run, lets calls in flight finish for `graceMs`, and waits for the drives to end. */
   async close(graceMs = 5_000): Promise<void> {
     this.#closing = true;
-    const handles = [...this.#driving.values()];
+    const handles = [...this.#driving.values()].map((driven) => driven.handle);
     for (const handle of handles) handle.stop('the server is stopping', graceMs);
     await Promise.allSettled(handles.map((handle) => handle.done));
   }
@@ -201,18 +200,14 @@ export class ServiceRuns {
 
   private drive(handle: RunHandle): void {
     const { runId } = handle;
-    this.#driving.set(runId, handle);
     this.#options.log(`run ${runId}: driving`);
     const ended = handle.done
       .then(
         (outcome) => this.#options.log(`run ${runId}: ${outcome.run.status}`),
         (error: unknown) => this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
       )
-      .finally(() => {
-        this.#driving.delete(runId);
-        this.#drives.delete(runId);
-      });
-    this.#drives.set(runId, ended);
+      .finally(() => this.#driving.delete(runId));
+    this.#driving.set(runId, { handle, ended });
   }
 
   private refuseWhileClosing(): void {
