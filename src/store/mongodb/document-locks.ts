@@ -143,39 +143,26 @@ const lockedMethods = new Set([
 export function withDocumentLocks(collections: MongoCollections, locks: DocumentLocks): MongoCollections {
   return {
     ...collections,
-    runs: lockingWrites(collections.runs, locks, (filter) => ['runs', field(filter, 'id', 'runs')]),
-    nodes: lockingWrites(collections.nodes, locks, (filter) => [
-      'nodes',
-      field(filter, 'runId', 'nodes'),
-      field(filter, 'id', 'nodes'),
-    ]),
-    schedules: lockingWrites(collections.schedules, locks, (filter) => [
-      'schedules',
-      field(filter, 'name', 'schedules'),
-    ]),
+    runs: lockingWrites(collections.runs, locks, ['id']),
+    nodes: lockingWrites(collections.nodes, locks, ['runId', 'id']),
+    schedules: lockingWrites(collections.schedules, locks, ['name']),
   };
 }
 
 type LockKey = readonly [string, ...string[]];
 
 /**
- * `collection` with its single-document writes taking the lock of the document its filter names
- * by `fields` (each a string), as the store's own collections do on such a server.
+ * `collection` with its single-document writes taking the lock of the document that its filter names
+ * by `fields` (each a string; a write whose filter does not is refused). The store's own `runs`,
+ * `nodes` and `schedules` are made so, and `MongoStore.useCollection` makes another layer's so.
  */
-export function lockingWritesBy<D extends Document>(
+export function lockingWrites<D extends Document>(
   collection: Collection<D>,
   locks: DocumentLocks,
   fields: readonly string[],
 ): Collection<D> {
   const name = collection.collectionName;
-  return lockingWrites(collection, locks, (filter) => [name, ...fields.map((each) => field(filter, each, name))]);
-}
-
-function lockingWrites<D extends Document>(
-  collection: Collection<D>,
-  locks: DocumentLocks,
-  keyOf: (filter: Document) => LockKey,
-): Collection<D> {
+  const keyOf = (filter: Document): LockKey => [name, ...fields.map((each) => field(filter, each, name))];
   return new Proxy(collection, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

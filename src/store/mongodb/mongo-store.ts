@@ -16,7 +16,7 @@ import {
   type TickClaim,
 } from '../../domain/index.js';
 import { parseNode, parseRun } from '../read-documents.js';
-import { lockingWritesBy, type DocumentLocks } from './document-locks.js';
+import { lockingWrites, type DocumentLocks } from './document-locks.js';
 import { parseRunPatch } from './parse-run-patch.js';
 import type {
   BudgetReservation,
@@ -469,7 +469,7 @@ export class MongoStore implements Store {
   ): Promise<R> {
     const plain = this.#client.db(this.#collections.runs.dbName).collection<D>(name);
     // On a server without atomic updates, conditional writes take the document's lock, as the store's own do.
-    const collection = this.#locks && options.atomicBy ? lockingWritesBy(plain, this.#locks, options.atomicBy) : plain;
+    const collection = this.#locks && options.atomicBy ? lockingWrites(plain, this.#locks, options.atomicBy) : plain;
     return this.#call(what, () => operation(collection));
   }
 
