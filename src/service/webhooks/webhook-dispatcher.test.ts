@@ -160,6 +160,35 @@ describe('WebhookDispatcher', () => {
     }
   });
 
+  it('still makes an attempt whose claim the log cannot take, and reports why (at least once)', async () => {
+    const receiver = await startWebhookReceiver();
+    const log = await embeddedLog();
+    const failing: WebhookDeliveryLog = {
+      record: (delivery) => log.record(delivery),
+      claim: () => Promise.reject(new Error('the log is unreadable')),
+      update: (deliveryId, patch) => log.update(deliveryId, patch),
+      listByRun: (runId) => log.listByRun(runId),
+      listPending: (limit) => log.listPending(limit),
+      close: () => log.close(),
+    };
+    const errors: string[] = [];
+    const { dispatcher: sender, finished } = dispatcher({
+      urls: [receiver.url],
+      secret,
+      log: failing,
+      onError: (error) => errors.push(error.message),
+    });
+    try {
+      sender.enqueue(payload('evt_unclaimed'));
+      const [delivered] = await finished(1);
+      expect(delivered).toMatchObject({ status: 'delivered', attempts: 1 });
+      expect(receiver.received).toHaveLength(1);
+      expect(errors).toEqual(['the log is unreadable']);
+    } finally {
+      await sender.close();
+    }
+  });
+
   it('gives up once the next attempt would come after the give-up time, keeping the last error', async () => {
     const receiver = await startWebhookReceiver();
     await receiver.close(); // nobody listens there any more: connections are refused
