@@ -49,7 +49,9 @@ describe.skipIf(mongoTestUri === undefined)('event seqs on MongoDB', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(Math.min(...seqs)).toBe(1);
     expect(Math.max(...seqs)).toBe(seqs.length);
-  });
+    // On FerretDB 1.x the 1,600 reservations take turns on one document's lock (13–21 s alone on
+    // 2 cores, and past the default 30 s under load): the same work, given the time it takes there.
+  }, 90_000);
 
   it('fails the insert of an event whose seq another event holds, and skips one stored before', async () => {
     const { collections } = await storeCollections(clients[0]!.db(dbName), { retryForMs: 5_000 });
