@@ -66,6 +66,18 @@ describe('prompt templates', () => {
     expect(rendered.user).not.toContain('You are the checker');
   });
 
+  it('compiles a template once for every run that loads it, and again once its file changes', async () => {
+    const agents = await loadAgentsConfig(path.join(dir, 'agents'));
+    const first = await loadPromptTemplates(path.join(dir, 'prompts'), agents);
+    const second = await loadPromptTemplates(path.join(dir, 'prompts'), agents);
+    expect(second.executor).toBe(first.executor);
+    await writeFile(path.join(dir, 'prompts', 'executor.hbs'), 'Edited: {{node.title}}');
+    const edited = await loadPromptTemplates(path.join(dir, 'prompts'), agents);
+    expect(edited.executor).not.toBe(first.executor);
+    expect(edited.executor({ node: { title: 'T' } }).user).toBe('Edited: T');
+    expect(edited.checker).toBe(first.checker);
+  });
+
   it('names the template with a syntax error before any work starts', async () => {
     await writeFile(path.join(dir, 'prompts', 'executor.hbs'), '{{#if node}}unclosed');
     const agents = await loadAgentsConfig(path.join(dir, 'agents'));

@@ -26,10 +26,9 @@ interface RenderData {
  * from files only: notes and model output are passed as data and never compiled.
  */
 export async function loadPromptTemplates(promptsDir: string, agents: AgentsConfig): Promise<PromptTemplates> {
-  const handlebars = createHandlebars();
   const templates = {} as PromptTemplates;
   for (const role of agentRoles)
-    templates[role] = await loadTemplate(handlebars, promptsDir, agents.roles[role].template, {
+    templates[role] = await loadTemplate(promptsDir, agents.roles[role].template, {
       what: `the ${role} prompt template`,
       hint: `pass --prompts DIR with ${agents.roles[role].template}, or fix "template" in the ${role} agent file`,
     });
@@ -42,11 +41,19 @@ export function loadPromptTemplate(
   template: string,
   fault: { what: string; hint: string },
 ): Promise<PromptTemplate> {
-  return loadTemplate(createHandlebars(), promptsDir, template, fault);
+  return loadTemplate(promptsDir, template, fault);
 }
 
+/**
+ * Templates compiled so far, by file and text: a process that starts many runs (`arbor serve`)
+ * compiles each once, not for every run, while an edited file is compiled again. The last
+ * {@link compiledKept} are kept.
+ */
+const compiled = new Map<string, PromptTemplate>();
+const compiledKept = 64;
+let sharedHandlebars: typeof Handlebars | null = null;
+
 async function loadTemplate(
-  handlebars: typeof Handlebars,
   promptsDir: string,
   template: string,
   fault: { what: string; hint: string },
@@ -61,7 +68,14 @@ async function loadTemplate(
       hint: fault.hint,
     });
   }
-  return compileTemplate(handlebars, source, file);
+  const key = `${file}\0${source}`;
+  let made = compiled.get(key);
+  if (!made) {
+    made = compileTemplate((sharedHandlebars ??= createHandlebars()), source, file);
+    compiled.set(key, made);
+    if (compiled.size > compiledKept) compiled.delete(compiled.keys().next().value!);
+  }
+  return made;
 }
 
 function compileTemplate(handlebars: typeof Handlebars, source: string, file: string): PromptTemplate {
