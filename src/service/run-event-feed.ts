@@ -1,9 +1,12 @@
 import { isOpenRun, type Run, type RunStatus } from '../domain/index.js';
-import type { Store } from '../store/index.js';
+import { SeqTail, type Store } from '../store/index.js';
 import { settledEvents, type SequencedEvent } from './run-event-log.js';
 
 /** How many events one read of a feed takes at most (it reads again at once when it got as many). */
-const feedReadLimit = 1_000;
+export const feedReadLimit = 1_000;
+
+/** How many of the latest events a feed holds for clients that join (older ones are read from the store). */
+const feedKeepEvents = 2_048;
 
 /**
  * How often a feed reads the run itself (ms) for its status, at most: a busy run pokes its feed
@@ -25,18 +28,21 @@ export interface RunEventFeedOptions {
   pollMs: number;
   /** Logs a feed's read failures (the feed keeps trying). */
   onError?: (error: unknown) => void;
+  /** How many of the latest events the feed holds (default 2,048). */
+  keepEvents?: number;
 }
 
 /**
  * One run's stored events for everyone who streams them: it reads the store when told that the run
  * moved (this process drives it) or on a timer (another process does), after the last seq it holds
- * (only what is new is read), keeps the settled events (see {@link settledEvents}) and hands each new
- * one to every listener once.
+ * (only what is new is read), keeps the latest settled events (see {@link settledEvents}) and hands
+ * each new one to every listener once. What it holds is bounded, however long the run: a client that
+ * joins further behind reads the older events from the store first.
  */
 export class RunEventFeed {
   readonly #options: RunEventFeedOptions;
-  /** The settled events read so far, in seq order. */
-  readonly #events: SequencedEvent[] = [];
+  /** The latest settled events read so far, in seq order. */
+  readonly #events: SeqTail<SequencedEvent>;
   #status: RunStatus | null = null;
   readonly #listeners = new Set<FeedListener>();
   #reading: Promise<void> | null = null;
@@ -50,24 +56,20 @@ export class RunEventFeed {
 
   constructor(options: RunEventFeedOptions) {
     this.#options = options;
+    this.#events = new SeqTail((entry) => entry.seq, 0, options.keepEvents ?? feedKeepEvents);
   }
 
-  /** The events read so far whose seq is greater than `after`. */
-  after(after: number): SequencedEvent[] {
-    // The first event after `after`: seqs only grow along the list.
-    let low = 0;
-    let high = this.#events.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.#events[middle]!.seq <= after) low = middle + 1;
-      else high = middle;
-    }
-    return this.#events.slice(low);
+  /**
+   * The events read so far whose seq is greater than `after`; null when the feed no longer holds
+   * all of them (read those from the store: {@link settledEvents}).
+   */
+  after(after: number): SequencedEvent[] | null {
+    return this.#events.after(after);
   }
 
   /** The seq of the last event read (0: none yet). */
   get last(): number {
-    return this.#events[this.#events.length - 1]?.seq ?? 0;
+    return this.#events.last;
   }
 
   /** The run's status as last read. */
@@ -151,7 +153,7 @@ export class RunEventFeed {
       onNodes: changed && !isOpenRun(run),
     });
     if (events.length > 0) {
-      for (const event of events) this.#events.push(event);
+      for (const event of events) this.#events.add(event);
       for (const listener of this.#listeners) listener.events(events);
     }
     if (events.length === feedReadLimit) this.#again = true;

@@ -12,6 +12,8 @@ export class RunEventFeeds {
       /** How long a poke waits for more before the feed reads the store (many pokes make one read). */
       pokeDelayMs: number;
       onError?: (error: unknown) => void;
+      /** How many of the latest events each feed holds (see {@link RunEventFeed}). */
+      keepEvents?: number;
     },
   ) {}
 

@@ -31,6 +31,8 @@ export interface ServeOptions {
   bodyLimit?: number;
   /** How often stream feeds read the store for runs driven by other processes (ms, default 1000). */
   pollMs?: number;
+  /** How many of a streamed run's latest events the server holds for joining clients (default 2,048; tests make it small). */
+  feedKeepEvents?: number;
   /** Every engine event of every run this server drives (logs, metrics). */
   onEvent?: (run: Run, event: EngineEvent) => void;
   /** URLs that get a signed POST for each run and node event (README "Webhooks"); needs ARBOR_WEBHOOK_SECRET. */
@@ -83,6 +85,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     pollMs: options.pollMs ?? 1_000,
     // A read takes only the seqs after the feed's last, on both stores.
     pokeDelayMs: 100,
+    keepEvents: options.feedKeepEvents,
     onError: (error) => log(`event feed: ${(error as Error).message}`),
   });
   const runs = new ServiceRuns({

@@ -2,6 +2,7 @@ export { EmbeddedStore, openEmbeddedStore, type EmbeddedStoreOptions } from './e
 export { openStore } from './open-store.js';
 export { parseEvent, parseModelCall, parseNode, parseNodePatch, parseRun } from './read-documents.js';
 export { defaultStoreSpec, resolveStoreSpec } from './resolve-store-spec.js';
+export { SeqTail } from './seq-tail.js';
 export type {
   BudgetReservation,
   EventsAfterOptions,

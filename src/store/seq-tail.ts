@@ -1,48 +1,55 @@
-import type { EventDocument } from './event-document.js';
-
 /**
- * The latest events with seqs that this process stored for a run it drives (holds the lease of):
- * while it does, every seq after `base` (the run's counter when it took the run) is one of its own,
- * so a reader that is caught up is answered from here, without a round trip or a parse. Keeps the
- * last `capacity` (older ones are read from the store).
+ * The latest items of a run's seq order that one process has seen, so that a reader who is caught
+ * up is answered from memory, without a read or a parse: the MongoDB store keeps the events of the
+ * runs it drives, the embedded journal those it appended or read, the service each streamed run's
+ * feed. Keeps the last `capacity` (trimming to three quarters of it at a time); a reader further
+ * behind is told to read the store.
  */
-export class DrivenEventTail {
+export class SeqTail<T> {
   /** By seq, ascending. */
-  readonly #events: EventDocument[] = [];
+  readonly #items: T[] = [];
   /** Seqs up to this one are not all here. */
   #trimmedThrough: number;
 
   constructor(
+    private readonly seqOf: (item: T) => number | undefined,
+    /** Seqs up to this one are not this tail's (another process's, or before it started). */
     base: number,
     private readonly capacity = 1_024,
   ) {
     this.#trimmedThrough = base;
   }
 
-  /** Adds an event whose node write landed (writes land about in seq order: usually at the end). */
-  add(event: EventDocument): void {
-    const seq = event.seq;
+  /** The highest seq held, or the base when none is. */
+  get last(): number {
+    const last = this.#items.at(-1);
+    return last === undefined ? this.#trimmedThrough : this.seqOf(last)!;
+  }
+
+  /** Adds an item (items arrive about in seq order: usually at the end); one already held is ignored. */
+  add(item: T): void {
+    const seq = this.seqOf(item);
     if (seq === undefined || seq <= this.#trimmedThrough) return;
-    let index = this.#events.length;
-    while (index > 0 && this.#events[index - 1]!.seq! > seq) index--;
-    if (this.#events[index - 1]?.seq === seq) return;
-    this.#events.splice(index, 0, event);
-    if (this.#events.length > this.capacity) {
-      const dropped = this.#events.splice(0, this.#events.length - this.capacity * 0.75);
-      this.#trimmedThrough = dropped[dropped.length - 1]!.seq!;
+    let index = this.#items.length;
+    while (index > 0 && this.seqOf(this.#items[index - 1]!)! > seq) index--;
+    if (index > 0 && this.seqOf(this.#items[index - 1]!) === seq) return;
+    this.#items.splice(index, 0, item);
+    if (this.#items.length > this.capacity) {
+      const dropped = this.#items.splice(0, this.#items.length - Math.floor(this.capacity * 0.75));
+      this.#trimmedThrough = this.seqOf(dropped[dropped.length - 1]!)!;
     }
   }
 
-  /** The events with a seq greater than `after` (at most `limit`), or null when some may not be here. */
-  after(after: number, limit: number): EventDocument[] | null {
+  /** The items with a seq greater than `after` (at most `limit`), or null when some may not be here. */
+  after(after: number, limit = Infinity): T[] | null {
     if (after < this.#trimmedThrough) return null;
     let low = 0;
-    let high = this.#events.length;
+    let high = this.#items.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (this.#events[middle]!.seq! <= after) low = middle + 1;
+      if (this.seqOf(this.#items[middle]!)! <= after) low = middle + 1;
       else high = middle;
     }
-    return this.#events.slice(low, limit === Infinity ? undefined : low + limit);
+    return this.#items.slice(low, limit === Infinity ? undefined : low + limit);
   }
 }

@@ -30,7 +30,8 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const storage = await harnessStorage(kind, dir);
     remove = storage.remove;
     store = await storage.open();
-    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200 });
+    // Feeds hold only the latest 8 events: a client that joins further behind reads the rest from the store.
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200, feedKeepEvents: 8 });
     client = new ServiceClient(service.url, token);
   });
   afterEach(async () => {
@@ -148,6 +149,13 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const stored = await storedEvents(runId);
     expect(seqs).toEqual(stored.map((entry) => entry.seq));
     expect(second.events[0]!.seq).toBe(last + 1);
+    // A client that joins after the end, from the start: the older events come from the store.
+    expect(stored.length).toBeGreaterThan(8 * 3);
+    const late = client.stream(runId, 0);
+    await streamToEnd(late, runId, 'completed');
+    await late.close();
+    expect(late.events.map((m) => m.seq)).toEqual(stored.map((entry) => entry.seq));
+    expect(late.events.map((m) => m.event)).toEqual(stored.map((entry) => entry.event));
   });
 
   it('cancels a run and resumes it to the end', slow, async () => {

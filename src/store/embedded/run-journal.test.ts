@@ -44,6 +44,24 @@ describe('run journal', () => {
     expect(open().events(child.id)).toEqual([event]);
   });
 
+  it("answers events after a seq from memory as the file would, with another writer's lines too", () => {
+    const { root } = sampleRun();
+    const writer = open();
+    writer.insert([root], [createdEvent(root)]);
+    const other = open();
+    // More events than the journal holds in memory, from two writers taking turns.
+    for (let index = 0; index < 1_500; index++) {
+      const child = sampleChild(root, index);
+      (index % 3 === 0 ? other : writer).insert([child], [createdEvent(child)]);
+    }
+    const fromFile = open();
+    const all = fromFile.eventsAfter(0);
+    expect(all).toHaveLength(1_501);
+    expect(all.map((event) => event.seq)).toEqual(all.map((_, index) => index + 1));
+    for (const after of [0, 400, 1_000, 1_450, 1_500, 1_501])
+      for (const journal of [writer, other]) expect(journal.eventsAfter(after, 20)).toEqual(all.slice(after, after + 20));
+  });
+
   it('keeps the events of an insert except those of nodes that already existed', () => {
     const { root } = sampleRun();
     const child = sampleChild(root, 0);

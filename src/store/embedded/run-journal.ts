@@ -1,6 +1,7 @@
 import type { NodeEvent, NodePatch, TaskNode } from '../../domain/index.js';
 import { StoreError } from '../../domain/index.js';
 import { parseEvent, parseNode } from '../read-documents.js';
+import { SeqTail } from '../seq-tail.js';
 import { journalRecordEvents, parseJournalRecord, type JournalRecord } from './journal-record.js';
 import {
   JsonLinesFile,
@@ -20,8 +21,10 @@ export interface JournalPatch {
 /**
  * The nodes of one run, kept in memory and rebuilt from `journal.jsonl`: replayed once on open, then
  * followed by offset before every read, so a second process sees what the driving one wrote. Writes
- * append one line each (no work proportional to the tree). Events are not kept in memory: only the
- * offsets of the lines that hold accepted events, read back when someone asks for them.
+ * append one line each (no work proportional to the tree). Events are not kept in memory, but for
+ * the latest few applied since the open (so a reader that is caught up, such as a stream of the run,
+ * is answered without reading the file): the journal keeps the offsets of the lines that hold
+ * accepted events, read back when someone asks for older ones.
  *
  * Nodes are immutable values: each version is a frozen object that readers may keep and share (a
  * patch makes a new one), so the store need not copy a node for every reader. The nodes, patches
@@ -36,6 +39,13 @@ export class RunJournal {
   private readonly eventLines: number[] = [];
   /** For each of `eventLines`: its line number and how many events it holds. */
   private readonly eventLineFacts: Array<{ line: number; count: number }> = [];
+  /** How many events the accepted lines hold: the seq of the last one. */
+  private eventCount = 0;
+  /**
+   * The latest events applied since the open, with their seqs (frozen): made once the replay is
+   * done, as the replay does not validate events and these are handed out as read.
+   */
+  private recent: SeqTail<SequencedEvent> | null = null;
   private readonly apply: LineHandler<boolean> = (value, position) =>
     // A record this instance appended was validated before it was written.
     this.applyRecord(
@@ -59,6 +69,7 @@ export class RunJournal {
     const journal = new RunJournal(file);
     try {
       journal.replayValidatingNodes();
+      journal.followEvents();
       return journal;
     } catch {
       journal.close();
@@ -68,6 +79,7 @@ export class RunJournal {
     const strict = new RunJournal(again);
     try {
       strict.refresh();
+      strict.followEvents();
     } catch (error) {
       strict.close();
       throw error;
@@ -129,6 +141,8 @@ export class RunJournal {
    */
   eventsAfter(after: number, limit = Infinity): NodeEvent[] {
     this.refresh();
+    const recent = this.recent?.after(after, limit);
+    if (recent) return recent;
     let first = 0;
     let skipped = 0;
     while (first < this.eventLines.length && skipped + this.eventLineFacts[first]!.count <= after)
@@ -174,7 +188,7 @@ export class RunJournal {
         }
       if (added === 0) return false;
       this.ordered = null;
-      this.noteEvents(record.events.length, position);
+      this.noteEvents(record.events, position);
       return true;
     }
     const node = this.nodes.get(record.id);
@@ -183,16 +197,27 @@ export class RunJournal {
     // A patch written against a version another writer already moved past lost the race.
     if (node.version !== record.expected) return false;
     this.nodes.set(record.id, Object.freeze({ ...node, ...record.patch }));
-    this.noteEvents(record.events.length, position);
+    this.noteEvents(record.events, position);
     return true;
   }
 
-  private noteEvents(count: number, position: LinePosition): void {
-    if (count === 0) return;
+  private noteEvents(events: readonly NodeEvent[], position: LinePosition): void {
+    if (events.length === 0) return;
     this.eventLines.push(position.offset);
-    this.eventLineFacts.push({ line: position.line, count });
+    this.eventLineFacts.push({ line: position.line, count: events.length });
+    for (const event of events) {
+      this.eventCount += 1;
+      this.recent?.add(Object.freeze({ ...event, seq: this.eventCount }));
+    }
+  }
+
+  /** From now on, keeps the latest events in memory (see {@link recent}). */
+  private followEvents(): void {
+    this.recent = new SeqTail((event) => event.seq, this.eventCount);
   }
 }
+
+type SequencedEvent = NodeEvent & { seq: number };
 
 function byPosition(a: TaskNode, b: TaskNode): number {
   return a.depth - b.depth || a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -1,7 +1,7 @@
 import { StoreError, type NodeEvent } from '../../domain/index.js';
 import { parseEvent } from '../read-documents.js';
 import type { EventsAfterOptions } from '../store.js';
-import { DrivenEventTail } from './driven-event-tail.js';
+import { SeqTail } from '../seq-tail.js';
 import { eventsOnNode, runSeqKey, withoutDocumentKeys, type EventDocument } from './event-document.js';
 import { GroupCommit } from './group-commit.js';
 import { insertNewOnce, onlyDuplicates, sharedRunId } from './insert-new.js';
@@ -25,7 +25,7 @@ export class EventLog {
   /** Nodes whose events' insert failed: the node's next write reports it (once). */
   readonly #failures = new Map<string, Error>();
   /** The latest events of the runs this process drives (see {@link follow}). */
-  readonly #tails = new Map<string, DrivenEventTail>();
+  readonly #tails = new Map<string, SeqTail<EventDocument>>();
 
   constructor(
     private readonly collections: Pick<MongoCollections, 'events' | 'nodes' | 'runs'>,
@@ -94,7 +94,7 @@ export class EventLog {
    * the run's latest events, so that {@link after} answers a caught-up reader from memory.
    */
   follow(runId: string, base: number): void {
-    this.#tails.set(runId, new DrivenEventTail(base));
+    this.#tails.set(runId, new SeqTail<EventDocument>((event) => event.seq, base));
   }
 
   /** This process no longer drives the run. */
