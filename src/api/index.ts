@@ -32,6 +32,7 @@ export {
   getRun,
   getTree,
   listRuns,
+  runTreeJson,
   unknownNode,
   type NodeRecord,
   type RunTree,

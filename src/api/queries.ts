@@ -81,6 +81,51 @@ export function assembleTree(run: Pick<Run, 'id' | 'rootId'>, nodes: readonly Ta
   return root;
 }
 
+/**
+ * The run's tree as the JSON text of a {@link RunTree}, byte for byte what `JSON.stringify` makes of
+ * `{ runId, status, root: assembleTree(run, nodes) }`, built from each node's text: a node version's
+ * text is made once and reused while that version is current (a version is an immutable value in
+ * the engine and the embedded store), so serving a large tree again costs a walk and a join, not a
+ * copy and a stringify of every node. `GET /v1/runs/:run/tree` answers with it.
+ */
+export function runTreeJson(run: Pick<Run, 'id' | 'rootId' | 'status'>, nodes: readonly TaskNode[]): string {
+  const children = new Map<string, TaskNode[]>();
+  let root: TaskNode | undefined;
+  for (const node of nodes) {
+    if (node.id === run.rootId) root = node;
+    if (node.parentId === null) continue;
+    const siblings = children.get(node.parentId);
+    if (siblings) siblings.push(node);
+    else children.set(node.parentId, [node]);
+  }
+  if (!root) throw new Error(`run ${run.id} has no root node`);
+  for (const siblings of children.values()) siblings.sort((a, b) => a.order - b.order);
+  const parts: string[] = [`{"runId":${JSON.stringify(run.id)},"status":${JSON.stringify(run.status)},"root":`];
+  const visit = (node: TaskNode): void => {
+    const text = nodeJson(node);
+    parts.push(text.slice(0, -1), text.length > 2 ? ',"children":[' : '"children":[');
+    (children.get(node.id) ?? []).forEach((child, index) => {
+      if (index > 0) parts.push(',');
+      visit(child);
+    });
+    parts.push(']}');
+  };
+  visit(root);
+  parts.push('}');
+  return parts.join('');
+}
+
+/** Each node version's JSON text, while the version lives (checked by version and time, in case). */
+const nodeTexts = new WeakMap<TaskNode, { version: number; updatedAt: string; text: string }>();
+
+function nodeJson(node: TaskNode): string {
+  const known = nodeTexts.get(node);
+  if (known && known.version === node.version && known.updatedAt === node.updatedAt) return known.text;
+  const text = JSON.stringify(node);
+  nodeTexts.set(node, { version: node.version, updatedAt: node.updatedAt, text });
+  return text;
+}
+
 /** The error for a node id the run does not have. */
 export function unknownNode(runId: string, nodeId: string): NotFoundError {
   return new NotFoundError(`run ${runId} has no node "${nodeId}"`, {

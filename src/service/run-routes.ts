@@ -1,11 +1,10 @@
 import {
-  assembleTree,
   getNode,
   getRun,
-  getTree,
   listRuns,
   pendingApprovals,
   runStats,
+  runTreeJson,
   runStatsSchema,
 } from '../api/index.js';
 import { countByStatus, isOpenRun, type Run } from '../domain/index.js';
@@ -100,13 +99,16 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       summary: 'the whole tree (the document of `arbor tree --json`)',
       params: runParamsSchema,
       responses: { 200: { description: 'the tree', schema: responseSchemas.tree }, 404: notFound },
-      handler: async ({ params }) => {
+      handler: async ({ params, reply }) => {
         // A run this process drives: its engine's run and nodes, no store read (on MongoDB each
         // read waits behind the runs' queued writes: a p99 of 270 ms under the service bench).
-        const driven = runs.drivenState(params.run);
-        if (driven === null) return getTree(store, params.run);
-        const { run, nodes } = driven;
-        return { runId: run.id, status: run.status, root: assembleTree(run, nodes) };
+        const { run, nodes } = runs.drivenState(params.run) ?? {
+          run: await getRun(store, params.run),
+          nodes: await store.listNodes(params.run),
+        };
+        // Already JSON (see runTreeJson): sent as it is.
+        void reply.type('application/json; charset=utf-8');
+        return runTreeJson(run, nodes);
       },
     }),
     defineRoute({
