@@ -55,6 +55,8 @@ export class JsonLinesFile {
   /** End of the last complete line applied. */
   private offset = 0;
   private lines = 0;
+  /** The file's size at the last read: beyond `offset` is a line not (yet) complete. */
+  private sizeRead = 0;
 
   private constructor(
     readonly path: string,
@@ -159,6 +161,7 @@ export class JsonLinesFile {
     const fd = this.fd;
     if (fd === null) return undefined;
     const size = this.size(fd);
+    this.sizeRead = size;
     if (size < this.offset)
       throw new StoreError(
         `${this.path} is shorter than what was already read from it; was it edited or replaced?`,
@@ -210,7 +213,8 @@ export class JsonLinesFile {
    * complete first.
    */
   private dropTornLine(fd: number, onLine: LineHandler<unknown>): void {
-    if (this.size(fd) === this.offset) return;
+    // As of the read just before (a line another process completes since is handled as a race).
+    if (this.sizeRead === this.offset) return;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, tornLineGraceMs);
     this.readNew(onLine);
     if (this.size(fd) === this.offset) return;
