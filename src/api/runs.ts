@@ -36,6 +36,7 @@ import { outputFolder } from './output-folder.js';
 import { personName } from './person-name.js';
 import { prepareAgents, type PreparedAgents } from './prepare-run.js';
 import { readPlan, runPlanOf, type PlanInput } from './read-plan.js';
+import { refuseWorkedRun } from './refuse-worked-run.js';
 import type { ParamInput } from '../plans/index.js';
 import { getRun, unknownNode } from './queries.js';
 import { inlineNotes, readNotes } from './read-notes.js';
@@ -253,15 +254,19 @@ export async function startRun(options: StartRunOptions): Promise<RunHandle> {
 export async function prepareResume(options: ResumeRunOptions): Promise<ReadyRun> {
   const stored = await getRun(options.store, options.runId);
   if (options.fromNode !== undefined) {
-    const tree = new TreeState(await options.store.listNodes(stored.id));
-    const refusal = redoRefusal(tree, stored.id, options.fromNode);
+    const nodes = await options.store.listNodes(stored.id);
+    await refuseWorkedRun(options.store, stored, nodes);
+    const refusal = redoRefusal(new TreeState(nodes), stored.id, options.fromNode);
     if (refusal) throw redoRefused(stored.id, options.fromNode, refusal);
-  } else if (stored.status === 'completed')
-    throw new StateConflictError(`run ${stored.id} is already completed`, {
-      runId: stored.id,
-      hint: `see its results with: arbor tree ${stored.id} (or do part of it again: arbor resume ${stored.id} --from-node NODE)`,
-      httpHint: `see its results: GET /v1/runs/${stored.id}/tree`,
-    });
+  } else {
+    if (stored.status === 'completed')
+      throw new StateConflictError(`run ${stored.id} is already completed`, {
+        runId: stored.id,
+        hint: `see its results with: arbor tree ${stored.id} (or do part of it again: arbor resume ${stored.id} --from-node NODE)`,
+        httpHint: `see its results: GET /v1/runs/${stored.id}/tree`,
+      });
+    await refuseWorkedRun(options.store, stored);
+  }
   const redo =
     options.fromNode === undefined
       ? undefined

@@ -232,6 +232,22 @@ defaults:
     expect(nodes.filter((node) => node.worker !== null && node.worker !== undefined)).toEqual([]);
   });
 
+  it('refuse `arbor resume` of a detached run while workers hold its nodes, which they then finish alone', slowProcesses, async () => {
+    const setup = await detachedRun();
+    const worker = startWorker('keeper', setup);
+    await waitFor('a node held by the worker', async () => heldBy(await rawNodes(raw, setup.dbName, setup.runId), 'keeper').length > 0, 60_000);
+    const resumed = await runCli(['resume', setup.runId, '--store', setup.uri], { cwd: setup.cwd, env: { ARBOR_SCRIPT_LOG: setup.callLog } });
+    expect(resumed.code, `${resumed.stdout}${resumed.stderr}`).toBe(2);
+    expect(resumed.stderr).toContain(`run ${setup.runId} is being worked on by arbor worker keeper`);
+    expect(resumed.stderr).toContain('fix: watch it with: arbor tree');
+    expect(resumed.stderr).toContain('stop that worker first (SIGTERM)');
+    const result = await worker.exited;
+    expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+    const nodes = await rawNodes(raw, setup.dbName, setup.runId);
+    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+    expect([...repeated(readCallLog(setup.callLog))]).toEqual([]);
+  });
+
   it('stops on SIGTERM with exit 0, leaving no node claimed, and the others finish the run', slowProcesses, async () => {
     const setup = await detachedRun();
     const leaving = startWorker('leaving', setup, ['--grace-ms', '500']);

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
+import { liveWorkerWithinMs } from '../../api/refuse-worked-run.js';
 import { openStore } from '../../store/index.js';
 import { print, type CommonFlags } from '../command-context.js';
-
-/** A worker whose heartbeat is older than this is taken for gone. */
-const liveWithinMs = 5_000;
 
 /** `arbor workers [--json]`: live workers (recent heartbeat) and what each is running. */
 export function registerWorkersCommand(program: Command): void {
@@ -14,7 +12,7 @@ export function registerWorkersCommand(program: Command): void {
     .action(async (flags: CommonFlags & { json?: boolean }) => {
       const store = await openStore(flags.store);
       try {
-        const workers = await store.listWorkers(liveWithinMs);
+        const workers = await store.listWorkers(liveWorkerWithinMs);
         if (flags.json) {
           print(JSON.stringify(workers, null, 2));
           return;
