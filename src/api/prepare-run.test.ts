@@ -19,7 +19,8 @@ describe('prepareAgents: what a written step names as its agent', () => {
       promptsDir: null,
       llm: 'anthropic:claude-haiku-4-5',
       agentFiles: {
-        'roles/reviewer.yaml': { role: 'checker', provider: 'openai', model: 'gpt-4.1', template: 'checker.hbs', reasks: 3 },
+        // Another role's template file, so that the one this role gets shows where it came from.
+        'roles/reviewer.yaml': { role: 'checker', provider: 'openai', model: 'gpt-4.1', template: 'executor.hbs', reasks: 3 },
       },
     });
     const agent = prepared.stepAgent('roles/reviewer.yaml');
@@ -28,6 +29,8 @@ describe('prepareAgents: what a written step names as its agent', () => {
     expect(agent.modelFor('executor')).toBe(prepared.modelFor('executor'));
     expect(agent.configFor('executor')).toBe(prepared.agents.roles.executor);
     expect(agent.templateFor('executor')).toBe(prepared.templates.executor);
+    // Templates are compiled once per file and text (see prompt-templates.ts): the same function.
+    expect(agent.templateFor('checker')).toBe(prepared.templates.executor);
     expect(agent.templateFor('checker')).not.toBe(prepared.templates.checker);
     expect(prepared.modelFor('checker')).toMatchObject({ provider: 'anthropic', modelId: 'claude-haiku-4-5' });
   });
