@@ -141,6 +141,24 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect(await store.getNode(runId, '2')).toMatchObject({ version: 1 });
       });
 
+      it("sees another instance's update of a node: the old version is a conflict, the new one is written", async () => {
+        const { runId, children } = await treeRun();
+        const [first, second] = [children[0]!, children[1]!];
+        await store.getNode(runId, second.id);
+        const other = await context.reopen();
+        try {
+          const { patch } = move(second, { type: 'deps-met' });
+          await other.updateNode({ runId, nodeId: second.id, expectedVersion: 0, patch });
+          await expect(store.updateNode({ runId, nodeId: second.id, expectedVersion: 0, patch })).rejects.toBeInstanceOf(ConflictError);
+          const again = await other.updateNode({ runId, nodeId: first.id, expectedVersion: 0, patch: { description: 'by the other' } });
+          // This instance has not read the first child's new version yet; an update at it still goes through.
+          const updated = await store.updateNode({ runId, nodeId: first.id, expectedVersion: again.version, patch: { description: 'then this one' } });
+          expect(updated).toMatchObject({ version: again.version + 1, description: 'then this one' });
+        } finally {
+          await other.close();
+        }
+      });
+
       it('refuses an update of an unknown node with a StoreError that is not a conflict', async () => {
         const { runId, children } = await treeRun();
         const { patch } = move(children[1]!, { type: 'deps-met' });

@@ -75,7 +75,9 @@ export class EmbeddedRun {
 
   updateNode(options: UpdateNodeOptions): TaskNode {
     const { nodeId, expectedVersion } = options;
-    this.journal.refresh();
+    // The append applies what others wrote before its line, and refuses a patch that lost: read
+    // ahead only when this process's copy does not match (it usually is the only writer).
+    if (this.journal.get(nodeId)?.version !== expectedVersion) this.journal.refresh();
     this.checkVersion(nodeId, expectedVersion);
     const source = `update of node ${nodeId} in run ${this.runId}`;
     const { patch, events } = parseNodeUpdate(options, source);
@@ -86,7 +88,8 @@ export class EmbeddedRun {
     const node = this.journal.get(nodeId);
     if (!node)
       throw new StoreError(`node ${nodeId} of run ${this.runId} vanished`, { runId: this.runId, nodeId });
-    this.decisions.refresh();
+    // Only a node that waits for a person can have a decision recorded by another process.
+    if (node.status === 'awaiting_approval') this.decisions.refresh();
     return this.withPendingDecision(node);
   }
 

@@ -76,6 +76,14 @@ describe('json lines file', () => {
     expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
   });
 
+  it('appends without reading once a torn last line left by a crash is cut off', () => {
+    writeFileSync(path, '{"n":1}\n{"n":');
+    const writer = open();
+    for (let n = 2; n <= 4; n++) writer.appendUnread({ n });
+    expect(readFileSync(path, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n');
+    expect(collect(open())).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+  });
+
   it('reports a corrupt line with its file and number, and again on the next read', () => {
     writeFileSync(path, '{"n":1}\n{oops}\n{"n":3}\n');
     const file = open();

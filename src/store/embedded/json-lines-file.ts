@@ -57,6 +57,8 @@ export class JsonLinesFile {
   private lines = 0;
   /** The file's size at the last read: beyond `offset` is a line not (yet) complete. */
   private sizeRead = 0;
+  /** A torn last line was looked for (see {@link appendUnread}). */
+  private repaired = false;
 
   private constructor(
     readonly path: string,
@@ -94,29 +96,14 @@ export class JsonLinesFile {
    * `asReadBack`): the caller hands the record over and must not change it afterwards.
    */
   append<R>(record: unknown, onLine: LineHandler<R>): R {
-    if (!this.writable || this.fd === null)
-      throw new UsageError(`cannot write to ${this.path}: the store is read-only`, {
-        hint: 'pick a directory you can write to with --store DIR (or ARBOR_STORE)',
-      });
-    const fd = this.fd;
+    const fd = this.writableFd();
     this.readNew(onLine);
     this.dropTornLine(fd, onLine);
 
     const text = JSON.stringify(record);
     const bytes = Buffer.from(`${text}\n`, 'utf8');
     const start = this.offset;
-    let written: number;
-    try {
-      throwInjectedWriteFault(this.path, { journal: this.path.endsWith('journal.jsonl') });
-      written = writeSync(fd, bytes);
-      if (this.fsync) fsyncSync(fd);
-    } catch (error) {
-      throw storeIoError(error, `cannot append to ${this.path}`);
-    }
-    if (written !== bytes.length)
-      throw new StoreError(
-        `short write to ${this.path} (${written} of ${bytes.length} bytes); is the disk full?`,
-      );
+    this.write(fd, bytes);
 
     if (this.size(fd) === start + bytes.length) {
       this.offset = start + bytes.length;
@@ -131,6 +118,22 @@ export class JsonLinesFile {
     const result = this.readLines(onLine, bytes.subarray(0, -1));
     if (!result) throw new StoreError(`a write to ${this.path} was lost: another process cut the file short`);
     return result.value;
+  }
+
+  /**
+   * Appends one record without applying what others appended: for a file only this process writes
+   * (the model calls of a run it holds), read back only by other readers. The first append cuts off
+   * a torn last line that a crash left; later ones only write. An instance used so is not read
+   * (`readNew`, `append`) afterwards: its offset stays where the first append left it.
+   */
+  appendUnread(record: unknown): void {
+    if (!this.repaired) {
+      this.append(record, () => undefined);
+      this.repaired = true;
+      return;
+    }
+    const fd = this.writableFd();
+    this.write(fd, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
   }
 
   /** Reads the lines that start at `offsets` (ascending, all already applied), for rarely needed data. */
@@ -149,6 +152,30 @@ export class JsonLinesFile {
       next += 1;
       onLine(this.decode(bytes, line), { offset, line, where: this.where(line), own: false });
     });
+  }
+
+  private writableFd(): number {
+    if (!this.writable || this.fd === null)
+      throw new UsageError(`cannot write to ${this.path}: the store is read-only`, {
+        hint: 'pick a directory you can write to with --store DIR (or ARBOR_STORE)',
+      });
+    return this.fd;
+  }
+
+  /** One whole line in one write (see the class comment). */
+  private write(fd: number, bytes: Buffer): void {
+    let written: number;
+    try {
+      throwInjectedWriteFault(this.path, { journal: this.path.endsWith('journal.jsonl') });
+      written = writeSync(fd, bytes);
+      if (this.fsync) fsyncSync(fd);
+    } catch (error) {
+      throw storeIoError(error, `cannot append to ${this.path}`);
+    }
+    if (written !== bytes.length)
+      throw new StoreError(
+        `short write to ${this.path} (${written} of ${bytes.length} bytes); is the disk full?`,
+      );
   }
 
   close(): void {

@@ -18,7 +18,8 @@ export class RunCalls {
   append(call: ModelCall): void {
     const valid = parseModelCall(call, `model call of node ${call.nodeId} in run ${call.runId}`);
     this.file ??= JsonLinesFile.open(this.path, { create: true, fsync: this.fsync });
-    this.file?.append(valid, () => undefined);
+    // Only the process that holds the run records its calls: no one else's lines to apply.
+    this.file?.appendUnread(valid);
   }
 
   /** Every stored call, optionally of one node, in the order they started. */
