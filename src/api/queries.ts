@@ -71,24 +71,19 @@ export async function getNode(store: Store, runId: string, nodeId: string): Prom
 
 /** Nests the nodes under the run's root, children sorted by their order. */
 export function assembleTree(run: Pick<Run, 'id' | 'rootId'>, nodes: readonly TaskNode[]): TreeNode {
-  const byId = new Map<string, TreeNode>(nodes.map((node) => [node.id, { ...node, children: [] }]));
-  for (const node of byId.values()) {
-    if (node.parentId !== null) byId.get(node.parentId)?.children.push(node);
-  }
-  for (const node of byId.values()) node.children.sort((a, b) => a.order - b.order);
-  const root = byId.get(run.rootId);
-  if (!root) throw new Error(`run ${run.id} has no root node`);
-  return root;
+  const { root, childrenOf } = treeShape(run, nodes);
+  const nest = (node: TaskNode): TreeNode => ({ ...node, children: childrenOf(node.id).map(nest) });
+  return nest(root);
 }
 
 /**
- * The run's tree as the JSON text of a {@link RunTree}, byte for byte what `JSON.stringify` makes of
- * `{ runId, status, root: assembleTree(run, nodes) }`, built from each node's text: a node version's
- * text is made once and reused while that version is current (a version is an immutable value in
- * the engine and the embedded store), so serving a large tree again costs a walk and a join, not a
- * copy and a stringify of every node. `GET /v1/runs/:run/tree` answers with it.
+ * The run's root and each node's children sorted by their order (nodes whose parent is not there
+ * are left out): the one shape both {@link assembleTree} and {@link runTreeJson} give a tree.
  */
-export function runTreeJson(run: Pick<Run, 'id' | 'rootId' | 'status'>, nodes: readonly TaskNode[]): string {
+function treeShape(
+  run: Pick<Run, 'id' | 'rootId'>,
+  nodes: readonly TaskNode[],
+): { root: TaskNode; childrenOf: (nodeId: string) => readonly TaskNode[] } {
   const children = new Map<string, TaskNode[]>();
   let root: TaskNode | undefined;
   for (const node of nodes) {
@@ -100,11 +95,23 @@ export function runTreeJson(run: Pick<Run, 'id' | 'rootId' | 'status'>, nodes: r
   }
   if (!root) throw new Error(`run ${run.id} has no root node`);
   for (const siblings of children.values()) siblings.sort((a, b) => a.order - b.order);
+  return { root, childrenOf: (nodeId) => children.get(nodeId) ?? [] };
+}
+
+/**
+ * The run's tree as the JSON text of a {@link RunTree}, byte for byte what `JSON.stringify` makes of
+ * `{ runId, status, root: assembleTree(run, nodes) }`, built from each node's text: a node version's
+ * text is made once and reused while that version is current (a version is an immutable value in
+ * the engine and the embedded store), so serving a large tree again costs a walk and a join, not a
+ * copy and a stringify of every node. `GET /v1/runs/:run/tree` answers with it.
+ */
+export function runTreeJson(run: Pick<Run, 'id' | 'rootId' | 'status'>, nodes: readonly TaskNode[]): string {
+  const { root, childrenOf } = treeShape(run, nodes);
   const parts: string[] = [`{"runId":${JSON.stringify(run.id)},"status":${JSON.stringify(run.status)},"root":`];
   const visit = (node: TaskNode): void => {
     const text = nodeJson(node);
     parts.push(text.slice(0, -1), text.length > 2 ? ',"children":[' : '"children":[');
-    (children.get(node.id) ?? []).forEach((child, index) => {
+    childrenOf(node.id).forEach((child, index) => {
       if (index > 0) parts.push(',');
       visit(child);
     });
