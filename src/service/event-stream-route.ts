@@ -7,7 +7,7 @@ import { feedReadLimit, type RunEventFeed } from './run-event-feed.js';
 import type { RunEventFeeds } from './run-event-feeds.js';
 import { settledEvents } from './run-event-log.js';
 import { runParamsSchema, streamQuerySchema } from './service-schemas.js';
-import { StreamSender, streamCloseCodes } from './stream-sender.js';
+import { corkable, StreamSender, streamCloseCodes } from './stream-sender.js';
 
 /** Options of {@link registerEventStream}. */
 export interface EventStreamOptions {
@@ -16,7 +16,6 @@ export interface EventStreamOptions {
   /** A client whose unsent messages pass this many bytes is dropped (default 4 MiB). */
   maxBufferedBytes: number;
 }
-
 
 /**
  * `GET /v1/runs/:run/events/stream?after=SEQ`: a WebSocket that sends the run's stored events after
@@ -37,11 +36,14 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
       await getRun(options.store, params.run);
     } catch (error) {
       const problem = problemFor(error);
-      socket.close(problem.status === 404 ? streamCloseCodes.notFound : streamCloseCodes.badRequest, clip(problem.detail));
+      socket.close(
+        problem.status === 404 ? streamCloseCodes.notFound : streamCloseCodes.badRequest,
+        clip(problem.detail),
+      );
       return;
     }
     const feed = options.feeds.acquire(params.run);
-    const sender = new StreamSender(socket, options.maxBufferedBytes, after);
+    const sender = new StreamSender(corkable(socket), options.maxBufferedBytes, after);
     let stopListening: (() => void) | null = null;
     socket.on('close', () => {
       stopListening?.();
@@ -56,7 +58,10 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
       if (held === null) continue; // the feed moved on while the last page was sent
       sender.events(held);
       if (feed.status !== null) sender.status(feed.status);
-      stopListening = feed.listen({ events: (events) => sender.events(events), status: (status) => sender.status(status) });
+      stopListening = feed.listen({
+        events: (events) => sender.events(events),
+        status: (status) => sender.status(status),
+      });
       return;
     }
   });
