@@ -1,9 +1,12 @@
+import { access } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { agentRoles, BudgetExceededError, newNode, type AgentRole } from '../domain/index.js';
 import type { Model, ModelRequest, ModelResponse } from '../llm/model.js';
 import type { AgentRuntime } from './agent-runtime.js';
 import { askAgent } from './ask-agent.js';
+import { answerSliceMs } from './fair-turn.js';
 import type { AgentsConfig } from './agents-config.js';
 import { loadAgentsConfig } from './load-agents-config.js';
 
@@ -130,5 +133,31 @@ describe('askAgent', () => {
     };
     await expect(askAgent(runtime, { role: 'checker', prompt, subject })).rejects.toThrow(BudgetExceededError);
     expect(requests).toEqual([]);
+  });
+
+  it('handles answers that arrive together in slices, with I/O in between (see fairTurn)', async () => {
+    const { runtime } = runtimeAnswering([{ text: JSON.stringify(valid.checker) }]);
+    const order: Array<number | 'io'> = [];
+    await new Promise((resolve) => setImmediate(resolve));
+    // Due at once, this I/O callback would wait for all the answers if they went on in one stretch.
+    access(import.meta.filename, () => order.push('io'));
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 * answerSliceMs }, (_, index) =>
+        askAgent(runtime, {
+          role: 'checker',
+          prompt,
+          subject,
+          validate: (answer) => {
+            const until = performance.now() + 1; // 1 ms to handle each answer
+            while (performance.now() < until);
+            order.push(index);
+            return { success: true, value: answer };
+          },
+        }),
+      ),
+    );
+    expect(outcomes.every((outcome) => outcome.success)).toBe(true);
+    expect(order.indexOf('io')).toBeGreaterThan(0);
+    expect(order.indexOf('io')).toBeLessThan(order.length - 1);
   });
 });

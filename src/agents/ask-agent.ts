@@ -10,6 +10,7 @@ import {
 import type { CallSubject, ChatMessage, ModelRequest, ModelResponse } from '../llm/model.js';
 import { withRetries } from '../llm/with-retries.js';
 import type { AgentRuntime, CallRecord } from './agent-runtime.js';
+import { fairTurn } from './fair-turn.js';
 import { answerSchemaFor } from './answer-json-schema.js';
 import { parseAnswer } from './parse-answer.js';
 import { markSpentBeforeError } from './spent-before-error.js';
@@ -133,6 +134,8 @@ async function callModel(runtime: AgentRuntime, request: ModelRequest): Promise<
           runtime.onRetry?.({ role, nodeId, attempt, delayMs, reason: error.message });
         },
       });
+      const turn = fairTurn();
+      if (turn) await turn;
       await reservation.settle(response.usage);
       record.response = response;
       return response;
