@@ -1,5 +1,5 @@
 import { access } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { answerSliceMs, fairTurn } from './fair-turn.js';
 
 /** Resolves after the event loop's check phase, where a slice ends. */
@@ -43,5 +43,23 @@ describe('fairTurn', () => {
     const io = order.indexOf('io');
     expect(io).toBeGreaterThan(0);
     expect(io).toBeLessThan(order.length - 1);
+  });
+
+  it('does not wait on timers a test has faked', async () => {
+    await nextTurn();
+    vi.useFakeTimers();
+    try {
+      const handled: number[] = [];
+      await Promise.all(
+        Array.from({ length: 3 }, async (_, index) => {
+          const turn = fairTurn();
+          if (turn) await turn;
+          handled.push(index);
+        }),
+      );
+      expect(handled).toEqual([0, 1, 2]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
