@@ -100,9 +100,10 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       params: runParamsSchema,
       responses: { 200: { description: 'the tree', schema: responseSchemas.tree }, 404: notFound },
       handler: async ({ params, reply }) => {
-        // A run this process drives: its engine's run and nodes, no store read (on MongoDB each
-        // read waits behind the runs' queued writes: a p99 of 270 ms under the service bench).
-        const { run, nodes } = runs.drivenState(params.run) ?? {
+        // A run this process drives, or drove to its end: its engine's run and nodes, no read of
+        // every node (on MongoDB such a read waits behind the runs' queued writes: a p99 of 270 ms
+        // under the service bench).
+        const { run, nodes } = (await runs.knownState(params.run)) ?? {
           run: await getRun(store, params.run),
           nodes: await store.listNodes(params.run),
         };
@@ -129,9 +130,9 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         const approvals = await Promise.all(
           open.map(async (run) => {
             // A run this process drives: its engine's nodes; another: read only if any node waits.
-            const driven = runs.drivenState(run.id);
-            if (!driven && !(await store.countNodes(run.id)).awaiting_approval) return [];
-            const nodes = driven?.nodes ?? (await store.listNodes(run.id));
+            const known = await runs.knownState(run.id, run);
+            if (!known && !(await store.countNodes(run.id)).awaiting_approval) return [];
+            const nodes = known?.nodes ?? (await store.listNodes(run.id));
             return pendingApprovals(nodes).map((approval) => ({ ...approval, prompt: run.prompt }));
           }),
         );
@@ -145,8 +146,8 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       params: runParamsSchema,
       responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.approvals }, 404: notFound },
       handler: async ({ params }) => {
-        const driven = runs.drivenState(params.run);
-        if (driven) return { approvals: pendingApprovals(driven.nodes) };
+        const known = await runs.knownState(params.run);
+        if (known) return { approvals: pendingApprovals(known.nodes) };
         await getRun(store, params.run);
         return { approvals: pendingApprovals(await store.listNodes(params.run)) };
       },
@@ -241,8 +242,8 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
  * when not given: 404 for an unknown one).
  */
 async function summary(store: Store, runs: ServiceRuns, runId: string, stored?: Run) {
-  const driven = runs.drivenState(runId);
-  if (driven) return { run: driven.run, counts: countByStatus(driven.nodes) };
+  const known = await runs.knownState(runId, stored);
+  if (known) return { run: known.run, counts: countByStatus(known.nodes) };
   const run = stored ?? (await getRun(store, runId));
   return { run, counts: await store.countNodes(run.id) };
 }

@@ -33,6 +33,11 @@ export interface ServeOptions {
   pollMs?: number;
   /** How many of a streamed run's latest events the server holds for joining clients (default 2,048; tests make it small). */
   feedKeepEvents?: number;
+  /**
+   * How many nodes of the runs this server drove to their end it keeps in memory for reads of them
+   * (tree, counts, approvals), in all (default 20,000; 0: read them from the store each time).
+   */
+  keepEndedNodes?: number;
   /** Every engine event of every run this server drives (logs, metrics). */
   onEvent?: (run: Run, event: EngineEvent) => void;
   /** URLs that get a signed POST for each run and node event (README "Webhooks"); needs ARBOR_WEBHOOK_SECRET. */
@@ -94,6 +99,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     defaultLlm: options.defaultLlm,
     model: options.model,
     trace: options.trace,
+    keepEndedNodes: options.keepEndedNodes,
     log,
     onEvent: (run, event) => {
       feeds.poke(run.id);

@@ -14,6 +14,7 @@ import {
 import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run, type TaskNode } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
+import { EndedRuns, type RunState } from './ended-runs.js';
 
 /** Options of {@link ServiceRuns}. */
 export interface ServiceRunsOptions {
@@ -30,7 +31,15 @@ export interface ServiceRunsOptions {
   log: (line: string) => void;
   /** Trace the runs this process drives (OpenTelemetry); unset: no spans. */
   trace?: TraceOptions;
+  /**
+   * How many nodes of runs whose drive here ended are kept in memory for reads, in all (default
+   * 20,000; 0 keeps none): see {@link EndedRuns}.
+   */
+  keepEndedNodes?: number;
 }
+
+/** Nodes of ended runs kept for reads by default (a few tens of MB). */
+export const defaultKeepEndedNodes = 20_000;
 
 /** What a `POST /v1/runs` asks for. */
 export type NewRunRequest = RunSpec;
@@ -44,10 +53,12 @@ export class ServiceRuns {
   /** Each run this process drives: its handle, and the drive's end once the run is out of this map. */
   readonly #driving = new Map<string, { handle: RunHandle; ended: Promise<void> }>();
   readonly #owner = `serve:${hostname()}:${process.pid}`;
+  readonly #ended: EndedRuns;
   #closing = false;
 
   constructor(options: ServiceRunsOptions) {
     this.#options = options;
+    this.#ended = new EndedRuns(options.keepEndedNodes ?? defaultKeepEndedNodes);
   }
 
   /** Runs this process drives now. */
@@ -66,9 +77,20 @@ export class ServiceRuns {
    * status may lag a cancel made from another process by the cancel poll (see
    * `RunHandle.currentRun`).
    */
-  drivenState(runId: string): { run: Run; nodes: TaskNode[] } | null {
+  drivenState(runId: string): RunState | null {
     const handle = this.#driving.get(runId)?.handle;
     return handle ? { run: handle.currentRun(), nodes: handle.nodes() } : null;
+  }
+
+  /**
+   * A run and its nodes without reading every node from the store, or null: a run this process
+   * drives ({@link drivenState}), or one whose drive here ended and that nobody has changed since
+   * (checked against the stored run: `stored` when the caller has read it, else one read).
+   */
+  async knownState(runId: string, stored?: Run): Promise<RunState | null> {
+    const driven = this.drivenState(runId);
+    if (driven || !this.#ended.has(runId)) return driven;
+    return this.#ended.current(stored ?? (await getRun(this.#options.store, runId)));
   }
 
   /** Checks and stores a new run, and (unless detached) starts driving it. Nothing is stored for a bad one. */
@@ -201,13 +223,26 @@ export class ServiceRuns {
   private drive(handle: RunHandle): void {
     const { runId } = handle;
     this.#options.log(`run ${runId}: driving`);
+    this.#ended.forget(runId);
     const ended = handle.done
       .then(
-        (outcome) => this.#options.log(`run ${runId}: ${outcome.run.status}`),
+        async (outcome) => {
+          this.#options.log(`run ${runId}: ${outcome.run.status}`);
+          // A cancel's node writes come after the engine stopped (`cancelStoredRun`): not its nodes.
+          if (outcome.run.status === 'completed' || outcome.run.status === 'failed')
+            await this.keepEnded(outcome.run, handle.nodes());
+        },
         (error: unknown) => this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
       )
       .finally(() => this.#driving.delete(runId));
     this.#driving.set(runId, { handle, ended });
+  }
+
+  /** Keeps an ended run for reads if the store holds it as the drive ended it (see {@link EndedRuns}). */
+  private async keepEnded(run: Run, nodes: TaskNode[]): Promise<void> {
+    const stored = await this.#options.store.getRun(run.id).catch(() => null);
+    if (stored && stored.updatedAt === run.updatedAt && stored.status === run.status)
+      this.#ended.keep({ run: stored, nodes });
   }
 
   private refuseWhileClosing(): void {
