@@ -1,6 +1,6 @@
 import type { Run, TaskNode } from '../domain/index.js';
 
-/** A run as this process's drive of it ended, and its nodes then. */
+/** A run and its nodes as this process holds them (its engine's, or kept by {@link EndedRuns}). */
 export interface RunState {
   run: Run;
   nodes: TaskNode[];
@@ -9,9 +9,9 @@ export interface RunState {
 /**
  * Runs this process drove to completion or failure, with their nodes as its engine held them (every
  * node's last write went through it; a cancelled run's nodes are cancelled after the engine stopped,
- * so such runs are not kept), so that reading
- * such a run (its tree, counts, approvals) needs no read of every node from the store: on MongoDB
- * that read is the slowest of the routes, and a dashboard reads the runs that just ended most.
+ * so such runs are not kept), so that reading such a run (its tree, counts, approvals) needs no read
+ * of every node from the store: on MongoDB that read is the slowest of the routes, and a dashboard
+ * reads the runs that just ended most.
  *
  * A kept run is used only while the stored run is still the one the drive ended with (same status
  * and `updatedAt`): whoever writes a node of an ended run takes the run first and moves it out of

@@ -11,7 +11,7 @@ import {
   type RunSpec,
   type TraceOptions,
 } from '../api/index.js';
-import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run, type TaskNode } from '../domain/index.js';
+import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { EndedRuns, type RunState } from './ended-runs.js';
@@ -226,23 +226,17 @@ export class ServiceRuns {
     this.#ended.forget(runId);
     const ended = handle.done
       .then(
-        async (outcome) => {
+        (outcome) => {
           this.#options.log(`run ${runId}: ${outcome.run.status}`);
           // A cancel's node writes come after the engine stopped (`cancelStoredRun`): not its nodes.
+          // Each read checks the kept run against the stored one (EndedRuns.current).
           if (outcome.run.status === 'completed' || outcome.run.status === 'failed')
-            await this.keepEnded(outcome.run, handle.nodes());
+            this.#ended.keep({ run: outcome.run, nodes: handle.nodes() });
         },
         (error: unknown) => this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
       )
       .finally(() => this.#driving.delete(runId));
     this.#driving.set(runId, { handle, ended });
-  }
-
-  /** Keeps an ended run for reads if the store holds it as the drive ended it (see {@link EndedRuns}). */
-  private async keepEnded(run: Run, nodes: TaskNode[]): Promise<void> {
-    const stored = await this.#options.store.getRun(run.id).catch(() => null);
-    if (stored && stored.updatedAt === run.updatedAt && stored.status === run.status)
-      this.#ended.keep({ run: stored, nodes });
   }
 
   private refuseWhileClosing(): void {
