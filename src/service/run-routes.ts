@@ -228,7 +228,8 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       query: eventsQuerySchema,
       responses: { 200: { description: 'a page of events', schema: responseSchemas.events }, 404: notFound },
       handler: async ({ params, query }) => {
-        await getRun(store, params.run);
+        // A run this process drives exists; its latest events come from the store's memory of it.
+        if (!runs.drives(params.run)) await getRun(store, params.run);
         const { events } = await settledEvents(store, params.run, { after: query.after, limit: query.limit });
         return { events, last: events.length === 0 ? query.after : events[events.length - 1]!.seq };
       },

@@ -109,6 +109,7 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const allFromEngine = await client.get<{ approvals: Array<{ nodeId: string }> }>('/v1/approvals');
     const counted = await client.get<{ run: { id: string }; counts: Record<string, number> }>(`/v1/runs/${runId}`);
     const listed = await client.get<{ runs: Array<{ counts: Record<string, number> }> }>('/v1/runs');
+    const events = await client.get<EventsPage>(`/v1/runs/${runId}/events?after=0&limit=1000`);
     expect(reads.map((read) => read.mock.calls.length)).toEqual([0, 0, 0]);
     for (const read of reads) read.mockRestore();
     expect(fromEngine.body.approvals).toEqual(approvals);
@@ -116,6 +117,10 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(counted.body.run.id).toBe(runId);
     expect(listed.body.runs[0]!.counts).toEqual(counted.body.counts);
     expect(counted.body.counts.awaiting_approval).toBe(1);
+    // The events route knows the run without reading it, and pages the stored events in seq order.
+    const storedSeqs = (await store.listEventsAfter(runId, 0)).map((event) => event.seq);
+    expect(events.body.events.length).toBeGreaterThan(0);
+    expect(events.body.events.map((event) => event.seq)).toEqual(storedSeqs.slice(0, events.body.events.length));
     const sibling = tree.body.root.children.find((child) => child.title === 'Build the slow part')!;
     expect(sibling.status).toBe('running');
     expect(tree.body).toEqual(JSON.parse(JSON.stringify(await getTree(store, runId))));
