@@ -187,6 +187,15 @@ describe('transition', () => {
     });
   });
 
+  it('asks a round nobody decided yet (a redone gate) instead of opening another', () => {
+    const moved = transition(
+      node('pending', { approval: { ...gate, round: 2, decision: null } }),
+      { type: 'request-approval', kind: 'gate', reason: 'again' },
+      options,
+    );
+    expect(moved.success && moved.value.node.approval).toMatchObject({ round: 2, reason: 'again', decision: null });
+  });
+
   it('applies gate decisions: approve waits for dependencies, edit changes the description, reject skips', () => {
     const approved = transition(
       node('awaiting_approval', { approval: gate }),

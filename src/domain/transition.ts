@@ -122,7 +122,9 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
     case 'deps-met':
       return ok({ to: 'ready', reason: 'dependencies settled', patch: {} });
     case 'request-approval': {
-      const round = (node.approval?.round ?? 0) + 1;
+      // A round nobody decided yet (a redone gate's, see `redoNodes`) is asked now; else a new one.
+      const earlier = node.approval;
+      const round = earlier && earlier.decision === null ? earlier.round : (earlier?.round ?? 0) + 1;
       const approval: Approval = {
         kind: event.kind,
         reason: event.reason,

@@ -83,8 +83,9 @@ export class NodePipeline {
         await writer.apply(startable, { type: 'skip', error: skip });
         return;
       }
-      // A written gate with a condition that holds asks its person now (see `buildChildren`).
-      if (startable.requiresApproval && startable.approval === null && startable.step?.when) {
+      // A written gate with a condition that holds asks its person now (see `buildChildren`), and
+      // again after a redo took back its decision (see `redoNodes`).
+      if (startable.requiresApproval && !startable.approval?.decision && startable.step?.when) {
         const reason = startable.step.approvalReason ?? writtenApprovalReason;
         await writer.apply(startable, { type: 'request-approval', kind: 'gate', reason });
         return;

@@ -217,6 +217,77 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
     expect(waiting.approval).toMatchObject({ kind: 'gate', round: 2, decision: null });
   });
 
+  /**
+   * A written plan: Build, then Ship, a gate whose condition looks at Build's result. The run is
+   * driven to its end once, Ship approved in round 1; `redoneBuild` is what Build answers when done again.
+   */
+  async function shippedOnce(redoneBuild: string) {
+    const checked = checkPlanText(
+      `name: gated
+steps:
+  - { key: build, title: Build }
+  - key: ship
+    title: Ship
+    dependsOn: [build]
+    requiresApproval: true
+    when: { result: { step: build, contains: ready } }
+`,
+      { params: {} },
+    );
+    if (!checked.success) throw new Error(JSON.stringify(checked.error));
+    const { plan, params } = checked.value;
+    const built = (summary: string) => ({ action: 'complete', result: { summary, output: '' } });
+    harness = await createHarness({
+      store,
+      script: {
+        rules: [{ role: 'executor', title: '^Build$', attempt: 1, respond: built('ready to ship') }],
+        defaults: { ...passingDefaults, executor: built(redoneBuild) },
+      },
+      plan: {
+        run: { name: plan.name, version: String(plan.version), source: null, params },
+        steps: plan.steps,
+      },
+    });
+    expect((await harness.drive()).status).toBe('awaiting_approval');
+    const ship = await harness.node('Ship');
+    const decided = await harness.store.recordDecision(harness.runId, ship.id, {
+      action: 'approve',
+      comment: null,
+      description: null,
+      by: 'ada',
+      round: 1,
+      at: new Date().toISOString(),
+    });
+    expect(decided.success).toBe(true);
+    expect((await harness.drive()).status).toBe('completed');
+    const build = await harness.node('Build');
+    expect(build.result?.summary).toBe('ready to ship');
+    return harness.drive({ redo: { nodeId: build.id, reason: 'again' } });
+  }
+
+  it("checks a redone written gate's condition before it asks again: one that no longer holds is skipped", async () => {
+    const redone = await shippedOnce('not yet');
+    expect((await harness!.node('Build')).result?.summary).toBe('not yet');
+    expect(redone.status).toBe('completed');
+    const skipped = await harness!.node('Ship');
+    expect(skipped.status).toBe('skipped');
+    expect(skipped.error?.message).toContain('build');
+    // It was never asked again, and round 1's approval no longer holds.
+    const asked = (await harness!.store.listEvents(harness!.runId, skipped.id)).filter(
+      (event) => event.type === 'request-approval',
+    );
+    expect(asked).toHaveLength(1);
+    expect(skipped.approval?.decision).toBeNull();
+  });
+
+  it('asks a redone written gate whose condition still holds again, in a new round', async () => {
+    expect((await shippedOnce('ready again')).status).toBe('awaiting_approval');
+    const waiting = await harness!.node('Ship');
+    expect(waiting.status).toBe('awaiting_approval');
+    // Round 1's approval no longer holds.
+    expect(waiting.approval).toMatchObject({ kind: 'gate', round: 2, decision: null });
+  });
+
   it('redoes a written step and the written steps that depend on it, without planning their levels again', async () => {
     const checked = checkPlanText(
       `name: nested

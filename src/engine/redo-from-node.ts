@@ -128,8 +128,11 @@ export async function redoNodes(options: {
     const node = tree.require(listed.id);
     if (!isTerminal(node.status)) continue;
     const waits = node.dependsOn.some((id) => reopened.has(id)) || !tree.dependenciesSettled(node);
-    // A gate asked before asks again; one a written condition defers (never asked) asks as it starts.
-    const gate = node.requiresApproval && node.approval !== null ? node.approval : null;
+    // A gate asked before asks again. A written gate with a condition asks as it starts, once its
+    // condition is checked again: its earlier decision no longer holds (the next ask is a new round).
+    const asked = node.requiresApproval && node.approval !== null ? node.approval : null;
+    const deferred = asked !== null && node.step?.when !== undefined;
+    const gate = deferred ? null : asked;
     const to = gate || waits ? 'pending' : 'ready';
     const moves: NodeTransitionEvent[] = [{ type: 'redo', to, reason: request.reason }];
     if (gate)
@@ -139,9 +142,13 @@ export async function redoNodes(options: {
         reason: gate.kind === 'gate' ? gate.reason : 'it needs approval before it runs again',
       });
     const parent = tree.childrenOf(node.id).length > 0;
-    const patch: NodePatch = parent
-      ? { redo: { from: request.nodeId, reason: request.reason } }
-      : { pipeline: { ...emptyPipeline }, ...(node.tries === undefined ? {} : { tries: 1 }) };
+    const patch: NodePatch = {
+      ...(parent
+        ? { redo: { from: request.nodeId, reason: request.reason } }
+        : { pipeline: { ...emptyPipeline }, ...(node.tries === undefined ? {} : { tries: 1 }) }),
+      // A new round, not asked yet: no decision recorded for an earlier round can answer it.
+      ...(deferred ? { approval: { ...asked, round: asked.round + 1, decision: null } } : {}),
+    };
     await writer.apply(node, moves, patch);
   }
 }
