@@ -55,6 +55,34 @@ async function storedCallCounts(): Promise<Map<string, number>> {
   return counts;
 }
 
+/** A plan file's text as the engine takes it (the run's plan and its steps). */
+function writtenPlanOf(text: string) {
+  const checked = checkPlanText(text, { params: {} });
+  if (!checked.success) throw new Error(JSON.stringify(checked.error));
+  const { plan, params } = checked.value;
+  return { run: { name: plan.name, version: String(plan.version), source: null, params }, steps: plan.steps };
+}
+
+/**
+ * Drives the run until its gate `title` waits, approves it in round 1 and drives the run to its
+ * end; answers the gate as it was when it waited.
+ */
+async function approvedOnce(title: string) {
+  expect((await harness!.drive()).status).toBe('awaiting_approval');
+  const gate = await harness!.node(title);
+  const decided = await harness!.store.recordDecision(harness!.runId, gate.id, {
+    action: 'approve',
+    comment: null,
+    description: null,
+    by: 'ada',
+    round: 1,
+    at: new Date().toISOString(),
+  });
+  expect(decided.success).toBe(true);
+  expect((await harness!.drive()).status).toBe('completed');
+  return gate;
+}
+
 describe.each(storesUnderTest())('resume --from-node on the %s store', (store) => {
   it('redoes a leaf, its dependents and the roll-ups above them, and calls the model for nothing else', async () => {
     harness = await createHarness({ store, script });
@@ -194,18 +222,7 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
 
   it('asks a redone node with an approval gate for its approval again, in a new round', async () => {
     harness = await createHarness({ store, script: gatedScript });
-    expect((await harness.drive()).status).toBe('awaiting_approval');
-    const gated = await harness.node('Gated');
-    const decided = await harness.store.recordDecision(harness.runId, gated.id, {
-      action: 'approve',
-      comment: null,
-      description: null,
-      by: 'ada',
-      round: 1,
-      at: new Date().toISOString(),
-    });
-    expect(decided.success).toBe(true);
-    expect((await harness.drive()).status).toBe('completed');
+    const gated = await approvedOnce('Gated');
     const before = harness.calls.length;
 
     expect((await harness.drive({ redo: { nodeId: gated.id, reason: 'again' } })).status).toBe(
@@ -222,7 +239,7 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
    * driven to its end once, Ship approved in round 1; `redoneBuild` is what Build answers when done again.
    */
   async function shippedOnce(redoneBuild: string) {
-    const checked = checkPlanText(
+    const plan = writtenPlanOf(
       `name: gated
 steps:
   - { key: build, title: Build }
@@ -232,10 +249,7 @@ steps:
     requiresApproval: true
     when: { result: { step: build, contains: ready } }
 `,
-      { params: {} },
     );
-    if (!checked.success) throw new Error(JSON.stringify(checked.error));
-    const { plan, params } = checked.value;
     const built = (summary: string) => ({ action: 'complete', result: { summary, output: '' } });
     harness = await createHarness({
       store,
@@ -243,23 +257,9 @@ steps:
         rules: [{ role: 'executor', title: '^Build$', attempt: 1, respond: built('ready to ship') }],
         defaults: { ...passingDefaults, executor: built(redoneBuild) },
       },
-      plan: {
-        run: { name: plan.name, version: String(plan.version), source: null, params },
-        steps: plan.steps,
-      },
+      plan,
     });
-    expect((await harness.drive()).status).toBe('awaiting_approval');
-    const ship = await harness.node('Ship');
-    const decided = await harness.store.recordDecision(harness.runId, ship.id, {
-      action: 'approve',
-      comment: null,
-      description: null,
-      by: 'ada',
-      round: 1,
-      at: new Date().toISOString(),
-    });
-    expect(decided.success).toBe(true);
-    expect((await harness.drive()).status).toBe('completed');
+    await approvedOnce('Ship');
     const build = await harness.node('Build');
     expect(build.result?.summary).toBe('ready to ship');
     return harness.drive({ redo: { nodeId: build.id, reason: 'again' } });
@@ -289,7 +289,7 @@ steps:
   });
 
   it('redoes a written step and the written steps that depend on it, without planning their levels again', async () => {
-    const checked = checkPlanText(
+    const plan = writtenPlanOf(
       `name: nested
 steps:
   - { key: schema, title: Schema }
@@ -301,17 +301,11 @@ steps:
       - { key: tests, title: Tests, dependsOn: [routes] }
   - { key: docs, title: Docs }
 `,
-      { params: {} },
     );
-    if (!checked.success) throw new Error(JSON.stringify(checked.error));
-    const { plan, params } = checked.value;
     harness = await createHarness({
       store,
       script: { defaults: passingDefaults },
-      plan: {
-        run: { name: plan.name, version: String(plan.version), source: null, params },
-        steps: plan.steps,
-      },
+      plan,
     });
     expect((await harness.drive()).status).toBe('completed');
     const before = harness.calls.length;
