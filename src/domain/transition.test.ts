@@ -187,13 +187,13 @@ describe('transition', () => {
     });
   });
 
-  it('asks a round nobody decided yet (a redone gate) instead of opening another', () => {
-    const moved = transition(
-      node('pending', { approval: { ...gate, round: 2, decision: null } }),
-      { type: 'request-approval', kind: 'gate', reason: 'again' },
-      options,
-    );
-    expect(moved.success && moved.value.node.approval).toMatchObject({ round: 2, reason: 'again', decision: null });
+  it('asks the round it names (one a redo opened); without one, a new round even after an undecided one', () => {
+    const opened = node('pending', { approval: { ...gate, round: 2, decision: null } });
+    const asked = transition(opened, { type: 'request-approval', kind: 'gate', reason: 'again', round: 2 }, options);
+    expect(asked.success && asked.value.node.approval).toMatchObject({ round: 2, reason: 'again', decision: null });
+    // A gate cancelled while it waited asks again in a new round: a late decision for the old one never applies.
+    const fresh = transition(opened, { type: 'request-approval', kind: 'gate', reason: 'again' }, options);
+    expect(fresh.success && fresh.value.node.approval).toMatchObject({ round: 3, decision: null });
   });
 
   it('applies gate decisions: approve waits for dependencies, edit changes the description, reject skips', () => {

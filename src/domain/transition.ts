@@ -8,7 +8,8 @@ import type { Lease, NodeError, NodePatch, TaskNode } from './task-node.js';
 /** Everything that can happen to a node. Each is legal only from certain statuses. */
 export type NodeTransitionEvent =
   | { type: 'deps-met' }
-  | { type: 'request-approval'; kind: Approval['kind']; reason: string }
+  /** `round`: the round to ask, one a redo opened and nobody asked yet (default: a new round). */
+  | { type: 'request-approval'; kind: Approval['kind']; reason: string; round?: number }
   /**
    * A worker of a shared run claims the node with a lease; the process that drives a run alone
    * starts it without one (the run's own lock keeps other processes off its nodes).
@@ -122,9 +123,7 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
     case 'deps-met':
       return ok({ to: 'ready', reason: 'dependencies settled', patch: {} });
     case 'request-approval': {
-      // A round nobody decided yet (a redone gate's, see `redoNodes`) is asked now; else a new one.
-      const earlier = node.approval;
-      const round = earlier && earlier.decision === null ? earlier.round : (earlier?.round ?? 0) + 1;
+      const round = event.round ?? (node.approval?.round ?? 0) + 1;
       const approval: Approval = {
         kind: event.kind,
         reason: event.reason,

@@ -85,9 +85,12 @@ export class NodePipeline {
       }
       // A written gate with a condition that holds asks its person now (see `buildChildren`), and
       // again after a redo took back its decision (see `redoNodes`).
-      if (startable.requiresApproval && !startable.approval?.decision && startable.step?.when) {
+      const { approval } = startable;
+      if (startable.requiresApproval && !approval?.decision && startable.step?.when) {
         const reason = startable.step.approvalReason ?? writtenApprovalReason;
-        await writer.apply(startable, { type: 'request-approval', kind: 'gate', reason });
+        // The round a redo opened is the one asked (no decision recorded for an earlier round fits it).
+        const round = approval ? { round: approval.round } : {};
+        await writer.apply(startable, { type: 'request-approval', kind: 'gate', reason, ...round });
         return;
       }
     }
