@@ -7,7 +7,8 @@ import type { TreeState } from './tree-state.js';
  * Makes a run whose previous driver stopped drivable again: nodes that were in flight go back to
  * `ready` (their stored answers kept), and on request failed and cancelled branches reopen — deepest
  * first, so children are open again before their parent looks at them. A node whose approval request
- * was never decided reopens to wait for that decision. A `redo` (`resume --from-node`) re-opens its
+ * was never decided reopens to wait for that decision (a written gate with a condition, to ask as it
+ * starts). A `redo` (`resume --from-node`) re-opens its
  * node's subtree, dependents and ancestors first, so the failed branches it reaches are its own.
  */
 export async function recoverRun(options: {
@@ -36,10 +37,13 @@ export async function recoverRun(options: {
     // children: it starts again (its stored answers kept) rather than wait on them as they are.
     const waitsOnChildren = hasChildren && !node.redo;
     // A node that stopped while it waited for a person waits again: gated work never runs unapproved.
+    // A written gate with a condition asks as it starts instead, once its condition is checked again
+    // (a redo may have opened its round without asking it: see `redoNodes`).
     const undecided = node.approval !== null && node.approval.decision === null;
+    const asksAsItStarts = node.approval?.kind === 'gate' && node.step?.when !== undefined;
     const to = waitsOnChildren
       ? 'decomposed'
-      : undecided
+      : undecided && !asksAsItStarts
         ? 'awaiting_approval'
         : node.status === 'skipped' || !tree.dependenciesSettled(node)
           ? 'pending'

@@ -3,6 +3,8 @@ import { NotFoundError, StateConflictError, type AgentRole } from '../domain/ind
 import { checkPlanText } from '../plans/index.js';
 import { createHarness, passingDefaults, tasks, type Harness } from '../../test/support/engine-harness.js';
 import { storesUnderTest } from '../../test/support/stores-under-test.js';
+import { waitFor } from '../../test/support/cli.js';
+import { cancelRun } from './cancel-run.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -234,11 +236,14 @@ describe.each(storesUnderTest())('resume --from-node on the %s store', (store) =
     expect(waiting.approval).toMatchObject({ kind: 'gate', round: 2, decision: null });
   });
 
+  const built = (summary: string) => ({ action: 'complete', result: { summary, output: '' } });
+
   /**
    * A written plan: Build, then Ship, a gate whose condition looks at Build's result. The run is
-   * driven to its end once, Ship approved in round 1; `redoneBuild` is what Build answers when done again.
+   * driven to its end once, Ship approved in round 1. `redoneBuild` is what Build answers when done
+   * again, unless one of `rules` answers first. Resolves with Build.
    */
-  async function shippedOnce(redoneBuild: string) {
+  async function shipped(redoneBuild: string, rules: unknown[] = []) {
     const plan = writtenPlanOf(
       `name: gated
 steps:
@@ -250,11 +255,13 @@ steps:
     when: { result: { step: build, contains: ready } }
 `,
     );
-    const built = (summary: string) => ({ action: 'complete', result: { summary, output: '' } });
     harness = await createHarness({
       store,
       script: {
-        rules: [{ role: 'executor', title: '^Build$', attempt: 1, respond: built('ready to ship') }],
+        rules: [
+          { role: 'executor', title: '^Build$', attempt: 1, respond: built('ready to ship') },
+          ...rules,
+        ],
         defaults: { ...passingDefaults, executor: built(redoneBuild) },
       },
       plan,
@@ -262,7 +269,19 @@ steps:
     await approvedOnce('Ship');
     const build = await harness.node('Build');
     expect(build.result?.summary).toBe('ready to ship');
-    return harness.drive({ redo: { nodeId: build.id, reason: 'again' } });
+    return build;
+  }
+
+  /** {@link shipped}, then the drive of `resume --from-node Build`. */
+  async function shippedOnce(redoneBuild: string) {
+    const build = await shipped(redoneBuild);
+    return harness!.drive({ redo: { nodeId: build.id, reason: 'again' } });
+  }
+
+  /** The approval requests stored for the node. */
+  async function askedOf(nodeId: string) {
+    const events = await harness!.store.listEvents(harness!.runId, nodeId);
+    return events.filter((event) => event.type === 'request-approval');
   }
 
   it("checks a redone written gate's condition before it asks again: one that no longer holds is skipped", async () => {
@@ -273,10 +292,7 @@ steps:
     expect(skipped.status).toBe('skipped');
     expect(skipped.error?.message).toContain('build');
     // It was never asked again, and round 1's approval no longer holds.
-    const asked = (await harness!.store.listEvents(harness!.runId, skipped.id)).filter(
-      (event) => event.type === 'request-approval',
-    );
-    expect(asked).toHaveLength(1);
+    expect(await askedOf(skipped.id)).toHaveLength(1);
     expect(skipped.approval?.decision).toBeNull();
   });
 
@@ -286,6 +302,65 @@ steps:
     expect(waiting.status).toBe('awaiting_approval');
     // Round 1's approval no longer holds.
     expect(waiting.approval).toMatchObject({ kind: 'gate', round: 2, decision: null });
+  });
+
+  it("does not hold a redone step's earlier answer as its result once it failed: the gate looking at it is skipped, not asked", async () => {
+    // The redo's call and its re-ask answer no JSON, so Build fails, still holding round 1's answer.
+    const build = await shipped(
+      'ready again',
+      [2, 3].map((attempt) => ({ role: 'executor', title: '^Build$', attempt, raw: 'not JSON' })),
+    );
+    expect((await harness!.drive({ redo: { nodeId: build.id, reason: 'again' } })).status).toBe('failed');
+    expect((await harness!.node('Build')).status).toBe('failed');
+    const ship = await harness!.node('Ship');
+    expect(ship).toMatchObject({ status: 'skipped', error: { kind: 'condition' } });
+    expect(ship.error?.message).toContain('the result of "build" does not contain "ready"');
+    expect(await askedOf(ship.id)).toHaveLength(1);
+  });
+
+  describe('when the run is cancelled before a redone written gate asks, the resume checks its condition first', () => {
+    /** Redoes Build, cancels the run while Build's call is out, and resumes it with failed branches reopened. */
+    async function cancelledThenResumed(resumedBuild: string) {
+      // The call the resume makes again is the same attempt: it answers the same.
+      const slow = {
+        role: 'executor',
+        title: '^Build$',
+        attempt: 2,
+        delayMs: 300,
+        respond: built(resumedBuild),
+      };
+      const build = await shipped(resumedBuild, [slow]);
+      const redo = harness!.drive({ redo: { nodeId: build.id, reason: 'again' } });
+      await waitFor('the redo of Build to call its executor', () =>
+        harness!.calls.some((call) => call.title === 'Build' && call.attempt === 2),
+      );
+      harness!.engine!.stop('stopped by the test', 0);
+      await redo;
+      await cancelRun({
+        store: harness!.store,
+        runId: harness!.runId,
+        actor: 'test',
+        reason: 'cancelled by the test',
+      });
+      const ship = await harness!.node('Ship');
+      // Its new round was opened as the redo reached it, and never asked.
+      expect(ship).toMatchObject({ status: 'cancelled', approval: { round: 2, decision: null } });
+      return harness!.drive({ reopenFailed: true });
+    }
+
+    it('skips it when the condition no longer holds', async () => {
+      expect((await cancelledThenResumed('not yet')).status).toBe('completed');
+      const ship = await harness!.node('Ship');
+      expect(ship).toMatchObject({ status: 'skipped', error: { kind: 'condition' } });
+      expect(await askedOf(ship.id)).toHaveLength(1);
+    });
+
+    it('asks its new round when the condition holds', async () => {
+      expect((await cancelledThenResumed('ready again')).status).toBe('awaiting_approval');
+      const ship = await harness!.node('Ship');
+      expect(ship).toMatchObject({ status: 'awaiting_approval', approval: { round: 2, decision: null } });
+      expect(await askedOf(ship.id)).toHaveLength(2);
+    });
   });
 
   it('redoes a written step and the written steps that depend on it, without planning their levels again', async () => {

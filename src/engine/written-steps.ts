@@ -65,10 +65,13 @@ function valuesOf(node: TaskNode, tree: TreeState): StepValues & { node: TaskNod
   // A step that failed and whose fallback completed hands on the fallback's result (issue 16).
   const fallback = node.status === 'failed' && node.fallbackId ? tree.get(node.fallbackId) : undefined;
   const source = fallback?.status === 'completed' ? fallback : node;
+  // Only a completed step has a result: one that failed may still hold an answer its checker or a
+  // person turned down, or, when `resume --from-node` did it again, the answer of its earlier pass.
+  const result = source.status === 'completed' ? source.result : null;
   return {
     node,
-    result: source.result?.output || source.result?.summary || '',
-    summary: source.result?.summary ?? source.error?.message ?? '',
+    result: result?.output || result?.summary || '',
+    summary: result?.summary ?? source.error?.message ?? '',
     status: node.status,
   };
 }
