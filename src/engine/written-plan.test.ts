@@ -111,6 +111,40 @@ steps:
     },
   );
 
+  it('decides again, when a resume reopens a failed step, for the steps whose condition skipped them on its failure', async () => {
+    const harness = await createHarness({
+      script: {
+        // Deploy's first call and its re-ask answer no JSON: it fails.
+        rules: [1, 2].map((attempt) => ({ role: 'executor', title: '^Deploy$', attempt, raw: 'not JSON' })),
+        defaults,
+      },
+      plan: planOf(`name: deploy
+steps:
+  - { key: deploy, title: Deploy }
+  - { key: announce, title: Announce, dependsOn: [deploy], when: { status: { step: deploy, is: completed } } }
+  - { key: page, title: Page someone, dependsOn: [deploy], when: { status: { step: deploy, is: failed } } }
+`),
+    });
+    try {
+      expect((await harness.drive()).status).toBe('failed');
+      let nodes = await harness.store.listNodes(harness.runId);
+      expect(byKey(nodes, 'announce')).toMatchObject({ status: 'skipped', error: { kind: 'condition' } });
+      expect(byKey(nodes, 'page').status).toBe('completed');
+
+      expect((await harness.drive({ reopenFailed: true })).status).toBe('completed');
+      nodes = await harness.store.listNodes(harness.runId);
+      expect(byKey(nodes, 'deploy').status).toBe('completed');
+      expect(byKey(nodes, 'announce').status).toBe('completed');
+      // What ran on the failure stays done: it is not run again.
+      expect(byKey(nodes, 'page').status).toBe('completed');
+      expect(
+        harness.calls.filter((call) => call.title === 'Page someone' && call.role === 'executor'),
+      ).toHaveLength(1);
+    } finally {
+      await harness.cleanup();
+    }
+  });
+
   it('completes a step on a later try, and fails a try that runs out of time', async () => {
     const harness = await createHarness({
       script: {
