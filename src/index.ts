@@ -1,7 +1,7 @@
 // The package root (`import { startRun } from 'arbor'`): the library API and the types it speaks in.
 export * from './api/index.js';
 export { openStore } from './store/index.js';
-export type { Store } from './store/index.js';
+export type { ListRunsOptions, Store } from './store/index.js';
 export type { EngineEvent, RunOutcome } from './engine/index.js';
 export type { AnswerSchema, ChatMessage, FinishReason, Model, ModelRequest, ModelResponse } from './llm/model.js';
 export { createScriptedModel } from './llm/scripted/index.js';

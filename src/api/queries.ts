@@ -6,7 +6,7 @@ import {
   type RunStatus,
   type TaskNode,
 } from '../domain/index.js';
-import type { Store } from '../store/index.js';
+import type { ListRunsOptions, Store } from '../store/index.js';
 import { pendingApprovals, type PendingApproval } from './decisions.js';
 
 /** A node with its children, in order: the shape of `arbor tree --json` and `GET /v1/runs/:run/tree`. */
@@ -40,15 +40,12 @@ export async function getRun(store: Store, runId: string): Promise<Run> {
   return run;
 }
 
-/** Runs, newest first; `status` keeps only runs in that state, `limit` the first N. */
-export async function listRuns(
-  store: Store,
-  options: { status?: RunStatus; limit?: number } = {},
-): Promise<Run[]> {
-  const runs = (await store.listRuns()).filter(
-    (run) => options.status === undefined || run.status === options.status,
-  );
-  return options.limit === undefined ? runs : runs.slice(0, options.limit);
+/**
+ * Runs, newest first; `status` keeps only runs in that state, `after` only the runs listed after
+ * that one (a page's last run, for the next page), `limit` the first N. The store answers just those.
+ */
+export function listRuns(store: Store, options: ListRunsOptions = {}): Promise<Run[]> {
+  return store.listRuns(options);
 }
 
 /** The run's nodes nested under its root, children in order. */
@@ -107,7 +104,9 @@ function treeShape(
  */
 export function runTreeJson(run: Pick<Run, 'id' | 'rootId' | 'status'>, nodes: readonly TaskNode[]): string {
   const { root, childrenOf } = treeShape(run, nodes);
-  const parts: string[] = [`{"runId":${JSON.stringify(run.id)},"status":${JSON.stringify(run.status)},"root":`];
+  const parts: string[] = [
+    `{"runId":${JSON.stringify(run.id)},"status":${JSON.stringify(run.status)},"root":`,
+  ];
   const visit = (node: TaskNode): void => {
     const text = nodeJson(node);
     parts.push(text.slice(0, -1), text.length > 2 ? ',"children":[' : '"children":[');

@@ -65,20 +65,23 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       query: listRunsQuerySchema,
       responses: { 200: { description: 'a page of runs', schema: responseSchemas.runList }, 400: badRequest },
       handler: async ({ query }) => {
-        const all = await listRuns(store, query.status === undefined ? {} : { status: query.status });
-        let start = 0;
-        if (query.cursor !== undefined) {
-          start = all.findIndex((run) => run.id === query.cursor) + 1;
-          if (start === 0)
-            throw new RequestError(`cursor "${query.cursor}" is not a run of this list`, {
-              status: 400,
-              title: 'invalid-field',
-              field: 'query.cursor',
-              hint: 'pass the nextCursor of the previous page, or leave it out for the first page',
-            });
-        }
-        const page = all.slice(start, start + query.limit);
-        const more = start + query.limit < all.length;
+        // The cursor is the last run of the previous page: the next page starts after it, in the
+        // list's order, whatever its status is now. One more run than the page tells if there are more.
+        const after = query.cursor === undefined ? undefined : await store.getRun(query.cursor);
+        if (after === null)
+          throw new RequestError(`cursor "${query.cursor}" is not a run of this list`, {
+            status: 400,
+            title: 'invalid-field',
+            field: 'query.cursor',
+            hint: 'pass the nextCursor of the previous page, or leave it out for the first page',
+          });
+        const listed = await listRuns(store, {
+          ...(query.status === undefined ? {} : { status: query.status }),
+          ...(after ? { after } : {}),
+          limit: query.limit + 1,
+        });
+        const page = listed.slice(0, query.limit);
+        const more = listed.length > query.limit;
         return {
           runs: await Promise.all(page.map((run) => summary(store, runs, run.id, run))),
           nextCursor: more ? page[page.length - 1]!.id : null,
@@ -123,7 +126,8 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
     defineRoute({
       method: 'GET',
       url: '/v1/approvals',
-      summary: "every node waiting for a person, across the open runs, oldest request first, with its run's prompt",
+      summary:
+        "every node waiting for a person, across the open runs, oldest request first, with its run's prompt",
       responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.allApprovals } },
       handler: async () => {
         const open = (await store.listRuns()).filter(isOpenRun);
@@ -144,7 +148,10 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       url: '/v1/runs/:run/approvals',
       summary: 'nodes waiting for a person, with what the CLI prompt shows',
       params: runParamsSchema,
-      responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.approvals }, 404: notFound },
+      responses: {
+        200: { description: 'the nodes that wait', schema: responseSchemas.approvals },
+        404: notFound,
+      },
       handler: async ({ params }) => {
         const known = await runs.knownState(params.run);
         if (known) return { approvals: pendingApprovals(known.nodes) };
@@ -175,13 +182,17 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       summary: 'cancel a run (resume continues it)',
       params: runParamsSchema,
       body: cancelBodySchema,
-      responses: { 200: { description: 'what the cancel did', schema: responseSchemas.cancelled }, 404: notFound },
+      responses: {
+        200: { description: 'what the cancel did', schema: responseSchemas.cancelled },
+        404: notFound,
+      },
       handler: async ({ params, body }) => ({ runId: params.run, ...(await runs.cancel(params.run, body)) }),
     }),
     defineRoute({
       method: 'POST',
       url: '/v1/runs/:run/resume',
-      summary: 'continue a run in the server from its stored state (as `arbor resume`); `fromNode` does a settled node again',
+      summary:
+        'continue a run in the server from its stored state (as `arbor resume`); `fromNode` does a settled node again',
       params: runParamsSchema,
       body: resumeBodySchema,
       responses: {
@@ -197,7 +208,8 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
     defineRoute({
       method: 'GET',
       url: '/v1/runs/:run/artifacts/*',
-      summary: "an artifact a node wrote, from the run's output folder (as text/plain; only paths a node result lists)",
+      summary:
+        "an artifact a node wrote, from the run's output folder (as text/plain; only paths a node result lists)",
       params: artifactParamsSchema,
       responses: {
         200: { description: 'the file' },
@@ -217,7 +229,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       url: '/v1/runs/:run/stats',
       summary: 'where time and money went (the document of `arbor stats --json`)',
       params: runParamsSchema,
-      responses: { 200: { description: 'the run\'s analytics', schema: runStatsSchema }, 404: notFound },
+      responses: { 200: { description: "the run's analytics", schema: runStatsSchema }, 404: notFound },
       handler: ({ params }) => runStats(store, params.run),
     }),
     defineRoute({

@@ -16,6 +16,7 @@ import type {
   SchedulePatch,
   TickClaim,
 } from '../domain/index.js';
+import type { ListRunsOptions } from './list-runs-options.js';
 
 /** Options of {@link Store.updateNode}. */
 export interface UpdateNodeOptions {
@@ -115,8 +116,8 @@ export interface Store {
 
   createRun(run: Run, root: TaskNode): Promise<void>;
   getRun(runId: string): Promise<Run | null>;
-  /** All runs, newest first. */
-  listRuns(): Promise<Run[]>;
+  /** Runs newest first (the larger id first on a tie): all of them, or those `options` asks for. */
+  listRuns(options?: ListRunsOptions): Promise<Run[]>;
   updateRun(runId: string, patch: RunPatch): Promise<Run>;
 
   /**

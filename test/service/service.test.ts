@@ -6,6 +6,7 @@ import type { Store } from '../../src/store/index.js';
 import { serve, type RunningService } from '../../src/service/index.js';
 import { makeTempDir, waitFor } from '../support/cli.js';
 import { harnessStorage } from '../support/harness-storage.js';
+import { at, sampleRun } from '../support/sample-documents.js';
 import { ServiceClient, type StreamMessage } from '../support/service-client.js';
 import { storesUnderTest } from '../support/stores-under-test.js';
 import { artifactTasks, eightTasks, gateBesideSlowSibling, sixSlowTasks } from './service-scripts.js';
@@ -261,6 +262,39 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect((await new ServiceClient(service.url, null).get(`/v1/runs/${ready.run.id}/artifacts/docs/a.md`)).status).toBe(401);
   });
 
+  it('pages the runs newest first with a cursor, each page one bounded read of the store', async () => {
+    const made = [
+      ['run-p1', 1, 'completed'],
+      ['run-p2', 2, 'failed'],
+      ['run-p3', 3, 'completed'],
+      ['run-p4', 4, 'completed'],
+    ] as const;
+    for (const [id, second, status] of made) {
+      const { run, root } = sampleRun({ id, createdAt: at(second) });
+      await store.createRun({ ...run, status, endedAt: at(second) }, root);
+    }
+    const listRuns = vi.spyOn(store, 'listRuns');
+    type Page = { runs: Array<{ run: { id: string } }>; nextCursor: string | null };
+    const page = async (query: string) => {
+      const answer = await client.get<Page>(`/v1/runs?${query}`);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return { ids: answer.body.runs.map((entry) => entry.run.id), nextCursor: answer.body.nextCursor };
+    };
+    const first = await page('status=completed&limit=2');
+    expect(first).toEqual({ ids: ['run-p4', 'run-p3'], nextCursor: 'run-p3' });
+    // The run a page ended on changed its state since: the next page still goes on after it.
+    await store.updateRun('run-p3', { status: 'failed' });
+    expect(await page('status=completed&limit=2&cursor=run-p3')).toEqual({ ids: ['run-p1'], nextCursor: null });
+    expect(await page('limit=3')).toEqual({ ids: ['run-p4', 'run-p3', 'run-p2'], nextCursor: 'run-p2' });
+    // Each page asked the store for one run more than it shows (to know whether more follow), not for all.
+    const asked = listRuns.mock.calls.map(([options]) => ({ ...options, after: options?.after?.id }));
+    expect(asked).toEqual([
+      { status: 'completed', limit: 3, after: undefined },
+      { status: 'completed', limit: 3, after: 'run-p3' },
+      { limit: 4, after: undefined },
+    ]);
+  });
+
   it('refuses every kind of bad request with problem+json, and stores nothing for it', async () => {
     const cases: Array<[string, Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>, number, RegExp, string?]> = [
       ['bad JSON', client.request('POST', '/v1/runs', { body: '{"prompt":' }), 400, /not valid JSON/],
@@ -273,6 +307,7 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
       ['an unknown run', client.get('/v1/runs/r-nope'), 404, /no run "r-nope"/],
       ['an unknown run tree', client.get('/v1/runs/r-nope/tree'), 404, /no run "r-nope"/],
       ['a bad query', client.get('/v1/runs?limit=0'), 400, /query\.limit/, 'query.limit'],
+      ['a cursor that is no run', client.get('/v1/runs?cursor=r-nope'), 400, /cursor "r-nope" is not a run/, 'query.cursor'],
       ['an unknown route', client.get('/v1/nothing'), 404, /no route GET \/v1\/nothing/],
     ];
     for (const [what, pending, status, detail, field] of cases) {

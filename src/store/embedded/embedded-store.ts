@@ -30,6 +30,7 @@ import type {
   EventsAfterOptions,
   PendingEventSeqs,
 } from '../store.js';
+import { selectRuns, type ListRunsOptions } from '../list-runs-options.js';
 import { noPendingEventSeqs } from '../store.js';
 import { acquireRunLock } from './acquire-run-lock.js';
 import { EmbeddedBudgets } from './embedded-budgets.js';
@@ -91,7 +92,10 @@ export class EmbeddedStore implements Store {
    */
   async createRun(run: Run, root: TaskNode): Promise<void> {
     const { valid, validRoot } = await this.use(() => {
-      const checked = { valid: parseRun(run, `new run ${run.id}`), validRoot: parseNode(root, `root node of new run ${run.id}`) };
+      const checked = {
+        valid: parseRun(run, `new run ${run.id}`),
+        validRoot: parseNode(root, `root node of new run ${run.id}`),
+      };
       if (checked.validRoot.runId !== checked.valid.id || checked.validRoot.id !== checked.valid.rootId)
         throw new StoreError(`node ${root.id} of run ${root.runId} is not the root of run ${run.id}`, {
           runId: run.id,
@@ -100,7 +104,12 @@ export class EmbeddedStore implements Store {
       return checked;
     });
     const directory = this.runDirectory(valid.id);
-    const lock = { path: `${directory}.create.lock`, id: valid.id, owner: 'create', what: `the creation of run ${valid.id}` };
+    const lock = {
+      path: `${directory}.create.lock`,
+      id: valid.id,
+      owner: 'create',
+      what: `the creation of run ${valid.id}`,
+    };
     await withLockFile(lock, () => {
       this.createRunDirectory(valid.id, directory);
       const files =
@@ -117,14 +126,14 @@ export class EmbeddedStore implements Store {
     return this.use(() => this.readRun(runId));
   }
 
-  listRuns(): Promise<Run[]> {
+  listRuns(options?: ListRunsOptions): Promise<Run[]> {
     return this.use(() => {
       const runs: Run[] = [];
       for (const runId of this.runIds()) {
         const run = this.readRun(runId);
         if (run) runs.push(run);
       }
-      return runs.sort((a, b) => compare(b.createdAt, a.createdAt) || compare(b.id, a.id));
+      return selectRuns(runs, options);
     });
   }
 

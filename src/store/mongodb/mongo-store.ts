@@ -15,6 +15,7 @@ import {
   type SchedulePatch,
   type TickClaim,
 } from '../../domain/index.js';
+import type { ListRunsOptions } from '../list-runs-options.js';
 import { parseNode, parseRun } from '../read-documents.js';
 import { lockingWrites, type DocumentLocks } from './document-locks.js';
 import { parseRunPatch } from './parse-run-patch.js';
@@ -57,7 +58,6 @@ export interface MongoStoreOptions {
   /** Length of a run lease; renewed at a third of it while held. */
   leaseMs: number;
 }
-
 
 /**
  * The MongoDB store (DESIGN §4): one document per run, node and event in the `runs`, `nodes` and
@@ -138,10 +138,27 @@ export class MongoStore implements Store {
     return document ? parseRun(document, `runs/${runId}`) : null;
   }
 
-  async listRuns(): Promise<Run[]> {
-    const documents = await this.#call('listing runs', () =>
-      this.#collections.runs.find({}, { projection: runFields }).sort({ createdAt: -1, id: -1 }).toArray(),
-    );
+  async listRuns(options: ListRunsOptions = {}): Promise<Run[]> {
+    const { status, after, limit } = options;
+    // MongoDB reads `limit(0)` as no limit.
+    if (limit === 0) return [];
+    const filter: Document = {
+      ...(status === undefined ? {} : { status }),
+      ...(after
+        ? {
+            $or: [
+              { createdAt: { $lt: after.createdAt } },
+              { createdAt: after.createdAt, id: { $lt: after.id } },
+            ],
+          }
+        : {}),
+    };
+    const documents = await this.#call('listing runs', () => {
+      const found = this.#collections.runs
+        .find(filter, { projection: runFields })
+        .sort({ createdAt: -1, id: -1 });
+      return (limit === undefined ? found : found.limit(limit)).toArray();
+    });
     return documents.map((document) => parseRun(document, `runs/${document.id}`));
   }
 
@@ -233,7 +250,11 @@ export class MongoStore implements Store {
   }
 
   /** Runs a write of events with seqs; their seqs are abandoned if it was refused. */
-  async #settlingSeqs<T>(runId: string | undefined, events: readonly NodeEvent[], write: () => Promise<T>): Promise<T> {
+  async #settlingSeqs<T>(
+    runId: string | undefined,
+    events: readonly NodeEvent[],
+    write: () => Promise<T>,
+  ): Promise<T> {
     if (runId === undefined) return write();
     try {
       const result = await write();
@@ -255,7 +276,11 @@ export class MongoStore implements Store {
   }
 
   /** Runs a write that carries `events`, counting their times as in flight until it settles. */
-  async #writingEvents<T>(runId: string | undefined, events: readonly NodeEvent[], write: () => Promise<T>): Promise<T> {
+  async #writingEvents<T>(
+    runId: string | undefined,
+    events: readonly NodeEvent[],
+    write: () => Promise<T>,
+  ): Promise<T> {
     if (runId === undefined || events.length === 0) return write();
     let times = this.#eventsInFlight.get(runId);
     if (!times) this.#eventsInFlight.set(runId, (times = new Map<string, number>()));
@@ -469,7 +494,8 @@ export class MongoStore implements Store {
   ): Promise<R> {
     const plain = this.#client.db(this.#collections.runs.dbName).collection<D>(name);
     // On a server without atomic updates, conditional writes take the document's lock, as the store's own do.
-    const collection = this.#locks && options.atomicBy ? lockingWrites(plain, this.#locks, options.atomicBy) : plain;
+    const collection =
+      this.#locks && options.atomicBy ? lockingWrites(plain, this.#locks, options.atomicBy) : plain;
     return this.#call(what, () => operation(collection));
   }
 
