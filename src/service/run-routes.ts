@@ -106,13 +106,10 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         // A run this process drives, or drove to its end: its engine's run and nodes, no read of
         // every node (on MongoDB such a read waits behind the runs' queued writes: a p99 of 270 ms
         // under the service bench).
-        const { run, nodes } = (await runs.knownState(params.run)) ?? {
-          run: await getRun(store, params.run),
-          nodes: await store.listNodes(params.run),
-        };
+        const { run, nodes } = await runs.state(params.run);
         // Already JSON (see runTreeJson): sent as it is.
         void reply.type('application/json; charset=utf-8');
-        return runTreeJson(run, nodes);
+        return runTreeJson(run, nodes ?? (await store.listNodes(params.run)));
       },
     }),
     defineRoute({
@@ -134,9 +131,9 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         const approvals = await Promise.all(
           open.map(async (run) => {
             // A run this process drives: its engine's nodes; another: read only if any node waits.
-            const known = await runs.knownState(run.id, run);
-            if (!known && !(await store.countNodes(run.id)).awaiting_approval) return [];
-            const nodes = known?.nodes ?? (await store.listNodes(run.id));
+            const known = await runs.state(run.id, run);
+            if (!known.nodes && !(await store.countNodes(run.id)).awaiting_approval) return [];
+            const nodes = known.nodes ?? (await store.listNodes(run.id));
             return pendingApprovals(nodes).map((approval) => ({ ...approval, prompt: run.prompt }));
           }),
         );
@@ -153,10 +150,8 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         404: notFound,
       },
       handler: async ({ params }) => {
-        const known = await runs.knownState(params.run);
-        if (known) return { approvals: pendingApprovals(known.nodes) };
-        await getRun(store, params.run);
-        return { approvals: pendingApprovals(await store.listNodes(params.run)) };
+        const { nodes } = await runs.state(params.run);
+        return { approvals: pendingApprovals(nodes ?? (await store.listNodes(params.run))) };
       },
     }),
     defineRoute({
@@ -255,8 +250,6 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
  * when not given: 404 for an unknown one).
  */
 async function summary(store: Store, runs: ServiceRuns, runId: string, stored?: Run) {
-  const known = await runs.knownState(runId, stored);
-  if (known) return { run: known.run, counts: countByStatus(known.nodes) };
-  const run = stored ?? (await getRun(store, runId));
-  return { run, counts: await store.countNodes(run.id) };
+  const { run, nodes } = await runs.state(runId, stored);
+  return { run, counts: nodes ? countByStatus(nodes) : await store.countNodes(run.id) };
 }

@@ -11,7 +11,15 @@ import {
   type RunSpec,
   type TraceOptions,
 } from '../api/index.js';
-import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
+import {
+  isOpenRun,
+  StateConflictError,
+  UsageError,
+  type Decision,
+  type Limits,
+  type Run,
+  type TaskNode,
+} from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { EndedRuns, type RunState } from './ended-runs.js';
@@ -83,14 +91,16 @@ export class ServiceRuns {
   }
 
   /**
-   * A run and its nodes without reading every node from the store, or null: a run this process
-   * drives ({@link drivenState}), or one whose drive here ended and that nobody has changed since
-   * (checked against the stored run: `stored` when the caller has read it, else one read).
+   * A run, with its nodes when this process knows them without reading every node from the store: a
+   * run it drives ({@link drivenState}), or one whose drive here ended and that nobody has changed
+   * since. Otherwise the stored run (`stored` when the caller has read it, else read once: a
+   * `NotFoundError` for a run the store does not have) with `nodes: null`.
    */
-  async knownState(runId: string, stored?: Run): Promise<RunState | null> {
+  async state(runId: string, stored?: Run): Promise<{ run: Run; nodes: readonly TaskNode[] | null }> {
     const driven = this.drivenState(runId);
-    if (driven || !this.#ended.has(runId)) return driven;
-    return this.#ended.current(stored ?? (await getRun(this.#options.store, runId)));
+    if (driven) return driven;
+    const run = stored ?? (await getRun(this.#options.store, runId));
+    return (this.#ended.has(runId) ? this.#ended.current(run) : null) ?? { run, nodes: null };
   }
 
   /** Checks and stores a new run, and (unless detached) starts driving it. Nothing is stored for a bad one. */
@@ -147,7 +157,11 @@ export class ServiceRuns {
   }
 
   /** Records a person's decision: applied at once when this process drives the run, else by whoever does. */
-  async decide(runId: string, nodeId: string, given: DecisionInput): Promise<Pick<Decision, 'action' | 'by'>> {
+  async decide(
+    runId: string,
+    nodeId: string,
+    given: DecisionInput,
+  ): Promise<Pick<Decision, 'action' | 'by'>> {
     // The server's own user did not decide: a request that names nobody is recorded as the API's.
     const input = { ...given, by: given.by ?? 'api' };
     const handle = this.#driving.get(runId)?.handle;
@@ -233,7 +247,8 @@ export class ServiceRuns {
           if (outcome.run.status === 'completed' || outcome.run.status === 'failed')
             this.#ended.keep({ run: outcome.run, nodes: handle.nodes() });
         },
-        (error: unknown) => this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
+        (error: unknown) =>
+          this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
       )
       .finally(() => this.#driving.delete(runId));
     this.#driving.set(runId, { handle, ended });

@@ -22,12 +22,14 @@ describe.each(storesUnderTest())('reads of a run the server drove to its end, on
     const dir = await makeTempDir('arbor-serve-ended-');
     const storage = await harnessStorage(kind, dir);
     const store = await storage.open();
-    // The server's store, counting the reads of every node of a run.
+    // The server's store, counting the reads of every node of a run, and of runs.
     let nodeReads = 0;
+    let runReads = 0;
     const counted = new Proxy(store, {
       get(target, key) {
         if (key === 'listNodes' || key === 'countNodes')
           return (runId: string) => (nodeReads++, target[key](runId));
+        if (key === 'getRun') return (runId: string) => (runReads++, target.getRun(runId));
         const value: unknown = Reflect.get(target, key, target);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
@@ -61,7 +63,10 @@ describe.each(storesUnderTest())('reads of a run the server drove to its end, on
     // Another process (as `arbor resume --from-node`) does node 3 again: its new version must show.
     const redone = await (await prepareResume({ store: other, runId: run.id, fromNode: '3', by: 'test' })).start();
     expect((await redone.done).run.status).toBe('completed');
+    runReads = 0;
     const after = await client.get<{ children: Array<{ id: string; version: number }> }>(`/v1/runs/${run.id}/tree`);
+    // The stored run, read once: it tells the kept nodes are out of date, and it is the tree's run.
+    expect(runReads).toBe(1);
     expect(after.body).toEqual(await storedTree(store, run.id));
     expect(after.body).not.toEqual(tree.body);
     expect(nodeReads).toBe(1);
