@@ -2,15 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, StoreError, UsageError, type ModelCall, type TaskNode } from '../src/domain/index.js';
 import type { Store } from '../src/store/index.js';
 import { describeScheduleContract } from './schedule-store-contract.js';
-import {
-  at,
-  createdEvent,
-  decisionOf,
-  move,
-  sampleChild,
-  sampleRun,
-  transitionWrite,
-} from './support/sample-documents.js';
+import { at, createdEvent, decisionOf, move, sampleChild, sampleRun, transitionWrite } from './support/sample-documents.js';
 
 /** A fresh store for one test, a way to open a second instance on the same data, and clean-up. */
 export interface StoreContractContext {
@@ -163,13 +155,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
       it('bumps the version on a conditional update and returns the stored node', async () => {
         const { runId, children } = await treeRun();
         const { node, patch, event } = move(children[1]!, { type: 'deps-met' });
-        const stored = await store.updateNode({
-          runId,
-          nodeId: node.id,
-          expectedVersion: 0,
-          patch,
-          events: [event],
-        });
+        const stored = await store.updateNode({ runId, nodeId: node.id, expectedVersion: 0, patch, events: [event] });
         expect(stored).toEqual(node);
         expect(stored).toMatchObject({ status: 'ready', version: 1 });
         expect(await store.getNode(runId, node.id)).toEqual(node);
@@ -193,22 +179,10 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         try {
           const { patch } = move(second, { type: 'deps-met' });
           await other.updateNode({ runId, nodeId: second.id, expectedVersion: 0, patch });
-          await expect(
-            store.updateNode({ runId, nodeId: second.id, expectedVersion: 0, patch }),
-          ).rejects.toBeInstanceOf(ConflictError);
-          const again = await other.updateNode({
-            runId,
-            nodeId: first.id,
-            expectedVersion: 0,
-            patch: { description: 'by the other' },
-          });
+          await expect(store.updateNode({ runId, nodeId: second.id, expectedVersion: 0, patch })).rejects.toBeInstanceOf(ConflictError);
+          const again = await other.updateNode({ runId, nodeId: first.id, expectedVersion: 0, patch: { description: 'by the other' } });
           // This instance has not read the first child's new version yet; an update at it still goes through.
-          const updated = await store.updateNode({
-            runId,
-            nodeId: first.id,
-            expectedVersion: again.version,
-            patch: { description: 'then this one' },
-          });
+          const updated = await store.updateNode({ runId, nodeId: first.id, expectedVersion: again.version, patch: { description: 'then this one' } });
           expect(updated).toMatchObject({ version: again.version + 1, description: 'then this one' });
         } finally {
           await other.close();
@@ -242,12 +216,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
     });
 
     describe('model calls', () => {
-      function call(
-        runId: string,
-        nodeId: string,
-        seconds: number,
-        answer: string | null = '{"ok":true}',
-      ): ModelCall {
+      function call(runId: string, nodeId: string, seconds: number, answer: string | null = '{"ok":true}'): ModelCall {
         return {
           schemaVersion: 1,
           runId,
@@ -258,10 +227,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           messages: [{ role: 'user', content: `Do node ${nodeId}` }],
           answer,
           finishReason: answer === null ? null : 'complete',
-          usage:
-            answer === null
-              ? null
-              : { calls: 1, inputTokens: 10, outputTokens: 5, cachedTokens: 0, costUsd: null },
+          usage: answer === null ? null : { calls: 1, inputTokens: 10, outputTokens: 5, cachedTokens: 0, costUsd: null },
           error: answer === null ? 'HTTP 500' : null,
           startedAt: at(seconds),
           endedAt: at(seconds + 1),
@@ -274,11 +240,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         await store.recordCall(call(runId, '1', 3, null));
         await store.recordCall(call(runId, '2', 7));
 
-        expect(await store.listCalls(runId)).toEqual([
-          call(runId, '1', 3, null),
-          call(runId, '2', 5),
-          call(runId, '2', 7),
-        ]);
+        expect(await store.listCalls(runId)).toEqual([call(runId, '1', 3, null), call(runId, '2', 5), call(runId, '2', 7)]);
         const second = await context.reopen();
         expect((await second.listCalls(runId, '2')).map((entry) => entry.startedAt)).toEqual([at(5), at(7)]);
         expect(await second.listCalls(runId, '9')).toEqual([]);
@@ -338,12 +300,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
       it('says, while a write of events is on its way, the time of its earliest event (MongoDB; the embedded journal never has one)', async () => {
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });
-        const writing = store.updateNode({
-          runId,
-          nodeId: '2',
-          expectedVersion: 0,
-          ...transitionWrite(ready),
-        });
+        const writing = store.updateNode({ runId, nodeId: '2', expectedVersion: 0, ...transitionWrite(ready) });
         expect(store.eventsWrittenUntil(runId)).toBe(store.kind === 'mongodb' ? ready.event.at : null);
         await writing;
         expect(store.eventsWrittenUntil(runId)).toBeNull();
@@ -356,9 +313,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         const counts: Record<string, number> = {};
         for (const node of await store.listNodes(runId)) counts[node.status] = (counts[node.status] ?? 0) + 1;
         expect(await store.countNodes(runId)).toEqual(counts);
-        expect(Object.values(await store.countNodes(runId)).reduce((sum, count) => sum + count, 0)).toBe(
-          (await store.listNodes(runId)).length,
-        );
+        expect(Object.values(await store.countNodes(runId)).reduce((sum, count) => sum + count, 0)).toBe((await store.listNodes(runId)).length);
         expect(await store.countNodes('r-none')).toEqual({});
       });
 
@@ -366,11 +321,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, ...transitionWrite(ready) });
-        const started = move(
-          ready.node,
-          { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } },
-          3,
-        );
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } }, 3);
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, ...transitionWrite(started) });
         const all = await store.listEvents(runId);
         const sequenced = await store.listEventsAfter(runId, 0);
@@ -388,13 +339,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         const { runId, children } = await treeRun();
         const lock = await store.acquireRun(runId, 'engine A');
         const ready = move(children[1]!, { type: 'deps-met' });
-        await store.updateNode({
-          runId,
-          nodeId: '2',
-          expectedVersion: 0,
-          ...transitionWrite(ready),
-          current: children[1]!,
-        });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, ...transitionWrite(ready), current: children[1]! });
         // A stale write is refused: its event is not stored (nor its seq, on any store).
         const stale = move(children[1]!, { type: 'deps-met' });
         await expect(
@@ -410,18 +355,8 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         await lock.release();
         const next = await context.reopen();
         const again = await next.acquireRun(runId, 'engine B');
-        const started = move(
-          ready.node,
-          { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } },
-          3,
-        );
-        await next.updateNode({
-          runId,
-          nodeId: '2',
-          expectedVersion: 1,
-          ...transitionWrite(started),
-          current: ready.node,
-        });
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } }, 3);
+        await next.updateNode({ runId, nodeId: '2', expectedVersion: 1, ...transitionWrite(started), current: ready.node });
         await again.release();
 
         const seqs = (await next.listEventsAfter(runId, 0)).map((event) => event.seq!);
@@ -438,10 +373,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
       it('stores several transitions in one write, one version each, and refuses the next write on a stale version', async () => {
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });
-        const started = move(ready.node, {
-          type: 'start',
-          lease: { owner: 'w', token: 't', expiresAt: at(60) },
-        });
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w', token: 't', expiresAt: at(60) } });
         const stored = await store.updateNode({
           runId,
           nodeId: '2',
@@ -451,11 +383,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         });
         expect(stored).toEqual(started.node);
         expect(await store.getNode(runId, '2')).toEqual(started.node);
-        expect(await store.listEvents(runId, '2')).toEqual([
-          createdEvent(children[1]!),
-          ready.event,
-          started.event,
-        ]);
+        expect(await store.listEvents(runId, '2')).toEqual([createdEvent(children[1]!), ready.event, started.event]);
         // The node moved two versions: a writer that read version 1 lost the race.
         await expect(
           store.updateNode({ runId, nodeId: '2', expectedVersion: 1, patch: { title: 'late' } }),
@@ -472,17 +400,8 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         expect(started.node).toMatchObject({ status: 'running', version: 1 });
         // The node's next write takes it on from version 1, and its event is the third.
         const submitted = move(started.node, { type: 'submit' }, 3);
-        await store.updateNode({
-          runId: run.id,
-          nodeId: child.id,
-          expectedVersion: 1,
-          ...transitionWrite(submitted),
-        });
-        expect(await store.listEvents(run.id, child.id)).toEqual([
-          createdEvent(child),
-          started.event,
-          submitted.event,
-        ]);
+        await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 1, ...transitionWrite(submitted) });
+        expect(await store.listEvents(run.id, child.id)).toEqual([createdEvent(child), started.event, submitted.event]);
         const reopened = await context.reopen();
         try {
           expect(await reopened.listEvents(run.id, child.id)).toEqual([
@@ -605,9 +524,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         const { patch, event } = move(children[1]!, { type: 'deps-met' }, 20);
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch, events: [event] });
         const held = (version: number) => (id: string) => (id === '2' ? version : undefined);
-        expect((await store.listNodesUpdatedSince(runId, at(10), held(0))).map((node) => node.id)).toEqual([
-          '2',
-        ]);
+        expect((await store.listNodesUpdatedSince(runId, at(10), held(0))).map((node) => node.id)).toEqual(['2']);
         expect(await store.listNodesUpdatedSince(runId, at(10), held(1))).toEqual([]);
         expect(await store.listNodesUpdatedSince(runId, at(10), held(2))).toEqual([]);
       });
@@ -616,16 +533,8 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch: ready.patch });
-        const started = move(ready.node, {
-          type: 'start',
-          lease: { owner: 'w1', token: 't1', expiresAt: at(60) },
-        });
-        await store.updateNode({
-          runId,
-          nodeId: '2',
-          expectedVersion: 1,
-          patch: { ...started.patch, worker: 'w1' },
-        });
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w1', token: 't1', expiresAt: at(60) } });
+        await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, patch: { ...started.patch, worker: 'w1' } });
 
         expect(await store.renewLease({ runId, nodeId: '2', token: 't1', expiresAt: at(90) })).toBe(true);
         expect(await store.renewLease({ runId, nodeId: '2', token: 'other', expiresAt: at(99) })).toBe(false);
@@ -640,10 +549,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         const { runId, children } = await treeRun();
         const ready = move(children[1]!, { type: 'deps-met' });
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 0, patch: ready.patch });
-        const started = move(ready.node, {
-          type: 'start',
-          lease: { owner: 'w1', token: 't1', expiresAt: at(60) },
-        });
+        const started = move(ready.node, { type: 'start', lease: { owner: 'w1', token: 't1', expiresAt: at(60) } });
         await store.updateNode({ runId, nodeId: '2', expectedVersion: 1, patch: started.patch });
         // Another worker finds the lease expired and takes the node back to ready.
         const paused = move(started.node, { type: 'pause', reason: 'lease of w1 expired' });
@@ -665,19 +571,14 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
           Array.from({ length: 8 }, () => store.reserveBudget({ runId: run.id, limits, tokens: 10 })),
         );
         expect(asked.filter((answer) => answer.reserved)).toHaveLength(3);
-        expect(asked.find((answer) => !answer.reserved)).toMatchObject({
-          reserved: false,
-          budget: 'maxCalls',
-        });
+        expect(asked.find((answer) => !answer.reserved)).toMatchObject({ reserved: false, budget: 'maxCalls' });
 
         // A call given back frees its place; a settled one counts in the run's usage.
         await store.settleBudget({ runId: run.id, tokens: 10, usage: null });
         const usage = { calls: 1, inputTokens: 12, outputTokens: 3, cachedTokens: 0, costUsd: 0.5 };
         await store.settleBudget({ runId: run.id, tokens: 10, usage });
         expect(await store.reserveBudget({ runId: run.id, limits, tokens: 10 })).toEqual({ reserved: true });
-        expect(await store.reserveBudget({ runId: run.id, limits, tokens: 10 })).toMatchObject({
-          reserved: false,
-        });
+        expect(await store.reserveBudget({ runId: run.id, limits, tokens: 10 })).toMatchObject({ reserved: false });
         expect((await store.getRun(run.id))?.usage).toEqual(usage);
       });
 
@@ -706,9 +607,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
             cachedTokens: 0,
             costUsd: 1,
           });
-          expect(await second.reserveBudget({ runId: run.id, limits, tokens: 10 })).toMatchObject({
-            reserved: false,
-          });
+          expect(await second.reserveBudget({ runId: run.id, limits, tokens: 10 })).toMatchObject({ reserved: false });
         } finally {
           await second.close();
         }
@@ -729,9 +628,7 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         await store.createRun(run, root);
         const runId = run.id;
         const tokenLimits = { maxCalls: null, maxTokens: 100, maxCostUsd: null };
-        expect(await store.reserveBudget({ runId, limits: tokenLimits, tokens: 10 })).toEqual({
-          reserved: true,
-        });
+        expect(await store.reserveBudget({ runId, limits: tokenLimits, tokens: 10 })).toEqual({ reserved: true });
         await store.settleBudget({
           runId,
           tokens: 10,

@@ -104,9 +104,7 @@ function treeShape(
  */
 export function runTreeJson(run: Pick<Run, 'id' | 'rootId' | 'status'>, nodes: readonly TaskNode[]): string {
   const { root, childrenOf } = treeShape(run, nodes);
-  const parts: string[] = [
-    `{"runId":${JSON.stringify(run.id)},"status":${JSON.stringify(run.status)},"root":`,
-  ];
+  const parts: string[] = [`{"runId":${JSON.stringify(run.id)},"status":${JSON.stringify(run.status)},"root":`];
   const visit = (node: TaskNode): void => {
     const text = nodeJson(node);
     parts.push(text.slice(0, -1), text.length > 2 ? ',"children":[' : '"children":[');

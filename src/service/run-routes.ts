@@ -123,8 +123,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
     defineRoute({
       method: 'GET',
       url: '/v1/approvals',
-      summary:
-        "every node waiting for a person, across the open runs, oldest request first, with its run's prompt",
+      summary: "every node waiting for a person, across the open runs, oldest request first, with its run's prompt",
       responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.allApprovals } },
       handler: async () => {
         const open = (await store.listRuns()).filter(isOpenRun);
@@ -145,10 +144,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       url: '/v1/runs/:run/approvals',
       summary: 'nodes waiting for a person, with what the CLI prompt shows',
       params: runParamsSchema,
-      responses: {
-        200: { description: 'the nodes that wait', schema: responseSchemas.approvals },
-        404: notFound,
-      },
+      responses: { 200: { description: 'the nodes that wait', schema: responseSchemas.approvals }, 404: notFound },
       handler: async ({ params }) => {
         const { nodes } = await runs.state(params.run);
         return { approvals: pendingApprovals(nodes ?? (await store.listNodes(params.run))) };
@@ -177,17 +173,13 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       summary: 'cancel a run (resume continues it)',
       params: runParamsSchema,
       body: cancelBodySchema,
-      responses: {
-        200: { description: 'what the cancel did', schema: responseSchemas.cancelled },
-        404: notFound,
-      },
+      responses: { 200: { description: 'what the cancel did', schema: responseSchemas.cancelled }, 404: notFound },
       handler: async ({ params, body }) => ({ runId: params.run, ...(await runs.cancel(params.run, body)) }),
     }),
     defineRoute({
       method: 'POST',
       url: '/v1/runs/:run/resume',
-      summary:
-        'continue a run in the server from its stored state (as `arbor resume`); `fromNode` does a settled node again',
+      summary: 'continue a run in the server from its stored state (as `arbor resume`); `fromNode` does a settled node again',
       params: runParamsSchema,
       body: resumeBodySchema,
       responses: {
@@ -203,8 +195,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
     defineRoute({
       method: 'GET',
       url: '/v1/runs/:run/artifacts/*',
-      summary:
-        "an artifact a node wrote, from the run's output folder (as text/plain; only paths a node result lists)",
+      summary: "an artifact a node wrote, from the run's output folder (as text/plain; only paths a node result lists)",
       params: artifactParamsSchema,
       responses: {
         200: { description: 'the file' },
@@ -224,7 +215,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       url: '/v1/runs/:run/stats',
       summary: 'where time and money went (the document of `arbor stats --json`)',
       params: runParamsSchema,
-      responses: { 200: { description: "the run's analytics", schema: runStatsSchema }, 404: notFound },
+      responses: { 200: { description: 'the run\'s analytics', schema: runStatsSchema }, 404: notFound },
       handler: ({ params }) => runStats(store, params.run),
     }),
     defineRoute({

@@ -11,15 +11,7 @@ import {
   type RunSpec,
   type TraceOptions,
 } from '../api/index.js';
-import {
-  isOpenRun,
-  StateConflictError,
-  UsageError,
-  type Decision,
-  type Limits,
-  type Run,
-  type TaskNode,
-} from '../domain/index.js';
+import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run, type TaskNode } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { EndedRuns, type RunState } from './ended-runs.js';
@@ -157,11 +149,7 @@ export class ServiceRuns {
   }
 
   /** Records a person's decision: applied at once when this process drives the run, else by whoever does. */
-  async decide(
-    runId: string,
-    nodeId: string,
-    given: DecisionInput,
-  ): Promise<Pick<Decision, 'action' | 'by'>> {
+  async decide(runId: string, nodeId: string, given: DecisionInput): Promise<Pick<Decision, 'action' | 'by'>> {
     // The server's own user did not decide: a request that names nobody is recorded as the API's.
     const input = { ...given, by: given.by ?? 'api' };
     const handle = this.#driving.get(runId)?.handle;
@@ -247,8 +235,7 @@ export class ServiceRuns {
           if (outcome.run.status === 'completed' || outcome.run.status === 'failed')
             this.#ended.keep({ run: outcome.run, nodes: handle.nodes() });
         },
-        (error: unknown) =>
-          this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
+        (error: unknown) => this.#options.log(`run ${runId}: stopped by an error: ${(error as Error).message}`),
       )
       .finally(() => this.#driving.delete(runId));
     this.#driving.set(runId, { handle, ended });

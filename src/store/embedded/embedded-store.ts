@@ -92,10 +92,7 @@ export class EmbeddedStore implements Store {
    */
   async createRun(run: Run, root: TaskNode): Promise<void> {
     const { valid, validRoot } = await this.use(() => {
-      const checked = {
-        valid: parseRun(run, `new run ${run.id}`),
-        validRoot: parseNode(root, `root node of new run ${run.id}`),
-      };
+      const checked = { valid: parseRun(run, `new run ${run.id}`), validRoot: parseNode(root, `root node of new run ${run.id}`) };
       if (checked.validRoot.runId !== checked.valid.id || checked.validRoot.id !== checked.valid.rootId)
         throw new StoreError(`node ${root.id} of run ${root.runId} is not the root of run ${run.id}`, {
           runId: run.id,
@@ -104,12 +101,7 @@ export class EmbeddedStore implements Store {
       return checked;
     });
     const directory = this.runDirectory(valid.id);
-    const lock = {
-      path: `${directory}.create.lock`,
-      id: valid.id,
-      owner: 'create',
-      what: `the creation of run ${valid.id}`,
-    };
+    const lock = { path: `${directory}.create.lock`, id: valid.id, owner: 'create', what: `the creation of run ${valid.id}` };
     await withLockFile(lock, () => {
       this.createRunDirectory(valid.id, directory);
       const files =

@@ -59,6 +59,7 @@ export interface MongoStoreOptions {
   leaseMs: number;
 }
 
+
 /**
  * The MongoDB store (DESIGN §4): one document per run, node and event in the `runs`, `nodes` and
  * `events` collections. Concurrency rests on single-document conditional updates (node `version`,
@@ -145,18 +146,11 @@ export class MongoStore implements Store {
     const filter: Document = {
       ...(status === undefined ? {} : { status }),
       ...(after
-        ? {
-            $or: [
-              { createdAt: { $lt: after.createdAt } },
-              { createdAt: after.createdAt, id: { $lt: after.id } },
-            ],
-          }
+        ? { $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, id: { $lt: after.id } }] }
         : {}),
     };
     const documents = await this.#call('listing runs', () => {
-      const found = this.#collections.runs
-        .find(filter, { projection: runFields })
-        .sort({ createdAt: -1, id: -1 });
+      const found = this.#collections.runs.find(filter, { projection: runFields }).sort({ createdAt: -1, id: -1 });
       return (limit === undefined ? found : found.limit(limit)).toArray();
     });
     return documents.map((document) => parseRun(document, `runs/${document.id}`));
@@ -250,11 +244,7 @@ export class MongoStore implements Store {
   }
 
   /** Runs a write of events with seqs; their seqs are abandoned if it was refused. */
-  async #settlingSeqs<T>(
-    runId: string | undefined,
-    events: readonly NodeEvent[],
-    write: () => Promise<T>,
-  ): Promise<T> {
+  async #settlingSeqs<T>(runId: string | undefined, events: readonly NodeEvent[], write: () => Promise<T>): Promise<T> {
     if (runId === undefined) return write();
     try {
       const result = await write();
@@ -276,11 +266,7 @@ export class MongoStore implements Store {
   }
 
   /** Runs a write that carries `events`, counting their times as in flight until it settles. */
-  async #writingEvents<T>(
-    runId: string | undefined,
-    events: readonly NodeEvent[],
-    write: () => Promise<T>,
-  ): Promise<T> {
+  async #writingEvents<T>(runId: string | undefined, events: readonly NodeEvent[], write: () => Promise<T>): Promise<T> {
     if (runId === undefined || events.length === 0) return write();
     let times = this.#eventsInFlight.get(runId);
     if (!times) this.#eventsInFlight.set(runId, (times = new Map<string, number>()));
@@ -494,8 +480,7 @@ export class MongoStore implements Store {
   ): Promise<R> {
     const plain = this.#client.db(this.#collections.runs.dbName).collection<D>(name);
     // On a server without atomic updates, conditional writes take the document's lock, as the store's own do.
-    const collection =
-      this.#locks && options.atomicBy ? lockingWrites(plain, this.#locks, options.atomicBy) : plain;
+    const collection = this.#locks && options.atomicBy ? lockingWrites(plain, this.#locks, options.atomicBy) : plain;
     return this.#call(what, () => operation(collection));
   }
 
