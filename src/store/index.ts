@@ -1,5 +1,5 @@
 export { EmbeddedStore, openEmbeddedStore, type EmbeddedStoreOptions } from './embedded/index.js';
-export { listedBefore, selectRuns, type ListRunsOptions } from './list-runs-options.js';
+export type { ListRunsOptions } from './list-runs-options.js';
 export { openStore } from './open-store.js';
 export { parseEvent, parseModelCall, parseNode, parseNodePatch, parseRun } from './read-documents.js';
 export { defaultStoreSpec, resolveStoreSpec } from './resolve-store-spec.js';

@@ -11,7 +11,7 @@ export interface ListRunsOptions {
 }
 
 /** True when `run` comes before `other` in the runs' order (newest first, the larger id first). */
-export function listedBefore(
+function listedBefore(
   run: Pick<Run, 'createdAt' | 'id'>,
   other: Pick<Run, 'createdAt' | 'id'>,
 ): boolean {
