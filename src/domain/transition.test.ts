@@ -87,18 +87,21 @@ describe('transition', () => {
   });
 
   it('redoes a completed leaf afresh and a completed parent to roll up again, recording why', () => {
-    const completed = node('completed', { attempts: 2, startedAt: at, endedAt: at });
+    const result = { summary: 'first pass', output: '', artifacts: [] };
+    const completed = node('completed', { attempts: 2, startedAt: at, endedAt: at, result });
     const leaf = transition(
       completed,
       { type: 'redo', to: 'ready', reason: 'resumed from node 1 by ana' },
       options,
     );
     const parent = transition(completed, { type: 'redo', to: 'decomposed', reason: 'r' }, options);
+    // Neither shows the first pass's result while it is done again.
     expect(leaf.success && leaf.value.node).toMatchObject({
       status: 'ready',
       attempts: 0,
       startedAt: null,
       endedAt: null,
+      result: null,
     });
     expect(leaf.success && leaf.value.event).toMatchObject({
       type: 'redo',
@@ -111,6 +114,7 @@ describe('transition', () => {
       attempts: 2,
       startedAt: at,
       endedAt: null,
+      result: null,
     });
     for (const from of ['failed', 'skipped', 'cancelled'] as const)
       expect(transition(node(from), { type: 'redo', to: 'pending', reason: 'r' }, options).success).toBe(

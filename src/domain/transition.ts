@@ -180,11 +180,13 @@ function move(node: TaskNode, event: NodeTransitionEvent, at: string): Result<Mo
       return ok({
         to: event.to,
         reason: event.reason,
-        // A parent that only rolls up again keeps its attempts and start; work done again starts afresh.
+        // A node done again has no result until it is done (its first pass's answers stay in its
+        // events and calls). A parent that only rolls up again keeps its attempts and start; work
+        // done again starts afresh.
         patch:
           event.to === 'decomposed'
-            ? { error: null, endedAt: null }
-            : { error: null, endedAt: null, startedAt: null, attempts: 0 },
+            ? { error: null, endedAt: null, result: null }
+            : { error: null, endedAt: null, result: null, startedAt: null, attempts: 0 },
       });
   }
 }
