@@ -3,7 +3,7 @@ import type { Run, TaskNode } from '../domain/index.js';
 /** A run and its nodes as this process holds them (its engine's, or kept by {@link EndedRuns}). */
 export interface RunState {
   run: Run;
-  nodes: TaskNode[];
+  nodes: readonly TaskNode[];
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   type RunSpec,
   type TraceOptions,
 } from '../api/index.js';
-import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run, type TaskNode } from '../domain/index.js';
+import { isOpenRun, StateConflictError, UsageError, type Decision, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { EndedRuns, type RunState } from './ended-runs.js';
@@ -88,7 +88,7 @@ export class ServiceRuns {
    * since. Otherwise the stored run (`stored` when the caller has read it, else read once: a
    * `NotFoundError` for a run the store does not have) with `nodes: null`.
    */
-  async state(runId: string, stored?: Run): Promise<{ run: Run; nodes: readonly TaskNode[] | null }> {
+  async state(runId: string, stored?: Run): Promise<RunState | { run: Run; nodes: null }> {
     const driven = this.drivenState(runId);
     if (driven) return driven;
     const run = stored ?? (await getRun(this.#options.store, runId));
