@@ -44,6 +44,29 @@ describe('RunHandle', () => {
     }
   });
 
+  it('stores the run as waiting for people while only a decision can move it on, and as running again after it', async () => {
+    const dir = await makeTempDir();
+    const store = await openStore(dir);
+    try {
+      const handle = await startRun({ store, prompt: 'Ship release 1.2', llm: script, outDir: path.join(dir, 'out') });
+      const seen: string[] = [];
+      for await (const event of handle.events()) {
+        if (event.type === 'run-status' || event.type === 'run-end') seen.push(`${event.type} ${event.status}`);
+        if (event.type !== 'run-status' || event.status !== 'awaiting_approval') continue;
+        // Stored before it is told: a reader of the store sees it too.
+        expect((await store.getRun(handle.runId))?.status).toBe('awaiting_approval');
+        expect(event.at).toBe(handle.currentRun().updatedAt);
+        expect(event.waiting.map((node) => node.title)).toEqual(['Release to customers']);
+        await handle.decide(event.waiting[0]!.id, { action: 'approve', by: 'test' });
+      }
+      expect(seen).toEqual(['run-status awaiting_approval', 'run-status running', 'run-end completed']);
+      expect((await handle.done).status).toBe('completed');
+      expect((await store.getRun(handle.runId))?.status).toBe('completed');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses bad input before storing anything', async () => {
     const dir = await makeTempDir();
     const store = await openStore(dir);

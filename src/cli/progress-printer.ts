@@ -42,6 +42,10 @@ export function formatEngineEvent(event: EngineEvent, options: FormatOptions): s
       return `${time}  ${event.node.id.padEnd(8)} ${paint('yellow', 'needs a decision')}: ${event.node.title} — ${event.node.approval?.reason ?? ''}`;
     case 'budget-stop':
       return `${time}  ${paint('red', 'budget reached')}: ${event.message}; no new work starts`;
+    case 'run-status':
+      return event.status === 'running'
+        ? `${time}  run ${paint('green', 'running')} again`
+        : `${time}  run ${paint('yellow', 'awaiting_approval')}: waiting for a decision on ${event.waiting.map((node) => node.id).join(', ')}`;
     case 'run-end':
       return `${time}  run ${paint(event.status === 'completed' ? 'green' : event.status === 'failed' ? 'red' : 'yellow', event.status)}: ${event.message}`;
   }

@@ -53,6 +53,11 @@ export class ApprovalDesk {
     return decisions.length;
   }
 
+  /** The nodes that wait for a person. */
+  waiting(): TaskNode[] {
+    return [...this.options.tree.values()].filter((node) => node.status === 'awaiting_approval');
+  }
+
   /** True while any node waits for a person. */
   waitsForPeople(): boolean {
     return this.options.tree.count('awaiting_approval') > 0;

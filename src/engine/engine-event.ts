@@ -10,4 +10,10 @@ export type EngineEvent =
   | { type: 'sequence-fallback'; node: TaskNode; reason: string }
   | { type: 'approval-request'; node: TaskNode }
   | { type: 'budget-stop'; budget: BudgetName; message: string }
-  | { type: 'run-end'; status: RunStatus; message: string };
+  | { type: 'run-end'; status: RunStatus; message: string }
+  /**
+   * A drive that waits for decisions (`waitForApprovals`) stored the run as waiting for people (only
+   * they can move it on: nothing is in flight, `waiting` are the nodes they are asked about), or as
+   * running again once one of them decided. `at` is the stored run's `updatedAt`.
+   */
+  | { type: 'run-status'; status: 'awaiting_approval' | 'running'; waiting: readonly TaskNode[]; at: string };

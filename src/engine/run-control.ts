@@ -1,4 +1,4 @@
-import { isTerminal, type Run, type RunPatch, type StopReason } from '../domain/index.js';
+import { isTerminal, type Run, type RunPatch, type StopReason, type TaskNode } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineEvent } from './engine-event.js';
 import { asError, now } from './engine-support.js';
@@ -27,6 +27,10 @@ export class RunControl {
   #stopReason: StopReason | null = null;
   #fatal: Error | null = null;
   #inFlight = 0;
+  /** This drive stored the run as waiting for people, and no work began since (see {@link markWaiting}). */
+  #waiting = false;
+  /** The run's status writes of {@link markWaiting} and the work after it, one after the other. */
+  #statusWrites: Promise<void> = Promise.resolve();
   private waiter: (() => void) | null = null;
 
   constructor(private readonly options: RunControlOptions) {
@@ -64,6 +68,38 @@ export class RunControl {
   /** Counts a node advance that begins; {@link advanceEnded} when it ends. */
   advanceBegan(): void {
     this.#inFlight++;
+    // Work goes on after a wait for people (a decision was applied): the run is running again.
+    if (this.#waiting) {
+      this.#waiting = false;
+      void this.writeStatus('running', []);
+    }
+  }
+
+  /**
+   * Stores the run as waiting for people, while nothing is in flight and only `waiting`'s decisions
+   * can move it on (a `run-status` event); once per wait: the next advance stores it running again.
+   */
+  markWaiting(waiting: readonly TaskNode[]): Promise<void> {
+    if (this.#waiting || this.#run.status === 'awaiting_approval') return this.#statusWrites;
+    this.#waiting = true;
+    return this.writeStatus('awaiting_approval', waiting);
+  }
+
+  /** Resolves once the status writes of waits so far are stored (before the run's end is written). */
+  statusWritten(): Promise<void> {
+    return this.#statusWrites;
+  }
+
+  private writeStatus(status: 'awaiting_approval' | 'running', waiting: readonly TaskNode[]): Promise<void> {
+    this.#statusWrites = this.#statusWrites.then(async () => {
+      try {
+        await this.updateRun({ status });
+        this.emit({ type: 'run-status', status, waiting, at: this.#run.updatedAt });
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+    return this.#statusWrites;
   }
 
   /** Counts a node advance that ended and wakes the drive loop. */

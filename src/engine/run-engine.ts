@@ -254,10 +254,13 @@ export class RunEngine {
           continue;
         }
         if (control.isFinished() || control.stopReason || !this.desk.waitsForPeople()) break;
+        // Listens before anything below awaits, so that no wake in between is missed.
+        const woken = control.woken();
         // A decision may have landed from another process since the last poll.
         if ((await this.pollDecisions()) > 0) continue;
         if (!this.options.waitForApprovals) break;
-        await control.woken();
+        await control.markWaiting(this.desk.waiting());
+        await woken;
       }
     } catch (error) {
       await this.failures.markFailed(error);
@@ -324,6 +327,7 @@ export class RunEngine {
     const { control } = this;
     const left = this.member?.leave();
     if (left) return left;
+    await control.statusWritten();
     const { status, stopReason } = runEndStatus({
       root: this.tree.require(control.run.rootId),
       stopReason: control.stopReason,

@@ -8,7 +8,7 @@ import { makeTempDir, waitFor } from '../support/cli.js';
 import { harnessStorage } from '../support/harness-storage.js';
 import { ServiceClient } from '../support/service-client.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
-import { gateBesideSlowSibling } from './service-scripts.js';
+import { gateBesideSlowSibling, quickTaskThenGate } from './service-scripts.js';
 
 const token = 'test-token-0123456789abcdef';
 const secret = 'webhook-secret-for-tests';
@@ -60,6 +60,30 @@ describe('arbor serve webhooks', () => {
     await failing.waitForRequests(4);
     expect(JSON.parse(failing.received[3]!.body)).toMatchObject({ type: 'run.completed', runId, link: `/v1/runs/${runId}` });
     expect(hanging.received.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('posts run.awaiting_approval once only a person can move the run on', { timeout: 60_000 }, async () => {
+    const dir = await makeTempDir('arbor-serve-');
+    store = await (await harnessStorage('embedded', dir)).open();
+    const receiver = await startWebhookReceiver(() => 200);
+    const script = path.join(dir, 'gate.script.yaml');
+    await writeFile(script, quickTaskThenGate);
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token, ARBOR_WEBHOOK_SECRET: secret }, webhooks: [receiver.url] });
+    const client = new ServiceClient(service.url, token);
+    const { runId } = (await client.post<{ runId: string }>('/v1/runs', { prompt: 'Ship', llm: `script:${script}` })).body;
+
+    await receiver.waitForRequests(2);
+    const types = () => receiver.received.map((request) => (JSON.parse(request.body) as { type: string }).type);
+    // Sent side by side, so either may arrive first.
+    expect([...types()].sort()).toEqual(['node.awaiting_approval', 'run.awaiting_approval']);
+    const waiting = receiver.received.find((request) => request.body.includes('"run.awaiting_approval"'))!;
+    expect(JSON.parse(waiting.body)).toMatchObject({ runId, link: `/v1/runs/${runId}` });
+    expect(verifyWebhookSignature(secret, waiting.body, waiting.headers['x-arbor-signature'] as string)).toBe(true);
+
+    const approvals = await client.get<{ approvals: Array<{ nodeId: string }> }>(`/v1/runs/${runId}/approvals`);
+    await client.post(`/v1/runs/${runId}/nodes/${approvals.body.approvals[0]!.nodeId}/decision`, { action: 'approve' });
+    await receiver.waitForRequests(3);
+    expect(types()[2]).toBe('run.completed');
   });
 
   it('refuses webhooks without ARBOR_WEBHOOK_SECRET, before listening', async () => {

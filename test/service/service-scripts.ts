@@ -19,6 +19,21 @@ defaults:
   checker: { verdict: pass, feedback: '' }
 `;
 
+/** A quick task and a gate: once the task is done, only a person can move the run on. */
+export const quickTaskThenGate = `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: build, title: Build it, description: 'quick' }
+        - { key: ship, title: Ship it, description: 'publish', dependsOn: [build], requiresApproval: true, approvalReason: 'customers see it' }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
+  checker: { verdict: pass, feedback: '' }
+`;
+
 /** `count` independent tasks (`Task a`, `Task b`, …): a run with a stream of events to watch. */
 function independentTasks(count: number, delays: { everyCallMs: number; executorMs?: number }): string {
   const tasks = 'abcdefghijklmnopqrstuvwxyz'

@@ -9,7 +9,7 @@ import { harnessStorage } from '../support/harness-storage.js';
 import { at, sampleRun } from '../support/sample-documents.js';
 import { ServiceClient, type StreamMessage } from '../support/service-client.js';
 import { storesUnderTest } from '../support/stores-under-test.js';
-import { artifactTasks, eightTasks, gateBesideSlowSibling, sixSlowTasks } from './service-scripts.js';
+import { artifactTasks, eightTasks, gateBesideSlowSibling, quickTaskThenGate, sixSlowTasks } from './service-scripts.js';
 
 const token = 'test-token-0123456789abcdef';
 const slow = { timeout: 60_000 };
@@ -139,6 +139,30 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const gate = await client.get<{ node: { status: string; approval: { decision: { by: string } } } }>(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}`);
     expect(gate.body.node.status).toBe('completed');
     expect(gate.body.node.approval.decision.by).toBe('ci-bot');
+  });
+
+  it('stores a run that only a person can move on as awaiting_approval, and as running again once decided', slow, async () => {
+    const runId = await startRun(quickTaskThenGate);
+    const stream = client.stream(runId, 0);
+    const summary = () => client.get<{ run: { status: string } }>(`/v1/runs/${runId}`);
+    await waitFor('the run to wait for a person', async () => (await summary()).body.run.status === 'awaiting_approval');
+    expect((await store.getRun(runId))?.status).toBe('awaiting_approval');
+    const waiting = await client.get<{ runs: Array<{ run: { id: string } }> }>('/v1/runs?status=awaiting_approval');
+    expect(waiting.body.runs.map((entry) => entry.run.id)).toEqual([runId]);
+    await stream.until('the run waiting', (s) => s.messages.some((m) => m.kind === 'run' && m.status === 'awaiting_approval'));
+
+    const [gate] = (await client.get<{ approvals: Array<{ nodeId: string }> }>(`/v1/runs/${runId}/approvals`)).body.approvals;
+    const decided = await client.post(`/v1/runs/${runId}/nodes/${gate!.nodeId}/decision`, { action: 'approve' });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(200);
+    await streamToEnd(stream, runId, 'completed');
+    await stream.close();
+    // The stream told the wait, then the end (`running` again in between when its feed read the run then).
+    const statuses = stream.messages.flatMap((m) => (m.kind === 'run' ? [m.status] : []));
+    expect(statuses.slice(statuses.indexOf('awaiting_approval'))).toEqual(
+      expect.arrayContaining(['awaiting_approval', 'completed']),
+    );
+    expect(statuses.at(-1)).toBe('completed');
+    expect((await client.get<{ runs: unknown[] }>('/v1/runs?status=awaiting_approval')).body.runs).toEqual([]);
   });
 
   it('gives a client that reconnects with its last seq every event once: no gap, no duplicate', slow, async () => {

@@ -96,6 +96,37 @@ describe('webhookEventsFor', () => {
     expect(ended('cancelled')).toEqual([]);
   });
 
+  it('maps a run stored waiting for people to a run event whose id is the same for the same wait', () => {
+    const asked = (node: TaskNode, round: number): TaskNode => ({
+      ...node,
+      status: 'awaiting_approval',
+      approval: { kind: 'gate', reason: 'r', round, requestedAt: '2025-01-01T12:00:01.000Z', decision: null },
+    });
+    const other = sampleChild(root, 2);
+    const waiting = (nodes: TaskNode[], at = '2025-01-01T12:00:07.000Z'): EngineEvent => ({
+      type: 'run-status',
+      status: 'awaiting_approval',
+      waiting: nodes,
+      at,
+    });
+    const [payload] = webhookEventsFor(waiting([asked(child, 1), asked(other, 1)]), run);
+    expect(payload).toEqual({
+      id: expect.stringMatching(/^evt_[0-9a-f]{24}$/) as string,
+      type: 'run.awaiting_approval',
+      runId: 'run-webhooks',
+      at: '2025-01-01T12:00:07.000Z',
+      link: '/v1/runs/run-webhooks',
+    });
+    expect(webhookPayloadSchema.parse(payload)).toEqual(payload);
+    // The same nodes asked the same rounds (in any order, stored again after a restart): the same wait.
+    const id = (event: EngineEvent) => webhookEventsFor(event, run)[0]?.id;
+    expect(id(waiting([asked(other, 1), asked(child, 1)], '2025-01-01T12:09:00.000Z'))).toBe(payload!.id);
+    expect(id(waiting([asked(other, 1)]))).not.toBe(payload!.id);
+    expect(id(waiting([asked(child, 2), asked(other, 1)]))).not.toBe(payload!.id);
+    const running: EngineEvent = { type: 'run-status', status: 'running', waiting: [], at: payload!.at };
+    expect(webhookEventsFor(running, run)).toEqual([]);
+  });
+
   it('ignores every other event, and transitions to other statuses', () => {
     expect(webhookEventsFor(transition(child, 'completed', undefined, 'pass'), run)).toEqual([]);
     expect(webhookEventsFor(transition(child, 'running', undefined, 'start'), run)).toEqual([]);

@@ -12,7 +12,7 @@ export type WebhookRun = Pick<Run, 'id'> & Partial<Pick<Run, 'updatedAt'>>;
 
 /**
  * The webhook payloads an engine event calls for (none for most): `run-end` completed, failed or
- * awaiting approval, and a node that moves to (or is created in) `failed` or `awaiting_approval`.
+ * awaiting approval, `run-status` awaiting approval, and a node that moves to (or is created in) `failed` or `awaiting_approval`.
  * Node event ids derive from the run, the node and the stored transition (its type and time), so the
  * same transition derived again, after a restart too, has the same id; run event ids from the run,
  * the type and `run.updatedAt`.
@@ -28,6 +28,22 @@ export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPa
         type,
         runId: run.id,
         at,
+        link: `/v1/runs/${encodeURIComponent(run.id)}`,
+      },
+    ];
+  }
+  // A drive that waits for decisions (the service's) does not end while people are asked: the run
+  // is stored waiting. The id is the same for the same wait (nodes and rounds), after a restart too.
+  if (event.type === 'run-status') {
+    if (event.status !== 'awaiting_approval') return [];
+    const type = 'run.awaiting_approval';
+    const waits = event.waiting.map((node) => `${node.id}@${node.approval?.round ?? 0}`).sort();
+    return [
+      {
+        id: eventId([run.id, type, ...waits]),
+        type,
+        runId: run.id,
+        at: event.at,
         link: `/v1/runs/${encodeURIComponent(run.id)}`,
       },
     ];
