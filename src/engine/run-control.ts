@@ -29,8 +29,8 @@ export class RunControl {
   #inFlight = 0;
   /** This drive stored the run as waiting for people, and no work began since (see {@link markWaiting}). */
   #waiting = false;
-  /** The run's status writes of {@link markWaiting} and the work after it, one after the other. */
-  #statusWrites: Promise<void> = Promise.resolve();
+  /** The last write of the run document: each one waits for the one before, so they land in order. */
+  #runWrites: Promise<void> = Promise.resolve();
   private waiter: (() => void) | null = null;
 
   constructor(private readonly options: RunControlOptions) {
@@ -79,27 +79,22 @@ export class RunControl {
    * Stores the run as waiting for people, while nothing is in flight and only `waiting`'s decisions
    * can move it on (a `run-status` event); once per wait: the next advance stores it running again.
    */
-  markWaiting(waiting: readonly TaskNode[]): Promise<void> {
-    if (this.#waiting || this.#run.status === 'awaiting_approval') return this.#statusWrites;
+  async markWaiting(waiting: readonly TaskNode[]): Promise<void> {
+    if (this.#waiting) return;
     this.#waiting = true;
-    return this.writeStatus('awaiting_approval', waiting);
+    await this.writeStatus('awaiting_approval', waiting);
   }
 
-  /** Resolves once the status writes of waits so far are stored (before the run's end is written). */
-  statusWritten(): Promise<void> {
-    return this.#statusWrites;
-  }
-
-  private writeStatus(status: 'awaiting_approval' | 'running', waiting: readonly TaskNode[]): Promise<void> {
-    this.#statusWrites = this.#statusWrites.then(async () => {
-      try {
-        await this.updateRun({ status });
-        this.emit({ type: 'run-status', status, waiting, at: this.#run.updatedAt });
-      } catch (error) {
-        this.fail(error);
-      }
-    });
-    return this.#statusWrites;
+  private async writeStatus(
+    status: 'awaiting_approval' | 'running',
+    waiting: readonly TaskNode[],
+  ): Promise<void> {
+    try {
+      await this.updateRun({ status });
+      this.emit({ type: 'run-status', status, waiting, at: this.#run.updatedAt });
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /** Counts a node advance that ended and wakes the drive loop. */
@@ -152,7 +147,14 @@ export class RunControl {
   }
 
   /** Writes the run document with the node count and (alone on a run) the usage this process counted. */
-  async updateRun(patch: RunPatch): Promise<void> {
+  updateRun(patch: RunPatch): Promise<void> {
+    // In order: a status written after a wait must not be overtaken by the write before it.
+    const write = this.#runWrites.then(() => this.writeRun(patch));
+    this.#runWrites = write.catch(() => {});
+    return write;
+  }
+
+  private async writeRun(patch: RunPatch): Promise<void> {
     const { store, tree, totals } = this.options;
     this.#run = await store.updateRun(this.#run.id, {
       nodeCount: tree.size,

@@ -327,7 +327,6 @@ export class RunEngine {
     const { control } = this;
     const left = this.member?.leave();
     if (left) return left;
-    await control.statusWritten();
     const { status, stopReason } = runEndStatus({
       root: this.tree.require(control.run.rootId),
       stopReason: control.stopReason,
