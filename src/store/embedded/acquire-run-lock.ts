@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { StoreError, UsageError } from '../../domain/index.js';
+import { processRuns } from '../process-runs.js';
 import type { RunLock } from '../store.js';
 import { errorCode, storeIoError } from './store-io-error.js';
 import { createFileAtomic } from './write-file-atomic.js';
@@ -84,12 +85,7 @@ function readHolder(path: string): LockHolder | null | undefined {
 function isLive(path: string, holder: LockHolder): boolean {
   if (holder.hostname !== hostname()) return true;
   if (holder.pid === process.pid) return heldByThisProcess.get(path) === holder.token;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM';
-  }
+  return processRuns(holder.pid);
 }
 
 function busy(runId: string, path: string, holder: LockHolder): UsageError {

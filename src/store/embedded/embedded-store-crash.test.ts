@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../domain/index.js';
 import { move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
+import { startZombie } from '../../../test/support/zombie-process.js';
 import { openEmbeddedStore, type EmbeddedStore } from './embedded-store.js';
 
 const repository = join(import.meta.dirname, '..', '..', '..');
@@ -64,6 +65,28 @@ describe('embedded store across processes', () => {
     await expect(store.acquireRun(run.id, 'another engine')).rejects.toThrow(/\(engine\)/);
     await lock.release();
   });
+
+  it.runIf(process.platform === 'linux')(
+    'takes over the lock of a process killed and not reaped yet (a zombie)',
+    async () => {
+      const store = await open();
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const zombie = await startZombie();
+      try {
+        await writeLock(directory, run.id, { pid: zombie.pid, hostname: hostname(), owner: 'killed serve' });
+        // Polled: the kill may take a moment to land.
+        const takeOver = async () => {
+          const lock = await store.acquireRun(run.id, 'engine');
+          await lock.release();
+          return 'taken';
+        };
+        await expect.poll(takeOver).toBe('taken');
+      } finally {
+        zombie.reap();
+      }
+    },
+  );
 
   it('takes over a lock left by an earlier process that had the same pid', async () => {
     const store = await open();

@@ -11,6 +11,7 @@ import {
   testDatabaseName,
 } from '../../../test/support/mongodb-test-database.js';
 import { sampleRun } from '../../../test/support/sample-documents.js';
+import { startZombie } from '../../../test/support/zombie-process.js';
 import type { MongoStore } from './mongo-store.js';
 import { openMongoStore } from './open-mongo-store.js';
 
@@ -74,6 +75,28 @@ describe.skipIf(mongoTestUri === undefined)('mongodb run lease', () => {
     expect(stored?.driver).toMatchObject({ owner: 'resume', pid: process.pid });
     await lock.release();
   });
+
+  it.runIf(process.platform === 'linux')(
+    'takes over a run whose driver was killed and not reaped yet (a zombie)',
+    async () => {
+      const store = await open();
+      const { run, root } = sampleRun();
+      await store.createRun(run, root);
+      const zombie = await startZombie();
+      try {
+        await leaveLease(run.id, zombie.pid);
+        // Polled: the kill may take a moment to land.
+        const takeOver = async () => {
+          const lock = await store.acquireRun(run.id, 'resume');
+          await lock.release();
+          return 'taken';
+        };
+        await expect.poll(takeOver).toBe('taken');
+      } finally {
+        zombie.reap();
+      }
+    },
+  );
 
   it('still refuses a run whose driver is alive on this host, or runs on another host', async () => {
     const store = await open();

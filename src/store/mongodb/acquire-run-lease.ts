@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Collection } from 'mongodb';
 import { StoreError, UsageError } from '../../domain/index.js';
+import { processRuns } from '../process-runs.js';
 import type { RunLock } from '../store.js';
 import type { RunDocument, RunDriver } from './mongo-collections.js';
 
@@ -83,12 +84,7 @@ export async function acquireRunLease(options: AcquireRunLeaseOptions): Promise<
  */
 function diedOnThisHost(holder: RunDriver): boolean {
   if (holder.host !== hostname() || holder.pid === process.pid) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !processRuns(holder.pid);
 }
 
 function holdLease(options: AcquireRunLeaseOptions, driver: RunDriver): RunLease {
