@@ -479,9 +479,13 @@ export class RunHandle {
       });
   }
 
-  /** Stops starting new work; calls in flight may finish for `graceMs`. The run can be resumed. */
-  stop(reason: string, graceMs?: number): void {
-    this.engine.stop(reason, graceMs);
+  /**
+   * Stops starting new work; calls in flight may finish for `graceMs`. The run ends cancelled and can
+   * be resumed; with `leaveOpen` it is left `running` (or `awaiting_approval`) instead, for the next
+   * `resume` or `arbor serve` to take up, as `serve` does on SIGTERM.
+   */
+  stop(reason: string, graceMs?: number, options: { leaveOpen?: boolean } = {}): void {
+    this.engine.stop(reason, graceMs, options);
   }
 
   /** Cancels the run: no new work, then unfinished nodes become `cancelled` (resume reopens them). */

@@ -98,6 +98,8 @@ export class RunEngine {
   private readonly scheduler: NodeScheduler;
   private readonly member: SharedRunMember | null;
   private readonly sharing: SharedRun | null;
+  /** Why this drive stopped while leaving the run open (see {@link stop}), or null. */
+  private leftOpen: string | null = null;
 
   constructor(
     private readonly options: RunEngineOptions,
@@ -291,9 +293,16 @@ export class RunEngine {
     return recorded;
   }
 
-  /** Stops starting new work; in-flight calls are abandoned after `graceMs`. */
-  stop(reason: string, graceMs = 5000): void {
-    this.control.stop({ kind: 'cancelled', message: reason });
+  /**
+   * Stops starting new work; in-flight calls are abandoned after `graceMs`. The run ends cancelled,
+   * unless `leaveOpen`: then it is stored as it was (`running`, or `awaiting_approval`) with no stop
+   * reason, so that the next process to take it up (`arbor resume`, a restarted `arbor serve`) goes
+   * on with it, as after a crash, but with everything stored. A stop for another reason before it
+   * (a budget, a failure) still ends the run as that one.
+   */
+  stop(reason: string, graceMs = 5000, options: { leaveOpen?: boolean } = {}): void {
+    if (this.control.stop({ kind: 'cancelled', message: reason }) && options.leaveOpen)
+      this.leftOpen = reason;
     setTimeout(() => this.abort.abort(new ArborError(`cancelled: ${reason}`)), graceMs).unref();
     this.control.wake();
   }
@@ -327,6 +336,7 @@ export class RunEngine {
     const { control } = this;
     const left = this.member?.leave();
     if (left) return left;
+    if (this.leftOpen !== null) return this.leaveOpen(this.leftOpen);
     const { status, stopReason } = runEndStatus({
       root: this.tree.require(control.run.rootId),
       stopReason: control.stopReason,
@@ -338,6 +348,19 @@ export class RunEngine {
       stopReason?.message ?? (status === 'completed' ? 'run completed' : 'waiting for approval');
     control.emit({ type: 'run-end', status, message });
     return { status, stopReason, run: control.run };
+  }
+
+  /** Ends this drive with the run left open for the next process (see {@link stop}). */
+  private async leaveOpen(reason: string): Promise<RunOutcome> {
+    const { control } = this;
+    const status = control.run.status === 'awaiting_approval' ? 'awaiting_approval' : 'running';
+    await control.updateRun({ status, stopReason: null, nodeCount: this.tree.size, endedAt: null });
+    control.emit({
+      type: 'run-end',
+      status,
+      message: `stopped (${reason}); it goes on when the run is resumed`,
+    });
+    return { status, stopReason: null, run: control.run };
   }
 
   // ---- recovery and shared runs -------------------------------------------------------------------

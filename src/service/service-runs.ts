@@ -202,7 +202,8 @@ export class ServiceRuns {
   async close(graceMs = 5_000): Promise<void> {
     this.#closing = true;
     const handles = [...this.#driving.values()].map((driven) => driven.handle);
-    for (const handle of handles) handle.stop('the server is stopping', graceMs);
+    // Left open: the next `arbor serve` on this store takes them up where they stopped.
+    for (const handle of handles) handle.stop('the server is stopping', graceMs, { leaveOpen: true });
     await Promise.allSettled(handles.map((handle) => handle.done));
   }
 
@@ -229,7 +230,9 @@ export class ServiceRuns {
     const ended = handle.done
       .then(
         (outcome) => {
-          this.#options.log(`run ${runId}: ${outcome.run.status}`);
+          // Open at the end of a drive here: left so by `close`, for the next server.
+          const left = isOpenRun(outcome.run) ? ' (stopped; the next arbor serve goes on with it)' : '';
+          this.#options.log(`run ${runId}: ${outcome.run.status}${left}`);
           // A cancel's node writes come after the engine stopped (`cancelStoredRun`): not its nodes.
           // Each read checks the kept run against the stored one (EndedRuns.current).
           if (outcome.run.status === 'completed' || outcome.run.status === 'failed')

@@ -165,6 +165,28 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect((await client.get<{ runs: unknown[] }>('/v1/runs?status=awaiting_approval')).body.runs).toEqual([]);
   });
 
+  it('leaves the runs it drives open when it stops (as on SIGTERM), and the next server goes on with them', slow, async () => {
+    const runId = await startRun(sixSlowTasks, { limits: { concurrency: 1 } });
+    const tree = () => client.get<{ root: { children: Array<{ id: string; status: string }> } }>(`/v1/runs/${runId}/tree`);
+    let doneBefore: string[] = [];
+    await waitFor('a task to complete', async () => {
+      doneBefore = (await tree()).body.root.children.filter((child) => child.status === 'completed').map((child) => child.id);
+      return doneBefore.length >= 1;
+    });
+    await service.close(0);
+    // Not cancelled: open, with no stop reason and no holder, for the next process.
+    expect(await store.getRun(runId)).toMatchObject({ status: 'running', stopReason: null, endedAt: null });
+
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200 });
+    client = new ServiceClient(service.url, token);
+    await waitFor('the run to complete', async () => (await client.get<{ run: { status: string } }>(`/v1/runs/${runId}`)).body.run.status === 'completed');
+    expect((await tree()).body.root.children.map((child) => child.status)).toEqual(Array(6).fill('completed'));
+    for (const nodeId of doneBefore) {
+      const events = await store.listEvents(runId, nodeId);
+      expect(events.filter((event) => event.to === 'running'), `node ${nodeId} started once`).toHaveLength(1);
+    }
+  });
+
   it('gives a client that reconnects with its last seq every event once: no gap, no duplicate', slow, async () => {
     const runId = await startRun(eightTasks, { limits: { concurrency: 2 } });
     const first = client.stream(runId, 0);
