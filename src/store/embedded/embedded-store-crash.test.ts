@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../domain/index.js';
 import { move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
-import { startZombie } from '../../../test/support/zombie-process.js';
+import { expectTakenOverFromZombie } from '../../../test/support/zombie-process.js';
 import { openEmbeddedStore, type EmbeddedStore } from './embedded-store.js';
 
 const repository = join(import.meta.dirname, '..', '..', '..');
@@ -72,19 +72,9 @@ describe('embedded store across processes', () => {
       const store = await open();
       const { run, root } = sampleRun();
       await store.createRun(run, root);
-      const zombie = await startZombie();
-      try {
-        await writeLock(directory, run.id, { pid: zombie.pid, hostname: hostname(), owner: 'killed serve' });
-        // Polled: the kill may take a moment to land.
-        const takeOver = async () => {
-          const lock = await store.acquireRun(run.id, 'engine');
-          await lock.release();
-          return 'taken';
-        };
-        await expect.poll(takeOver).toBe('taken');
-      } finally {
-        zombie.reap();
-      }
+      await expectTakenOverFromZombie(store, run.id, (pid) =>
+        writeLock(directory, run.id, { pid, hostname: hostname(), owner: 'killed serve' }),
+      );
     },
   );
 

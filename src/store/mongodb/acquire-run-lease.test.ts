@@ -11,7 +11,7 @@ import {
   testDatabaseName,
 } from '../../../test/support/mongodb-test-database.js';
 import { sampleRun } from '../../../test/support/sample-documents.js';
-import { startZombie } from '../../../test/support/zombie-process.js';
+import { expectTakenOverFromZombie } from '../../../test/support/zombie-process.js';
 import type { MongoStore } from './mongo-store.js';
 import { openMongoStore } from './open-mongo-store.js';
 
@@ -82,19 +82,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb run lease', () => {
       const store = await open();
       const { run, root } = sampleRun();
       await store.createRun(run, root);
-      const zombie = await startZombie();
-      try {
-        await leaveLease(run.id, zombie.pid);
-        // Polled: the kill may take a moment to land.
-        const takeOver = async () => {
-          const lock = await store.acquireRun(run.id, 'resume');
-          await lock.release();
-          return 'taken';
-        };
-        await expect.poll(takeOver).toBe('taken');
-      } finally {
-        zombie.reap();
-      }
+      await expectTakenOverFromZombie(store, run.id, (pid) => leaveLease(run.id, pid));
     },
   );
 
