@@ -438,6 +438,15 @@ export class RunHandle {
     return this.engine.run;
   }
 
+  /**
+   * The run once this drive has stored it as driven (`running`), or as it is when the drive ended
+   * before that: what to tell someone who just asked for the run to go on.
+   */
+  async started(): Promise<Run> {
+    await Promise.race([this.engine.opened, this.done.catch(() => undefined)]);
+    return this.currentRun();
+  }
+
   /** The nodes as this process sees them now. */
   nodes(): TaskNode[] {
     return [...this.engine.state.values()];

@@ -100,6 +100,9 @@ export class RunEngine {
   private readonly sharing: SharedRun | null;
   /** Why this drive stopped while leaving the run open (see {@link stop}), or null. */
   private leftOpen: string | null = null;
+  private markOpened: () => void = () => undefined;
+  /** Resolves once {@link drive} has stored the run as driven (`running`), or has ended before that. */
+  readonly opened = new Promise<void>((resolve) => (this.markOpened = resolve));
 
   constructor(
     private readonly options: RunEngineOptions,
@@ -239,7 +242,11 @@ export class RunEngine {
   async drive(): Promise<RunOutcome> {
     const { control } = this;
     // Workers of a shared run leave its status to whoever sees it change.
-    if (!this.sharing) await control.updateRun({ status: 'running', stopReason: null, endedAt: null });
+    try {
+      if (!this.sharing) await control.updateRun({ status: 'running', stopReason: null, endedAt: null });
+    } finally {
+      this.markOpened();
+    }
     await this.recover();
     for (const node of [...this.tree.values()]) this.scheduler.kick(node.id);
     this.sharing?.start();

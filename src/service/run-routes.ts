@@ -189,7 +189,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       },
       handler: async ({ params, body }) => {
         const run = await runs.resume(params.run, body);
-        return { runId: run.id, status: (await getRun(store, run.id)).status };
+        return { runId: run.id, status: run.status };
       },
     }),
     defineRoute({

@@ -145,7 +145,7 @@ export class ServiceRuns {
     });
     const handle = await ready.start(this.driveOptions(ready.run));
     this.drive(handle);
-    return handle.run;
+    return handle.started();
   }
 
   /** Records a person's decision: applied at once when this process drives the run, else by whoever does. */

@@ -225,6 +225,8 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
 
     const resumed = await client.post<{ status: string }>(`/v1/runs/${runId}/resume`);
     expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+    // The answer comes once the drive stored the run as going on again, not with the cancelled one.
+    expect(resumed.body).toEqual({ runId, status: 'running' });
     const twice = await client.post(`/v1/runs/${runId}/resume`);
     expect(twice.status).toBe(409);
     await waitFor('the run to complete', async () => (await client.get<{ run: { status: string } }>(`/v1/runs/${runId}`)).body.run.status === 'completed', 40_000);
