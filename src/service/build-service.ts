@@ -29,6 +29,8 @@ export interface BuildServiceOptions {
   version: string;
   /** Lines about failures the service answered with a 500. */
   log: (line: string) => void;
+  /** How long `GET /readyz` waits for the store before it answers 503 (ms, default 2,000). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -105,15 +107,13 @@ export async function buildService(options: BuildServiceOptions): Promise<Fastif
         503: { description: 'the store does not answer', schema: responseSchemas.problem },
       },
       handler: async () => {
-        try {
-          await store.listOpenRuns();
-        } catch (error) {
-          throw new RequestError(`the store does not answer: ${(error as Error).message}`, {
+        const failure = await storeFailure(store, options.readyTimeoutMs ?? 2_000);
+        if (failure !== null)
+          throw new RequestError(`the store does not answer: ${failure}`, {
             status: 503,
             title: 'store-unavailable',
             hint: 'check that the store (MongoDB) is up and reachable from the server',
           });
-        }
         return { status: 'ready' as const, store: `${store.kind} ${store.location}` };
       },
     }),
@@ -125,6 +125,26 @@ export async function buildService(options: BuildServiceOptions): Promise<Fastif
   registerEventStream(app, { store, feeds, maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024 });
   await registerDashboard(app);
   return app;
+}
+
+/**
+ * Why the store does not answer a small read (one run) within `timeoutMs`, or null when it does: a
+ * store that hangs (a MongoDB that stopped answering) makes a readiness probe fail, not wait.
+ */
+async function storeFailure(store: Store, timeoutMs: number): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
+  });
+  const read = store.listRuns({ limit: 1 }).then(
+    () => null,
+    (error: unknown) => (error as Error).message,
+  );
+  try {
+    return await Promise.race([read, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The WebSocket stream in the OpenAPI document (OpenAPI has no WebSocket operations: described as the upgrade GET). */

@@ -46,6 +46,8 @@ export interface ServeOptions {
   webhookOptions?: Pick<WebhookDispatcherOptions, 'retry' | 'attemptTimeoutMs' | 'fetch'>;
   /** Lines for the operator: runs driven, resumed, failures. */
   log?: (line: string) => void;
+  /** How long `GET /readyz` waits for the store before it answers 503 (ms, default 2,000). */
+  readyTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   /** Trace the runs this server drives (OpenTelemetry); unset: no spans. */
   trace?: TraceOptions;
@@ -116,6 +118,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     corsOrigin: options.corsOrigin ?? null,
     version: arborVersion(),
     log,
+    readyTimeoutMs: options.readyTimeoutMs,
   });
   const resumed = await runs.resumeOpen();
   let address: string;

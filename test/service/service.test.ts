@@ -430,6 +430,26 @@ describe('arbor serve access', () => {
     expect(service.token).toMatchObject({ source: 'file', created: false, token: client.token });
   });
 
+  it('answers /readyz with 503 when the store fails or does not answer in time, and never hangs', async () => {
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, readyTimeoutMs: 100 });
+    const client = new ServiceClient(service.url, token);
+    const read = vi.spyOn(store, 'listRuns');
+    read.mockReturnValueOnce(new Promise(() => {}));
+    const hanging = await client.get<{ title: string; detail: string; fix: string }>('/readyz');
+    expect(hanging.status).toBe(503);
+    expect(hanging.body).toMatchObject({
+      title: 'store-unavailable',
+      detail: 'the store does not answer: no answer within 100 ms',
+      fix: 'check that the store (MongoDB) is up and reachable from the server',
+    });
+    read.mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:27017'));
+    const failing = await client.get<{ detail: string }>('/readyz');
+    expect(failing.status).toBe(503);
+    expect(failing.body.detail).toBe('the store does not answer: connect ECONNREFUSED 127.0.0.1:27017');
+    read.mockRestore();
+    expect((await client.get('/readyz')).status).toBe(200);
+  });
+
   it('serves an OpenAPI 3.1 document generated from the request schemas', async () => {
     service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token } });
     const document = (await new ServiceClient(service.url, token).get<{
