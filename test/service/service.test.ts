@@ -156,12 +156,10 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
     await streamToEnd(stream, runId, 'completed');
     await stream.close();
-    // The stream told the wait, then the end (`running` again in between when its feed read the run then).
+    // The stream told the wait, then the end (`running` again in between if its feed read the run then).
     const statuses = stream.messages.flatMap((m) => (m.kind === 'run' ? [m.status] : []));
-    expect(statuses.slice(statuses.indexOf('awaiting_approval'))).toEqual(
-      expect.arrayContaining(['awaiting_approval', 'completed']),
-    );
     expect(statuses.at(-1)).toBe('completed');
+    expect(statuses.slice(0, -1)).toContain('awaiting_approval');
     expect((await client.get<{ runs: unknown[] }>('/v1/runs?status=awaiting_approval')).body.runs).toEqual([]);
   });
 
