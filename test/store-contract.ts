@@ -652,9 +652,18 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
         await store.createRun(open.run, open.root);
         await store.createRun(done.run, done.root);
         await store.updateRun(done.run.id, { status: 'completed' });
-        const ids = (await store.listOpenRuns()).map((run) => run.id);
-        expect(ids).toContain(open.run.id);
-        expect(ids).not.toContain(done.run.id);
+        const ids = async () => (await store.listOpenRuns()).map((run) => run.id);
+        expect(await ids()).toContain(open.run.id);
+        expect(await ids()).not.toContain(done.run.id);
+        // A run some process holds is not open for others to take.
+        const lock = await store.acquireRun(open.run.id, 'test');
+        expect(await ids()).not.toContain(open.run.id);
+        // Nor is it an orphan, before or after: held by a live process, then let go.
+        const orphans = async () => (await store.listOrphanedRuns()).map((run) => run.id);
+        expect(await orphans()).not.toContain(open.run.id);
+        await lock.release();
+        expect(await ids()).toContain(open.run.id);
+        expect(await orphans()).not.toContain(open.run.id);
       });
 
       it('lists workers by their heartbeats and forgets a removed one', async () => {

@@ -48,6 +48,12 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** How long `GET /readyz` waits for the store before it answers 503 (ms, default 2,000). */
   readyTimeoutMs?: number;
+  /**
+   * How often the server looks for open runs whose holder is gone (a server on another host that
+   * died, once its MongoDB lease ran out) and takes them up (ms, default 10,000; 0: only at start).
+   * See `ServiceRuns.adoptOpen`.
+   */
+  adoptEveryMs?: number;
   env?: NodeJS.ProcessEnv;
   /** Trace the runs this server drives (OpenTelemetry); unset: no spans. */
   trace?: TraceOptions;
@@ -143,6 +149,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
           start: async (schedule, tick) => (await runs.create(scheduledRunSpec(schedule, tick))).id,
         });
   schedules?.start();
+  runs.adoptEvery(options.adoptEveryMs ?? 10_000);
   return {
     url: address.replace('[::1]', 'localhost'),
     token,

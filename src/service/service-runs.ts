@@ -55,6 +55,10 @@ export class ServiceRuns {
   readonly #owner = `serve:${hostname()}:${process.pid}`;
   readonly #ended: EndedRuns;
   #closing = false;
+  #adopter: NodeJS.Timeout | null = null;
+  #adopting = false;
+  /** Open runs this process could not take up, told once each (see {@link adoptOpen}). */
+  readonly #refused = new Set<string>();
 
   constructor(options: ServiceRunsOptions) {
     this.#options = options;
@@ -198,9 +202,57 @@ export class ServiceRuns {
     return resumed;
   }
 
+  /**
+   * From now on, every `everyMs`, takes up the open runs whose holder is gone, as a restart would
+   * ({@link adoptOpen}); `everyMs` 0: only those {@link resumeOpen} took at start.
+   */
+  adoptEvery(everyMs: number): void {
+    if (everyMs <= 0 || this.#adopter) return;
+    this.#adopter = setInterval(() => void this.adoptOpen(), everyMs);
+    this.#adopter.unref();
+  }
+
+  /**
+   * Takes up the open runs whose holder is gone without letting go (`Store.listOrphanedRuns`): a
+   * server or CLI run that died on another host, once its MongoDB lease ran out (a container
+   * replaced on a new host), or one that died on this host. Runs never held or let go are left
+   * alone (one created and not started yet, one a CLI left waiting for approval); a restart takes
+   * those up ({@link resumeOpen}). A run it cannot take is logged once, and tried again next time.
+   * Returns the runs it took.
+   */
+  async adoptOpen(): Promise<string[]> {
+    if (this.#closing || this.#adopting) return [];
+    this.#adopting = true;
+    const taken: string[] = [];
+    try {
+      for (const run of await this.#options.store.listOrphanedRuns()) {
+        if (this.#closing) break;
+        // A run left to workers is theirs, though none has taken it yet.
+        if (this.#driving.has(run.id) || run.detached) continue;
+        try {
+          await this.resume(run.id);
+          taken.push(run.id);
+          this.#refused.delete(run.id);
+          this.#options.log(`run ${run.id}: taken up (its holder is gone)`);
+        } catch (error) {
+          if (this.#refused.has(run.id)) continue;
+          this.#refused.add(run.id);
+          this.#options.log(`run ${run.id} not taken up: ${(error as Error).message}`);
+        }
+      }
+    } catch (error) {
+      // The store did not answer: the next round tries again.
+      this.#options.log(`looking for open runs to take up: ${(error as Error).message}`);
+    } finally {
+      this.#adopting = false;
+    }
+    return taken;
+  }
+
   /** Stops starting work in every run, lets calls in flight finish for `graceMs`, and waits for the drives to end. */
   async close(graceMs = 5_000): Promise<void> {
     this.#closing = true;
+    if (this.#adopter) clearInterval(this.#adopter);
     const handles = [...this.#driving.values()].map((driven) => driven.handle);
     // Left open: the next `arbor serve` on this store takes them up where they stopped.
     for (const handle of handles) handle.stop('the server is stopping', graceMs, { leaveOpen: true });

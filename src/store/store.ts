@@ -199,6 +199,12 @@ export interface Store {
 
   /** Runs that are running or awaiting approval and that no process holds with `acquireRun`: work for workers. */
   listOpenRuns(): Promise<Run[]>;
+  /**
+   * Open runs whose holder is gone without letting go: a process that died holding the run (on this
+   * host), or a MongoDB lease that ran out. Not those that were never held or were let go (a run
+   * created and not yet started, one a CLI left waiting for approval).
+   */
+  listOrphanedRuns(): Promise<Run[]>;
   /** Records a worker's heartbeat (replacing its previous one). */
   heartbeat(worker: WorkerStatus): Promise<void>;
   /** Forgets a worker that stopped. */

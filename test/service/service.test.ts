@@ -5,7 +5,7 @@ import { createRun, getTree } from '../../src/api/index.js';
 import type { Store } from '../../src/store/index.js';
 import { serve, type RunningService } from '../../src/service/index.js';
 import { makeTempDir, waitFor } from '../support/cli.js';
-import { harnessStorage } from '../support/harness-storage.js';
+import { harnessStorage, type HarnessStorage } from '../support/harness-storage.js';
 import { at, sampleRun } from '../support/sample-documents.js';
 import { ServiceClient, type StreamMessage } from '../support/service-client.js';
 import { storesUnderTest } from '../support/stores-under-test.js';
@@ -25,10 +25,11 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
   let service: RunningService;
   let client: ServiceClient;
   let remove: () => Promise<void>;
+  let storage: HarnessStorage;
 
   beforeEach(async () => {
     dir = await makeTempDir('arbor-serve-');
-    const storage = await harnessStorage(kind, dir);
+    storage = await harnessStorage(kind, dir);
     remove = storage.remove;
     store = await storage.open();
     // Feeds hold only the latest 8 events: a client that joins further behind reads the rest from the store.
@@ -183,6 +184,25 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
       const events = await store.listEvents(runId, nodeId);
       expect(events.filter((event) => event.to === 'running'), `node ${nodeId} started once`).toHaveLength(1);
     }
+  });
+
+  it('takes up, while it runs, a run whose holder died, and leaves alone one that was let go', slow, async () => {
+    await service.close(0);
+    // Held by another process (a server, a CLI run) when this one starts.
+    const orphan = await createRun({ store, prompt: 'Build it', llm: await script(eightTasks) });
+    const holder = await storage.holdElsewhere(orphan.run.id);
+    const logged: string[] = [];
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200, adoptEveryMs: 100, log: (line) => logged.push(line) });
+    client = new ServiceClient(service.url, token);
+    expect(service.resumed).toEqual([]);
+    // Created while this server runs, not started: nobody held it, so it is not an orphan.
+    const unstarted = await createRun({ store, prompt: 'Build it later', llm: await script(eightTasks) });
+
+    await holder.kill();
+    await waitFor('the orphaned run to complete', async () => (await store.getRun(orphan.run.id))?.status === 'completed');
+    expect(logged).toContain(`run ${orphan.run.id}: taken up (its holder is gone)`);
+    expect(service.runs.drives(unstarted.run.id)).toBe(false);
+    expect((await store.getRun(unstarted.run.id))?.status).toBe('running');
   });
 
   it('gives a client that reconnects with its last seq every event once: no gap, no duplicate', slow, async () => {

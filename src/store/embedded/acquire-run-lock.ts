@@ -60,6 +60,18 @@ export function acquireRunLock(options: AcquireRunLockOptions): RunLock {
   throw new UsageError(`cannot take run ${runId}: its lock ${path} keeps changing hands`, { runId });
 }
 
+/** True while a live process (this one included) holds the lock at `path`. */
+export function runLockHeld(path: string): boolean {
+  const holder = readHolder(path);
+  return holder !== undefined && holder !== null && isLive(path, holder);
+}
+
+/** True when the lock at `path` was left behind: its holder died, or it cannot be read. */
+export function runLockOrphaned(path: string): boolean {
+  const holder = readHolder(path);
+  return holder === null || (holder !== undefined && !isLive(path, holder));
+}
+
 /** Creates the lock with its full content in one step, or false if it exists. */
 function tryCreate(path: string, holder: LockHolder): boolean {
   return createFileAtomic(path, `${JSON.stringify(holder)}\n`, 'the lock');

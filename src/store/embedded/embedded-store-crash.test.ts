@@ -60,8 +60,10 @@ describe('embedded store across processes', () => {
     await store.createRun(run, root);
     const deadPid = await pidOfFinishedProcess();
     await writeLock(directory, run.id, { pid: deadPid, hostname: hostname(), owner: 'crashed engine' });
+    expect((await store.listOrphanedRuns()).map((orphan) => orphan.id)).toEqual([run.id]);
 
     const lock = await store.acquireRun(run.id, 'engine');
+    expect(await store.listOrphanedRuns()).toEqual([]);
     await expect(store.acquireRun(run.id, 'another engine')).rejects.toThrow(/\(engine\)/);
     await lock.release();
   });

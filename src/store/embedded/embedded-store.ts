@@ -32,7 +32,7 @@ import type {
 } from '../store.js';
 import { selectRuns, type ListRunsOptions } from '../list-runs-options.js';
 import { noPendingEventSeqs } from '../store.js';
-import { acquireRunLock } from './acquire-run-lock.js';
+import { acquireRunLock, runLockHeld, runLockOrphaned } from './acquire-run-lock.js';
 import { EmbeddedBudgets } from './embedded-budgets.js';
 import { EmbeddedRun } from './embedded-run.js';
 import { EmbeddedSchedules } from './embedded-schedules.js';
@@ -265,7 +265,12 @@ export class EmbeddedStore implements Store {
 
   async listOpenRuns(): Promise<Run[]> {
     const runs = await this.listRuns();
-    return runs.filter(isOpenRun).reverse();
+    return runs.filter((run) => isOpenRun(run) && !runLockHeld(this.lockPath(run.id))).reverse();
+  }
+
+  async listOrphanedRuns(): Promise<Run[]> {
+    const runs = await this.listRuns();
+    return runs.filter((run) => isOpenRun(run) && runLockOrphaned(this.lockPath(run.id))).reverse();
   }
 
   heartbeat(worker: WorkerStatus): Promise<void> {
@@ -288,7 +293,7 @@ export class EmbeddedStore implements Store {
   acquireRun(runId: string, owner: string): Promise<RunLock> {
     return this.use(() => {
       if (!this.readRun(runId)) throw this.unknownRun(runId);
-      const held = acquireRunLock({ path: join(this.runDirectory(runId), 'lock'), runId, owner });
+      const held = acquireRunLock({ path: this.lockPath(runId), runId, owner });
       const lock: RunLock = {
         release: () => {
           this.locks.delete(lock);
@@ -352,6 +357,11 @@ export class EmbeddedStore implements Store {
         throw storeWriteError(error, { location: this.location, doing, runId });
       }
     });
+  }
+
+  /** The run's lock file (see `acquireRunLock`). */
+  private lockPath(runId: string): string {
+    return join(this.runDirectory(runId), 'lock');
   }
 
   private runDirectory(runId: string): string {

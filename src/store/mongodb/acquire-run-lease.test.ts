@@ -69,8 +69,10 @@ describe.skipIf(mongoTestUri === undefined)('mongodb run lease', () => {
     const { run, root } = sampleRun();
     await store.createRun(run, root);
     await leaveLease(run.id, await deadPid());
+    expect((await store.listOrphanedRuns()).map((orphan) => orphan.id)).toContain(run.id);
 
     const lock = await store.acquireRun(run.id, 'resume');
+    expect((await store.listOrphanedRuns()).map((orphan) => orphan.id)).not.toContain(run.id);
     const stored = await raw.db(dbName).collection('runs').findOne({ id: run.id });
     expect(stored?.driver).toMatchObject({ owner: 'resume', pid: process.pid });
     await lock.release();
@@ -101,5 +103,13 @@ describe.skipIf(mongoTestUri === undefined)('mongodb run lease', () => {
     }
     await leaveLease(run.id, await deadPid(), 'another-host.example');
     await expect(store.acquireRun(run.id, 'resume')).rejects.toBeInstanceOf(UsageError);
+    // Another host's holder is an orphan only once its lease ran out.
+    const orphans = async () => (await store.listOrphanedRuns()).map((orphan) => orphan.id);
+    expect(await orphans()).not.toContain(run.id);
+    await raw
+      .db(dbName)
+      .collection('runs')
+      .updateOne({ id: run.id }, { $set: { 'driver.expiresAt': new Date(Date.now() - 1) } });
+    expect(await orphans()).toContain(run.id);
   });
 });

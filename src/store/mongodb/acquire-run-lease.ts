@@ -82,7 +82,7 @@ export async function acquireRunLease(options: AcquireRunLeaseOptions): Promise<
  * host cannot be checked from here, and one with our own pid is this process: both count as live.
  * A pid reused by an unrelated process also counts as live; the lease then runs out on its own.
  */
-function diedOnThisHost(holder: RunDriver): boolean {
+export function diedOnThisHost(holder: RunDriver): boolean {
   if (holder.host !== hostname() || holder.pid === process.pid) return false;
   return !processRuns(holder.pid);
 }

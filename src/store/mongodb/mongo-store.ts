@@ -31,7 +31,7 @@ import type {
   Store,
   UpdateNodeOptions,
 } from '../store.js';
-import { acquireRunLease, type RunLease } from './acquire-run-lease.js';
+import { acquireRunLease, diedOnThisHost, type RunLease } from './acquire-run-lease.js';
 import { reserveRunBudget, settleRunBudget } from './budget-counters.js';
 import { CallLog } from './call-log.js';
 import { pendingDecisions, recordDecision } from './decisions.js';
@@ -44,6 +44,9 @@ import { retryTransient, type StoreCall } from './retry-transient.js';
 import { WorkerRegistry } from './worker-registry.js';
 import { MongoSchedules } from './mongo-schedules.js';
 import { runFields, withoutFields } from './without-fields.js';
+
+/** The run's fields and who holds it (`driver`), without MongoDB's own bookkeeping. */
+const { driver: _driver, ...runFieldsWithDriver } = runFields;
 
 /** Options of the {@link MongoStore} constructor; `openMongoStore` fills them in. */
 export interface MongoStoreOptions {
@@ -384,6 +387,23 @@ export class MongoStore implements Store {
         .toArray(),
     );
     return documents.map((document) => parseRun(document, `runs/${document.id}`));
+  }
+
+  /** Open runs whose lease ran out, or whose holder died on this host. */
+  async listOrphanedRuns(): Promise<Run[]> {
+    const now = new Date();
+    const documents = await this.#call('listing orphaned runs', () =>
+      this.#collections.runs
+        .find(
+          { status: { $in: ['running', 'awaiting_approval'] }, driver: { $ne: null } },
+          { projection: runFieldsWithDriver },
+        )
+        .sort({ createdAt: 1, id: 1 })
+        .toArray(),
+    );
+    return documents
+      .filter(({ driver }) => driver && (driver.expiresAt <= now || diedOnThisHost(driver)))
+      .map(({ driver: _holder, ...document }) => parseRun(document, `runs/${document.id}`));
   }
 
   heartbeat(worker: WorkerStatus): Promise<void> {
