@@ -11,4 +11,5 @@ export { RunEngine, type RunEngineOptions } from './run-engine.js';
 export type { RunOutcome } from './run-end-status.js';
 export { noopRunTracer, type RunTracer } from './run-tracer.js';
 export { TreeState } from './tree-state.js';
+export { withinTimeout } from './within-timeout.js';
 export { writeArtifacts } from './write-artifacts.js';

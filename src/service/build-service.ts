@@ -12,6 +12,7 @@ import { responseSchemas } from './service-schemas.js';
 import type { ServiceRuns } from './service-runs.js';
 import { defineRoute, registerRoutes, type ServiceRoute } from './service-route.js';
 import { tokenMatches } from './service-token.js';
+import { withinTimeout } from '../engine/index.js';
 
 /** Options of {@link buildService}. */
 export interface BuildServiceOptions {
@@ -132,18 +133,11 @@ export async function buildService(options: BuildServiceOptions): Promise<Fastif
  * store that hangs (a MongoDB that stopped answering) makes a readiness probe fail, not wait.
  */
 async function storeFailure(store: Store, timeoutMs: number): Promise<string | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
-  });
-  const read = store.listRuns({ limit: 1 }).then(
-    () => null,
-    (error: unknown) => (error as Error).message,
-  );
   try {
-    return await Promise.race([read, timedOut]);
-  } finally {
-    clearTimeout(timer);
+    const read = await withinTimeout(new AbortController().signal, timeoutMs, () => store.listRuns({ limit: 1 }));
+    return read === null ? `no answer within ${timeoutMs} ms` : null;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 

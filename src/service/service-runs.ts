@@ -189,17 +189,26 @@ export class ServiceRuns {
     // server) takes it over at once, as `arbor resume` does; a live holder keeps it.
     const open = (await this.#options.store.listRuns()).filter(isOpenRun);
     for (const run of open.reverse()) {
-      // A run left to workers is theirs, though none has taken it yet.
-      if (this.#driving.has(run.id) || run.detached) continue;
-      try {
-        await this.resume(run.id);
-        resumed.push(run.id);
-      } catch (error) {
-        // Held by a live process (a CLI run, a worker), or no longer resumable: leave it be.
-        this.#options.log(`run ${run.id} not resumed: ${(error as Error).message}`);
-      }
+      const outcome = await this.takeUp(run);
+      if (outcome === 'taken') resumed.push(run.id);
+      // Held by a live process (a CLI run, a worker), or no longer resumable: leave it be.
+      else if (outcome) this.#options.log(`run ${run.id} not resumed: ${outcome.message}`);
     }
     return resumed;
+  }
+
+  /**
+   * Drives a stored open run here: 'taken', or why not (null: this process drives it already, or it
+   * was left to workers, who take it though none has yet).
+   */
+  private async takeUp(run: Run): Promise<'taken' | Error | null> {
+    if (this.#driving.has(run.id) || run.detached) return null;
+    try {
+      await this.resume(run.id);
+      return 'taken';
+    } catch (error) {
+      return error as Error;
+    }
   }
 
   /**
@@ -227,17 +236,14 @@ export class ServiceRuns {
     try {
       for (const run of await this.#options.store.listOrphanedRuns()) {
         if (this.#closing) break;
-        // A run left to workers is theirs, though none has taken it yet.
-        if (this.#driving.has(run.id) || run.detached) continue;
-        try {
-          await this.resume(run.id);
+        const outcome = await this.takeUp(run);
+        if (outcome === 'taken') {
           taken.push(run.id);
           this.#refused.delete(run.id);
           this.#options.log(`run ${run.id}: taken up (its holder is gone)`);
-        } catch (error) {
-          if (this.#refused.has(run.id)) continue;
+        } else if (outcome && !this.#refused.has(run.id)) {
           this.#refused.add(run.id);
-          this.#options.log(`run ${run.id} not taken up: ${(error as Error).message}`);
+          this.#options.log(`run ${run.id} not taken up: ${outcome.message}`);
         }
       }
     } catch (error) {

@@ -12,41 +12,25 @@ export type WebhookRun = Pick<Run, 'id'> & Partial<Pick<Run, 'updatedAt'>>;
 
 /**
  * The webhook payloads an engine event calls for (none for most): `run-end` completed, failed or
- * awaiting approval, `run-status` awaiting approval, and a node that moves to (or is created in) `failed` or `awaiting_approval`.
+ * awaiting approval, `run-status` awaiting approval, and a node that moves to (or is created in)
+ * `failed` or `awaiting_approval`.
  * Node event ids derive from the run, the node and the stored transition (its type and time), so the
  * same transition derived again, after a restart too, has the same id; run event ids from the run,
- * the type and `run.updatedAt`.
+ * the type and `run.updatedAt` (a wait's from its waiting nodes and their rounds).
  */
 export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPayload[] {
   if (event.type === 'run-end') {
     const type = runEventTypes[event.status];
     if (!type) return [];
     const at = run.updatedAt ?? new Date().toISOString();
-    return [
-      {
-        id: eventId([run.id, type, at]),
-        type,
-        runId: run.id,
-        at,
-        link: `/v1/runs/${encodeURIComponent(run.id)}`,
-      },
-    ];
+    return [runPayload(run, type, at, [at])];
   }
   // A drive that waits for decisions (the service's) does not end while people are asked: the run
   // is stored waiting. The id is the same for the same wait (nodes and rounds), after a restart too.
   if (event.type === 'run-status') {
     if (event.status !== 'awaiting_approval') return [];
-    const type = 'run.awaiting_approval';
     const waits = event.waiting.map((node) => `${node.id}@${node.approval?.round ?? 0}`).sort();
-    return [
-      {
-        id: eventId([run.id, type, ...waits]),
-        type,
-        runId: run.id,
-        at: event.at,
-        link: `/v1/runs/${encodeURIComponent(run.id)}`,
-      },
-    ];
+    return [runPayload(run, 'run.awaiting_approval', event.at, waits)];
   }
   // A node may be created already waiting (it needs approval before it runs), not only moved there.
   if (event.type !== 'node-transition' && event.type !== 'node-create') return [];
@@ -63,6 +47,22 @@ export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPa
       link: `/v1/runs/${encodeURIComponent(run.id)}/nodes/${encodeURIComponent(node.id)}`,
     },
   ];
+}
+
+/** A run event: its id from the run, the type and `idParts`; its link to the run. */
+function runPayload(
+  run: WebhookRun,
+  type: WebhookEventType,
+  at: string,
+  idParts: readonly string[],
+): WebhookPayload {
+  return {
+    id: eventId([run.id, type, ...idParts]),
+    type,
+    runId: run.id,
+    at,
+    link: `/v1/runs/${encodeURIComponent(run.id)}`,
+  };
 }
 
 const runEventTypes: Partial<Record<Run['status'], WebhookEventType>> = {

@@ -60,16 +60,14 @@ export function acquireRunLock(options: AcquireRunLockOptions): RunLock {
   throw new UsageError(`cannot take run ${runId}: its lock ${path} keeps changing hands`, { runId });
 }
 
-/** True while a live process (this one included) holds the lock at `path`. */
-export function runLockHeld(path: string): boolean {
+/**
+ * The state of the lock at `path`: `free` (no lock), `held` by a live process (this one included),
+ * or `orphaned`, left behind by a holder that died (or unreadable).
+ */
+export function runLockState(path: string): 'free' | 'held' | 'orphaned' {
   const holder = readHolder(path);
-  return holder !== undefined && holder !== null && isLive(path, holder);
-}
-
-/** True when the lock at `path` was left behind: its holder died, or it cannot be read. */
-export function runLockOrphaned(path: string): boolean {
-  const holder = readHolder(path);
-  return holder === null || (holder !== undefined && !isLive(path, holder));
+  if (holder === undefined) return 'free';
+  return holder !== null && isLive(path, holder) ? 'held' : 'orphaned';
 }
 
 /** Creates the lock with its full content in one step, or false if it exists. */

@@ -32,7 +32,7 @@ import type {
 } from '../store.js';
 import { selectRuns, type ListRunsOptions } from '../list-runs-options.js';
 import { noPendingEventSeqs } from '../store.js';
-import { acquireRunLock, runLockHeld, runLockOrphaned } from './acquire-run-lock.js';
+import { acquireRunLock, runLockState } from './acquire-run-lock.js';
 import { EmbeddedBudgets } from './embedded-budgets.js';
 import { EmbeddedRun } from './embedded-run.js';
 import { EmbeddedSchedules } from './embedded-schedules.js';
@@ -263,14 +263,12 @@ export class EmbeddedStore implements Store {
     );
   }
 
-  async listOpenRuns(): Promise<Run[]> {
-    const runs = await this.listRuns();
-    return runs.filter((run) => isOpenRun(run) && !runLockHeld(this.lockPath(run.id))).reverse();
+  listOpenRuns(): Promise<Run[]> {
+    return this.openRunsWhose((lock) => lock !== 'held');
   }
 
-  async listOrphanedRuns(): Promise<Run[]> {
-    const runs = await this.listRuns();
-    return runs.filter((run) => isOpenRun(run) && runLockOrphaned(this.lockPath(run.id))).reverse();
+  listOrphanedRuns(): Promise<Run[]> {
+    return this.openRunsWhose((lock) => lock === 'orphaned');
   }
 
   heartbeat(worker: WorkerStatus): Promise<void> {
@@ -357,6 +355,12 @@ export class EmbeddedStore implements Store {
         throw storeWriteError(error, { location: this.location, doing, runId });
       }
     });
+  }
+
+  /** Open runs, oldest first, whose lock is in a state `keep` accepts. */
+  private async openRunsWhose(keep: (lock: ReturnType<typeof runLockState>) => boolean): Promise<Run[]> {
+    const runs = await this.listRuns();
+    return runs.filter((run) => isOpenRun(run) && keep(runLockState(this.lockPath(run.id)))).reverse();
   }
 
   /** The run's lock file (see `acquireRunLock`). */

@@ -373,37 +373,29 @@ export class MongoStore implements Store {
   }
 
   async listOpenRuns(): Promise<Run[]> {
-    const now = new Date();
-    const documents = await this.#call('listing open runs', () =>
-      this.#collections.runs
-        .find(
-          {
-            status: { $in: ['running', 'awaiting_approval'] },
-            $or: [{ driver: null }, { 'driver.expiresAt': { $lte: now } }],
-          },
-          { projection: runFields },
-        )
-        .sort({ createdAt: 1, id: 1 })
-        .toArray(),
-    );
-    return documents.map((document) => parseRun(document, `runs/${document.id}`));
+    const documents = await this.openRunDocuments('listing open runs', {
+      $or: [{ driver: null }, { 'driver.expiresAt': { $lte: new Date() } }],
+    });
+    return documents.map((document) => parseRun(withoutFields(document, runFields), `runs/${document.id}`));
   }
 
   /** Open runs whose lease ran out, or whose holder died on this host. */
   async listOrphanedRuns(): Promise<Run[]> {
     const now = new Date();
-    const documents = await this.#call('listing orphaned runs', () =>
+    const documents = await this.openRunDocuments('listing orphaned runs', { driver: { $ne: null } });
+    return documents
+      .filter(({ driver }) => driver && (driver.expiresAt <= now || diedOnThisHost(driver)))
+      .map((document) => parseRun(withoutFields(document, runFields), `runs/${document.id}`));
+  }
+
+  /** The documents of the open runs that `filter` also matches, oldest first, with their `driver`. */
+  private openRunDocuments(what: string, filter: Document) {
+    return this.#call(what, () =>
       this.#collections.runs
-        .find(
-          { status: { $in: ['running', 'awaiting_approval'] }, driver: { $ne: null } },
-          { projection: runFieldsWithDriver },
-        )
+        .find({ status: { $in: ['running', 'awaiting_approval'] }, ...filter }, { projection: runFieldsWithDriver })
         .sort({ createdAt: 1, id: 1 })
         .toArray(),
     );
-    return documents
-      .filter(({ driver }) => driver && (driver.expiresAt <= now || diedOnThisHost(driver)))
-      .map(({ driver: _holder, ...document }) => parseRun(document, `runs/${document.id}`));
   }
 
   heartbeat(worker: WorkerStatus): Promise<void> {
