@@ -205,6 +205,24 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect((await store.getRun(unstarted.run.id))?.status).toBe('running');
   });
 
+  it('tells once, not at every look, of an orphaned run it cannot take up', slow, async () => {
+    await service.close(0);
+    // An orphan whose model cannot be made here: every attempt to take it up is refused.
+    const { run, root } = sampleRun({ prompt: 'Build it' });
+    await store.createRun({ ...run, llm: 'nosuchprovider:model' }, root);
+    const holder = await storage.holdElsewhere(run.id);
+    await holder.kill();
+    const logged: string[] = [];
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, adoptEveryMs: 0, log: (line) => logged.push(line) });
+    client = new ServiceClient(service.url, token);
+    expect(await service.runs.adoptOpen()).toEqual([]);
+    expect(await service.runs.adoptOpen()).toEqual([]);
+    const told = logged.filter((line) => line.startsWith(`run ${run.id} not taken up:`));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/nosuchprovider/);
+    expect(service.runs.drives(run.id)).toBe(false);
+  });
+
   it('gives a client that reconnects with its last seq every event once: no gap, no duplicate', slow, async () => {
     const runId = await startRun(eightTasks, { limits: { concurrency: 2 } });
     const first = client.stream(runId, 0);
