@@ -8,7 +8,9 @@ export { createScriptedModel } from './llm/scripted/index.js';
 export {
   ArborError,
   NotFoundError,
+  RunTakenOverError,
   StateConflictError,
+  StoreError,
   UsageError,
   planFileSchema,
   planJsonSchema,

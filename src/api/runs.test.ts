@@ -1,8 +1,9 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir, repoRoot } from '../../test/support/cli.js';
-import { UsageError } from '../domain/index.js';
-import { openStore } from '../store/index.js';
+import { RunTakenOverError, UsageError } from '../domain/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { getTree } from './queries.js';
 import { resumeRun, startRun } from './runs.js';
 
@@ -78,6 +79,51 @@ describe('RunHandle', () => {
       expect(await store.listRuns()).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+
+  it('stops at once when the run is taken over, neither failing nor ending it, and rejects with the reason', async () => {
+    const dir = await makeTempDir();
+    const scriptFile = path.join(dir, 'slow.yaml');
+    await writeFile(
+      scriptFile,
+      [
+        'rules:',
+        '  - role: planner',
+        '    depth: 0',
+        '    respond: { tasks: [{ key: a, title: Step A, description: first }] }',
+        '  - role: executor',
+        '    delayMs: 60000',
+        "    respond: { action: complete, result: { summary: done, output: '' } }",
+        'defaults:',
+        '  sequencer: auto',
+        "  checker: { verdict: pass, feedback: '' }",
+      ].join('\n'),
+    );
+    const inner = await openStore(dir);
+    // The lock as a MongoDB lease hands it out; this one is lost when the test says so.
+    const taken = new AbortController();
+    const store = new Proxy(inner, {
+      get(target, property, receiver) {
+        if (property === 'acquireRun')
+          return async (runId: string, owner: string) => ({ ...(await target.acquireRun(runId, owner)), lost: taken.signal });
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    }) as Store;
+    try {
+      const handle = await startRun({ store, prompt: 'One slow step', llm: `script:${scriptFile}`, outDir: path.join(dir, 'out') });
+      const seen: string[] = [];
+      for await (const event of handle.events()) {
+        seen.push(event.type);
+        if (event.type === 'node-transition' && event.node.title === 'Step A' && event.node.status === 'running')
+          taken.abort(new RunTakenOverError(`run ${handle.runId} was taken over by a test`));
+      }
+      // The executor's minute-long call was abandoned, not waited for.
+      await expect(handle.done).rejects.toThrow(`run ${handle.runId} was taken over by a test`);
+      expect(seen).not.toContain('run-end');
+      expect((await inner.getRun(handle.runId))?.status).toBe('running');
+    } finally {
+      await inner.close();
     }
   });
 });

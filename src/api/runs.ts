@@ -399,6 +399,7 @@ export class RunHandle {
           reopenFailed: options.reopenFailed,
           ...(options.redo ? { redo: options.redo } : {}),
           providerConcurrency: options.providerConcurrency,
+          lost: lock.lost,
           tracer: tracing ?? undefined,
           onEvent: (event) => {
             drive.onEvent?.(event);

@@ -80,6 +80,13 @@ export class StoreError extends ArborError {}
 /** Another writer changed a node first: the caller's view of it is stale. */
 export class ConflictError extends StoreError {}
 
+/**
+ * This process no longer holds the run it drives: another process took the run over after this
+ * one's MongoDB lease lapsed (no renewal reached the store in time). The store refuses this
+ * process's further writes of the run, and its drive stops where it is; the new holder goes on.
+ */
+export class RunTakenOverError extends StoreError {}
+
 /** A run budget would be exceeded by the next call; the engine stops new work cleanly. */
 export class BudgetExceededError extends ArborError {
   readonly budget: BudgetName;

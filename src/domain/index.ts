@@ -18,6 +18,7 @@ export {
   ProviderError,
   StoreError,
   NotFoundError,
+  RunTakenOverError,
   StateConflictError,
   UsageError,
   type ArborErrorOptions,

@@ -71,6 +71,12 @@ export interface RunEngineOptions {
   /** Waits between the tries of a written step with a `retry` policy (default: a timer); tests inject a clock. */
   sleep?: (ms: number) => Promise<void>;
   /**
+   * Aborted when this process no longer holds the run (`RunLock.lost`: another process took it
+   * over): the drive stops at once, abandons its calls in flight, stores nothing more, and throws
+   * the signal's reason.
+   */
+  lost?: AbortSignal;
+  /**
    * Share the run with other workers instead of driving it alone: claims with leases, budgets in
    * the store, a tree kept fresh by polling (see {@link SharedRun}). The caller must not hold the run.
    */
@@ -187,6 +193,9 @@ export class RunEngine {
       abort: this.abort,
       refetch: member ? (nodeId) => member.refetch(nodeId) : null,
     });
+    const { lost } = options;
+    const stopLost = () => this.failures.stopRun(lost?.reason, (lost?.reason as Error).message);
+    lost?.addEventListener('abort', stopLost, { once: true });
     this.steps = new SharedNodeSteps({
       sharing: this.sharing,
       tree: this.tree,
@@ -241,6 +250,7 @@ export class RunEngine {
   /** Drives the run until it completes, fails, stops on a budget, or only waits for people. */
   async drive(): Promise<RunOutcome> {
     const { control } = this;
+    if (this.options.lost?.aborted) throw this.options.lost.reason;
     // Workers of a shared run leave its status to whoever sees it change.
     try {
       if (!this.sharing) await control.updateRun({ status: 'running', stopReason: null, endedAt: null });
@@ -272,8 +282,10 @@ export class RunEngine {
         await woken;
       }
     } catch (error) {
-      await this.failures.markFailed(error);
-      throw error;
+      // Taken over: whatever failed since (a node the new holder moved), the reason is the takeover.
+      const reason: unknown = this.options.lost?.aborted ? this.options.lost.reason : error;
+      await this.failures.markFailed(reason);
+      throw reason;
     } finally {
       clearInterval(poller);
       clearInterval(saver);

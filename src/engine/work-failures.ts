@@ -3,6 +3,8 @@ import {
   BudgetExceededError,
   ConflictError,
   ProviderError,
+  RunTakenOverError,
+  StoreError,
   type NodeError,
   type NodePatch,
   type TaskNode,
@@ -52,10 +54,7 @@ export class WorkFailures {
       else await keepPaid();
       return;
     }
-    if (
-      error instanceof ProviderError ||
-      (error instanceof ArborError && !(error.name === 'StoreError' || error.name === 'ConflictError'))
-    ) {
+    if (error instanceof ProviderError || (error instanceof ArborError && !(error instanceof StoreError))) {
       const nodeError: NodeError = {
         kind: error instanceof ProviderError ? 'provider' : 'internal',
         message: error.message,
@@ -70,20 +69,29 @@ export class WorkFailures {
 
   /** What escaped a node's advance: a conflict in a shared run is read again, anything else stops the run. */
   onAdvanceError(nodeId: string, error: unknown): void | Promise<void> {
-    const { control, abort, refetch } = this.host;
+    const { refetch } = this.host;
     // In a shared run, a conflict means another worker moved the node: read it again and go on.
     if (refetch && error instanceof ConflictError) return refetch(nodeId);
     // Store failures and bugs stop the whole run; it stays resumable from what was stored.
+    this.stopRun(error, `node ${nodeId}: ${(error as Error).message}`);
+  }
+
+  /**
+   * Stops the whole run at once: no new work, the calls in flight abandoned, and the drive throws
+   * `error` once the advances under way settle.
+   */
+  stopRun(error: unknown, message: string): void {
+    const { control, abort } = this.host;
     control.fail(error);
-    control.stop({ kind: 'failure', message: `node ${nodeId}: ${(error as Error).message}` });
+    control.stop({ kind: 'failure', message });
     abort.abort(error);
   }
 
   /** Best effort: a run that stopped on a store failure or a bug says so, if the store still answers. */
   async markFailed(error: unknown): Promise<void> {
     const { control } = this.host;
-    // A worker that fails leaves a shared run to the others.
-    if (control.shared) return;
+    // A worker that fails leaves a shared run to the others; a run taken over is the new holder's.
+    if (control.shared || error instanceof RunTakenOverError) return;
     const message = (error as Error).message;
     try {
       await control.updateRun({

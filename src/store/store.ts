@@ -47,6 +47,14 @@ export interface PendingDecision {
 
 /** The right to drive one run; other processes may still read it and record decisions. */
 export interface RunLock {
+  /**
+   * Aborted, with a `RunTakenOverError` as its reason, once this process learns that another one
+   * took the run over (a MongoDB lease that lapsed while this process could not renew it). The store
+   * then refuses this process's writes of the run; its drive must stop. An embedded lock is never
+   * lost: it is held for as long as the process lives.
+   */
+  readonly lost: AbortSignal;
+  /** Lets the run go (nothing to do once it is lost). */
   release(): Promise<void>;
 }
 
@@ -212,7 +220,11 @@ export interface Store {
   /** Workers whose heartbeat is not older than `withinMs`, by id. */
   listWorkers(withinMs: number): Promise<WorkerStatus[]>;
 
-  /** Takes the run for this process; throws `UsageError` naming the holder if it is live elsewhere. */
+  /**
+   * Takes the run for this process; throws `UsageError` naming the holder if it is live elsewhere.
+   * While it is held, writes of the run confirm the hold first when it may have lapsed, and throw
+   * `RunTakenOverError` once it is lost (see {@link RunLock.lost}).
+   */
   acquireRun(runId: string, owner: string): Promise<RunLock>;
 
   /** Stores a new schedule (issue 16); throws `UsageError` when one of that name exists. */

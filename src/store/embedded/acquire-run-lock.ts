@@ -20,6 +20,9 @@ interface LockHolder {
 /** Lock files this process holds (path → token), whatever store instance took them. */
 const heldByThisProcess = new Map<string, string>();
 
+/** A lock file is taken over only from a process that is gone: one this process holds is never lost. */
+const neverLost = new AbortController().signal;
+
 /** Options of {@link acquireRunLock}. */
 export interface AcquireRunLockOptions {
   path: string;
@@ -46,6 +49,7 @@ export function acquireRunLock(options: AcquireRunLockOptions): RunLock {
     if (tryCreate(path, mine)) {
       heldByThisProcess.set(path, mine.token);
       return {
+        lost: neverLost,
         release: () =>
           new Promise<void>((resolve) => {
             release(path, mine.token);

@@ -293,6 +293,7 @@ export class EmbeddedStore implements Store {
       if (!this.readRun(runId)) throw this.unknownRun(runId);
       const held = acquireRunLock({ path: this.lockPath(runId), runId, owner });
       const lock: RunLock = {
+        lost: held.lost,
         release: () => {
           this.locks.delete(lock);
           return held.release();

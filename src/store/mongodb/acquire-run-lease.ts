@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Collection } from 'mongodb';
-import { StoreError, UsageError } from '../../domain/index.js';
+import { RunTakenOverError, StoreError, UsageError } from '../../domain/index.js';
 import { processRuns } from '../process-runs.js';
 import type { RunLock } from '../store.js';
 import type { RunDocument, RunDriver } from './mongo-collections.js';
@@ -21,6 +21,15 @@ export interface AcquireRunLeaseOptions {
 export interface RunLease extends RunLock {
   /** Stops the renewal timer (the store is closing); the lease then expires on its own. */
   abandon(): void;
+  /** Throws the {@link RunTakenOverError} once the lease is lost. */
+  throwIfLost(): void;
+  /**
+   * False while the lease surely lasts; true when renewals have not reached the store for a while
+   * (two missed), so that it may have lapsed, and a write should {@link confirm} it first.
+   */
+  mayHaveLapsed(): boolean;
+  /** Renews the lease now; rejects with the {@link RunTakenOverError} when it turns out lost. */
+  confirm(): Promise<void>;
 }
 
 /** Attempts at taking a lease that keeps changing hands under us before giving up. */
@@ -87,25 +96,74 @@ export function diedOnThisHost(holder: RunDriver): boolean {
   return !processRuns(holder.pid);
 }
 
+/**
+ * Keeps the lease: renews it at a third of its length, and tells (`lost`) when a renewal matches
+ * nothing, because another process took the run over once the lease had lapsed. It also knows how
+ * long the lease surely lasts, from the last renewal the store confirmed (on this process's own
+ * monotonic clock), so that a write after an outage confirms the lease before it goes out.
+ */
 function holdLease(options: AcquireRunLeaseOptions, driver: RunDriver): RunLease {
   const { runs, runId, leaseMs, call } = options;
-  const renew = async (): Promise<void> => {
-    await runs.updateOne(
-      { id: runId, 'driver.token': driver.token },
-      { $set: { 'driver.expiresAt': new Date(Date.now() + leaseMs) } },
+  const lost = new AbortController();
+  /** When the lease surely lasts until (`performance.now()`): the send time of the last confirmed renewal plus its length. */
+  let confirmedUntil = performance.now() + leaseMs;
+  let renewing: Promise<void> | null = null;
+  let released = false;
+
+  const lose = async (): Promise<void> => {
+    clearInterval(timer);
+    const run = await runs.findOne({ id: runId }, { projection: { driver: 1 } }).catch(() => null);
+    if (released || lost.signal.aborted) return;
+    const holder = run?.driver;
+    const now = holder
+      ? `${holder.owner} (pid ${holder.pid} on ${holder.host}) holds it now`
+      : 'nobody holds it now';
+    lost.abort(
+      new RunTakenOverError(
+        `run ${runId} was taken over by another process after this one's lease lapsed (no renewal reached MongoDB within ${Math.ceil(leaseMs / 1000)} s): ${now}; this process stopped driving it`,
+        {
+          runId,
+          hint: `the other process goes on with it; see where it stands with: arbor tree ${runId}`,
+          httpHint: `the other process goes on with it; see where it stands: GET /v1/runs/${runId}`,
+        },
+      ),
     );
   };
-  // A failed renewal is retried at the next tick; if the lease lapses meanwhile, node versions still
-  // keep two drivers from overwriting each other's work.
+  const renew = (): Promise<void> => {
+    renewing ??= (async () => {
+      const sentAt = performance.now();
+      try {
+        const renewed = await runs.updateOne(
+          { id: runId, 'driver.token': driver.token },
+          { $set: { 'driver.expiresAt': new Date(Date.now() + leaseMs) } },
+        );
+        if (renewed.matchedCount === 1) confirmedUntil = Math.max(confirmedUntil, sentAt + leaseMs);
+        else if (!released) await lose();
+      } finally {
+        renewing = null;
+      }
+    })();
+    return renewing;
+  };
+  // A failed renewal is retried at the next tick; a write made once the lease may have lapsed
+  // confirms it first (`mayHaveLapsed`), and node versions keep two drivers from overwriting each other.
   const timer = setInterval(() => void renew().catch(() => undefined), Math.max(Math.floor(leaseMs / 3), 10));
   timer.unref();
 
-  let released = false;
+  const throwIfLost = (): void => {
+    if (lost.signal.aborted) throw lost.signal.reason;
+  };
   return {
+    lost: lost.signal,
+    throwIfLost,
+    mayHaveLapsed: () =>
+      !released && !lost.signal.aborted && performance.now() >= confirmedUntil - leaseMs / 3,
+    confirm: () => renew().then(throwIfLost),
     abandon: () => clearInterval(timer),
     release: async () => {
       clearInterval(timer);
-      if (released) return;
+      // Lost: the run is another process's now, and there is nothing of this one's to release.
+      if (released || lost.signal.aborted) return;
       released = true;
       await call(`releasing run ${runId}`, () =>
         runs.updateOne({ id: runId, 'driver.token': driver.token }, { $set: { driver: null } }),

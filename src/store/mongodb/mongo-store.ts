@@ -1,6 +1,7 @@
 import type { Collection, Document, MongoClient } from 'mongodb';
 import {
   ConflictError,
+  RunTakenOverError,
   StoreError,
   type Decision,
   type ModelCall,
@@ -82,7 +83,8 @@ export class MongoStore implements Store {
   readonly #eventsInFlight = new Map<string, Map<string, number>>();
   readonly #retryForMs: number;
   readonly #leaseMs: number;
-  readonly #leases = new Set<RunLease>();
+  /** The run leases this process holds, by run. */
+  readonly #leases = new Map<string, RunLease>();
   readonly #workers: WorkerRegistry;
   readonly #events: EventLog;
   readonly #seqs: EventSeqs;
@@ -106,7 +108,9 @@ export class MongoStore implements Store {
     this.#events = new EventLog(this.#collections, this.#storeCall);
     this.#seqs = new EventSeqs(this.#collections.runs, this.#storeCall);
     this.#calls = new CallLog(this.#collections.calls, this.#storeCall);
-    this.#nodeUpdates = new NodeUpdates(this.#collections.nodes, this.#events, this.#storeCall);
+    this.#nodeUpdates = new NodeUpdates(this.#collections.nodes, this.#events, this.#storeCall, (runId) =>
+      this.#fence(runId),
+    );
     this.#schedules = new MongoSchedules(this.#collections.schedules, this.#storeCall);
   }
 
@@ -161,14 +165,18 @@ export class MongoStore implements Store {
 
   async updateRun(runId: string, patch: RunPatch): Promise<Run> {
     const valid = parseRunPatch(patch, `update of run ${runId}`);
+    await this.#held(runId);
     const document = await this.#call(
       `updating run ${runId}`,
-      () =>
-        Object.keys(valid).length === 0
-          ? this.#collections.runs.findOne({ id: runId }, { projection: runFields })
-          : this.#collections.runs
-              .findOneAndUpdate({ id: runId }, { $set: valid }, { returnDocument: 'after' })
-              .then((updated) => updated && withoutFields(updated, runFields)),
+      () => {
+        if (Object.keys(valid).length === 0)
+          return this.#collections.runs.findOne({ id: runId }, { projection: runFields });
+        // Checked at each attempt: one retried through an outage must not land once the run is lost.
+        this.#fence(runId);
+        return this.#collections.runs
+          .findOneAndUpdate({ id: runId }, { $set: valid }, { returnDocument: 'after' })
+          .then((updated) => updated && withoutFields(updated, runFields));
+      },
       { runId },
     );
     if (!document) throw new StoreError(`run ${runId} does not exist`, { runId });
@@ -178,6 +186,7 @@ export class MongoStore implements Store {
   insertNodes(nodes: readonly TaskNode[], events: readonly NodeEvent[] = []): Promise<void> {
     const runId = nodes[0]?.runId;
     return this.#writingEvents(runId, events, async () => {
+      if (runId !== undefined) await this.#held(runId);
       // Events of other runs than the nodes' (no caller makes them) are stored without seqs.
       const sequenced =
         runId !== undefined && events.every((event) => event.runId === runId)
@@ -232,6 +241,8 @@ export class MongoStore implements Store {
     const { runId } = options;
     const driving = this.#driving.has(runId);
     return this.#writingEvents(runId, options.events ?? [], async () => {
+      const held = this.#held(runId);
+      if (held) await held;
       // Given at once while the driver's block of seqs lasts: seqs follow the order of the calls.
       const events = await this.#seqs.assign(runId, options.events ?? [], driving);
       return this.#settlingSeqs(runId, events, async () => {
@@ -304,7 +315,8 @@ export class MongoStore implements Store {
     return this.#events.after(runId, after, options);
   }
 
-  recordCall(call: ModelCall): Promise<void> {
+  async recordCall(call: ModelCall): Promise<void> {
+    await this.#held(call.runId);
     return this.#calls.record(call);
   }
 
@@ -418,7 +430,7 @@ export class MongoStore implements Store {
       leaseMs: this.#leaseMs,
       call: (what, operation) => this.#call(what, operation, { runId }),
     });
-    this.#leases.add(lease);
+    this.#leases.set(runId, lease);
     this.#seqs.forget(runId);
     try {
       // A run driven by one process counts its budgets in memory; shared budget counters left from
@@ -437,16 +449,17 @@ export class MongoStore implements Store {
       );
       this.#events.follow(runId, counter?.eventSeq ?? 0);
     } catch (error) {
-      this.#leases.delete(lease);
+      this.#leases.delete(runId);
       await lease.release().catch(() => lease.abandon());
       throw error;
     }
     this.#driving.add(runId);
     return {
+      lost: lease.lost,
       release: async () => {
         this.#driving.delete(runId);
         this.#events.unfollow(runId);
-        this.#leases.delete(lease);
+        this.#leases.delete(runId);
         // Still holding the lease: nobody else reserved seqs since this driver's block.
         await this.#seqs.giveBack(runId).catch(() => this.#seqs.forget(runId));
         await lease.release();
@@ -504,7 +517,7 @@ export class MongoStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.settled();
-    const leases = [...this.#leases];
+    const leases = [...this.#leases.values()];
     this.#leases.clear();
     this.#driving.clear();
     // Best effort: a lease that cannot be released now expires on its own.
@@ -513,13 +526,49 @@ export class MongoStore implements Store {
     await this.#client.close();
   }
 
+  /**
+   * Before a write of a run this process holds: throws the `RunTakenOverError` once its lease is
+   * lost, and confirms the lease first when it may have lapsed (renewals did not get through), so
+   * that a driver cut off from MongoDB longer than its lease writes nothing until it knows the run
+   * is still its own. Nothing (no await) while the lease surely lasts, the case of every write.
+   */
+  #held(runId: string): Promise<void> | undefined {
+    const lease = this.#leases.get(runId);
+    lease?.throwIfLost();
+    if (!lease?.mayHaveLapsed()) return undefined;
+    return this.#call(`confirming the lease of run ${runId}`, () => lease.confirm(), { runId });
+  }
+
+  /** Throws the `RunTakenOverError` of a run whose lease this process lost; nothing for any other run. */
+  #fence(runId: string): void {
+    this.#leases.get(runId)?.throwIfLost();
+  }
+
+  /**
+   * Before a retry (the store did not answer): confirms each lease that may have lapsed meanwhile,
+   * so that the retried writes of a run another process took over are refused (see {@link #fence}).
+   */
+  async #confirmLapsed(): Promise<void> {
+    const lapsed = [...this.#leases.values()].filter((lease) => lease.mayHaveLapsed());
+    // A lease found lost is told by its `lost` signal, and its writes refused by the fence.
+    await Promise.all(
+      lapsed.map((lease) =>
+        lease.confirm().catch((error: unknown) => {
+          if (!(error instanceof RunTakenOverError)) throw error;
+        }),
+      ),
+    );
+  }
+
   #call<T>(
     what: string,
     operation: (attempt: number) => Promise<T>,
     context: { runId?: string; nodeId?: string } = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreError(`the store at ${this.location} is closed`));
-    return retryTransient(operation, {
+    const attempt = (n: number): Promise<T> =>
+      n > 1 && this.#leases.size > 0 ? this.#confirmLapsed().then(() => operation(n)) : operation(n);
+    return retryTransient(attempt, {
       what,
       retryForMs: this.#retryForMs,
       where: this.location,

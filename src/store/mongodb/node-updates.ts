@@ -31,6 +31,8 @@ interface NodeWrite {
 interface NodeWriteResult {
   landed: boolean;
   found: TaskNode | null;
+  /** Why it was not even sent: the run is another process's now. */
+  refusal?: Error;
 }
 
 /** A projection that leaves out MongoDB's `_id` and the bookkeeping of events: Arbor's node. */
@@ -51,6 +53,8 @@ export class NodeUpdates {
     private readonly nodes: MongoCollections['nodes'],
     private readonly events: EventLog,
     private readonly call: StoreCall,
+    /** Throws when this process may no longer write the run (its lease was lost); checked at each attempt. */
+    private readonly fence: (runId: string) => void,
   ) {
     this.#grouped = new GroupCommit({
       write: (writes) =>
@@ -83,6 +87,7 @@ export class NodeUpdates {
       await this.call(
         `inserting ${nodes.length} nodes`,
         async () => {
+          if (runId !== undefined) this.fence(runId);
           try {
             // Copies: the driver adds `_id` to the documents it inserts. Each node carries its
             // events, so that they survive a crash before the events are inserted.
@@ -143,6 +148,7 @@ export class NodeUpdates {
     const document = await this.call(
       `updating node ${nodeId}`,
       async (attempt) => {
+        this.fence(runId);
         if (events.length > 0) {
           // The events ride on the node's own write: a crash before their insert loses nothing.
           const before = await this.nodes.findOneAndUpdate(
@@ -185,7 +191,9 @@ export class NodeUpdates {
   private async writeGrouped(write: NodeWrite): Promise<void> {
     const [result] = await this.#grouped.write([write]);
     if (!result?.landed)
-      throw refused(write.runId, write.nodeId, write.expectedVersion, result?.found ?? null);
+      throw (
+        result?.refusal ?? refused(write.runId, write.nodeId, write.expectedVersion, result?.found ?? null)
+      );
   }
 
   /**
@@ -194,6 +202,13 @@ export class NodeUpdates {
    * writer, or missing.
    */
   private async writeAll(writes: readonly NodeWrite[]): Promise<NodeWriteResult[]> {
+    // At each attempt: a write retried through an outage must not land in a run this process lost.
+    const refusals = writes.map((write) => this.refusalOf(write.runId));
+    if (refusals.some((refusal) => refusal !== null)) {
+      const live = writes.filter((_, index) => refusals[index] === null);
+      const sent = live.length > 0 ? await this.writeAll(live) : [];
+      return refusals.map((refusal) => (refusal ? { landed: false, found: null, refusal } : sent.shift()!));
+    }
     const result = await this.nodes.bulkWrite(
       writes.map(({ runId, nodeId, expectedVersion, set }) => ({
         updateOne: { filter: { runId, id: nodeId, version: expectedVersion }, update: { $set: set } },
@@ -202,6 +217,16 @@ export class NodeUpdates {
     );
     if (result.matchedCount === writes.length) return writes.map(() => ({ landed: true, found: null }));
     return Promise.all(writes.map(({ runId, nodeId, patch }) => this.readBack(runId, nodeId, patch)));
+  }
+
+  /** The fence's error for a write of this run, or null when it may go out. */
+  private refusalOf(runId: string): Error | null {
+    try {
+      this.fence(runId);
+      return null;
+    } catch (error) {
+      return error as Error;
+    }
   }
 
   /** Reads back the node of a write that did not match: it may have landed on an earlier attempt. */
