@@ -103,13 +103,13 @@ describe('RunHandle', () => {
     const inner = await openStore(dir);
     // The lock as a MongoDB lease hands it out; this one is lost when the test says so.
     const taken = new AbortController();
-    const store = new Proxy(inner, {
+    const store: Store = new Proxy(inner, {
       get(target, property, receiver) {
         if (property === 'acquireRun')
           return async (runId: string, owner: string) => ({ ...(await target.acquireRun(runId, owner)), lost: taken.signal });
         return Reflect.get(target, property, receiver) as unknown;
       },
-    }) as Store;
+    });
     try {
       const handle = await startRun({ store, prompt: 'One slow step', llm: `script:${scriptFile}`, outDir: path.join(dir, 'out') });
       const seen: string[] = [];

@@ -49,9 +49,9 @@ export interface PendingDecision {
 export interface RunLock {
   /**
    * Aborted, with a `RunTakenOverError` as its reason, once this process learns that another one
-   * took the run over (a MongoDB lease that lapsed while this process could not renew it). The store
-   * then refuses this process's writes of the run; its drive must stop. An embedded lock is never
-   * lost: it is held for as long as the process lives.
+   * took the run over: a MongoDB lease that lapsed while this process could not renew it, or an
+   * embedded lock file that went untouched so long that another host took it for stale. The store
+   * then refuses this process's writes of the run; its drive must stop.
    */
   readonly lost: AbortSignal;
   /** Lets the run go (nothing to do once it is lost). */

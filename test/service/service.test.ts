@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRun, getTree } from '../../src/api/index.js';
@@ -204,6 +204,31 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(service.runs.drives(unstarted.run.id)).toBe(false);
     expect((await store.getRun(unstarted.run.id))?.status).toBe('running');
   });
+
+  it.runIf(kind === 'embedded')(
+    'takes up, in a new container on the same folder, a run whose old container stopped touching its lock',
+    slow,
+    async () => {
+      await service.close(0);
+      // The old container's server held the run; the new one runs under another host name.
+      const orphan = await createRun({ store, prompt: 'Build it', llm: await script(eightTasks) });
+      const lock = path.join(store.location, 'runs', orphan.run.id, 'lock');
+      const holder = { pid: 7, hostname: 'old-container', owner: 'arbor serve', at: at(0), token: 'old' };
+      await writeFile(lock, JSON.stringify(holder));
+      const logged: string[] = [];
+      service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token }, pollMs: 200, adoptEveryMs: 100, log: (line) => logged.push(line) });
+      client = new ServiceClient(service.url, token);
+      // Touched a moment ago: that host's server may still be alive.
+      expect(service.resumed).toEqual([]);
+      expect(service.runs.drives(orphan.run.id)).toBe(false);
+
+      // A minute later, untouched: the old container is gone.
+      const aMinuteAgo = new Date(Date.now() - 61_000);
+      await utimes(lock, aMinuteAgo, aMinuteAgo);
+      await waitFor('the orphaned run to complete', async () => (await store.getRun(orphan.run.id))?.status === 'completed');
+      expect(logged).toContain(`run ${orphan.run.id}: taken up (its holder is gone)`);
+    },
+  );
 
   it('tells once, not at every look, of an orphaned run it cannot take up', slow, async () => {
     await service.close(0);

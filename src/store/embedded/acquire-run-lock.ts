@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { StoreError, UsageError } from '../../domain/index.js';
+import { RunTakenOverError, StoreError, UsageError } from '../../domain/index.js';
 import { processRuns } from '../process-runs.js';
 import type { RunLock } from '../store.js';
 import { errorCode, storeIoError } from './store-io-error.js';
@@ -20,21 +20,32 @@ interface LockHolder {
 /** Lock files this process holds (path → token), whatever store instance took them. */
 const heldByThisProcess = new Map<string, string>();
 
-/** A lock file is taken over only from a process that is gone: one this process holds is never lost. */
-const neverLost = new AbortController().signal;
+/** How often a holder touches its lock file (its modification time), to show that it still holds it. */
+export const lockRefreshMs = 10_000;
+
+/**
+ * How long a lock of another host stays held without being touched: its process cannot be checked
+ * from here (a container replaced by one with a new host name, on the same folder), so after this
+ * its holder counts as gone.
+ */
+export const lockStaleMs = 60_000;
 
 /** Options of {@link acquireRunLock}. */
 export interface AcquireRunLockOptions {
   path: string;
   runId: string;
   owner: string;
+  /** How often to touch the lock while it is held (default {@link lockRefreshMs}). */
+  refreshMs?: number;
 }
 
 /**
  * Takes a run's lock file. A lock held by a live process (this one included, whatever the owner) is
  * refused with a `UsageError` naming it; a lock left by a dead process on this host, or by an earlier
- * process that had this pid, is taken over. A lock from another host is taken for live, since its
- * process cannot be checked from here.
+ * process that had this pid, is taken over. A lock from another host, whose process cannot be
+ * checked from here, is live while its holder keeps touching it: untouched for {@link lockStaleMs},
+ * it is taken over. The holder touches it every `refreshMs`, and finds out so when it was taken
+ * over (`lost`).
  */
 export function acquireRunLock(options: AcquireRunLockOptions): RunLock {
   const { path, runId } = options;
@@ -48,10 +59,18 @@ export function acquireRunLock(options: AcquireRunLockOptions): RunLock {
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(path, mine)) {
       heldByThisProcess.set(path, mine.token);
+      const lost = new AbortController();
+      const timer = setInterval(
+        () => refresh(path, runId, mine.token, lost),
+        options.refreshMs ?? lockRefreshMs,
+      );
+      timer.unref();
+      lost.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
       return {
-        lost: neverLost,
+        lost: lost.signal,
         release: () =>
           new Promise<void>((resolve) => {
+            clearInterval(timer);
             release(path, mine.token);
             resolve();
           }),
@@ -96,17 +115,64 @@ function readHolder(path: string): LockHolder | null | undefined {
   }
 }
 
+/**
+ * Touches the lock this process holds; when another process's lock stands there instead (it took
+ * this one for stale), tells `lost`. A failed touch is tried again at the next refresh.
+ */
+function refresh(path: string, runId: string, token: string, lost: AbortController): void {
+  let holder: LockHolder | null | undefined;
+  try {
+    holder = readHolder(path);
+    if (holder?.token === token) {
+      const now = new Date();
+      utimesSync(path, now, now);
+      return;
+    }
+  } catch {
+    return;
+  }
+  if (heldByThisProcess.get(path) === token) heldByThisProcess.delete(path);
+  const now = holder
+    ? `process ${holder.pid} on ${holder.hostname} (${holder.owner}) holds it now`
+    : 'nobody holds it now';
+  lost.abort(
+    new RunTakenOverError(
+      `run ${runId} was taken over by another process after this one's lock ${path} went untouched for ${lockStaleMs / 1000} s: ${now}; this process stopped driving it`,
+      {
+        runId,
+        hint: `the other process goes on with it; see where it stands with: arbor tree ${runId}`,
+        httpHint: `the other process goes on with it; see where it stands: GET /v1/runs/${runId}`,
+      },
+    ),
+  );
+}
+
+/** When the lock was last touched (ms since the epoch); 0 when it is gone. */
+function touchedAt(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return 0;
+    throw storeIoError(error, `cannot read the lock ${path}`);
+  }
+}
+
 function isLive(path: string, holder: LockHolder): boolean {
-  if (holder.hostname !== hostname()) return true;
+  if (holder.hostname !== hostname()) return Date.now() - touchedAt(path) < lockStaleMs;
   if (holder.pid === process.pid) return heldByThisProcess.get(path) === holder.token;
   return processRuns(holder.pid);
 }
 
 function busy(runId: string, path: string, holder: LockHolder): UsageError {
-  const where = holder.hostname === hostname() ? '' : ` on ${holder.hostname}`;
+  const elsewhere = holder.hostname !== hostname();
   return new UsageError(
-    `run ${runId} is being run by process ${holder.pid}${where} (${holder.owner}); wait for it to finish or stop it`,
-    { runId, hint: `if that process is gone, delete ${path} and try again` },
+    `run ${runId} is being run by process ${holder.pid}${elsewhere ? ` on ${holder.hostname}` : ''} (${holder.owner}); wait for it to finish or stop it`,
+    {
+      runId,
+      hint: elsewhere
+        ? `if that host's process is gone, its lock is taken over once it has gone untouched for ${lockStaleMs / 1000} s`
+        : `if that process is gone, delete ${path} and try again`,
+    },
   );
 }
 

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../domain/index.js';
+import { RunTakenOverError, UsageError } from '../../domain/index.js';
 import { move, sampleChild, sampleRun } from '../../../test/support/sample-documents.js';
 import { expectTakenOverFromZombie } from '../../../test/support/zombie-process.js';
 import { openEmbeddedStore, type EmbeddedStore } from './embedded-store.js';
@@ -13,10 +14,16 @@ const repository = join(import.meta.dirname, '..', '..', '..');
 describe('embedded store across processes', () => {
   let directory: string;
   const stores: EmbeddedStore[] = [];
-  const open = async () => {
-    const store = await openEmbeddedStore(directory);
+  const open = async (options: { lockRefreshMs?: number } = {}) => {
+    const store = await openEmbeddedStore(directory, options);
     stores.push(store);
     return store;
+  };
+  const lockOf = (runId: string) => join(directory, 'runs', runId, 'lock');
+  /** Makes the run's lock look untouched for `seconds`. */
+  const ageLock = (runId: string, seconds: number) => {
+    const then = new Date(Date.now() - seconds * 1000);
+    return utimes(lockOf(runId), then, then);
   };
 
   beforeEach(async () => {
@@ -110,6 +117,52 @@ describe('embedded store across processes', () => {
     expect((error as UsageError).hint).toContain(join(directory, 'runs', run.id, 'lock'));
   });
 
+  it('takes over the lock of another host once it went untouched for a minute, and not before', async () => {
+    const store = await open();
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    // A server in a container that was replaced: the new one has another host name, on the same folder.
+    await writeLock(directory, run.id, { pid: 7, hostname: 'old-container', owner: 'arbor serve' });
+    const orphans = async () => (await store.listOrphanedRuns()).map((orphan) => orphan.id);
+
+    await ageLock(run.id, 50);
+    const error = await store.acquireRun(run.id, 'engine').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toContain(`process 7 on old-container (arbor serve)`);
+    expect((error as UsageError).hint).toBe(
+      "if that host's process is gone, its lock is taken over once it has gone untouched for 60 s",
+    );
+    expect(await orphans()).not.toContain(run.id);
+
+    await ageLock(run.id, 61);
+    expect(await orphans()).toContain(run.id);
+    const lock = await store.acquireRun(run.id, 'engine');
+    expect(await orphans()).not.toContain(run.id);
+    await lock.release();
+  });
+
+  it('keeps touching a lock it holds, and stops writing the run once another host took it over', async () => {
+    const store = await open({ lockRefreshMs: 20 });
+    const { run, root } = sampleRun();
+    await store.createRun(run, root);
+    const lock = await store.acquireRun(run.id, 'engine');
+    await ageLock(run.id, 120);
+    await waitUntil(async () => Date.now() - (await stat(lockOf(run.id))).mtimeMs < 10_000);
+    expect(lock.lost.aborted).toBe(false);
+
+    // This process stalled; another host found its lock stale and took the run.
+    await writeLock(directory, run.id, { pid: 7, hostname: 'new-container', owner: 'arbor serve' });
+    await once(lock.lost, 'abort');
+    expect(lock.lost.reason).toBeInstanceOf(RunTakenOverError);
+    expect((lock.lost.reason as Error).message).toContain(
+      'process 7 on new-container (arbor serve) holds it now',
+    );
+    await expect(store.updateRun(run.id, { status: 'failed' })).rejects.toBeInstanceOf(RunTakenOverError);
+    expect((await store.getRun(run.id))?.status).toBe('running');
+    await lock.release();
+    await expect(store.acquireRun(run.id, 'engine')).rejects.toThrow(/new-container/);
+  });
+
   it('leaves a lock that another process took over in place on release', async () => {
     const store = await open();
     const { run, root } = sampleRun();
@@ -158,6 +211,14 @@ function runWriterAndKill(directory: string, runId: string, writes: number): Pro
       else reject(new Error(`the writer exited with ${code} before it was killed:\n${errors}`));
     });
   });
+}
+
+/** Polls `condition` every 10 ms, for up to 5 s. */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 5_000; !(await condition());) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** The pid of a process that has already exited. */

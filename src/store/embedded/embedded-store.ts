@@ -45,6 +45,8 @@ import { writeFileAtomic } from './write-file-atomic.js';
 export interface EmbeddedStoreOptions {
   /** `fsync` every write, to survive power loss as well as process death. Default: `ARBOR_FSYNC=1`. */
   fsync?: boolean;
+  /** How often a held run's lock file is touched (default `lockRefreshMs`, 10 s). */
+  lockRefreshMs?: number;
 }
 
 /** Run ids become directory names: no separators, no dot-dot. */
@@ -59,7 +61,8 @@ const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded';
   private readonly runs = new Map<string, EmbeddedRun>();
-  private readonly locks = new Set<RunLock>();
+  /** The run locks this process holds, by run. */
+  private readonly locks = new Map<string, RunLock>();
   private readonly budgets: EmbeddedBudgets;
   /** Heartbeats of workers in this process: the embedded store is not shared by workers (they need MongoDB). */
   private readonly workers = new Map<string, WorkerStatus>();
@@ -69,6 +72,7 @@ export class EmbeddedStore implements Store {
   private constructor(
     readonly location: string,
     private readonly fsync: boolean,
+    private readonly lockRefreshMs: number | undefined,
   ) {
     this.schedules = new EmbeddedSchedules(location, fsync);
     this.budgets = EmbeddedBudgets.of(location);
@@ -80,7 +84,7 @@ export class EmbeddedStore implements Store {
       const location = resolve(directory);
       prepareStoreDirectory(location);
       const fsync = options.fsync ?? ['1', 'true'].includes(process.env.ARBOR_FSYNC ?? '');
-      return new EmbeddedStore(location, fsync);
+      return new EmbeddedStore(location, fsync, options.lockRefreshMs);
     });
   }
 
@@ -291,15 +295,20 @@ export class EmbeddedStore implements Store {
   acquireRun(runId: string, owner: string): Promise<RunLock> {
     return this.use(() => {
       if (!this.readRun(runId)) throw this.unknownRun(runId);
-      const held = acquireRunLock({ path: this.lockPath(runId), runId, owner });
+      const held = acquireRunLock({
+        path: this.lockPath(runId),
+        runId,
+        owner,
+        ...(this.lockRefreshMs === undefined ? {} : { refreshMs: this.lockRefreshMs }),
+      });
       const lock: RunLock = {
         lost: held.lost,
         release: () => {
-          this.locks.delete(lock);
+          if (this.locks.get(runId) === lock) this.locks.delete(runId);
           return held.release();
         },
       };
-      this.locks.add(lock);
+      this.locks.set(runId, lock);
       return lock;
     });
   }
@@ -334,7 +343,7 @@ export class EmbeddedStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.locks].map((lock) => lock.release()));
+    await Promise.all([...this.locks.values()].map((lock) => lock.release()));
     for (const run of this.runs.values()) run.close();
     this.runs.clear();
   }
@@ -350,6 +359,9 @@ export class EmbeddedStore implements Store {
    */
   private write<T>(doing: string, runId: string, work: () => T): Promise<T> {
     return this.use(() => {
+      // A run another process took over from this one (its lock went stale) is no longer this one's to write.
+      const lost = this.locks.get(runId)?.lost;
+      if (lost?.aborted) throw lost.reason;
       try {
         return work();
       } catch (error) {
