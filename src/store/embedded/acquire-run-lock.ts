@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { RunTakenOverError, StoreError, UsageError } from '../../domain/index.js';
+import { StoreError, UsageError } from '../../domain/index.js';
 import { processRuns } from '../process-runs.js';
+import { runTakenOver } from '../run-taken-over.js';
 import type { RunLock } from '../store.js';
 import { errorCode, storeIoError } from './store-io-error.js';
 import { createFileAtomic } from './write-file-atomic.js';
@@ -132,17 +133,11 @@ function refresh(path: string, runId: string, token: string, lost: AbortControll
     return;
   }
   if (heldByThisProcess.get(path) === token) heldByThisProcess.delete(path);
-  const now = holder
-    ? `process ${holder.pid} on ${holder.hostname} (${holder.owner}) holds it now`
-    : 'nobody holds it now';
   lost.abort(
-    new RunTakenOverError(
-      `run ${runId} was taken over by another process after this one's lock ${path} went untouched for ${lockStaleMs / 1000} s: ${now}; this process stopped driving it`,
-      {
-        runId,
-        hint: `the other process goes on with it; see where it stands with: arbor tree ${runId}`,
-        httpHint: `the other process goes on with it; see where it stands: GET /v1/runs/${runId}`,
-      },
+    runTakenOver(
+      runId,
+      `this one's lock ${path} went untouched for ${lockStaleMs / 1000} s`,
+      holder ? `process ${holder.pid} on ${holder.hostname} (${holder.owner})` : null,
     ),
   );
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Collection } from 'mongodb';
-import { RunTakenOverError, StoreError, UsageError } from '../../domain/index.js';
+import { StoreError, UsageError } from '../../domain/index.js';
 import { processRuns } from '../process-runs.js';
+import { runTakenOver } from '../run-taken-over.js';
 import type { RunLock } from '../store.js';
 import type { RunDocument, RunDriver } from './mongo-collections.js';
 
@@ -21,14 +22,14 @@ export interface AcquireRunLeaseOptions {
 export interface RunLease extends RunLock {
   /** Stops the renewal timer (the store is closing); the lease then expires on its own. */
   abandon(): void;
-  /** Throws the {@link RunTakenOverError} once the lease is lost. */
+  /** Throws the `RunTakenOverError` once the lease is lost. */
   throwIfLost(): void;
   /**
    * False while the lease surely lasts; true when renewals have not reached the store for a while
    * (two missed), so that it may have lapsed, and a write should {@link confirm} it first.
    */
   mayHaveLapsed(): boolean;
-  /** Renews the lease now; rejects with the {@link RunTakenOverError} when it turns out lost. */
+  /** Renews the lease now; rejects with the `RunTakenOverError` when it turns out lost. */
   confirm(): Promise<void>;
 }
 
@@ -115,17 +116,11 @@ function holdLease(options: AcquireRunLeaseOptions, driver: RunDriver): RunLease
     const run = await runs.findOne({ id: runId }, { projection: { driver: 1 } }).catch(() => null);
     if (released || lost.signal.aborted) return;
     const holder = run?.driver;
-    const now = holder
-      ? `${holder.owner} (pid ${holder.pid} on ${holder.host}) holds it now`
-      : 'nobody holds it now';
     lost.abort(
-      new RunTakenOverError(
-        `run ${runId} was taken over by another process after this one's lease lapsed (no renewal reached MongoDB within ${Math.ceil(leaseMs / 1000)} s): ${now}; this process stopped driving it`,
-        {
-          runId,
-          hint: `the other process goes on with it; see where it stands with: arbor tree ${runId}`,
-          httpHint: `the other process goes on with it; see where it stands: GET /v1/runs/${runId}`,
-        },
+      runTakenOver(
+        runId,
+        `this one's lease lapsed (no renewal reached MongoDB within ${Math.ceil(leaseMs / 1000)} s)`,
+        holder ? `${holder.owner} (pid ${holder.pid} on ${holder.host})` : null,
       ),
     );
   };
