@@ -34,24 +34,7 @@ describe.skipIf(mongoTestUri === undefined)('mongodb run lease', () => {
   };
   /** Another process's lease on the run, as a server that took it over after ours lapsed leaves it. */
   const takeOver = (runId: string) =>
-    raw
-      .db(dbName)
-      .collection('runs')
-      .updateOne(
-        { id: runId },
-        {
-          $set: {
-            driver: {
-              owner: 'second-server',
-              pid: 4242,
-              host: 'elsewhere.example',
-              token: 'second',
-              acquiredAt: new Date(),
-              expiresAt: new Date(Date.now() + 3_600_000),
-            },
-          },
-        },
-      );
+    leaveLease(runId, 4242, 'elsewhere.example', { owner: 'second-server', token: 'second' });
   const storedRun = (runId: string) =>
     raw
       .db(dbName)
@@ -60,7 +43,12 @@ describe.skipIf(mongoTestUri === undefined)('mongodb run lease', () => {
   /** Blocks this process's event loop, as a long pause (GC, SIGSTOP, a suspended VM) would: no timer runs meanwhile. */
   const freeze = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   /** Leaves a lease on the run as a driver with this pid and host would have, valid for an hour. */
-  const leaveLease = async (runId: string, pid: number, host = hostname()) => {
+  const leaveLease = async (
+    runId: string,
+    pid: number,
+    host = hostname(),
+    { owner, token } = { owner: 'crashed', token: 'old' },
+  ) => {
     const acquiredAt = new Date();
     await raw
       .db(dbName)
@@ -70,10 +58,10 @@ describe.skipIf(mongoTestUri === undefined)('mongodb run lease', () => {
         {
           $set: {
             driver: {
-              owner: 'crashed',
+              owner,
               pid,
               host,
-              token: 'old',
+              token,
               acquiredAt,
               expiresAt: new Date(Date.now() + 3_600_000),
             },
