@@ -536,7 +536,10 @@ export class MongoStore implements Store {
     const lease = this.#leases.get(runId);
     lease?.throwIfLost();
     if (!lease?.mayHaveLapsed()) return undefined;
-    return this.#call(`confirming the lease of run ${runId}`, () => lease.confirm(), { runId });
+    // `#call` confirms every lease that may have lapsed before it runs the operation.
+    return this.#call(`confirming the lease of run ${runId}`, () => Promise.resolve().then(() => lease.throwIfLost()), {
+      runId,
+    });
   }
 
   /** Throws the `RunTakenOverError` of a run whose lease this process lost; nothing for any other run. */
@@ -545,19 +548,21 @@ export class MongoStore implements Store {
   }
 
   /**
-   * Before a retry (the store did not answer): confirms each lease that may have lapsed meanwhile,
-   * so that the retried writes of a run another process took over are refused (see {@link #fence}).
+   * The leases of this process that may have lapsed (renewals did not get through), confirmed with a
+   * renewal each, or null when there are none (the case of nearly every call): a lease found lost is
+   * told by its `lost` signal, and the fence refuses its run's writes.
    */
-  async #confirmLapsed(): Promise<void> {
+  #confirmLapsed(): Promise<void> | null {
+    if (this.#leases.size === 0) return null;
     const lapsed = [...this.#leases.values()].filter((lease) => lease.mayHaveLapsed());
-    // A lease found lost is told by its `lost` signal, and its writes refused by the fence.
-    await Promise.all(
+    if (lapsed.length === 0) return null;
+    return Promise.all(
       lapsed.map((lease) =>
         lease.confirm().catch((error: unknown) => {
           if (!(error instanceof RunTakenOverError)) throw error;
         }),
       ),
-    );
+    ).then(() => undefined);
   }
 
   #call<T>(
@@ -566,8 +571,12 @@ export class MongoStore implements Store {
     context: { runId?: string; nodeId?: string } = {},
   ): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreError(`the store at ${this.location} is closed`));
-    const attempt = (n: number): Promise<T> =>
-      n > 1 && this.#leases.size > 0 ? this.#confirmLapsed().then(() => operation(n)) : operation(n);
+    // Before each attempt, the first or a retry through an outage (or one queued behind it): a
+    // write must not go out for a run whose lease may have lapsed until the lease is confirmed.
+    const attempt = (n: number): Promise<T> => {
+      const confirming = this.#confirmLapsed();
+      return confirming ? confirming.then(() => operation(n)) : operation(n);
+    };
     return retryTransient(attempt, {
       what,
       retryForMs: this.#retryForMs,
