@@ -310,6 +310,9 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
         await store.updateNode({ runId: run.id, nodeId: child.id, expectedVersion: 1, ...transitionWrite(started) });
       }),
     );
+    // A node write is acknowledged before its events' insert lands; a reader of another process
+    // sees them once they are stored.
+    await Promise.all(writers.map((writer) => writer.settled()));
     const events = await (await open()).listEventsAfter(run.id, 0);
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
     for (const child of children)
