@@ -250,7 +250,7 @@ export class RunEngine {
   /** Drives the run until it completes, fails, stops on a budget, or only waits for people. */
   async drive(): Promise<RunOutcome> {
     const { control } = this;
-    if (this.options.lost?.aborted) throw this.options.lost.reason;
+    this.options.lost?.throwIfAborted();
     // Workers of a shared run leave its status to whoever sees it change.
     try {
       if (!this.sharing) await control.updateRun({ status: 'running', stopReason: null, endedAt: null });

@@ -360,8 +360,7 @@ export class EmbeddedStore implements Store {
   private write<T>(doing: string, runId: string, work: () => T): Promise<T> {
     return this.use(() => {
       // A run another process took over from this one (its lock went stale) is no longer this one's to write.
-      const lost = this.locks.get(runId)?.lost;
-      if (lost?.aborted) throw lost.reason;
+      this.locks.get(runId)?.lost.throwIfAborted();
       try {
         return work();
       } catch (error) {

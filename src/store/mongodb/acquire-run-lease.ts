@@ -22,8 +22,6 @@ export interface AcquireRunLeaseOptions {
 export interface RunLease extends RunLock {
   /** Stops the renewal timer (the store is closing); the lease then expires on its own. */
   abandon(): void;
-  /** Throws the `RunTakenOverError` once the lease is lost. */
-  throwIfLost(): void;
   /**
    * False while the lease surely lasts; true when renewals have not reached the store for a while
    * (two missed), so that it may have lapsed, and a write should {@link confirm} it first.
@@ -145,15 +143,11 @@ function holdLease(options: AcquireRunLeaseOptions, driver: RunDriver): RunLease
   const timer = setInterval(() => void renew().catch(() => undefined), Math.max(Math.floor(leaseMs / 3), 10));
   timer.unref();
 
-  const throwIfLost = (): void => {
-    if (lost.signal.aborted) throw lost.signal.reason;
-  };
   return {
     lost: lost.signal,
-    throwIfLost,
     mayHaveLapsed: () =>
       !released && !lost.signal.aborted && performance.now() >= confirmedUntil - leaseMs / 3,
-    confirm: () => renew().then(throwIfLost),
+    confirm: () => renew().then(() => lost.signal.throwIfAborted()),
     abandon: () => clearInterval(timer),
     release: async () => {
       clearInterval(timer);

@@ -533,18 +533,18 @@ export class MongoStore implements Store {
    * is still its own. Nothing (no await) while the lease surely lasts, the case of every write.
    */
   #held(runId: string): Promise<void> | undefined {
+    this.#fence(runId);
     const lease = this.#leases.get(runId);
-    lease?.throwIfLost();
     if (!lease?.mayHaveLapsed()) return undefined;
     // `#call` confirms every lease that may have lapsed before it runs the operation.
-    return this.#call(`confirming the lease of run ${runId}`, () => Promise.resolve().then(() => lease.throwIfLost()), {
+    return this.#call(`confirming the lease of run ${runId}`, () => Promise.resolve().then(() => lease.lost.throwIfAborted()), {
       runId,
     });
   }
 
   /** Throws the `RunTakenOverError` of a run whose lease this process lost; nothing for any other run. */
   #fence(runId: string): void {
-    this.#leases.get(runId)?.throwIfLost();
+    this.#leases.get(runId)?.lost.throwIfAborted();
   }
 
   /**
