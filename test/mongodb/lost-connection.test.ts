@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeTempDir, startCli, waitFor } from '../support/cli.js';
+import { chainScript } from '../support/chain-script.js';
 import { rawNodes } from '../support/mongodb-cli.js';
 import { mongoTestUri } from '../support/mongodb-test-database.js';
 import { canStartTestServer, startOutageProxy, startOwnMongoServer } from '../support/mongo-test-server.js';
@@ -11,24 +12,7 @@ import { canStartTestServer, startOutageProxy, startOwnMongoServer } from '../su
 const slowProcesses = { timeout: 90_000 };
 
 /** Five steps one after the other, each executor taking a second: a run that is busy for a while. */
-const chainScript = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: a, title: Step A, description: 'first' }
-        - { key: b, title: Step B, description: 'second', dependsOn: [a] }
-        - { key: c, title: Step C, description: 'third', dependsOn: [b] }
-        - { key: d, title: Step D, description: 'fourth', dependsOn: [c] }
-        - { key: e, title: Step E, description: 'fifth', dependsOn: [d] }
-  - role: executor
-    delayMs: 1000
-    respond: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-defaults:
-  sequencer: auto
-  checker: { verdict: pass, feedback: '' }
-`;
+const chain = chainScript(5, 1_000);
 
 const database = 'arbor_outage';
 
@@ -42,7 +26,7 @@ async function directClient(uri: string): Promise<MongoClient> {
 
 async function runStoppingAt(options: { uri: string; retryMs: number }) {
   const cwd = await makeTempDir();
-  await writeFile(path.join(cwd, 'chain.yaml'), chainScript);
+  await writeFile(path.join(cwd, 'chain.yaml'), chain);
   return startCli(['run', '--prompt', 'Walk the chain', '--llm', 'script:chain.yaml'], {
     cwd,
     env: { MONGODB_URI: options.uri, ARBOR_MONGODB_RETRY_MS: String(options.retryMs) },

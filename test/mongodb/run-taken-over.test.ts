@@ -4,26 +4,13 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRun } from '../../src/api/index.js';
 import { RunTakenOverError } from '../../src/domain/index.js';
 import { openMongoStore } from '../../src/store/mongodb/index.js';
+import { chainScript } from '../support/chain-script.js';
 import { makeTempDir, waitFor } from '../support/cli.js';
 import { startOutageProxy } from '../support/mongo-test-server.js';
 import { dropTestDatabases, mongoTestUri, testDatabaseName } from '../support/mongodb-test-database.js';
 
 /** Two steps one after the other; the first one's executor answers half a second after it starts. */
-const script = `
-rules:
-  - role: planner
-    depth: 0
-    respond:
-      tasks:
-        - { key: a, title: Step A, description: 'first' }
-        - { key: b, title: Step B, description: 'second', dependsOn: [a] }
-  - role: executor
-    delayMs: 500
-    respond: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
-defaults:
-  sequencer: auto
-  checker: { verdict: pass, feedback: '' }
-`;
+const script = chainScript(2, 500);
 
 const leaseMs = 1_500;
 
