@@ -28,7 +28,7 @@ export default tseslint.config(
       globals: Object.fromEntries(
         [
           'window', 'document', 'location', 'sessionStorage', 'fetch', 'WebSocket', 'console', 'performance',
-          'setTimeout', 'clearTimeout', 'requestAnimationFrame', 'cancelAnimationFrame', 'addEventListener',
+          'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'requestAnimationFrame', 'cancelAnimationFrame', 'addEventListener',
           'removeEventListener', 'TextEncoder', 'URLSearchParams', 'URL', 'Blob',
         ].map((name) => [name, 'readonly']),
       ),

@@ -11,7 +11,7 @@ import { startDashboardServer, type DashboardServer } from '../support/dashboard
 import { escalationScript } from '../support/escalation-script.js';
 import { chromiumSkipNotice, haveChromium, launchChromium } from '../support/headless-chromium.js';
 import type { ServiceClient } from '../support/service-client.js';
-import { gateBesideSlowSibling, sixSlowTasks } from '../service/service-scripts.js';
+import { gateBesideSlowSibling, quickTaskThenGate, sixSlowTasks } from '../service/service-scripts.js';
 
 /** One task behind an approval gate. */
 const oneGate = `
@@ -24,6 +24,35 @@ rules:
 defaults:
   sequencer: auto
   executor: { action: complete, result: { summary: 'done: {{node.description}}', output: '' } }
+  checker: { verdict: pass, feedback: '' }
+`;
+
+/**
+ * A gate with a long title and a long reason beside a task that splits after a while: its part
+ * "Polish the needle part" is planned well after the page opened.
+ */
+const wideGateBesideLateParts = (gateTitle: string) => `
+rules:
+  - role: planner
+    depth: 0
+    respond:
+      tasks:
+        - { key: wide, title: '${gateTitle}', description: 'publish', requiresApproval: true, approvalReason: '${'customers read every word of it, '.repeat(6)}so a person looks first' }
+        - { key: later, title: Build the parts later, description: 'splits after a while' }
+  - role: executor
+    title: '^Build the parts later$'
+    depth: 1
+    delayMs: 2500
+    respond: { action: decompose, reason: 'two parts' }
+  - role: planner
+    title: '^Build the parts later$'
+    respond:
+      tasks:
+        - { key: needle, title: Polish the needle part, description: 'found by the search' }
+        - { key: hay, title: Stack the hay, description: 'not found' }
+defaults:
+  sequencer: auto
+  executor: { action: complete, result: { summary: 'done: {{node.title}}', output: '' } }
   checker: { verdict: pass, feedback: '' }
 `;
 
@@ -249,7 +278,12 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     const runId = await startRun('Six slow tasks', sixSlowTasks, { limits: { concurrency: 1 } });
     await page.goto(`${service.url}/#/runs/${runId}`);
     await page.locator('.tree-item[data-node-id="1"]').waitFor({ timeout: 20_000 });
+    // Cancel asks once more: a second thought keeps the run going.
     await page.locator('button', { hasText: 'Cancel run' }).click();
+    await page.locator('button', { hasText: 'Keep it running' }).click();
+    await page.locator('button', { hasText: 'Cancel run' }).click();
+    expect(await page.locator('.run-header .badge.run-running').count()).toBe(1);
+    await page.locator('button', { hasText: 'Yes, cancel the run' }).click();
     await page.locator('.run-header .notice', { hasText: 'the run is cancelled' }).waitFor();
     await page.locator('.run-header .badge.run-cancelled').waitFor({ timeout: 10_000 });
     await page.locator('button', { hasText: 'Resume run' }).click();
@@ -267,6 +301,117 @@ describe.skipIf(!haveChromium)('the web dashboard in a headless Chromium', () =>
     await recordDecision(store, other, nodeId, { action: 'approve', by: 'someone at a terminal' });
     await card(other).waitFor({ state: 'detached', timeout: 5_000 });
     expect(await page.evaluate('window.notReloaded')).toBe(true);
+  });
+
+  /** Rows whose content runs past their own box (which clips it: rows are `content-visibility: auto`). */
+  type Box = { scrollWidth: number; clientWidth: number; textContent: string | null };
+  const overflowingRows = () =>
+    page.$$eval('.tree-pane .row', (rows) =>
+      (rows as unknown as Box[])
+        .filter((box) => box.scrollWidth > box.clientWidth + 1)
+        .map((box) => box.textContent?.slice(0, 60)),
+    );
+
+  it('keeps long rows readable and the pages usable on a phone', slow, async () => {
+    const longTitle = `Publish ${'the very long release notes '.repeat(8)}to the public site`;
+    const runId = await startRun('Long words', wideGateBesideLateParts(longTitle));
+    await page.goto(`${service.url}/#/runs/${runId}/nodes/1`);
+    await page.locator('.tree-item[data-node-id="1"][data-status="awaiting_approval"]').waitFor({ timeout: 20_000 });
+    await page.locator('.node-panel h2', { hasText: 'Node 1' }).waitFor();
+    // On a laptop beside the node panel: every row wraps inside the pane, its status in sight.
+    expect(await overflowingRows()).toEqual([]);
+    const pane = (await page.locator('.tree-pane').boundingBox())!;
+    const status = (await row('1').locator('> .row .node-status').boundingBox())!;
+    expect(status.x + status.width).toBeLessThanOrEqual(pane.x + pane.width);
+
+    try {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${service.url}/#/runs/${runId}`);
+      await row('1').waitFor();
+      expect(await overflowingRows()).toEqual([]);
+      expect((await page.locator('input[type="search"]').boundingBox())!.width).toBeGreaterThan(200);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      // The graph keeps a readable size, and its own box scrolls.
+      await page.locator('button', { hasText: 'Dependency graph' }).click();
+      const svg = page.locator('.graph-svg svg');
+      await svg.waitFor();
+      // Its groups are numbered as stored, as the node panel and `arbor show` say them.
+      expect(await svg.textContent()).toContain('group 0');
+      const own = await svg.evaluate((element) =>
+        Number.parseFloat((element as unknown as { style: { maxWidth: string } }).style.maxWidth),
+      );
+      expect((await svg.boundingBox())!.width).toBeGreaterThanOrEqual(Math.min(own, 640) - 1);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.goto(`${service.url}/#/runs`);
+      await page.locator(`tr[data-run-id="${runId}"]`).waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 900 });
+    }
+  });
+
+  it('searches nodes as they come, and says when none matches', slow, async () => {
+    const runId = await startRun('Parts that come late', wideGateBesideLateParts('A gate'));
+    await page.goto(`${service.url}/#/runs/${runId}`);
+    await row('2').waitFor({ timeout: 20_000 });
+    await page.fill('input[type="search"]', 'needle');
+    // Typed before the node exists: it shows up when it is planned, with no new keystroke.
+    await page.locator('.tree-pane .muted', { hasText: 'holds “needle”' }).waitFor();
+    await row('2.1').waitFor({ timeout: 20_000 });
+    expect(await page.locator('.tree-pane .muted').innerText()).toBe(
+      '3 nodes shown for “needle” (matches and their ancestors).',
+    );
+    await page.fill('input[type="search"]', 'no such words');
+    await page.locator('.tree-pane .muted', { hasText: 'No node' }).waitFor();
+    expect(await page.locator('.tree-item').count()).toBe(0);
+    // The header's elapsed time goes on while the run waits, with no event to redraw it.
+    const before = await page.locator('.run-header .elapsed').innerText();
+    // A function, not a string: the page's Content-Security-Policy refuses eval.
+    type Page = { document: { querySelector(selector: string): { textContent: string | null } | null } };
+    await page.waitForFunction(
+      (shown) =>
+        (globalThis as unknown as Page).document.querySelector('.run-header .elapsed')?.textContent !== shown,
+      before,
+      { timeout: 5_000 },
+    );
+  });
+
+  it('says when a run or a node does not exist, and stops waiting for it', slow, async () => {
+    await page.goto(`${service.url}/#/runs/r-no-such-run`);
+    await page.locator('.run-page h1', { hasText: 'No run r-no-such-run' }).waitFor();
+    await page.waitForTimeout(1_500); // a reconnect would have been tried by now
+    expect(await page.locator('.run-page').innerText()).not.toMatch(/reconnecting|Loading/);
+    await page.goto(`${service.url}/#/runs/${gateRun}/nodes/99`);
+    await page.locator('.node-panel h2', { hasText: 'No node 99 in this run' }).waitFor();
+    expect(await page.locator('.run-header .error').count()).toBe(0);
+  });
+
+  it('shows a failed read until the server answers again, and then no more', slow, async () => {
+    const runId = await startRun('A gate, watched', quickTaskThenGate);
+    const summary = `${service.url}/v1/runs/${runId}`;
+    await page.route(summary, (route) => route.abort());
+    try {
+      await page.goto(`${service.url}/#/runs/${runId}`);
+      await page.locator('.run-header .error', { hasText: 'did not answer' }).waitFor({ timeout: 10_000 });
+      await page.locator('.tree-item[data-node-id="2"][data-status="awaiting_approval"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await page.unroute(summary);
+    }
+    // The decision's events make the page read the summary again: it answers, and the error goes.
+    await client.post(`/v1/runs/${runId}/nodes/2/decision`, { action: 'approve' });
+    await page.locator('.run-header .error').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator('.run-header h1', { hasText: 'A gate, watched' }).waitFor();
+  });
+
+  it('tells why it asks for the token again', slow, async () => {
+    await page.evaluate("sessionStorage.setItem('arbor-token', 'a token from before a restart')");
+    // As after a restart with another token: the page's next read is refused.
+    await page.goto(`${service.url}/#/runs`);
+    await page.locator('.sign-in .notice', { hasText: 'refused the token' }).waitFor();
+    await page.fill('#token', token);
+    await page.keyboard.press('Enter');
+    await page.locator('main.runs-page').waitFor();
+    expect(pageErrors).toEqual([]);
   });
 
   it('renders a 5,000-node run and applies 1,000 live events to it', slow, async () => {

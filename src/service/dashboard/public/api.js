@@ -42,11 +42,34 @@ export function onSignedOut(listener) {
   return () => signedOutListeners.delete(listener);
 }
 
+/** The server did not answer at all (the browser's fetch failed): status 0. */
+const unreachable = {
+  detail: 'The Arbor server did not answer: it may be stopped or restarting.',
+};
+
+/**
+ * A failure as a sentence for the page: the problem's detail, and its fix unless that fix is a
+ * route of the API (meant for programs; the page offers its own way).
+ */
+export function explain(failure) {
+  const fix = failure.problem?.fix;
+  return fix && !/\/v1\//.test(fix) ? `${failure.message} — ${fix}` : failure.message;
+}
+
+/** `fetch`, with a failure to reach the server as an {@link ApiError} of status 0. */
+async function reach(path, init) {
+  try {
+    return await fetch(path, init);
+  } catch {
+    throw new ApiError(0, unreachable);
+  }
+}
+
 /** Calls the service; the body is sent as JSON. */
 export async function api(path, { method = 'GET', body, token = storedToken() } = {}) {
   const headers = { authorization: `Bearer ${token ?? ''}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, {
+  const response = await reach(path, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -55,7 +78,7 @@ export async function api(path, { method = 'GET', body, token = storedToken() } 
   const parsed = text === '' ? {} : JSON.parse(text);
   if (response.status === 401) {
     forgetToken();
-    for (const listener of signedOutListeners) listener();
+    for (const listener of signedOutListeners) listener('The server refused the token this tab signed in with (it may have restarted with another one): sign in again.');
   }
   if (!response.ok) throw new ApiError(response.status, parsed);
   return parsed;
@@ -63,7 +86,7 @@ export async function api(path, { method = 'GET', body, token = storedToken() } 
 
 /** Fetches a file the service serves as text (an artifact) and opens it in a new tab, the token sent as a header. */
 export async function openFile(path, { token = storedToken() } = {}) {
-  const response = await fetch(path, { headers: { authorization: `Bearer ${token ?? ''}` } });
+  const response = await reach(path, { headers: { authorization: `Bearer ${token ?? ''}` } });
   if (!response.ok) {
     const text = await response.text();
     throw new ApiError(response.status, text === '' ? null : JSON.parse(text));
@@ -73,11 +96,18 @@ export async function openFile(path, { token = storedToken() } = {}) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/** Close codes after which a reconnect cannot help: 1000 closed by us; 4000/4004 a bad request or an unknown run. */
+const finalCloseCodes = new Set([1000, 4000, 4004]);
+
 /**
  * Follows a run's event stream from `after`, reconnecting with the last seq after a dropped
- * connection (the service then sends every later event once). Returns a function that stops it.
+ * connection (the service then sends every later event once). A close no reconnect can mend
+ * (an unknown run) calls `onEnd` with its code and reason instead. Returns a function that stops it.
  */
-export function followEvents(runId, { after = 0, onEvents, onStatus, onConnection = () => undefined }) {
+export function followEvents(
+  runId,
+  { after = 0, onEvents, onStatus, onConnection = () => undefined, onEnd = () => undefined },
+) {
   let last = after;
   let socket = null;
   let stopped = false;
@@ -105,10 +135,12 @@ export function followEvents(runId, { after = 0, onEvents, onStatus, onConnectio
       } else if (data.kind === 'run') onStatus(data.status);
     };
     socket.onclose = (event) => {
-      if (!stopped) onConnection(false);
-      // 1000: closed by us; 4000/4004: a bad request or an unknown run, which a retry does not mend.
-      if (stopped || event.code === 1000 || event.code === 4000 || event.code === 4004 || !storedToken())
+      if (stopped) return;
+      if (finalCloseCodes.has(event.code) || !storedToken()) {
+        onEnd(event.code, event.reason);
         return;
+      }
+      onConnection(false);
       retry = setTimeout(open, 1000);
     };
   };

@@ -36,7 +36,8 @@ function useRoute() {
   return route;
 }
 
-function SignIn({ onSignedIn }) {
+/** The sign-in form; `reason`: why the page asks again (the server refused the token it had). */
+function SignIn({ onSignedIn, reason }) {
   const [token, setToken] = useState('');
   const [name, setName] = useState(() => personName() ?? '');
   const [error, setError] = useState(null);
@@ -76,6 +77,7 @@ function SignIn({ onSignedIn }) {
         onInput=${(event) => setName(event.currentTarget.value)}
       />
       <button type="submit">Sign in</button>
+      ${reason && !error ? html`<p class="notice" role="status">${reason}</p>` : null}
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     </form>
   </main>`;
@@ -83,9 +85,17 @@ function SignIn({ onSignedIn }) {
 
 function App() {
   const [signedIn, setSignedIn] = useState(() => storedToken() !== null);
+  const [signedOutBecause, setSignedOutBecause] = useState(null);
   const [waiting, setWaiting] = useState(0);
   const route = useRoute();
-  useEffect(() => onSignedOut(() => setSignedIn(false)), []);
+  useEffect(
+    () =>
+      onSignedOut((reason) => {
+        setSignedOutBecause(reason);
+        setSignedIn(false);
+      }),
+    [],
+  );
   // The badge on "Approvals" (the approvals page counts for itself).
   useEffect(() => {
     if (!signedIn || route.page === 'approvals') return undefined;
@@ -107,7 +117,14 @@ function App() {
     };
   }, [signedIn, route.page]);
 
-  if (!signedIn) return html`<${SignIn} onSignedIn=${() => setSignedIn(true)} />`;
+  if (!signedIn)
+    return html`<${SignIn}
+      reason=${signedOutBecause}
+      onSignedIn=${() => {
+        setSignedOutBecause(null);
+        setSignedIn(true);
+      }}
+    />`;
   return html`<div class="shell">
     <nav class="top" aria-label="Dashboard">
       <a class="brand" href="#/runs">Arbor</a>
@@ -119,6 +136,7 @@ function App() {
         class="sign-out"
         onClick=${() => {
           forgetToken();
+          setSignedOutBecause(null);
           setSignedIn(false);
         }}
       >

@@ -1,7 +1,7 @@
 // One node waiting for a person, with the decisions that answer it (as `arbor approve` asks them).
 
 import { useState } from 'preact/hooks';
-import { api, personName } from './api.js';
+import { api, explain, personName } from './api.js';
 import { html } from './html.js';
 
 const labels = {
@@ -46,7 +46,11 @@ export function ApprovalCard({ approval, runPrompt, onDecided }) {
       );
       onDecided?.(approval, action);
     } catch (failure) {
-      setError(failure.problem?.fix ? `${failure.message} — ${failure.problem.fix}` : failure.message);
+      setError(
+        failure.status === 409
+          ? `${failure.message} — someone decided it meanwhile, or the run moved on.`
+          : explain(failure),
+      );
     } finally {
       setBusy(false);
     }

@@ -41,7 +41,7 @@ export function graphSource(model, parentId) {
     groups.get(group).push(child);
   }
   for (const [group, members] of [...groups.entries()].sort((a, b) => a[0] - b[0])) {
-    if (group >= 0) lines.push(`  subgraph g${group}["group ${group + 1}"]`);
+    if (group >= 0) lines.push(`  subgraph g${group}["group ${group}"]`);
     for (const child of members)
       lines.push(
         `    ${mermaidId(child.id)}["${label(`${statusSymbols[child.status]} ${child.id} ${child.title}${child.integration ? ' (integration)' : ''}`)}"]:::${child.status}`,
@@ -71,6 +71,20 @@ export function graphSource(model, parentId) {
 
 let counter = 0;
 
+/** Narrower than this (CSS px), a graph is not shrunk to fit: its box scrolls instead. */
+const minGraphWidth = 640;
+
+/**
+ * A graph fits its box's width, but is never shrunk below its own width or {@link minGraphWidth},
+ * whichever is less: on a phone the text stays readable and the box scrolls.
+ */
+function keepReadable(svg) {
+  if (!svg) return;
+  // Mermaid writes the drawing's own width as the SVG's max-width.
+  const own = Number.parseFloat(svg.style.maxWidth) || svg.viewBox.baseVal?.width || 0;
+  if (own > 0) svg.style.minWidth = `${Math.min(own, minGraphWidth)}px`;
+}
+
 /** The graph of a node's children, redrawn when `source` changes. */
 export function GraphView({ source, title }) {
   const target = useRef(null);
@@ -82,6 +96,7 @@ export function GraphView({ source, title }) {
       .then(({ svg }) => {
         if (current && target.current) {
           target.current.innerHTML = svg;
+          keepReadable(target.current.querySelector('svg'));
           setError(null);
         }
       })

@@ -2,7 +2,7 @@
 // run's summary; the selected node's document. Changes are drawn once per animation frame.
 
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, followEvents } from './api.js';
+import { api, explain, followEvents } from './api.js';
 import { liveStats } from './live-stats.js';
 import { TreeModel } from './tree-model.js';
 
@@ -21,7 +21,12 @@ export class LiveRun {
     this.status = null;
     /** Whether the stream is open; null before it first opens. */
     this.connected = null;
+    /** What went wrong, for the page: the first of {@link failures}, or why the stream ended. */
     this.error = null;
+    /** The read that failed last, per kind (summary, tree, node, new nodes); a later success clears it. */
+    this.failures = {};
+    /** The run does not exist (the stream and the reads said 404): nothing to load or follow. */
+    this.missing = false;
     this.selected = null;
     this.nodeDocument = null;
     this.onChange = onChange;
@@ -44,10 +49,14 @@ export class LiveRun {
     liveStats.firstRenderMs = performance.now() - started;
     // The stream replays every stored event first: let the tree be drawn before reading them.
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    if (this.ended) return;
+    if (this.ended || this.missing) return;
     this.stopStream = followEvents(this.runId, {
       onEvents: (batch) => this.applyEvents(batch),
       onConnection: (connected) => this.set({ connected }),
+      onEnd: (code, reason) =>
+        this.set(
+          code === 4004 ? { missing: true, connected: null } : { connected: null, streamEnded: reason },
+        ),
       onStatus: (status) => {
         this.set({ status });
         void this.readSummary();
@@ -66,7 +75,22 @@ export class LiveRun {
 
   set(fields) {
     Object.assign(this, fields);
+    this.error =
+      Object.values(this.failures).find((failure) => failure !== null) ??
+      (this.streamEnded ? `The live stream ended: ${this.streamEnded}` : null);
     this.onChange();
+  }
+
+  /** Records how the read of `kind` went: a failure shows on the page until that read succeeds again. */
+  noteRead(kind, failure = null) {
+    if (failure?.status === 404 && (kind === 'summary' || kind === 'tree')) {
+      this.stopStream();
+      this.set({ missing: true, connected: null });
+      return;
+    }
+    if ((this.failures[kind] ?? null) === (failure ? explain(failure) : null)) return;
+    this.failures[kind] = failure ? explain(failure) : null;
+    this.set({});
   }
 
   /** Calls `action` in `ms`, once however often it is asked meanwhile. */
@@ -90,8 +114,11 @@ export class LiveRun {
 
   readSummary() {
     return api(this.path()).then(
-      (summary) => this.set({ summary }),
-      (failure) => this.set({ error: failure.message }),
+      (summary) => {
+        this.failures.summary = null;
+        this.set({ summary });
+      },
+      (failure) => this.noteRead('summary', failure),
     );
   }
 
@@ -102,14 +129,16 @@ export class LiveRun {
         this.model.load(tree);
         // A page opened on a node's address shows that node, however deep.
         if (first && this.selected) this.model.reveal(this.selected);
+        this.noteRead('tree');
       },
-      (failure) => this.set({ error: failure.message }),
+      (failure) => this.noteRead('tree', failure),
     );
   }
 
   /** Shows a node in the panel (null: none). */
   select(nodeId) {
     this.selected = nodeId ?? null;
+    this.failures.node = null;
     this.set({ nodeDocument: null });
     if (!nodeId) return;
     this.model.reveal(nodeId);
@@ -123,9 +152,15 @@ export class LiveRun {
       (document) => {
         if (this.selected !== id) return;
         this.model.upsert(document.node);
+        this.failures.node = null;
         this.set({ nodeDocument: document });
       },
-      (failure) => this.set({ error: failure.message }),
+      (failure) => {
+        if (this.selected !== id) return;
+        // An unknown node is said in the panel, not as a failure of the page.
+        if (failure.status === 404) this.set({ nodeDocument: { missing: id, detail: failure.message } });
+        else this.noteRead('node', failure);
+      },
     );
   }
 
@@ -145,8 +180,9 @@ export class LiveRun {
           if (!documents.every((document) => this.model.upsert(document.node))) await this.readTree();
         }
       }
+      this.noteRead('unknown');
     } catch (failure) {
-      this.set({ error: failure.message });
+      this.noteRead('unknown', failure);
     } finally {
       this.fetching = false;
     }
@@ -161,7 +197,7 @@ export class LiveRun {
         ? `Cancel: ${answer.outcome}; the run is ${answer.status}.`
         : `Resumed: the run is ${answer.status}.`;
     } catch (failure) {
-      return `${failure.message}${failure.problem?.fix ? ` — ${failure.problem.fix}` : ''}`;
+      return `${what === 'cancel' ? 'Cancel' : 'Resume'}: ${explain(failure)}`;
     }
   }
 }

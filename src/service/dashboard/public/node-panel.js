@@ -10,6 +10,14 @@ import { formatCost, formatDuration, formatTokens, statusSymbols } from './forma
 export function NodePanel({ document, lookup, onClose, onSelect, onDecided }) {
   if (!document)
     return html`<section class="panel node-panel" aria-label="Node"><p class="muted">Loading the node…</p></section>`;
+  if (document.missing)
+    return html`<section class="panel node-panel" aria-label="Node">
+      <header class="panel-header">
+        <h2 id="node-heading">${`No node ${document.missing} in this run`}</h2>
+        <button class="close" aria-label="Close the node panel" onClick=${onClose}>✕</button>
+      </header>
+      <p class="muted">${document.detail}</p>
+    </section>`;
   const { node, events, calls } = document;
   const pending = document.pendingApproval;
   const usage = node.usage;

@@ -49,7 +49,7 @@ export function RunsPage() {
         ? html`<p class="muted">Loading…</p>`
         : runs.length === 0
           ? html`<p class="muted">No runs yet. Start one with <code>POST /v1/runs</code> or <code>arbor run</code>.</p>`
-          : html`<table class="runs">
+          : html`<div class="table-scroll"><table class="runs">
               <thead>
                 <tr>
                   <th scope="col">Run</th>
@@ -64,7 +64,7 @@ export function RunsPage() {
                 ${runs.map(({ run, counts }) => {
                   const waiting = (counts.awaiting_approval ?? 0) > 0;
                   return html`<tr data-run-id=${run.id} class=${`run-row run-${run.status}`}>
-                    <td>
+                    <td class="run-cell">
                       <a href=${`#/runs/${encodeURIComponent(run.id)}`}><strong>${run.prompt}</strong></a>
                       <div class="muted">${run.id} · started ${new Date(run.createdAt).toLocaleString()}</div>
                     </td>
@@ -86,7 +86,7 @@ export function RunsPage() {
                   </tr>`;
                 })}
               </tbody>
-            </table>
+            </table></div>
             ${more ? html`<p class="muted">The newest 500 runs; older ones: <code>GET /v1/runs?cursor=…</code> or <code>arbor runs</code>.</p>` : null}`
     }
   </main>`;

@@ -8,6 +8,7 @@ import { formatCost, formatTokens, statusSymbols, totalTokens } from './format.j
 /** The tree of a {@link TreeModel}; `filter` (a Set of ids) shows only those, unfolded. */
 export function TreeView({ model, selected, filter, onSelect }) {
   if (model.rootId === null) return html`<p class="muted">Loading the tree…</p>`;
+  if (filter && filter.size === 0) return null;
   const selectedNode = selected ? model.nodes.get(selected) : null;
   const path = new Set(selectedNode ? [...selectedNode.ancestors, selectedNode.id] : []);
   return html`<ul
