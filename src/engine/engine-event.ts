@@ -10,7 +10,11 @@ export type EngineEvent =
   | { type: 'sequence-fallback'; node: TaskNode; reason: string }
   | { type: 'approval-request'; node: TaskNode }
   | { type: 'budget-stop'; budget: BudgetName; message: string }
-  | { type: 'run-end'; status: RunStatus; message: string }
+  /**
+   * The drive ended. `at` is the stored run's `updatedAt` after its last write; `leftOpen`: the drive
+   * stopped without ending the run (a server stopping, a worker leaving), which goes on when resumed.
+   */
+  | { type: 'run-end'; status: RunStatus; message: string; at: string; leftOpen: boolean }
   /**
    * A drive that waits for decisions (`waitForApprovals`) stored the run as waiting for people (only
    * they can move it on: nothing is in flight, `waiting` are the nodes they are asked about), or as

@@ -365,7 +365,7 @@ export class RunEngine {
     await control.updateRun({ status, stopReason, nodeCount: this.tree.size, endedAt: ended ? now() : null });
     const message =
       stopReason?.message ?? (status === 'completed' ? 'run completed' : 'waiting for approval');
-    control.emit({ type: 'run-end', status, message });
+    control.emit({ type: 'run-end', status, message, at: control.run.updatedAt, leftOpen: false });
     return { status, stopReason, run: control.run };
   }
 
@@ -378,6 +378,8 @@ export class RunEngine {
       type: 'run-end',
       status,
       message: `stopped (${reason}); it goes on when the run is resumed`,
+      at: control.run.updatedAt,
+      leftOpen: true,
     });
     return { status, stopReason: null, run: control.run };
   }

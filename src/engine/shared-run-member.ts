@@ -84,6 +84,8 @@ export class SharedRunMember {
       type: 'run-end',
       status: control.run.status,
       message: `worker stopped: ${control.stopReason.message}`,
+      at: control.run.updatedAt,
+      leftOpen: true,
     });
     return { status: control.run.status, stopReason: control.stopReason, run: control.run };
   }

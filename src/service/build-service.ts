@@ -8,6 +8,7 @@ import { problemFor } from './problem.js';
 import { RequestError } from './request-error.js';
 import type { RunEventFeeds } from './run-event-feeds.js';
 import { runRoutes } from './run-routes.js';
+import { streamCloseCodes } from './stream-sender.js';
 import { responseSchemas } from './service-schemas.js';
 import type { ServiceRuns } from './service-runs.js';
 import { defineRoute, registerRoutes, type ServiceRoute } from './service-route.js';
@@ -42,7 +43,14 @@ export interface BuildServiceOptions {
 export async function buildService(options: BuildServiceOptions): Promise<FastifyInstance> {
   const { store, runs, feeds, token } = options;
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 },
+    // A stopping server closes its streams as "going away" (1001), not with no code: clients reconnect.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(streamCloseCodes.goingAway, 'the server is stopping');
+      this.websocketServer.close(() => done());
+    },
+  });
   // Bodies are JSON only: anything else is a 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain');
 
@@ -60,15 +68,23 @@ export async function buildService(options: BuildServiceOptions): Promise<Fastif
     }
     if ((request.routeOptions.config as { public?: boolean } | undefined)?.public) return;
     const header = request.headers.authorization;
-    const presented = header?.startsWith('Bearer ')
-      ? header.slice('Bearer '.length).trim()
+    // The scheme's name is case-insensitive (RFC 9110 §11.1).
+    const bearer = header === undefined ? null : /^bearer\s+(.*)$/is.exec(header);
+    const presented = bearer
+      ? bearer[1]!.trim()
       : // Browsers cannot set headers on a WebSocket: the stream also takes ?token=.
         request.ws
         ? (request.query as { token?: unknown }).token
         : undefined;
     if (typeof presented !== 'string' || !tokenMatches(presented, token)) {
       void reply.header('www-authenticate', 'Bearer');
-      throw new RequestError(presented === undefined ? 'no bearer token' : 'the bearer token is wrong', {
+      const why =
+        presented !== undefined
+          ? 'the bearer token is wrong'
+          : header !== undefined
+            ? `the Authorization header is not a bearer token (it starts "${header.split(/\s/)[0]!.slice(0, 20)}")`
+            : 'no bearer token';
+      throw new RequestError(why, {
         status: 401,
         title: 'unauthorized',
         hint: 'send Authorization: Bearer TOKEN (ARBOR_TOKEN, or the token arbor serve printed or stored)',

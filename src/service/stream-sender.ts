@@ -48,7 +48,7 @@ export function corkable<S extends Omit<StreamSocket, 'cork' | 'uncork'>>(socket
 }
 
 /** Close codes of the event stream (4000–4999 are the application's). */
-export const streamCloseCodes = { badRequest: 4000, notFound: 4004, tooSlow: 4008 } as const;
+export const streamCloseCodes = { goingAway: 1001, badRequest: 4000, notFound: 4004, tooSlow: 4008 } as const;
 
 /**
  * Sends one client its events in `seq` order, each once, from after `after` on. A client that lets

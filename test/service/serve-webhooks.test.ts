@@ -80,10 +80,22 @@ describe('arbor serve webhooks', () => {
     expect(JSON.parse(waiting.body)).toMatchObject({ runId, link: `/v1/runs/${runId}` });
     expect(verifyWebhookSignature(secret, waiting.body, waiting.headers['x-arbor-signature'] as string)).toBe(true);
 
-    const approvals = await client.get<{ approvals: Array<{ nodeId: string }> }>(`/v1/runs/${runId}/approvals`);
-    await client.post(`/v1/runs/${runId}/nodes/${approvals.body.approvals[0]!.nodeId}/decision`, { action: 'approve' });
-    await receiver.waitForRequests(3);
-    expect(types()[2]).toBe('run.completed');
+    // A restart during the wait: the stopping drive leaves the run as it was (no event), and the next
+    // server's drive finds the same wait (the same id, so not sent again).
+    await service.close(0);
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token, ARBOR_WEBHOOK_SECRET: secret }, webhooks: [receiver.url] });
+    const again = new ServiceClient(service.url, token);
+    const approvals = await again.get<{ approvals: Array<{ nodeId: string }> }>(`/v1/runs/${runId}/approvals`);
+    await again.post(`/v1/runs/${runId}/nodes/${approvals.body.approvals[0]!.nodeId}/decision`, { action: 'approve' });
+    await waitFor('run.completed', () => types().includes('run.completed'));
+    // At least once: a delivery the first server had not stored as answered is sent again, by its id.
+    const waits = receiver.received.filter((request) => request.body.includes('"run.awaiting_approval"'));
+    expect(new Set(waits.map((request) => (JSON.parse(request.body) as { id: string }).id)).size).toBe(1);
+    // Stamped with the stored end, not with when the drive began.
+    const completed = JSON.parse(receiver.received.find((request) => request.body.includes('"run.completed"'))!.body) as { at: string };
+    const { run } = (await again.get<{ run: { endedAt: string; updatedAt: string } }>(`/v1/runs/${runId}`)).body;
+    expect(completed.at).toBe(run.updatedAt);
+    expect(completed.at).toBe(run.endedAt);
   });
 
   it('refuses webhooks without ARBOR_WEBHOOK_SECRET, before listening', async () => {

@@ -269,6 +269,12 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     await late.close();
     expect(late.events.map((m) => m.seq)).toEqual(stored.map((entry) => entry.seq));
     expect(late.events.map((m) => m.event)).toEqual(stored.map((entry) => entry.event));
+    // A server that stops closes its streams as going away (1001), which a client reconnects after.
+    const held = client.stream(runId, 0);
+    await held.until('the stored events', (s) => s.events.length === stored.length);
+    await service.close(0);
+    expect(await held.closed).toEqual({ code: 1001, reason: 'the server is stopping' });
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token } });
   });
 
   it('cancels a run and resumes it to the end', slow, async () => {
@@ -480,6 +486,12 @@ describe('arbor serve access', () => {
     const wrong = await new ServiceClient(service.url, `${service.token.token}x`).get('/v1/runs');
     expect(wrong.status).toBe(401);
     expect(wrong.body.detail).toBe('the bearer token is wrong');
+    // The scheme's name in any case (RFC 9110); another scheme is named in the refusal.
+    const lower = await fetch(`${service.url}/v1/runs`, { headers: { authorization: `bearer ${service.token.token}` } });
+    expect(lower.status).toBe(200);
+    const basic = await fetch(`${service.url}/v1/runs`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(basic.status).toBe(401);
+    expect(((await basic.json()) as { detail: string }).detail).toBe('the Authorization header is not a bearer token (it starts "Basic")');
     const refused = await new ServiceClient(service.url, 'nope').stream('r-1').closed;
     expect(refused.code).toBe(1006);
 

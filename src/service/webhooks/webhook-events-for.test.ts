@@ -77,11 +77,8 @@ describe('webhookEventsFor', () => {
   });
 
   it('maps the end of a run that completed, failed or waits for people to a run event', () => {
-    const ended = (status: 'completed' | 'failed' | 'awaiting_approval' | 'cancelled') =>
-      webhookEventsFor(
-        { type: 'run-end', status, message: '' },
-        { id: run.id, updatedAt: '2025-01-01T13:00:00.000Z' },
-      );
+    const ended = (status: 'completed' | 'failed' | 'awaiting_approval' | 'cancelled', leftOpen = false) =>
+      webhookEventsFor({ type: 'run-end', status, message: '', at: '2025-01-01T13:00:00.000Z', leftOpen }, run);
     expect(ended('completed')).toEqual([
       {
         id: expect.stringMatching(/^evt_/) as string,
@@ -94,6 +91,9 @@ describe('webhookEventsFor', () => {
     expect(ended('failed').map((payload) => payload.type)).toEqual(['run.failed']);
     expect(ended('awaiting_approval').map((payload) => payload.type)).toEqual(['run.awaiting_approval']);
     expect(ended('cancelled')).toEqual([]);
+    // A drive that stopped and left the run as it was (a server stopping): nothing happened to the run.
+    expect(ended('awaiting_approval', true)).toEqual([]);
+    expect(ended('running' as 'completed', true)).toEqual([]);
   });
 
   it('maps a run stored waiting for people to a run event whose id is the same for the same wait', () => {
@@ -135,28 +135,22 @@ describe('webhookEventsFor', () => {
   });
 
   it('gives the same event the same id every time, and different events different ids', () => {
-    const id = (event: EngineEvent, updatedAt?: string) =>
-      webhookEventsFor(event, { id: run.id, updatedAt })[0]?.id;
+    const id = (event: EngineEvent) => webhookEventsFor(event, run)[0]?.id;
     expect(id(transition(child, 'failed'))).toBe(id(transition(child, 'failed')));
     expect(id(transition(child, 'failed'))).not.toBe(
       id(transition(child, 'failed', '2025-01-01T12:00:09.000Z')),
     );
     expect(id(transition(child, 'failed'))).not.toBe(id(transition(sampleChild(root, 2), 'failed')));
-    const end: EngineEvent = { type: 'run-end', status: 'failed', message: '' };
-    expect(id(end, '2025-01-01T13:00:00.000Z')).toBe(id(end, '2025-01-01T13:00:00.000Z'));
-    expect(id(end, '2025-01-01T13:00:00.000Z')).not.toBe(id(end, '2025-01-01T14:00:00.000Z'));
-  });
-
-  it("stamps a run event without the run's updatedAt with the current time, which its id includes", () => {
-    const end: EngineEvent = { type: 'run-end', status: 'failed', message: '' };
-    const [payload] = webhookEventsFor(end, { id: run.id });
-    expect(Number.isNaN(Date.parse(payload!.at))).toBe(false);
-    expect(payload!.id).toBe(webhookEventsFor(end, { id: run.id, updatedAt: payload!.at })[0]!.id);
+    // A run's end: by the stored end's time (a run that fails, is resumed and fails again: two events).
+    const end = (at: string): EngineEvent => ({ type: 'run-end', status: 'failed', message: '', at, leftOpen: false });
+    expect(id(end('2025-01-01T13:00:00.000Z'))).toBe(id(end('2025-01-01T13:00:00.000Z')));
+    expect(id(end('2025-01-01T13:00:00.000Z'))).not.toBe(id(end('2025-01-01T14:00:00.000Z')));
+    expect(webhookEventsFor(end('2025-01-01T13:00:00.000Z'), run)[0]?.at).toBe('2025-01-01T13:00:00.000Z');
   });
 
   it('escapes ids in links', () => {
     const [payload] = webhookEventsFor(
-      { type: 'run-end', status: 'completed', message: '' },
+      { type: 'run-end', status: 'completed', message: '', at: '2025-01-01T13:00:00.000Z', leftOpen: false },
       { id: 'a b/c' },
     );
     expect(payload?.link).toBe('/v1/runs/a%20b%2Fc');

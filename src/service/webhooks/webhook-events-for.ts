@@ -3,27 +3,24 @@ import type { Run } from '../../domain/index.js';
 import type { EngineEvent } from '../../engine/index.js';
 import type { WebhookEventType, WebhookPayload } from './webhook-payload.js';
 
-/**
- * The run a webhook event belongs to. Pass `updatedAt` of the stored run after its end to make a run
- * event's id stable; without it the event is stamped with the current time, and that time is part of
- * its id (so a run that fails, is resumed and fails again reports both failures either way).
- */
-export type WebhookRun = Pick<Run, 'id'> & Partial<Pick<Run, 'updatedAt'>>;
+/** The run a webhook event belongs to. */
+export type WebhookRun = Pick<Run, 'id'>;
 
 /**
  * The webhook payloads an engine event calls for (none for most): `run-end` completed, failed or
- * awaiting approval, `run-status` awaiting approval, and a node that moves to (or is created in)
- * `failed` or `awaiting_approval`.
+ * awaiting approval (not a drive that stopped and left the run open: nothing happened to the run),
+ * `run-status` awaiting approval, and a node that moves to (or is created in) `failed` or
+ * `awaiting_approval`.
  * Node event ids derive from the run, the node and the stored transition (its type and time), so the
- * same transition derived again, after a restart too, has the same id; run event ids from the run,
- * the type and `run.updatedAt` (a wait's from its waiting nodes and their rounds).
+ * same transition derived again, after a restart too, has the same id; a run end's from the run, the
+ * type and the stored end's time (so a run that fails, is resumed and fails again reports both
+ * failures); a wait's from its waiting nodes and their rounds.
  */
 export function webhookEventsFor(event: EngineEvent, run: WebhookRun): WebhookPayload[] {
   if (event.type === 'run-end') {
     const type = runEventTypes[event.status];
-    if (!type) return [];
-    const at = run.updatedAt ?? new Date().toISOString();
-    return [runPayload(run, type, at, [at])];
+    if (!type || event.leftOpen) return [];
+    return [runPayload(run, type, event.at, [event.at])];
   }
   // A drive that waits for decisions (the service's) does not end while people are asked: the run
   // is stored waiting. The id is the same for the same wait (nodes and rounds), after a restart too.

@@ -27,6 +27,8 @@ export class LiveRun {
     this.failures = {};
     /** The run does not exist (the stream and the reads said 404): nothing to load or follow. */
     this.missing = false;
+    /** Why the server closed the stream for good (a reason no reconnect mends), or null. */
+    this.streamEnded = null;
     this.selected = null;
     this.nodeDocument = null;
     this.onChange = onChange;
