@@ -134,6 +134,14 @@ export function checkDecision(node: TaskNode, input: DecisionInput): Omit<Decisi
       hint: 'pass --description "…"',
       httpHint: 'send "description": "…"',
     });
+  // Dropping it would run the node with the old description while the caller meant a new one.
+  if (action.data !== 'edit' && description !== null)
+    throw new UsageError(`a new description goes with an edit, not with "${action.data}"`, {
+      runId,
+      nodeId,
+      hint: `to change the description and approve: arbor approve ${runId} ${nodeId} --description "…" (an edit); otherwise leave out --description`,
+      httpHint: 'send "action": "edit" with the description, or leave "description" out',
+    });
   return {
     action: action.data,
     comment,

@@ -1,4 +1,5 @@
 import { UsageError } from '../domain/index.js';
+import { loadScript } from '../llm/scripted/index.js';
 
 /** A parsed `--llm` value. */
 export type LlmSpec =
@@ -22,6 +23,15 @@ export function parseLlmSpec(spec: string): LlmSpec {
     default:
       throw new UsageError(`unknown --llm "${spec}"`, { hint: usageHint });
   }
+}
+
+/**
+ * Throws the `UsageError` a run with this `--llm` would fail with at its start, where that can be
+ * known without calling anyone: a spec that does not parse, a script that is missing or invalid.
+ */
+export function checkLlmSpec(spec: string): void {
+  const parsed = parseLlmSpec(spec);
+  if (parsed.provider === 'script') loadScript(parsed.file);
 }
 
 /** The `--llm` to use: the flag, then `ARBOR_LLM`, then a provider whose API key is set. */

@@ -42,7 +42,8 @@ export interface BuildServiceOptions {
  */
 export async function buildService(options: BuildServiceOptions): Promise<FastifyInstance> {
   const { store, runs, feeds, token } = options;
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1024 * 1024, return503OnClosing: true });
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true });
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024 },
     // A stopping server closes its streams as "going away" (1001), not with no code: clients reconnect.
@@ -93,7 +94,7 @@ export async function buildService(options: BuildServiceOptions): Promise<Fastif
   });
 
   app.setErrorHandler((error, _request, reply) => {
-    const problem = problemFor(error);
+    const problem = problemFor(error, { bodyLimit });
     if (problem.status >= 500) options.log(`answered 500: ${(error as Error).stack ?? String(error)}`);
     void reply.code(problem.status).type('application/problem+json');
     return problem;

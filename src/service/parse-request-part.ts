@@ -20,11 +20,16 @@ export function parseRequestPart<Schema extends z.ZodType>(
     const key = issue.keys[0]!;
     const known = knownKeys(schema, issue.path);
     const guess = didYouMean(key, known);
-    throw new RequestError(`unknown field "${[...at, key].slice(1).join('.')}" in the ${part}`, {
+    const what = part === 'query' ? 'query parameter' : 'field';
+    throw new RequestError(`unknown ${what} "${[...at, key].slice(1).join('.')}" in the ${part}`, {
       status: 400,
       title: 'unknown-field',
       field: [...at, key].join('.'),
-      hint: guess ? `did you mean "${guess}"?` : `the fields are: ${known.join(', ')}`,
+      hint: guess
+        ? `did you mean "${guess}"?`
+        : known.length > 0
+          ? `the ${what}s are: ${known.join(', ')}`
+          : `this route takes no ${what}s`,
     });
   }
   const field = at.join('.');
@@ -32,6 +37,11 @@ export function parseRequestPart<Schema extends z.ZodType>(
     status: 400,
     title: 'invalid-field',
     field,
-    hint: part === 'body' ? 'see the request schema at GET /v1/openapi.json' : undefined,
+    hint:
+      part === 'body'
+        ? 'see the request schema at GET /v1/openapi.json'
+        : part === 'query'
+          ? `see this route's query parameters (${knownKeys(schema, []).join(', ')}) at GET /v1/openapi.json`
+          : undefined,
   });
 }

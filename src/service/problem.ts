@@ -19,12 +19,22 @@ export interface Problem {
 /** Problem types are URNs: stable names to branch on, described in the README's service section. */
 const typeBase = 'urn:arbor:problem:';
 
+/** What the server knows that some problems tell. */
+export interface ProblemContext {
+  /** The largest body it accepts (bytes). */
+  bodyLimit?: number;
+}
+
 /** Fastify's own errors for requests it cannot read, by code. */
-const fastifyErrors: Record<string, { status: number; title: string; detail: (message: string) => string; fix: string }> = {
+const fastifyErrors: Record<
+  string,
+  { status: number; title: string; detail: (message: string, context: ProblemContext) => string; fix: string }
+> = {
   FST_ERR_CTP_INVALID_JSON_BODY: {
     status: 400,
     title: 'bad-json',
-    detail: (message) => `the body is not valid JSON: ${message}`,
+    // Fastify's message only says the same again (its parser drops where the JSON broke).
+    detail: () => 'the body is not valid JSON',
     fix: 'send a JSON object with Content-Type: application/json',
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
@@ -36,7 +46,8 @@ const fastifyErrors: Record<string, { status: number; title: string; detail: (me
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
     title: 'body-too-large',
-    detail: () => 'the body is larger than this server accepts',
+    detail: (_message, { bodyLimit }) =>
+      `the body is larger than this server accepts${bodyLimit === undefined ? '' : ` (${formatBytes(bodyLimit)})`}`,
     fix: 'send less (notes over the limit belong in files on the server), or start arbor serve with a higher --body-limit',
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
@@ -51,7 +62,7 @@ const fastifyErrors: Record<string, { status: number; title: string; detail: (me
  * The problem document for an error thrown while serving a request: Arbor's own errors keep their
  * message and fix, anything unexpected becomes a 500 that says no more than that (never a stack).
  */
-export function problemFor(error: unknown): Problem {
+export function problemFor(error: unknown, context: ProblemContext = {}): Problem {
   if (error instanceof RequestError)
     return problem(error.status, error.title, error.message, { field: error.field, fix: error.hint });
   if (error instanceof NotFoundError) return problem(404, 'not-found', error.message, { fix: fixOf(error) });
@@ -61,7 +72,8 @@ export function problemFor(error: unknown): Problem {
   if (error instanceof UsageError) return problem(400, 'bad-request', error.message, { fix: fixOf(error) });
   const code = (error as { code?: unknown } | null)?.code;
   const known = typeof code === 'string' ? fastifyErrors[code] : undefined;
-  if (known) return problem(known.status, known.title, known.detail((error as Error).message), { fix: known.fix });
+  if (known)
+    return problem(known.status, known.title, known.detail((error as Error).message, context), { fix: known.fix });
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500)
     return problem(status, 'bad-request', (error as Error).message);
@@ -69,6 +81,13 @@ export function problemFor(error: unknown): Problem {
   return problem(500, 'internal', 'the server failed while answering; its log says why', {
     fix: 'try again; if it keeps failing, look at the arbor serve output',
   });
+}
+
+/** `1 MiB`, `512 KiB`, `300 bytes`. */
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 /** An error's fix as a program using the service does it: the route, where the CLI's hint names a command. */

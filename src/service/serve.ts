@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ScheduleRunner, scheduledRunSpec, type ModelChoice, type ScheduleRunnerOptions, type TraceOptions } from '../api/index.js';
+import { checkLlmSpec } from '../api/llm-spec.js';
 import { packageRoot } from '../api/package-root.js';
 import { UsageError, type Limits, type Run } from '../domain/index.js';
 import type { EngineEvent } from '../engine/index.js';
@@ -9,7 +10,7 @@ import type { Store } from '../store/index.js';
 import { buildService } from './build-service.js';
 import { RunEventFeeds } from './run-event-feeds.js';
 import { ServiceRuns } from './service-runs.js';
-import { resolveServiceToken, type ServiceToken } from './service-token.js';
+import { chooseServiceToken, keepServiceToken, type ServiceToken } from './service-token.js';
 import { openWebhookDeliveryLog, WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/index.js';
 
 /** Options of {@link serve}. */
@@ -90,7 +91,10 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     throw new UsageError(`refusing to listen on ${host} without ARBOR_TOKEN: anyone who reaches it could drive runs`, {
       hint: 'set ARBOR_TOKEN to a long random secret (e.g. $(openssl rand -hex 32)), or listen on --host 127.0.0.1',
     });
-  const token = resolveServiceToken(store, env);
+  // A default model that cannot work is refused now, not at every run's start.
+  if (options.defaultLlm !== undefined) checkLlmSpec(options.defaultLlm);
+  // Kept (written) only once the server listens: a refused start leaves nothing behind.
+  const token = chooseServiceToken(store, env);
   const log = options.log ?? (() => undefined);
   const webhooks = await startWebhooks(options, env, log);
   const feeds = new RunEventFeeds({
@@ -126,7 +130,6 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     log,
     readyTimeoutMs: options.readyTimeoutMs,
   });
-  const resumed = await runs.resumeOpen();
   let address: string;
   try {
     address = await app.listen({ host, port: options.port ?? 7070 });
@@ -139,6 +142,9 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       throw new UsageError(`port ${options.port} on ${host} is taken`, { hint: 'pass another --port (0 picks a free one), or stop what listens there' });
     throw error;
   }
+  keepServiceToken(token);
+  // Only once it listens: a start refused (a taken port) has driven nothing.
+  const resumed = await runs.resumeOpen();
   const schedules =
     options.schedules === false
       ? null

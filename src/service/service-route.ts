@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { parseRequestPart } from './parse-request-part.js';
 
 /** One answer a route gives, for the OpenAPI document. */
@@ -50,9 +50,17 @@ export function defineRoute<
   return route;
 }
 
-/** Registers routes on a Fastify instance, parsing each part with its schema. */
+/** The query of an API route that takes no parameters: a parameter given is refused, not ignored. */
+const noQuery = z.strictObject({});
+
+/**
+ * Registers routes on a Fastify instance, parsing each part with its schema. A `/v1` route without
+ * query parameters refuses any (`?depth=1` on the tree would otherwise look like it did something);
+ * the probes (`/healthz`, `/readyz`) take whatever a monitor adds.
+ */
 export function registerRoutes(app: FastifyInstance, routes: readonly ServiceRoute[]): void {
   for (const route of routes) {
+    const querySchema = route.query ?? (route.url.startsWith('/v1/') ? noQuery : null);
     const success = Number(Object.keys(route.responses).find((code) => code.startsWith('2')) ?? 200);
     app.route({
       method: route.method,
@@ -60,7 +68,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly ServiceRou
       config: { public: route.public === true },
       handler: async (request, reply) => {
         const params = route.params ? parseRequestPart('params', route.params, request.params) : request.params;
-        const query = route.query ? parseRequestPart('query', route.query, request.query) : request.query;
+        const query = querySchema ? parseRequestPart('query', querySchema, request.query) : request.query;
         const body = route.body ? parseRequestPart('body', route.body, request.body) : undefined;
         reply.code(success);
         return route.handler({ params, query, body, request, reply });

@@ -127,7 +127,13 @@ export class ServiceRuns {
   ): Promise<Run> {
     this.refuseWhileClosing();
     const driven = this.#driving.get(runId);
-    if (driven && isOpenRun(driven.handle.currentRun()))
+    const current = driven?.handle.currentRun();
+    if (current?.status === 'awaiting_approval')
+      throw new StateConflictError(`run ${runId} is driven by this server and waits for decisions: nothing to resume`, {
+        runId,
+        hint: `decide what waits (GET /v1/runs/${runId}/approvals, then POST /v1/runs/${runId}/nodes/NODE/decision): the run goes on by itself`,
+      });
+    if (current && isOpenRun(current))
       throw new StateConflictError(`run ${runId} is already running in this server`, {
         runId,
         hint: `watch it: GET /v1/runs/${runId}/events/stream`,

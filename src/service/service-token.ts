@@ -19,6 +19,16 @@ export interface ServiceToken {
  * store's folder with mode 0600, made at first start; else (MongoDB) one made for this process.
  */
 export function resolveServiceToken(store: Pick<Store, 'kind' | 'location'>, env: NodeJS.ProcessEnv): ServiceToken {
+  const token = chooseServiceToken(store, env);
+  keepServiceToken(token);
+  return token;
+}
+
+/**
+ * {@link resolveServiceToken} without writing: a token made now (`created`, with a `file`) is only
+ * kept by {@link keepServiceToken}, so a start refused later (a taken port) leaves nothing behind.
+ */
+export function chooseServiceToken(store: Pick<Store, 'kind' | 'location'>, env: NodeJS.ProcessEnv): ServiceToken {
   const fromEnv = env.ARBOR_TOKEN?.trim();
   if (fromEnv !== undefined && fromEnv !== '') {
     if (fromEnv.length < 16)
@@ -35,11 +45,15 @@ export function resolveServiceToken(store: Pick<Store, 'kind' | 'location'>, env
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const token = newToken();
-  mkdirSync(store.location, { recursive: true });
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { token, source: 'file', file, created: true };
+  return { token: newToken(), source: 'file', file, created: true };
+}
+
+/** Writes a token {@link chooseServiceToken} made to its file (mode 0600); nothing for any other. */
+export function keepServiceToken(token: ServiceToken): void {
+  if (!token.created || token.file === undefined) return;
+  mkdirSync(path.dirname(token.file), { recursive: true });
+  writeFileSync(token.file, `${token.token}\n`, { mode: 0o600 });
+  chmodSync(token.file, 0o600);
 }
 
 /** Compares a presented token with the service's in constant time (hashes first: equal lengths). */

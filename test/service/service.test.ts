@@ -127,6 +127,13 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     expect(sibling.status).toBe('running');
     expect(tree.body).toEqual(JSON.parse(JSON.stringify(await getTree(store, runId))));
 
+    // A description belongs to an edit: with an approve it is refused, not dropped.
+    const mixed = await client.post(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}/decision`, { action: 'approve', description: 'ship to staging' });
+    expect(mixed.status).toBe(400);
+    expect(mixed.body).toMatchObject({
+      detail: 'a new description goes with an edit, not with "approve"',
+      fix: 'send "action": "edit" with the description, or leave "description" out',
+    });
     const decided = await client.post(`/v1/runs/${runId}/nodes/${approvals[0]!.nodeId}/decision`, { action: 'approve', by: 'ci-bot' });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
     expect(decided.body).toMatchObject({ action: 'approve', by: 'ci-bot' });
@@ -151,6 +158,11 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     const waiting = await client.get<{ runs: Array<{ run: { id: string } }> }>('/v1/runs?status=awaiting_approval');
     expect(waiting.body.runs.map((entry) => entry.run.id)).toEqual([runId]);
     await stream.until('the run waiting', (s) => s.messages.some((m) => m.kind === 'run' && m.status === 'awaiting_approval'));
+    // A resume cannot move it on: the refusal says what can.
+    const resume = await client.post(`/v1/runs/${runId}/resume`);
+    expect(resume.status).toBe(409);
+    expect(resume.body.detail).toBe(`run ${runId} is driven by this server and waits for decisions: nothing to resume`);
+    expect(resume.body.fix).toMatch(new RegExp(`^decide what waits \\(GET /v1/runs/${runId}/approvals`));
 
     const [gate] = (await client.get<{ approvals: Array<{ nodeId: string }> }>(`/v1/runs/${runId}/approvals`)).body.approvals;
     const decided = await client.post(`/v1/runs/${runId}/nodes/${gate!.nodeId}/decision`, { action: 'approve' });
@@ -412,16 +424,18 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
 
   it('refuses every kind of bad request with problem+json, and stores nothing for it', async () => {
     const cases: Array<[string, Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>, number, RegExp, string?]> = [
-      ['bad JSON', client.request('POST', '/v1/runs', { body: '{"prompt":' }), 400, /not valid JSON/],
+      ['bad JSON', client.request('POST', '/v1/runs', { body: '{"prompt":' }), 400, /^the body is not valid JSON$/],
       ['an unknown field', client.post('/v1/runs', { prompt: 'x', limts: {} }), 400, /unknown field "limts"/, 'body.limts'],
       ['a field of the wrong type', client.post('/v1/runs', { prompt: 'x', limits: { maxDepth: 'deep' } }), 400, /body\.limits\.maxDepth/, 'body.limits.maxDepth'],
       ['an empty prompt', client.post('/v1/runs', { prompt: '  ' }), 400, /prompt is empty/, 'body.prompt'],
-      ['an oversized body', client.post('/v1/runs', { prompt: 'x', notes: [{ name: 'big.md', content: 'x'.repeat(1_100_000) }] }), 413, /larger than this server accepts/],
+      ['an oversized body', client.post('/v1/runs', { prompt: 'x', notes: [{ name: 'big.md', content: 'x'.repeat(1_100_000) }] }), 413, /^the body is larger than this server accepts \(1 MiB\)$/],
       ['a body that is not JSON', client.request('POST', '/v1/runs', { body: 'prompt=x', contentType: 'text/plain' }), 415, /content-type|media type/i],
       ['a model that does not exist', client.post('/v1/runs', { prompt: 'x', llm: 'script:/nowhere/script.yaml' }), 400, /nowhere/],
       ['an unknown run', client.get('/v1/runs/r-nope'), 404, /no run "r-nope"/],
       ['an unknown run tree', client.get('/v1/runs/r-nope/tree'), 404, /no run "r-nope"/],
       ['a bad query', client.get('/v1/runs?limit=0'), 400, /query\.limit/, 'query.limit'],
+      ['a query parameter the route does not take', client.get('/v1/runs/r-nope/tree?depth=1'), 400, /^unknown query parameter "depth" in the query$/, 'query.depth'],
+      ['a query parameter that is no number', client.get('/v1/runs/r-nope/events?after=abc'), 400, /^query\.after: /, 'query.after'],
       ['a cursor that is no run', client.get('/v1/runs?cursor=r-nope'), 400, /cursor "r-nope" is not a run/, 'query.cursor'],
       ['an unknown route', client.get('/v1/nothing'), 404, /no route GET \/v1\/nothing/],
     ];
@@ -438,6 +452,10 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
     }
     expect((await client.get<{ runs: unknown[] }>('/v1/runs')).body.runs).toEqual([]);
     expect(await store.listRuns()).toEqual([]);
+    // A bad query names the parameters the route takes; a route that takes none says so.
+    expect((await client.get('/v1/runs?limit=abc')).body.fix).toBe("see this route's query parameters (status, limit, cursor) at GET /v1/openapi.json");
+    expect((await client.get('/v1/approvals?limit=5')).body.fix).toBe('this route takes no query parameters');
+    expect((await client.get('/healthz?probe=1')).status).toBe(200);
 
     const runId = await startRun(eightTasks);
     const node = await client.get(`/v1/runs/${runId}/nodes/999`);
@@ -467,6 +485,25 @@ describe('arbor serve access', () => {
   afterEach(async () => {
     await service.close(0);
     await store.close();
+  });
+
+  it('refuses a start it cannot serve (a taken port, a default model that cannot work) having written and driven nothing', async () => {
+    const { existsSync } = await import('node:fs');
+    const tokenFile = path.join(store.location, 'service-token');
+    service = await serve({ store, port: 0, env: { ARBOR_TOKEN: token } });
+    const port = Number(new URL(service.url).port);
+    // An open run nobody drives: a server that starts takes it up, a refused one must not.
+    const file = path.join(dir, 'tasks.yaml');
+    await writeFile(file, eightTasks);
+    const waiting = await createRun({ store, prompt: 'left open', llm: `script:${file}` });
+    const events = (await store.listEvents(waiting.run.id)).length;
+    await expect(serve({ store, port, env: {} })).rejects.toThrow(`port ${port} on 127.0.0.1 is taken`);
+    await expect(serve({ store, port: 0, env: {}, defaultLlm: 'script:/nowhere/default.yaml' })).rejects.toThrow(
+      'script /nowhere/default.yaml: file not found',
+    );
+    expect(existsSync(tokenFile)).toBe(false);
+    expect(service.runs.drives(waiting.run.id)).toBe(false);
+    expect(await store.listEvents(waiting.run.id)).toHaveLength(events);
   });
 
   it('asks for the bearer token on every route but /healthz, and keeps a generated one with mode 0600', async () => {
