@@ -90,8 +90,9 @@ export class LiveRun {
       this.set({ missing: true, connected: null });
       return;
     }
-    if ((this.failures[kind] ?? null) === (failure ? explain(failure) : null)) return;
-    this.failures[kind] = failure ? explain(failure) : null;
+    const said = failure ? explain(failure) : null;
+    if ((this.failures[kind] ?? null) === said) return;
+    this.failures[kind] = said;
     this.set({});
   }
 

@@ -10,6 +10,7 @@ import { TreeView } from './tree-view.js';
 import {
   elapsed,
   estimateLeft,
+  finishedRunStatuses,
   formatCost,
   formatDuration,
   formatTokens,
@@ -21,9 +22,6 @@ import {
 
 /** A parent with more children than this is not drawn as a graph. */
 const maxGraphChildren = 150;
-
-/** Run statuses that end a run (until it is resumed). */
-const endedRunStatuses = ['completed', 'cancelled', 'failed'];
 
 /** Re-renders every second while `ticking`: an open run's elapsed time goes on between events. */
 function useClock(ticking) {
@@ -74,7 +72,7 @@ export function RunPage({ runId, nodeId }) {
 
   const run = live.summary?.run;
   const runStatus = live.status ?? run?.status;
-  useClock(!!run && !run.endedAt && !endedRunStatuses.includes(runStatus));
+  useClock(!!run && !run.endedAt && !finishedRunStatuses.has(runStatus));
   if (live.missing)
     return html`<main class="run-page">
       <p class="crumbs"><a href="#/runs">Runs</a> › ${runId}</p>
@@ -87,7 +85,7 @@ export function RunPage({ runId, nodeId }) {
     setNotice(null);
     setNotice(await live.act(what));
   };
-  const ended = !runStatus || endedRunStatuses.includes(runStatus);
+  const ended = !runStatus || finishedRunStatuses.has(runStatus);
   const graphOf = showGraph ? graphParent(model, nodeId) : null;
   const graphNode = graphOf ? model.nodes.get(graphOf) : null;
 
