@@ -5,7 +5,7 @@ import { parseRequestPart } from './parse-request-part.js';
 import { problemFor } from './problem.js';
 import { feedReadLimit, type RunEventFeed } from './run-event-feed.js';
 import type { RunEventFeeds } from './run-event-feeds.js';
-import { settledEvents } from './run-event-log.js';
+import { refuseUnknownAfter, settledEvents } from './run-event-log.js';
 import { runParamsSchema, streamQuerySchema } from './service-schemas.js';
 import { corkable, StreamSender, streamCloseCodes } from './stream-sender.js';
 
@@ -34,6 +34,7 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
       params = parseRequestPart('params', runParamsSchema, request.params);
       after = parseRequestPart('query', streamQuerySchema, request.query).after;
       await getRun(options.store, params.run);
+      await refuseUnknownAfter(options.store, params.run, after);
     } catch (error) {
       const problem = problemFor(error);
       socket.close(

@@ -21,7 +21,9 @@ export function parseRequestPart<Schema extends z.ZodType>(
     const known = knownKeys(schema, issue.path);
     const guess = didYouMean(key, known);
     const what = part === 'query' ? 'query parameter' : 'field';
-    throw new RequestError(`unknown ${what} "${[...at, key].slice(1).join('.')}" in the ${part}`, {
+    // "unknown query parameter "x"", "unknown field "limits.x" in the body"
+    const where = part === 'query' ? '' : ` in the ${part}`;
+    throw new RequestError(`unknown ${what} "${[...at, key].slice(1).join('.')}"${where}`, {
       status: 400,
       title: 'unknown-field',
       field: [...at, key].join('.'),

@@ -1,5 +1,6 @@
 import type { NodeEvent } from '../domain/index.js';
 import type { PendingEventSeqs, Store } from '../store/index.js';
+import { RequestError } from './request-error.js';
 
 /** A stored event and its place in the run's order. */
 export interface SequencedEvent {
@@ -51,6 +52,24 @@ export async function settledEvents(
   // Before passing an old gap for good, look for its events where a writer that died left them.
   if (walked.skippedOld && !options.onNodes) walked = walkSeqs(await list(true), after, pending, settled);
   return { events: walked.events, unsettled: walked.unsettled };
+}
+
+/**
+ * Refuses (400, `query.after`) a seq that no event of the run has. A client holds only seqs it was
+ * given, and the run's next events come below a made-up one, so it would wait for ever. Looks on the
+ * run's nodes too before refusing (MongoDB: where a writer that died left its last events).
+ */
+export async function refuseUnknownAfter(store: Store, runId: string, after: number): Promise<void> {
+  if (after === 0) return;
+  const reaches = async (onNodes: boolean) =>
+    (await store.listEventsAfter(runId, after - 1, { limit: 1, onNodes })).some((event) => (event.seq ?? 0) >= after);
+  if ((await reaches(false)) || (await reaches(true))) return;
+  throw new RequestError(`query.after: run ${runId} has no event with seq ${after}`, {
+    status: 400,
+    title: 'invalid-field',
+    field: 'query.after',
+    hint: 'ask after the seq of an event this run gave you (`last` of the previous page), or leave `after` out for all of them',
+  });
 }
 
 /** The settled prefix of `events` (seq order) after `after`; whether it passed an old gap. */

@@ -11,7 +11,7 @@ import { countByStatus, isOpenRun, type Run } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { artifactFile } from './artifact-file.js';
 import { RequestError } from './request-error.js';
-import { settledEvents } from './run-event-log.js';
+import { refuseUnknownAfter, settledEvents } from './run-event-log.js';
 import {
   artifactParamsSchema,
   cancelBodySchema,
@@ -229,6 +229,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
         // A run this process drives exists; its latest events come from the store's memory of it.
         if (!runs.drives(params.run)) await getRun(store, params.run);
         const { events } = await settledEvents(store, params.run, { after: query.after, limit: query.limit });
+        if (events.length === 0) await refuseUnknownAfter(store, params.run, query.after);
         return { events, last: events.length === 0 ? query.after : events[events.length - 1]!.seq };
       },
     }),
