@@ -96,7 +96,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   // Kept (written) only once the server listens: a refused start leaves nothing behind.
   const token = chooseServiceToken(store, env);
   const log = options.log ?? (() => undefined);
-  const webhooks = await startWebhooks(options, env, log);
+  // Opened now (a missing secret is refused before listening), started once the server listens.
+  const webhooks = await openWebhooks(options, env, log);
   const feeds = new RunEventFeeds({
     store,
     pollMs: options.pollMs ?? 1_000,
@@ -143,7 +144,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     throw error;
   }
   keepServiceToken(token);
-  // Only once it listens: a start refused (a taken port) has driven nothing.
+  // Only once it listens: a start refused (a taken port) has driven nothing and sent nothing.
+  await webhooks?.start();
   const resumed = await runs.resumeOpen();
   const schedules =
     options.schedules === false
@@ -172,12 +174,15 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   };
 }
 
-/** The webhook dispatcher, started on the store's delivery log (what an earlier process left pending too), or null. */
-async function startWebhooks(
+/**
+ * The webhook dispatcher on the store's delivery log, or null; its `start` picks up what an earlier
+ * process left pending.
+ */
+async function openWebhooks(
   options: ServeOptions,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
-): Promise<Pick<WebhookDispatcher, 'onEngineEvent' | 'close'> | null> {
+): Promise<Pick<WebhookDispatcher, 'start' | 'onEngineEvent' | 'close'> | null> {
   const urls = options.webhooks ?? [];
   if (urls.length === 0) return null;
   const secret = env.ARBOR_WEBHOOK_SECRET?.trim() ?? '';
@@ -193,8 +198,8 @@ async function startWebhooks(
     ...options.webhookOptions,
     onError: (error) => log(`webhooks: ${error.message}`),
   });
-  await dispatcher.start();
   return {
+    start: () => dispatcher.start(),
     onEngineEvent: (run, event) => dispatcher.onEngineEvent(run, event),
     async close() {
       await dispatcher.close();

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type RunningService } from '../../src/service/index.js';
-import { verifyWebhookSignature } from '../../src/service/webhooks/index.js';
+import { newWebhookDelivery, openWebhookDeliveryLog, verifyWebhookSignature, webhookTarget } from '../../src/service/webhooks/index.js';
 import type { Store } from '../../src/store/index.js';
 import { makeTempDir, waitFor } from '../support/cli.js';
 import { harnessStorage } from '../support/harness-storage.js';
@@ -96,6 +96,27 @@ describe('arbor serve webhooks', () => {
     const { run } = (await again.get<{ run: { endedAt: string; updatedAt: string } }>(`/v1/runs/${runId}`)).body;
     expect(completed.at).toBe(run.updatedAt);
     expect(completed.at).toBe(run.endedAt);
+  });
+
+  it('sends what an earlier server left pending only once it listens: a refused start sends nothing', { timeout: 30_000 }, async () => {
+    const dir = await makeTempDir('arbor-serve-');
+    store = await (await harnessStorage('embedded', dir)).open();
+    const receiver = await startWebhookReceiver(() => 200);
+    const deliveries = await openWebhookDeliveryLog(store);
+    const payload = { id: 'evt_left', type: 'run.completed' as const, runId: 'run-left', at: new Date().toISOString(), link: '/v1/runs/run-left' };
+    expect(await deliveries.record(newWebhookDelivery(payload, webhookTarget(receiver.url).stored, new Date()))).toBe(true);
+    await deliveries.close();
+    const taken = await serve({ store, port: 0, env: { ARBOR_TOKEN: token } });
+    const port = Number(new URL(taken.url).port);
+    const options = { store, env: { ARBOR_TOKEN: token, ARBOR_WEBHOOK_SECRET: secret }, webhooks: [receiver.url] };
+    await expect(serve({ ...options, port })).rejects.toThrow(`port ${port} on 127.0.0.1 is taken`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received).toEqual([]);
+    await taken.close(0);
+    // The same delivery goes out from a start that listens.
+    service = await serve({ ...options, port: 0 });
+    await receiver.waitForRequests(1);
+    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ id: 'evt_left', type: 'run.completed' });
   });
 
   it('refuses webhooks without ARBOR_WEBHOOK_SECRET, before listening', async () => {
