@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
 import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { registerEventStream } from './event-stream-route.js';
+import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi-document.js';
 import { problemFor } from './problem.js';
 import { RequestError } from './request-error.js';
@@ -54,6 +55,15 @@ export async function buildService(options: BuildServiceOptions): Promise<Fastif
   });
   // Bodies are JSON only: anything else is a 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain');
+  // JSON as Fastify parses it, with a 400 that says where it broke.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     if (options.corsOrigin) {

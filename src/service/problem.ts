@@ -30,19 +30,6 @@ const fastifyErrors: Record<
   string,
   { status: number; title: string; detail: (message: string, context: ProblemContext) => string; fix: string }
 > = {
-  FST_ERR_CTP_INVALID_JSON_BODY: {
-    status: 400,
-    title: 'bad-json',
-    // Fastify's message only says the same again (its parser drops where the JSON broke).
-    detail: () => 'the body is not valid JSON',
-    fix: 'send a JSON object with Content-Type: application/json',
-  },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
-    title: 'bad-json',
-    detail: () => 'the body is empty, but Content-Type says JSON',
-    fix: 'send a JSON object, e.g. {"prompt": "…"}',
-  },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
     title: 'body-too-large',

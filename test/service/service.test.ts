@@ -432,7 +432,10 @@ describe.each(storesUnderTest())('arbor serve on the %s store', (kind) => {
 
   it('refuses every kind of bad request with problem+json, and stores nothing for it', async () => {
     const cases: Array<[string, Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>, number, RegExp, string?]> = [
-      ['bad JSON', client.request('POST', '/v1/runs', { body: '{"prompt":' }), 400, /^the body is not valid JSON$/],
+      ['bad JSON', client.request('POST', '/v1/runs', { body: '{"prompt":' }), 400, /^the body is not valid JSON: it ends before the JSON does$/],
+      ['JSON broken inside', client.request('POST', '/v1/runs', { body: '{\n  "prompt": "x"\n  "llm": "y"\n}' }), 400, /^the body is not valid JSON: expected ',' or '}' after property value at line 3, column 3 \(near /],
+      ['a __proto__ key', client.request('POST', '/v1/runs', { body: '{"prompt":"x","__proto__":{"admin":true}}' }), 400, /"__proto__" .* which this server refuses$/],
+      ['an empty JSON body', client.request('POST', '/v1/runs', { body: '' }), 400, /^the body is empty, but Content-Type says JSON$/],
       ['an unknown field', client.post('/v1/runs', { prompt: 'x', limts: {} }), 400, /unknown field "limts"/, 'body.limts'],
       ['a field of the wrong type', client.post('/v1/runs', { prompt: 'x', limits: { maxDepth: 'deep' } }), 400, /body\.limits\.maxDepth/, 'body.limits.maxDepth'],
       ['an empty prompt', client.post('/v1/runs', { prompt: '  ' }), 400, /prompt is empty/, 'body.prompt'],
