@@ -101,6 +101,13 @@ describe('approvals', () => {
     expect(run.stdout).toContain(`arbor resume ${runId}`);
     const gated = { id: nodeIdIn(run.stdout, 'new → awaiting_approval', 'Release to customers') };
 
+    // A rejection with flags that ask for another decision is refused, not turned into that one.
+    for (const [other, named] of [[['--description', 'at night'], '--description'], [['--action', 'approve'], '--action approve']] as const) {
+      const mixed = await runCli(['approve', runId, gated.id, '--reject', '--comment', 'no', ...other], { cwd });
+      expect(mixed.code).toBe(2);
+      expect(mixed.stderr).toMatch(new RegExp(`^error: --reject and ${named} ask for different decisions\n`));
+    }
+
     const bare = await runCli(['approve', runId, gated.id, '--reject'], { cwd });
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/^error: a rejection needs a comment saying why\n\s+fix: pass --comment/);

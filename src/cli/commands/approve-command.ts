@@ -85,6 +85,12 @@ async function decideOne(store: Store, node: TaskNode, flags: ApproveFlags, by: 
 /** The action the flags ask for; checked against the node by {@link recordDecision}. */
 function chooseAction(node: TaskNode, flags: ApproveFlags): DecisionAction {
   const kind = node.approval?.kind ?? 'gate';
+  // A rejection asked for must not turn into something else (an edit lets the work run).
+  const other = flags.action !== undefined ? `--action ${flags.action}` : flags.description !== undefined ? '--description' : null;
+  if (flags.reject && other !== null)
+    throw new UsageError(`--reject and ${other} ask for different decisions`, {
+      hint: '--reject alone rejects (with --comment); --description edits the task (or --action edit); give one of them',
+    });
   if (flags.action !== undefined) {
     const parsed = decisionActionSchema.safeParse(flags.action);
     if (!parsed.success)
