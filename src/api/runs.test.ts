@@ -74,6 +74,12 @@ describe('RunHandle', () => {
     try {
       await expect(startRun({ store, prompt: '  ', llm: script })).rejects.toThrow(/prompt is empty/);
       await expect(startRun({ store, prompt: 'x', llm: script, limits: { maxDepth: 0 } })).rejects.toThrow(/limit maxDepth is invalid/);
+      // A limit under a wrong name (the flag's, or a near spelling) is named, with the one it meant.
+      for (const [wrong, meant] of [['maxCost', 'maxCostUsd'], ['maxNode', 'maxNodes']] as const) {
+        const error = (await startRun({ store, prompt: 'x', llm: script, limits: { [wrong]: 1 } }).catch((e: unknown) => e)) as UsageError;
+        expect(error.message).toBe(`unknown limit "${wrong}"`);
+        expect(error.hint).toMatch(new RegExp(`^did you mean "${meant}"\\? The limits are: maxDepth, `));
+      }
       await expect(startRun({ store, prompt: 'x', llm: script, notes: [{ name: '', content: 'x' }] })).rejects.toThrow(/has no name/);
       await expect(startRun({ store, prompt: 'x', model: {} as never })).rejects.toThrow(/is not a model/);
       expect(await store.listRuns()).toEqual([]);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { NoteText } from '../agents/index.js';
 import {
   defaultLimits,
+  didYouMean,
   limitsSchema,
   StateConflictError,
   UsageError,
@@ -599,6 +600,15 @@ function checkLimits(limits: Partial<Limits>, base: Limits): Limits {
   const parsed = limitsSchema.strict().safeParse({ ...base, ...limits });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const known = Object.keys(limitsSchema.shape);
+    // `maxCost` for `maxCostUsd`: a prefix is as good a guess as a near spelling.
+    const guess = known.find((name) => name.toLowerCase().startsWith(key.toLowerCase())) ?? didYouMean(key, known);
+    throw new UsageError(`unknown limit "${key}"`, {
+      hint: guess ? `did you mean "${guess}"? The limits are: ${known.join(', ')}` : `the limits are: ${known.join(', ')}`,
+    });
+  }
   const field = issue.path.join('.') || '(limits)';
   throw new UsageError(`limit ${field} is invalid: ${issue.message}`, {
     hint: `give ${field} a positive number (see the limits in the README)`,
