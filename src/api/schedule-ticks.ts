@@ -23,6 +23,8 @@ function cronOf(timing: ScheduleTiming): Cron {
   return new Cron(timing.cron, { timezone: timing.timezone });
 }
 
+const cronHint = 'pass --cron with five fields (minute hour day month weekday, e.g. "0 9 * * 1"), or six with seconds first';
+
 /**
  * Checks a cron expression and time zone as croner reads them: a problem throws a `UsageError` that
  * says what is wrong and how a good one looks. Returns the first tick after `from`.
@@ -35,13 +37,19 @@ export function checkScheduleTiming(timing: ScheduleTiming, from: Date): Date {
       hint: 'pass an IANA time zone with --timezone, e.g. --timezone Europe/Paris or --timezone UTC',
     });
   }
+  // croner also reads a seventh field (years), which the README does not promise.
+  const fields = timing.cron.trim().split(/\s+/).length;
+  if (fields > 6)
+    throw new UsageError(`"${timing.cron}" has ${fields} fields, not five or six`, {
+      hint: cronHint,
+    });
   let next: Date | null;
   try {
     next = cronOf(timing).nextRun(from);
   } catch (error) {
     throw new UsageError(`"${timing.cron}" is not a cron expression: ${(error as Error).message}`, {
       cause: error,
-      hint: 'pass --cron with five fields (minute hour day month weekday, e.g. "0 9 * * 1"), or six with seconds first',
+      hint: cronHint,
     });
   }
   if (next === null)

@@ -57,6 +57,7 @@ describe('arbor schedule', () => {
   it.each([
     ['a bad cron expression', ['--cron', '0 9 * *'], /"0 9 \* \*" is not a cron expression/],
     ['a value out of range', ['--cron', '61 * * * *'], /is not a cron expression: .*minute/],
+    ['a seventh field', ['--cron', '* * * * * * *'], /"\* \* \* \* \* \* \*" has 7 fields, not five or six/],
     ['a bad time zone', ['--timezone', 'Mars/Base'], /"Mars\/Base" is not a time zone/],
     ['an unknown plan', ['--plan', 'no-such-plan'], /no plan "no-such-plan"/],
     ['a missing required param', ['--set', 'other=1'], /param "target" is required/],
