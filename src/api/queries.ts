@@ -1,5 +1,7 @@
 import {
   NotFoundError,
+  runStatusSchema,
+  UsageError,
   type ModelCall,
   type NodeEvent,
   type Run,
@@ -44,8 +46,21 @@ export async function getRun(store: Store, runId: string): Promise<Run> {
  * Runs, newest first; `status` keeps only runs in that state, `after` only the runs listed after
  * that one (a page's last run, for the next page), `limit` the first N. The store answers just those.
  */
-export function listRuns(store: Store, options: ListRunsOptions = {}): Promise<Run[]> {
+export async function listRuns(store: Store, options: ListRunsOptions = {}): Promise<Run[]> {
+  checkListRunsOptions(options);
   return store.listRuns(options);
+}
+
+/** Refuses options a store would answer wrongly (a negative limit slices from the end) or not at all. */
+function checkListRunsOptions({ status, limit, after }: ListRunsOptions): void {
+  if (status !== undefined && !runStatusSchema.safeParse(status).success)
+    throw new UsageError(`no run status "${String(status)}"`, { hint: `use one of ${runStatusSchema.options.join(', ')}` });
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    throw new UsageError(`limit ${String(limit)} is not a whole number above 0`, { hint: 'pass limit: 20, or leave it out for every run' });
+  if (after !== undefined && (typeof after !== 'object' || typeof after?.id !== 'string' || typeof after.createdAt !== 'string'))
+    throw new UsageError('after is not a run', {
+      hint: "pass the last run of the previous page (a run, with its id and createdAt), not its id: listRuns(store, { after: page.at(-1) })",
+    });
 }
 
 /** The run's nodes nested under its root, children in order. */
