@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { startWebhookReceiver } from '../../../test/support/webhook-receiver.js';
 import { postWebhook } from './post-webhook.js';
@@ -19,6 +21,10 @@ const delivery = (url: string) =>
 describe('postWebhook', () => {
   it('gives up on a receiver that does not answer within the timeout, and says so', async () => {
     const receiver = await startWebhookReceiver(() => 'hang');
+    // Garbage collections while it waits: a timeout signal nothing holds must still fire.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collecting = setInterval(gc, 50);
     const outcome = await postWebhook({
       delivery: delivery(receiver.url),
       target: { url: receiver.url, authorization: null },
@@ -27,7 +33,7 @@ describe('postWebhook', () => {
       // Long enough for the request to reach the receiver on a slow machine: it is the answer that never comes.
       timeoutMs: 1_000,
       signal: new AbortController().signal,
-    });
+    }).finally(() => clearInterval(collecting));
     expect(outcome).toEqual({ delivered: false, status: null, error: 'no answer within 1000 ms' });
     expect(receiver.received).toHaveLength(1);
   });

@@ -27,12 +27,16 @@ export type PostWebhookOutcome =
 export async function postWebhook(options: PostWebhookOptions): Promise<PostWebhookOutcome> {
   const { delivery, target, timeoutMs } = options;
   const body = JSON.stringify(delivery.payload);
+  // A timer of our own: `AbortSignal.timeout` inside `AbortSignal.any` can be collected before it
+  // fires (Node 20), and the attempt then hangs for as long as the receiver does.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
   try {
     const response = await options.fetch(target.url, {
       method: 'POST',
       body,
       redirect: 'manual',
-      signal: AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]),
+      signal: AbortSignal.any([options.signal, timeout.signal]),
       headers: {
         'content-type': 'application/json',
         'user-agent': 'arbor-webhooks',
@@ -51,6 +55,8 @@ export async function postWebhook(options: PostWebhookOptions): Promise<PostWebh
     };
   } catch (error) {
     return { delivered: false, status: null, error: describeFailure(error, timeoutMs) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
