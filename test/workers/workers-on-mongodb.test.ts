@@ -53,7 +53,9 @@ describe.skipIf(mongoTestUri === undefined)('workers sharing runs on MongoDB', (
     expect(created.code, created.stderr).toBe(0);
     const runId = /Run (r-[0-9a-z]+) created/.exec(created.stdout)?.[1];
     if (!runId) throw new Error(`no run id in:\n${created.stdout}`);
-    expect(created.stdout).toContain('arbor worker');
+    expect(created.stdout).toContain(`arbor worker --store ${uri} [--run ${runId}]`);
+    // The commands it prints work as printed: they name the store.
+    expect(created.stdout).toContain(`Watch: arbor tree ${runId} --store ${uri}   arbor workers --store ${uri}`);
     return { cwd, uri, dbName, callLog, runId };
   }
 

@@ -74,10 +74,9 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
       if (flags.detach) {
         ready.leave();
         print(`Run ${run.id} created (${store.kind} store at ${store.location}); workers will run it.`);
-        print(
-          `Start workers (on any machine that reaches the database): arbor worker${storeArgument(flags) ? ` ${storeArgument(flags)}` : ''} [--run ${run.id}]`,
-        );
-        print(`Watch: arbor tree ${run.id}   arbor workers`);
+        const onStore = storeArgument(flags) ? ` ${storeArgument(flags)}` : '';
+        print(`Start workers (on any machine that reaches the database): arbor worker${onStore} [--run ${run.id}]`);
+        print(`Watch: arbor tree ${run.id}${onStore}   arbor workers${onStore}`);
         return;
       }
       const logger = createLogger({

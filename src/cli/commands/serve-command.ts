@@ -50,7 +50,7 @@ export function registerServeCommand(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body (default 1048576)', positiveInteger)
     .option('--webhook <url>', 'POST signed run and node events here (repeatable; needs ARBOR_WEBHOOK_SECRET)', (url: string, urls: string[] = []) => [...urls, url])
     .option('--config <file>', 'YAML with host, port, concurrency, llm, cors and webhooks (flags win)')
-    .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish (default 10000)', nonNegativeInteger, 10_000)
+    .option('--grace-ms <ms>', 'on SIGTERM: how long calls in flight may finish', nonNegativeInteger, 10_000)
     .option(...traceContentOption)
     .option('--no-schedules', 'fire no schedules (arbor schedule) from this server')
     .action(async (flags: ServeFlags) => {
