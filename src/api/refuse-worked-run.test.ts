@@ -29,9 +29,14 @@ describe('refuseWorkedRun', () => {
     await expect(refused).rejects.toThrow(`run ${run.id} is being worked on by arbor worker w1`);
   });
 
-  it('lets it go when the lease ran out, its holder has no heartbeat, or the run is not detached', async () => {
+  it('refuses a run that workers took over from a driver that died (not detached) alike', async () => {
+    await expect(refuseWorkedRun(store, run, [root, leased('w1', 5_000)], now)).rejects.toThrow(`run ${run.id} is being worked on by arbor worker w1`);
+  });
+
+  it('lets it go when the lease ran out, or its holder has no heartbeat', async () => {
     await refuseWorkedRun(store, detached, [root, leased('w1', -1)], now);
     await refuseWorkedRun(store, detached, [root, leased('gone', 5_000)], now);
-    await refuseWorkedRun(store, run, [root, leased('w1', 5_000)], now);
+    await refuseWorkedRun(store, run, [root, leased('gone', 5_000)], now);
+    await refuseWorkedRun(store, run, [root], now);
   });
 });

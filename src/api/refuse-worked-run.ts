@@ -5,13 +5,13 @@ import type { Store } from '../store/index.js';
 export const liveWorkerWithinMs = 5_000;
 
 /**
- * Refuses to take a detached run into this process while live workers hold some of its nodes
- * (unexpired leases of workers with a recent heartbeat): the run goes on in them, and a second
- * driver would work the same nodes. Leases of a process that is gone do not count, so a run whose
- * workers died resumes at once. `nodes` are the run's nodes when the caller has read them.
+ * Refuses to take a run into this process while live workers hold some of its nodes (unexpired
+ * leases of workers with a recent heartbeat): the run goes on in them, and a second driver would
+ * work the same nodes. A detached run, or one whose driver died and that workers took over. Leases
+ * of a process that is gone do not count, so a run whose workers died resumes at once. `nodes` are
+ * the run's nodes when the caller has read them.
  */
 export async function refuseWorkedRun(store: Store, run: Run, nodes?: readonly TaskNode[], now = Date.now()): Promise<void> {
-  if (!run.detached) return;
   const workers = new Set((await store.listWorkers(liveWorkerWithinMs)).map((worker) => worker.id));
   if (workers.size === 0) return;
   const holders = new Set<string>();
