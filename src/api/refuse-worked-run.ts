@@ -12,13 +12,8 @@ export const liveWorkerWithinMs = 5_000;
  * the run's nodes when the caller has read them.
  */
 export async function refuseWorkedRun(store: Store, run: Run, nodes?: readonly TaskNode[], now = Date.now()): Promise<void> {
-  const workers = new Set((await store.listWorkers(liveWorkerWithinMs)).map((worker) => worker.id));
-  if (workers.size === 0) return;
-  const holders = new Set<string>();
-  for (const node of nodes ?? (await store.listNodes(run.id)))
-    if (node.lease && workers.has(node.lease.owner) && Date.parse(node.lease.expiresAt) > now) holders.add(node.lease.owner);
-  if (holders.size === 0) return;
-  const names = [...holders].sort();
+  const names = await liveWorkersOf(store, run.id, nodes, now);
+  if (names.length === 0) return;
   throw new StateConflictError(
     `run ${run.id} is being worked on by arbor worker ${names.join(', ')}: it goes on there, and a second driver would work the same nodes`,
     {
@@ -27,4 +22,14 @@ export async function refuseWorkedRun(store: Store, run: Run, nodes?: readonly T
       httpHint: `watch it: GET /v1/runs/${run.id}; to drive it in this server, stop its workers (SIGTERM) first, then resume`,
     },
   );
+}
+
+/** The live workers (by id, sorted) that hold unexpired leases on some of the run's nodes. */
+export async function liveWorkersOf(store: Store, runId: string, nodes?: readonly TaskNode[], now = Date.now()): Promise<string[]> {
+  const workers = new Set((await store.listWorkers(liveWorkerWithinMs)).map((worker) => worker.id));
+  if (workers.size === 0) return [];
+  const holders = new Set<string>();
+  for (const node of nodes ?? (await store.listNodes(runId)))
+    if (node.lease && workers.has(node.lease.owner) && Date.parse(node.lease.expiresAt) > now) holders.add(node.lease.owner);
+  return [...holders].sort();
 }

@@ -161,6 +161,29 @@ defaults:
     expect(existsSync(path.join(cwd, 'out', 'all', 'notes.txt')), 'a run wrote into out/all itself').toBe(false);
   });
 
+  it('stop when the run they work is cancelled, which ends cancelled, and resume finishes it', slowProcesses, async () => {
+    const setup = await detachedRun();
+    const worker = startWorker('w1', setup);
+    await waitFor('the worker holding nodes well into the run', async () => {
+      const nodes = await rawNodes(raw, setup.dbName, setup.runId);
+      return nodes.filter((node) => node.status === 'completed').length >= 4 && heldBy(nodes, 'w1').length > 0;
+    }, 60_000);
+    // The workers take no hold of the run: a cancel tells them through its status, as it tells a driver.
+    const cancel = await runCli(['cancel', setup.runId, '--reason', 'wrong plan', '--store', setup.uri], { cwd: setup.cwd });
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toContain(`Run ${setup.runId} is being cancelled`);
+    const left = await worker.exited;
+    expect(left.code, `${left.stdout}${left.stderr}`).toBe(0);
+    const run = await raw.db(setup.dbName).collection('runs').findOne({ id: setup.runId });
+    expect(run).toMatchObject({ status: 'cancelled', stopReason: { kind: 'cancelled', message: 'wrong plan' } });
+
+    const resumed = await runCli(['resume', setup.runId, '--store', setup.uri], { cwd: setup.cwd });
+    expect(resumed.code, `${resumed.stdout}${resumed.stderr}`).toBe(0);
+    const nodes = await rawNodes(raw, setup.dbName, setup.runId);
+    expect(nodes).toHaveLength(nodeCount);
+    expect(nodes.every((node) => node.status === 'completed')).toBe(true);
+  });
+
   it('finishes the run after a worker is killed, re-running only the nodes it held', slowProcesses, async () => {
     const setup = await detachedRun();
     const victim = startWorker('victim', setup, ['--concurrency', '4']);

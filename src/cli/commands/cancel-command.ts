@@ -20,7 +20,7 @@ export function registerCancelCommand(program: Command): void {
             print(`Run ${runId} is already ${outcome.status}.`);
             return;
           case 'signalled':
-            print(`Run ${runId} is being cancelled: the process driving it stops within a second or two.`);
+            print(`Run ${runId} is being cancelled: the process driving it, or its workers, stop within a second or two.`);
             print(`Continue it later with: arbor resume ${runId}${suffix}`);
             return;
           case 'cancelled': {
