@@ -333,15 +333,19 @@ describe('WebhookDispatcher', () => {
     const receiver = await startWebhookReceiver();
     const log = await embeddedLog();
     await log.record(newWebhookDelivery(payload('evt_left'), 'https://gone.example.com/hook', new Date()));
+    // One whose next attempt was minutes away is given up at the start too, not when it comes due.
+    const later = { ...newWebhookDelivery(payload('evt_later'), 'https://gone.example.com/hook', new Date()), attempts: 4 };
+    await log.record({ ...later, nextAttemptAt: new Date(Date.now() + 5 * 60_000).toISOString() });
     const { dispatcher: sender, finished } = dispatcher({ urls: [receiver.url], secret, log });
     try {
       await sender.start();
-      const [given] = await finished(1);
-      expect(given).toMatchObject({
-        status: 'given_up',
-        attempts: 0,
-        lastError: expect.stringContaining('not configured') as string,
-      });
+      const given = await finished(2);
+      for (const [delivery, attempts] of [[given.find((d) => d.eventId === 'evt_left'), 0], [given.find((d) => d.eventId === 'evt_later'), 4]] as const)
+        expect(delivery).toMatchObject({
+          status: 'given_up',
+          attempts,
+          lastError: expect.stringContaining('not configured') as string,
+        });
       expect(receiver.received).toHaveLength(0);
     } finally {
       await sender.close();

@@ -171,9 +171,9 @@ export class WebhookDispatcher {
     const now = this.now().getTime();
     const waiting = [...this.held.values()]
       .filter((delivery) => !this.inFlight.has(delivery.id))
-      .sort((a, b) => dueAt(a) - dueAt(b));
+      .sort((a, b) => this.dueOf(a) - this.dueOf(b));
     for (const delivery of waiting) {
-      const due = dueAt(delivery);
+      const due = this.dueOf(delivery);
       if (due > now) {
         this.timer = setTimeout(() => this.pump(), due - now).unref();
         return;
@@ -183,6 +183,11 @@ export class WebhookDispatcher {
       this.inFlight.set(delivery.id, attempt);
       attempt.done = this.attempt(delivery, attempt.abort.signal);
     }
+  }
+
+  /** When a held delivery is due: at once for a URL not configured any more, which is given up then. */
+  private dueOf(delivery: WebhookDelivery): number {
+    return this.targets.has(delivery.url) ? dueAt(delivery) : 0;
   }
 
   private async attempt(delivery: WebhookDelivery, closing: AbortSignal): Promise<void> {
