@@ -175,7 +175,10 @@ export class EventLog {
             covered = next.seq - 1;
             continue;
           }
-          if (!found.has(end)) break;
+          // The window ends short: past the last seq, unless a gap ends it (a writer died holding
+          // seqs) and events follow, which the page must go on to (a short page reads as the end).
+          if (!found.has(end) && ((await this.collections.runs.findOne({ id: runId }, { projection: { eventSeq: 1 } }))?.eventSeq ?? 0) <= end)
+            break;
         }
         if (options.onNodes) {
           const onNodes = (

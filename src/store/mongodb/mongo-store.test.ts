@@ -320,6 +320,22 @@ describe.skipIf(mongoTestUri === undefined)('mongodb store', () => {
     expect(new Set(events.map((event) => `${event.nodeId}:${event.type}`)).size).toBe(30);
   });
 
+  it('pages on past a gap of seqs that ends a lookup window, so a short page means the end', async () => {
+    const writer = await open();
+    const { run, root } = sampleRun();
+    await writer.createRun(run, root);
+    const children = Array.from({ length: 200 }, (_, index) => sampleChild(root, index));
+    await writer.insertNodes(children, children.map(createdEvent));
+    await writer.settled();
+    // As a writer that died holding seqs 27–140 leaves them: never stored (the window is 128).
+    await raw.db(dbName).collection('events').deleteMany({ runId: run.id, seq: { $gte: 27, $lte: 140 } });
+    const reader = await open();
+    const page = await reader.listEventsAfter(run.id, 0, { limit: 100 });
+    const expected = [...Array.from({ length: 26 }, (_, index) => index + 1), ...Array.from({ length: 60 }, (_, index) => index + 141)];
+    expect(page.map((event) => event.seq)).toEqual(expected);
+    expect(await reader.listEventsAfter(run.id, 200)).toEqual([]);
+  });
+
   it('loses no event when a process dies between a node write and its event insert', async () => {
     const store = await open();
     const { run, root, child } = await runWithChild(store);
