@@ -334,4 +334,25 @@ steps:
       await expect(refused).rejects.toThrow(/bad\.yaml:3:37: step "a" depends on itself/);
       expect(await store.listRuns()).toEqual([]);
     }));
+
+  it('refuses a plan deeper than the max depth, or a step note the run was not given, before storing anything', () =>
+    withStore(async (store, dir) => {
+      const deep = path.join(dir, 'deep.yaml');
+      await writeFile(deep, 'name: deep\nsteps:\n  - key: a\n    title: A\n    steps:\n      - key: b\n        title: B\n        steps:\n          - { key: c, title: C }\n');
+      await expect(startRun({ store, llm, plan: deep, limits: { maxDepth: 2 } })).rejects.toThrow(
+        `the plan nests step "c" 3 levels deep, deeper than the run's max depth (2)`,
+      );
+      const noted = path.join(dir, 'noted.yaml');
+      await writeFile(noted, 'name: noted\nsteps:\n  - { key: a, title: A, notes: [design.md] }\n');
+      await expect(startRun({ store, llm, plan: noted })).rejects.toThrow(
+        `step "a" draws on notes file "design.md", which is not one of the run's notes (the run has none)`,
+      );
+      await expect(startRun({ store, llm, plan: noted, notes: [{ name: 'ux.md', content: 'x' }] })).rejects.toThrow(/\(the run has ux\.md\)$/);
+      expect(await store.listRuns()).toEqual([]);
+      // At the limit, and with the note given (by its file name), they start.
+      const fits = await startRun({ store, llm, plan: deep, limits: { maxDepth: 3 }, waitForApprovals: false });
+      await fits.done;
+      const given = await startRun({ store, llm, plan: noted, notes: [{ name: 'docs/design.md', content: 'the design' }], waitForApprovals: false });
+      expect((await given.done).status).toBe('completed');
+    }));
 });

@@ -29,6 +29,7 @@ import { scheduledRunId } from './scheduled-run-id.js';
 import type { Model } from '../llm/model.js';
 import type { Store } from '../store/index.js';
 import { checkCostLimit } from './check-cost-limit.js';
+import { checkPlanFits } from './check-plan-fits.js';
 import { checkStepAgents } from './check-step-agents.js';
 import { checkDecision, pendingApprovals, type DecisionInput, type PendingApproval } from './decisions.js';
 import { EventQueue } from './event-queue.js';
@@ -176,7 +177,10 @@ export async function checkRun(spec: RunSpec): Promise<CheckedRun> {
   });
   const limits = checkLimits(spec.limits ?? {}, defaultLimits);
   checkCostLimit(limits.maxCostUsd, prepared.modelFor);
-  if (plan) checkStepAgents(plan.plan.steps, prepared, limits.maxCostUsd);
+  if (plan) {
+    checkStepAgents(plan.plan.steps, prepared, limits.maxCostUsd);
+    checkPlanFits(plan.plan.steps, { notePaths: notes.map((note) => note.ref.path), maxDepth: limits.maxDepth });
+  }
   return {
     async create(store) {
       // The run's span starts with the run, so that workers of a detached run find it stored.

@@ -53,7 +53,8 @@ function notesFor(chain: readonly TaskNode[], notes: readonly NoteText[]): NoteT
   return [...notes];
 }
 
-function sameNote(reference: string, notePath: string): boolean {
+/** Whether a node's (or a plan step's) notes reference names the run's note at `notePath`: the path, or its file name. */
+export function sameNote(reference: string, notePath: string): boolean {
   const normalized = path.normalize(reference);
   return normalized === path.normalize(notePath) || path.basename(normalized) === path.basename(notePath);
 }

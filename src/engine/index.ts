@@ -1,6 +1,6 @@
 export { Budget } from './budget.js';
 export { buildChildren, type NewChildren } from './build-children.js';
-export { buildNodeContext } from './build-node-context.js';
+export { buildNodeContext, sameNote } from './build-node-context.js';
 export { cancelRun, type CancelRunOptions, type CancelRunOutcome } from './cancel-run.js';
 export { ConcurrencySlots } from './concurrency-slots.js';
 export { createRun, type CreateRunOptions } from './create-run.js';
