@@ -8,6 +8,10 @@ describe('didYouMean', () => {
     expect(didYouMean('modle', keys)).toBe('model');
     expect(didYouMean('concurency', keys)).toBe('concurrency');
   });
+  it('takes a plural for its singular', () => {
+    expect(didYouMean('retries', ['retry', 'result', 'timeoutMs'])).toBe('retry');
+    expect(didYouMean('models', keys)).toBe('model');
+  });
   it('suggests nothing for a word unlike every key', () => {
     expect(didYouMean('colour', keys)).toBeNull();
   });

@@ -12,12 +12,18 @@ function distance(a: string, b: string): number {
   return rows[a.length]![b.length]!;
 }
 
-/** The candidate a mistyped word most likely meant (within a third of its length), or null. */
+/**
+ * The candidate a mistyped word most likely meant (within a third of its length), or null. A plural
+ * counts as its singular: `retries` means `retry`.
+ */
 export function didYouMean(word: string, candidates: Iterable<string>): string | null {
   let best: string | null = null;
   let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
+  const lower = word.toLowerCase();
+  const singular = lower.endsWith('ies') ? `${lower.slice(0, -3)}y` : lower.endsWith('s') ? lower.slice(0, -1) : lower;
   for (const candidate of candidates) {
-    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    const other = candidate.toLowerCase();
+    const d = Math.min(distance(lower, other), distance(singular, other));
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;

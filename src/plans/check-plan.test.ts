@@ -88,6 +88,19 @@ steps:
     ]);
   });
 
+  it('lists the step problems beside unknown keys, not one kind at a time', () => {
+    const text = `name: x
+steps:
+  - { key: a, title: A, dependsOn: [b], retries: 2 }
+  - { key: b, title: B, dependsOn: [a], prompt: "Use {{params.missing}}" }
+`;
+    expect(problemsOf(text)).toEqual([
+      '3:41 unknown key "retries" in steps[0] (did you mean "retry"?)',
+      '4:37 dependency cycle: a → b → a',
+      '4:56 step "b": {{params.missing}}: the plan declares no param "missing"',
+    ]);
+  });
+
   it('names a dependency cycle', () => {
     const text = `name: x
 steps:

@@ -58,12 +58,31 @@ export function checkPlanText(
   const locator = new PlanLocator(document, lines, text);
   const data: unknown = document.toJS() ?? {};
   const parsed = planFileSchema.safeParse(data);
-  if (!parsed.success) return err(sorted(schemaProblems(parsed.error, data, locator)));
+  if (!parsed.success) {
+    const problems = schemaProblems(parsed.error, data, locator);
+    // Only unknown keys: the plan without them is checked too, so that every problem is listed at once.
+    const without = parsed.error.issues.every((issue) => issue.code === 'unrecognized_keys')
+      ? planFileSchema.safeParse(withoutUnknownKeys(data, parsed.error.issues))
+      : null;
+    if (without?.success) problems.push(...checkPlanSteps(without.data, locator), ...resolveParams(without.data, options.params ?? {}, locator).problems);
+    return err(sorted(problems));
+  }
   const problems = checkPlanSteps(parsed.data, locator);
   const resolved = resolveParams(parsed.data, options.params ?? {}, locator);
   problems.push(...resolved.problems, ...(options.params ? resolved.missing : []));
   if (problems.length > 0) return err(sorted(problems));
   return ok({ plan: parsed.data, params: resolved.params });
+}
+
+/** A copy of `data` without the keys zod found unknown. */
+function withoutUnknownKeys(data: unknown, issues: readonly z.core.$ZodIssue[]): unknown {
+  const copy: unknown = structuredClone(data);
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const holder = valueAt(copy, issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment))));
+    if (holder !== null && typeof holder === 'object') for (const key of issue.keys) delete (holder as Record<string, unknown>)[key];
+  }
+  return copy;
 }
 
 function sorted(problems: PlanProblem[]): PlanProblem[] {
