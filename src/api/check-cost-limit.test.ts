@@ -25,6 +25,13 @@ describe('checkCostLimit', () => {
     );
   });
 
+  it("accepts a model of the caller's own provider, which reports its cost itself", () => {
+    expect(() => checkCostLimit(1, () => model('custom', 'gpt-4.1-mini'))).not.toThrow();
+    expect(() => checkCostLimit(1, () => model('my-gateway', 'anything'))).not.toThrow();
+    // A vendor's name is held to the price table.
+    expect(() => checkCostLimit(1, () => model('anthropic', 'my-local-llama'))).toThrow(/has none/);
+  });
+
   it('allows any model without a cost limit', () => {
     expect(() => checkCostLimit(null, () => model('openai', 'my-local-llama'))).not.toThrow();
   });
