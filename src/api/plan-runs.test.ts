@@ -332,6 +332,9 @@ steps:
       const refused = startRun({ store, llm, plan: bad });
       await expect(refused).rejects.toBeInstanceOf(PlanCheckError);
       await expect(refused).rejects.toThrow(/bad\.yaml:3:37: step "a" depends on itself/);
+      // From JavaScript, a plan object where text or a path belongs.
+      const object = { name: 'p', steps: [{ key: 'a', title: 'A' }] } as unknown as string;
+      await expect(startRun({ store, llm, plan: object })).rejects.toThrow('a plan is a file path or { text } (YAML or JSON), not a plan object');
       expect(await store.listRuns()).toEqual([]);
     }));
 

@@ -75,7 +75,14 @@ async function readAgentFiles(
 
 /** The text of a plan input, its file (absolute, or null for text) and the name its problems go by. */
 async function planText(input: PlanInput): Promise<{ text: string; file: string | null; source: string }> {
-  if (typeof input !== 'string') return { text: input.text, file: null, source: input.source ?? 'plan' };
+  if (typeof input !== 'string') {
+    // From JavaScript, a plan object itself (the HTTP body's form) comes here too.
+    if (typeof (input as { text?: unknown } | null)?.text !== 'string')
+      throw new UsageError('a plan is a file path or { text } (YAML or JSON), not a plan object', {
+        hint: 'pass plan: "ship.yaml", or plan: { text: JSON.stringify(planObject) }',
+      });
+    return { text: input.text, file: null, source: input.source ?? 'plan' };
+  }
   try {
     return { text: await readFile(input, 'utf8'), file: path.resolve(input), source: input };
   } catch (error) {
