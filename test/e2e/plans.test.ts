@@ -33,10 +33,12 @@ steps:
     );
     const checked = await runCli(['plan', 'check', 'broken.yaml'], { cwd });
     expect(checked.code).toBe(2);
-    expect(checked.stderr).toContain('error: plan broken.yaml has 1 problem:');
+    // The unknown key and the problems of the steps, all at once.
+    expect(checked.stderr).toContain('error: plan broken.yaml has 3 problems:');
     expect(checked.stderr).toContain(
       'broken.yaml:5:41: unknown key "titel" in steps[2] (did you mean "title"?)',
     );
+    expect(checked.stderr).toContain('broken.yaml:4:37: dependency cycle: a → c → b → a');
 
     await writeFile(file, (await readFile(file, 'utf8')).replace(', titel: x', ''));
     const again = await runCli(['plan', 'check', 'broken.yaml'], { cwd });
