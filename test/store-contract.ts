@@ -126,6 +126,18 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreCo
 
       it('refuses to update a run it does not know', async () => {
         await expect(store.updateRun('run-unknown', { status: 'failed' })).rejects.toBeInstanceOf(StoreError);
+        await expect(store.updateRun('run-unknown', { status: 'failed' }, { unlessStatus: ['completed'] })).rejects.toBeInstanceOf(StoreError);
+      });
+
+      it('leaves a run in one of the statuses it is told to leave, and answers it unchanged', async () => {
+        const { run, root } = sampleRun();
+        await store.createRun(run, root);
+        const completed = await store.updateRun(run.id, { status: 'completed', endedAt: at(9) });
+        const left = await store.updateRun(run.id, { status: 'cancelled' }, { unlessStatus: ['completed', 'cancelled'] });
+        expect(left).toEqual(completed);
+        expect(await store.getRun(run.id)).toEqual(completed);
+        // Any other status is patched.
+        expect((await store.updateRun(run.id, { status: 'failed' }, { unlessStatus: ['cancelled'] })).status).toBe('failed');
       });
     });
 

@@ -34,12 +34,13 @@ export async function cancelRun(
   // A live process drives the run, or workers work it (they take no hold of the run): it is told
   // through the run's status, which they poll; they stop, a driver cancels the nodes itself.
   const signal = async (): Promise<CancelOutcome> => {
-    await store.updateRun(runId, {
-      status: 'cancelled',
-      stopReason: { kind: 'cancelled', message: reason },
-      updatedAt: new Date().toISOString(),
-    });
-    return { kind: 'signalled' };
+    // Not over a run that completed (or was cancelled) since it was read: that end stands.
+    const after = await store.updateRun(
+      runId,
+      { status: 'cancelled', stopReason: { kind: 'cancelled', message: reason }, updatedAt: new Date().toISOString() },
+      { unlessStatus: ['completed', 'cancelled'] },
+    );
+    return after.status === 'completed' ? { kind: 'over', status: after.status } : { kind: 'signalled' };
   };
   if ((await liveWorkersOf(store, runId)).length > 0) return signal();
   let lock;

@@ -15,5 +15,6 @@ export type {
   SettleBudgetOptions,
   Store,
   UpdateNodeOptions,
+  UpdateRunOptions,
 } from './store.js';
 export { noPendingEventSeqs } from './store.js';

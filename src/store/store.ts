@@ -8,6 +8,7 @@ import type {
   Result,
   Run,
   RunPatch,
+  RunStatus,
   NodeStatus,
   TaskNode,
   Usage,
@@ -17,6 +18,12 @@ import type {
   TickClaim,
 } from '../domain/index.js';
 import type { ListRunsOptions } from './list-runs-options.js';
+
+/** Options of {@link Store.updateRun}. */
+export interface UpdateRunOptions {
+  /** Leave a run in one of these statuses as it is. */
+  unlessStatus?: readonly RunStatus[];
+}
 
 /** Options of {@link Store.updateNode}. */
 export interface UpdateNodeOptions {
@@ -126,7 +133,12 @@ export interface Store {
   getRun(runId: string): Promise<Run | null>;
   /** Runs newest first (the larger id first on a tie): all of them, or those `options` asks for. */
   listRuns(options?: ListRunsOptions): Promise<Run[]>;
-  updateRun(runId: string, patch: RunPatch): Promise<Run>;
+  /**
+   * Patches the run and answers it as stored. With `unlessStatus`, a run in one of those statuses is
+   * left as it is and answered unchanged, in the same step (a cancel must not land on a run that
+   * just completed).
+   */
+  updateRun(runId: string, patch: RunPatch, options?: UpdateRunOptions): Promise<Run>;
 
   /**
    * Inserts children in one round trip; nodes whose id already exists are left as they are. `events`

@@ -27,6 +27,7 @@ import type {
   SettleBudgetOptions,
   Store,
   UpdateNodeOptions,
+  UpdateRunOptions,
   EventsAfterOptions,
   PendingEventSeqs,
 } from '../store.js';
@@ -133,8 +134,10 @@ export class EmbeddedStore implements Store {
     });
   }
 
-  updateRun(runId: string, patch: RunPatch): Promise<Run> {
-    return this.write(`updating run ${runId}`, runId, () => this.patchRun(runId, () => patch));
+  updateRun(runId: string, patch: RunPatch, options: UpdateRunOptions = {}): Promise<Run> {
+    return this.write(`updating run ${runId}`, runId, () =>
+      this.patchRun(runId, (current) => (options.unlessStatus?.includes(current.status) ? null : patch)),
+    );
   }
 
   /** Reads, patches and writes the run in one go (no other write of this process comes between). */

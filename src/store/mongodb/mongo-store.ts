@@ -31,6 +31,7 @@ import type {
   SettleBudgetOptions,
   Store,
   UpdateNodeOptions,
+  UpdateRunOptions,
 } from '../store.js';
 import { acquireRunLease, diedOnThisHost, type RunLease } from './acquire-run-lease.js';
 import { reserveRunBudget, settleRunBudget } from './budget-counters.js';
@@ -163,19 +164,22 @@ export class MongoStore implements Store {
     return documents.map((document) => parseRun(document, `runs/${document.id}`));
   }
 
-  async updateRun(runId: string, patch: RunPatch): Promise<Run> {
+  async updateRun(runId: string, patch: RunPatch, options: UpdateRunOptions = {}): Promise<Run> {
     const valid = parseRunPatch(patch, `update of run ${runId}`);
     await this.#held(runId);
+    const unless = options.unlessStatus ?? [];
     const document = await this.#call(
       `updating run ${runId}`,
-      () => {
-        if (Object.keys(valid).length === 0)
-          return this.#collections.runs.findOne({ id: runId }, { projection: runFields });
+      async () => {
+        const current = () => this.#collections.runs.findOne({ id: runId }, { projection: runFields });
+        if (Object.keys(valid).length === 0) return current();
         // Checked at each attempt: one retried through an outage must not land once the run is lost.
         this.#fence(runId);
-        return this.#collections.runs
-          .findOneAndUpdate({ id: runId }, { $set: valid }, { returnDocument: 'after' })
-          .then((updated) => updated && withoutFields(updated, runFields));
+        const filter = unless.length === 0 ? { id: runId } : { id: runId, status: { $nin: [...unless] } };
+        const updated = await this.#collections.runs.findOneAndUpdate(filter, { $set: valid }, { returnDocument: 'after' });
+        // Not matched: in one of the statuses it is left in (or unknown, said below).
+        if (!updated) return unless.length === 0 ? null : current();
+        return withoutFields(updated, runFields);
       },
       { runId },
     );
