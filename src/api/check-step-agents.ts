@@ -1,4 +1,4 @@
-import { UsageError, type PlanStep } from '../domain/index.js';
+import { eachStep, UsageError, type PlanStep } from '../domain/index.js';
 import { checkCostLimit } from './check-cost-limit.js';
 import type { PreparedAgents } from './prepare-run.js';
 
@@ -8,7 +8,7 @@ export function checkStepAgents(
   prepared: PreparedAgents,
   maxCostUsd: number | null,
 ): void {
-  for (const step of steps) {
+  for (const { step } of eachStep(steps)) {
     if (step.agent !== undefined)
       try {
         checkCostLimit(maxCostUsd, prepared.stepAgent(step.agent).modelFor);
@@ -19,6 +19,5 @@ export function checkStepAgents(
           hint: error.hint ?? "fix the step's agent in the plan",
         });
       }
-    checkStepAgents(step.steps ?? [], prepared, maxCostUsd);
   }
 }

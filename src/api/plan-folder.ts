@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { didYouMean, UsageError, type PlanParam } from '../domain/index.js';
+import { didYouMean, eachStep, UsageError, type PlanParam } from '../domain/index.js';
 import { packageRoot } from './package-root.js';
 import { readPlan, type ReadPlan } from './read-plan.js';
 
@@ -61,7 +61,7 @@ export async function listPlans(dir: string): Promise<PlanSummary[]> {
         version: String(plan.version),
         description: plan.description,
         params: plan.params,
-        steps: countSteps(plan.steps),
+        steps: eachStep(plan.steps).length,
         problems: null,
       });
     } catch (error) {
@@ -79,10 +79,6 @@ export async function listPlans(dir: string): Promise<PlanSummary[]> {
     }
   }
   return summaries;
-}
-
-function countSteps(steps: readonly { steps?: readonly unknown[] | undefined }[]): number {
-  return steps.reduce((count, step) => count + 1 + countSteps((step.steps ?? []) as typeof steps), 0);
 }
 
 /**

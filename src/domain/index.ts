@@ -122,6 +122,7 @@ export {
   planJsonSchema,
   planParamSchema,
   planStepSchema,
+  eachStep,
   retryPolicySchema,
   runPlanSchema,
   type Condition,

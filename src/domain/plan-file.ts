@@ -209,3 +209,8 @@ export function planJsonSchema(): Record<string, unknown> {
     title: 'Arbor plan file',
   };
 }
+
+/** Every step of `steps`, each before its sub-steps, with its depth (top-level steps at 1, as their nodes are). */
+export function eachStep(steps: readonly PlanStep[], depth = 1): Array<{ step: PlanStep; depth: number }> {
+  return steps.flatMap((step) => [{ step, depth }, ...eachStep(step.steps ?? [], depth + 1)]);
+}

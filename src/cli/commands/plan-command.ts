@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findPlan, listPlans, plansFolder, readPlan, showPlan, type PlanSummary } from '../../api/index.js';
-import { planJsonSchema, type PlanParam, type PlanStep } from '../../domain/index.js';
+import { eachStep, planJsonSchema, type PlanParam, type PlanStep } from '../../domain/index.js';
 import { print } from '../command-context.js';
 import { planParam } from '../parse-options.js';
 
@@ -43,7 +43,7 @@ export function registerPlanCommand(program: Command): void {
       const checked = await readPlan(file, flags.set);
       const params = Object.entries(checked.params).map(([name, value]) => `${name}=${String(value)}`);
       print(
-        `Plan ${checked.plan.name} (${file}) is ready: ${countSteps(checked.plan.steps)} steps` +
+        `Plan ${checked.plan.name} (${file}) is ready: ${eachStep(checked.plan.steps).length} steps` +
           (flags.set ? `, params ${params.join(' ') || 'none'}` : '') +
           '.',
       );
@@ -78,10 +78,6 @@ export function registerPlanCommand(program: Command): void {
       for (const line of stepLines(shown.plan.steps, '  ')) print(line);
       print(`Run it: arbor run --plan ${name}${requiredSets(shown.plan.params)}`);
     });
-}
-
-function countSteps(steps: readonly PlanStep[]): number {
-  return steps.reduce((count, step) => count + 1 + countSteps(step.steps ?? []), 0);
 }
 
 function paramLine(name: string, param: PlanParam): string {
