@@ -79,10 +79,15 @@ function withoutUnknownKeys(data: unknown, issues: readonly z.core.$ZodIssue[]):
   const copy: unknown = structuredClone(data);
   for (const issue of issues) {
     if (issue.code !== 'unrecognized_keys') continue;
-    const holder = valueAt(copy, issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment))));
+    const holder = valueAt(copy, planPathOf(issue));
     if (holder !== null && typeof holder === 'object') for (const key of issue.keys) delete (holder as Record<string, unknown>)[key];
   }
   return copy;
+}
+
+/** Where in the plan a zod issue is. */
+function planPathOf(issue: z.core.$ZodIssue): PlanPath {
+  return issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
 }
 
 function sorted(problems: PlanProblem[]): PlanProblem[] {
@@ -94,7 +99,7 @@ function schemaProblems(error: z.ZodError, data: unknown, locator: PlanLocator):
   const problems: PlanProblem[] = [];
   const conditions = new Set<string>();
   for (const issue of error.issues) {
-    const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+    const path = planPathOf(issue);
     const when = path.lastIndexOf('when');
     if (when >= 0 && path[when - 2] === 'steps') {
       const conditionPath = path.slice(0, when + 1);

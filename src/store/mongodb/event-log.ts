@@ -147,6 +147,8 @@ export class EventLog {
     let covered = after;
     // Taken before the reads: an event whose insert is acknowledged meanwhile is then in one or the other.
     const unacknowledged = [...(this.#unacknowledgedSeqs.get(runId)?.values() ?? [])];
+    // The run's count of seqs given out (null: no such run), to tell the end from a gap.
+    const runSeq = () => this.collections.runs.findOne({ id: runId }, { projection: { eventSeq: 1 } });
     await this.call(
       `listing the events of run ${runId} after seq ${after}`,
       async () => {
@@ -159,7 +161,7 @@ export class EventLog {
           covered = end;
           if (documents.length === 0) {
             // Past the last seq, or a gap wider than a window (writers that died holding seqs).
-            const run = await this.collections.runs.findOne({ id: runId });
+            const run = await runSeq();
             // A run stored before seqs: its events are numbered once, by the first who asks.
             if (run && run.eventSeq === undefined && covered === after + seqWindow && (await this.numberOld(runId))) {
               covered = after;
@@ -177,8 +179,7 @@ export class EventLog {
           }
           // The window ends short: past the last seq, unless a gap ends it (a writer died holding
           // seqs) and events follow, which the page must go on to (a short page reads as the end).
-          if (!found.has(end) && ((await this.collections.runs.findOne({ id: runId }, { projection: { eventSeq: 1 } }))?.eventSeq ?? 0) <= end)
-            break;
+          if (!found.has(end) && ((await runSeq())?.eventSeq ?? 0) <= end) break;
         }
         if (options.onNodes) {
           const onNodes = (
