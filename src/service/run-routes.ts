@@ -224,7 +224,7 @@ export function runRoutes(store: Store, runs: ServiceRuns): ServiceRoute[] {
       summary: 'stored events in order, after `after` (a seq); `last` is the seq to ask after next',
       params: runParamsSchema,
       query: eventsQuerySchema,
-      responses: { 200: { description: 'a page of events', schema: responseSchemas.events }, 404: notFound },
+      responses: { 200: { description: 'a page of events', schema: responseSchemas.events }, 400: badRequest, 404: notFound },
       handler: async ({ params, query }) => {
         // A run this process drives exists; its latest events come from the store's memory of it.
         if (!runs.drives(params.run)) await getRun(store, params.run);

@@ -586,6 +586,9 @@ describe('arbor serve access', () => {
     expect(create.required).toBeUndefined();
     expect(Object.keys(create.properties)).toEqual(['prompt', 'plan', 'params', 'notes', 'llm', 'limits', 'agents', 'detach']);
     expect(create.additionalProperties).toBe(false);
+    // The events route refuses a bad cursor (400) as it answers an unknown run (404).
+    const events = (document.paths['/v1/runs/{run}/events'] as unknown as { get: { responses: Record<string, unknown> } }).get;
+    expect(Object.keys(events.responses)).toEqual(['200', '400', '404']);
   });
 
   it('answers a browser of the --cors origin only, and refuses a body over --body-limit', async () => {
